@@ -1,0 +1,41 @@
+# docex — everything a fresh machine needs is installed by these targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint typecheck unit bench certs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Verify the bundled development samples (the service arrives with the exchange issue).
+run: install
+	$(BIN)/docex verify certs-dev/samples/*.p7s certs-dev/samples/*.pdf ; test $$? -le 2
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -n 2
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python bench/verify.py
+
+## Regenerate the development PKI and samples in certs-dev/ (development only).
+certs: install
+	$(BIN)/docex dev-pki --out certs-dev
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ``docex`` command line: thin commands over the library."""
