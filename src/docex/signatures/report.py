@@ -1,0 +1,280 @@
+"""The validation report: verdicts as values.
+
+A report is a tree of frozen dataclasses with an explicit ETSI EN 319 102-1 indication at
+every level (named as the EU DSS library names them) and a qualification per signature.
+``INDETERMINATE`` is neither pass nor fail; nothing here collapses it into a bool.
+
+The JSON form (:meth:`ValidationReport.to_dict`) is a documented, versioned contract:
+bump :data:`REPORT_VERSION` on any incompatible change. Its shape is described in
+``docs/report.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import datetime
+from enum import Enum, StrEnum
+from typing import Any
+
+REPORT_VERSION = "1"
+
+
+class Indication(StrEnum):
+    """The main status of a validation (ETSI EN 319 102-1, clause 5.1.3)."""
+
+    TOTAL_PASSED = "TOTAL_PASSED"
+    INDETERMINATE = "INDETERMINATE"
+    TOTAL_FAILED = "TOTAL_FAILED"
+
+    @property
+    def severity(self) -> int:
+        """Order used to pick the worst of several indications."""
+        return _INDICATION_SEVERITY[self]
+
+
+_INDICATION_SEVERITY = {
+    Indication.TOTAL_PASSED: 0,
+    Indication.INDETERMINATE: 1,
+    Indication.TOTAL_FAILED: 2,
+}
+
+
+class SubIndication(StrEnum):
+    """Why a validation did not pass (ETSI EN 319 102-1, clause 5.1.3)."""
+
+    # With TOTAL_FAILED.
+    FORMAT_FAILURE = "FORMAT_FAILURE"
+    HASH_FAILURE = "HASH_FAILURE"
+    SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+    NOT_YET_VALID = "NOT_YET_VALID"
+    # With INDETERMINATE.
+    SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
+    CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
+    CERTIFICATE_CHAIN_GENERAL_FAILURE = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE_NO_POE = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+    NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
+    NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
+    REVOKED_NO_POE = "REVOKED_NO_POE"
+    REVOKED_CA_NO_POE = "REVOKED_CA_NO_POE"
+    OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
+    OUT_OF_BOUNDS_NOT_REVOKED = "OUT_OF_BOUNDS_NOT_REVOKED"
+    REVOCATION_OUT_OF_BOUNDS_NO_POE = "REVOCATION_OUT_OF_BOUNDS_NO_POE"
+    TIMESTAMP_ORDER_FAILURE = "TIMESTAMP_ORDER_FAILURE"
+    NO_POE = "NO_POE"
+    TRY_LATER = "TRY_LATER"
+    SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
+
+
+class Qualification(StrEnum):
+    """Qualification of a signature in the sense of eIDAS and ETSI TS 119 172-4."""
+
+    QESIG = "QESig"
+    QESEAL = "QESeal"
+    ADESIG_QC = "AdESig-QC"
+    ADESEAL_QC = "AdESeal-QC"
+    ADESIG = "AdESig"
+    ADESEAL = "AdESeal"
+    NA = "N/A"
+
+    @property
+    def is_qualified(self) -> bool:
+        """True for a qualified electronic signature or seal."""
+        return self in (Qualification.QESIG, Qualification.QESEAL)
+
+    @property
+    def rank(self) -> int:
+        """Order used to pick the weakest qualification of several signatures."""
+        return _QUALIFICATION_RANK[self]
+
+
+_QUALIFICATION_RANK = {
+    Qualification.NA: 0,
+    Qualification.ADESIG: 1,
+    Qualification.ADESEAL: 1,
+    Qualification.ADESIG_QC: 2,
+    Qualification.ADESEAL_QC: 2,
+    Qualification.QESIG: 3,
+    Qualification.QESEAL: 3,
+}
+
+
+class CheckOutcome(StrEnum):
+    """The outcome of one named check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    # The check could not be carried out to a conclusion (missing data, unreachable service).
+    INDETERMINATE = "indeterminate"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check made during validation, with a message a person can read."""
+
+    name: str
+    outcome: CheckOutcome
+    message: str
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """A certificate on a validation path, identified by its fingerprint."""
+
+    subject: str
+    issuer: str
+    serial_number: str
+    sha256: str
+    not_before: datetime
+    not_after: datetime
+
+
+@dataclass(frozen=True)
+class SignerIdentity:
+    """Who signed, as the signing certificate's subject says."""
+
+    subject: str
+    common_name: str | None
+    organization: str | None
+    rnokpp: str | None
+    """Ukrainian taxpayer number of a natural person (subject ``serialNumber`` ``TINUA-…``)."""
+    edrpou: str | None
+    """EDRPOU code of a legal person (subject ``organizationIdentifier`` ``NTRUA-…``)."""
+
+
+@dataclass(frozen=True)
+class RevocationEvidence:
+    """A piece of revocation data that was used to decide a certificate's status."""
+
+    kind: str
+    """``ocsp`` or ``crl``."""
+    source: str
+    """``embedded`` (in the signature or PDF) or ``fetched`` (online)."""
+    issuer: str
+    issued_at: datetime
+    """OCSP ``producedAt`` or CRL ``thisUpdate``."""
+    next_update: datetime | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class TimestampInfo:
+    """A time-stamp token and what it proves."""
+
+    kind: str
+    """``signature`` (CAdES signature time-stamp), ``content`` or ``document`` (PDF)."""
+    time: datetime
+    tsa: str
+    indication: Indication
+    message: str
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """The verdict on one signature."""
+
+    id: str
+    format: str
+    """The signature level found, e.g. ``CAdES-BASELINE-LT`` or ``PAdES-BASELINE-B``."""
+    indication: Indication
+    sub_indication: SubIndication | None
+    qualification: Qualification
+    signer: SignerIdentity | None
+    claimed_signing_time: datetime | None
+    timestamp_time: datetime | None
+    """The earliest time a valid time-stamp proves the signature existed."""
+    best_signature_time: datetime
+    certificate_chain: tuple[CertificateInfo, ...]
+    revocation: tuple[RevocationEvidence, ...]
+    timestamps: tuple[TimestampInfo, ...]
+    checks: tuple[Check, ...]
+
+    @property
+    def message(self) -> str:
+        """The first failed or indeterminate check's message, or a pass summary."""
+        for check in self.checks:
+            if check.outcome is not CheckOutcome.PASSED:
+                return check.message
+        return "all checks passed"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What was verified."""
+
+    kind: str
+    """``cades`` or ``pades``."""
+    sha256: str
+    size: int
+    detached: bool
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The verdict on a signed document: the worst of its signatures."""
+
+    indication: Indication
+    sub_indication: SubIndication | None
+    qualification: Qualification
+    validation_time: datetime
+    document: DocumentInfo
+    signatures: tuple[SignatureReport, ...]
+    online: bool = False
+    report_version: str = field(default=REPORT_VERSION)
+
+    @property
+    def accepted(self) -> bool:
+        """True when the document passed and every signature is qualified."""
+        return self.indication is Indication.TOTAL_PASSED and self.qualification.is_qualified
+
+    @property
+    def message(self) -> str:
+        """A one-line reason for the verdict."""
+        worst = _worst_signature(self.signatures)
+        return worst.message if worst is not None else "no signature found"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned JSON-ready form of the report."""
+        return {f.name: _to_jsonable(getattr(self, f.name)) for f in fields(self)} | {
+            "message": self.message
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+def _worst_signature(signatures: Iterable[SignatureReport]) -> SignatureReport | None:
+    ordered = sorted(signatures, key=lambda s: (-s.indication.severity, s.qualification.rank))
+    return ordered[0] if ordered else None
+
+
+def summarize(
+    signatures: Iterable[SignatureReport],
+) -> tuple[Indication, SubIndication | None, Qualification]:
+    """The top-level verdict of several signatures: the worst indication and qualification."""
+    sigs = tuple(signatures)
+    if not sigs:
+        return Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE, Qualification.NA
+    worst = max(sigs, key=lambda s: s.indication.severity)
+    weakest = min((s.qualification for s in sigs), key=lambda q: q.rank)
+    return worst.indication, worst.sub_indication, weakest
+
+
+def _to_jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: _to_jsonable(getattr(value, f.name)) for f in fields(value)}
+        if isinstance(value, SignatureReport | ValidationReport):
+            out["message"] = value.message
+        return out
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_to_jsonable(v) for v in value]
+    return value
