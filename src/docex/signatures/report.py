@@ -195,11 +195,18 @@ class SignatureReport:
 
     @property
     def message(self) -> str:
-        """The first failed or indeterminate check's message, or a pass summary."""
-        for check in self.checks:
-            if check.outcome is not CheckOutcome.PASSED:
-                return check.message
-        return "all checks passed"
+        """The reason for the verdict in one line.
+
+        A validation stops at the check that decides a non-passing indication, so that is
+        the last check not passed; a passed signature reports its first reservation (such
+        as a missing qualification), if any.
+        """
+        reservations = [c for c in self.checks if c.outcome is not CheckOutcome.PASSED]
+        if self.indication is not Indication.TOTAL_PASSED and reservations:
+            return reservations[-1].message
+        if reservations:
+            return reservations[0].message
+        return "the signature is valid"
 
 
 @dataclass(frozen=True)

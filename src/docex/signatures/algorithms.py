@@ -1,0 +1,71 @@
+"""The cryptographic algorithm policy for signatures.
+
+Allow-list based: a digest, key type or curve not listed here is refused, so an unknown
+algorithm can never pass by default. The policy follows SOG-IS Agreed Cryptographic
+Mechanisms and ETSI TS 119 312: SHA-2/SHA-3 digests, RSA from 2048 bits, ECDSA on NIST
+and Brainpool curves, EdDSA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from asn1crypto import algos, cms, keys
+
+ALLOWED_DIGESTS = frozenset({"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"})
+ALLOWED_CURVES = frozenset(
+    {
+        "secp256r1",
+        "secp384r1",
+        "secp521r1",
+        "brainpoolp256r1",
+        "brainpoolp384r1",
+        "brainpoolp512r1",
+    }
+)
+MIN_RSA_BITS = 2048
+
+
+@dataclass(frozen=True)
+class AlgorithmVerdict:
+    """Whether a signature's algorithms are acceptable, and why not."""
+
+    acceptable: bool
+    message: str
+
+
+def check_signer_algorithms(
+    signer_info: cms.SignerInfo, public_key: keys.PublicKeyInfo
+) -> AlgorithmVerdict:
+    """Check the digest, signature algorithm and key of one CMS signer."""
+    digest = signer_info["digest_algorithm"]["algorithm"].native
+    if digest not in ALLOWED_DIGESTS:
+        return AlgorithmVerdict(False, f"digest algorithm {digest} is not allowed")
+    signature_algo: algos.SignedDigestAlgorithm = signer_info["signature_algorithm"]
+    try:
+        # For RSASSA-PSS, hash_algo reads the parameters; for plain "rsassa_pkcs1v15" or
+        # "ecdsa" there is no hash in the identifier and the digest above applies.
+        sig_hash = signature_algo.hash_algo
+    except ValueError:
+        sig_hash = None
+    if sig_hash is not None and sig_hash not in ALLOWED_DIGESTS:
+        return AlgorithmVerdict(False, f"signature algorithm uses {sig_hash}, which is not allowed")
+    return check_public_key(public_key)
+
+
+def check_public_key(public_key: keys.PublicKeyInfo) -> AlgorithmVerdict:
+    """Check a public key's type and strength."""
+    algo = public_key.algorithm
+    if algo in ("rsa", "rsassa_pss"):
+        bits = public_key.bit_size
+        if bits < MIN_RSA_BITS:
+            return AlgorithmVerdict(False, f"RSA key of {bits} bits is below {MIN_RSA_BITS}")
+        return AlgorithmVerdict(True, f"RSA-{bits}")
+    if algo == "ec":
+        curve_type, curve = public_key.curve
+        if curve_type != "named" or curve not in ALLOWED_CURVES:
+            return AlgorithmVerdict(False, f"elliptic curve {curve} is not allowed")
+        return AlgorithmVerdict(True, f"ECDSA {curve}")
+    if algo in ("ed25519", "ed448"):
+        return AlgorithmVerdict(True, algo)
+    return AlgorithmVerdict(False, f"public key algorithm {algo} is not supported")

@@ -1,0 +1,210 @@
+"""Validation data carried inside a signature: certificates, CRLs and OCSP responses.
+
+pyHanko reads the CMS ``certificates`` field but not CAdES ``certificate-values`` and
+``revocation-values`` (EN 319 122-1 §5.5), nor OCSP responses in the CMS ``crls`` field
+(RFC 5940). This module collects all of them so that a CAdES B-LT signature can be
+validated offline, exactly as its signer intended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from asn1crypto import cms, crl, ocsp, x509
+
+from docex.signatures import cades_asn1
+from docex.signatures.report import RevocationEvidence
+
+
+@dataclass(frozen=True)
+class ValidationData:
+    """Certificates and revocation data available to a validation."""
+
+    certs: tuple[x509.Certificate, ...] = ()
+    crls: tuple[crl.CertificateList, ...] = ()
+    ocsps: tuple[ocsp.OCSPResponse, ...] = ()
+    source: str = "embedded"
+
+    def merged(self, other: ValidationData) -> ValidationData:
+        """The union of two sets of validation data, without duplicates."""
+        return ValidationData(
+            certs=_unique(self.certs + other.certs),
+            crls=_unique(self.crls + other.crls),
+            ocsps=_unique(self.ocsps + other.ocsps),
+            source=self.source,
+        )
+
+    @property
+    def has_revocation_data(self) -> bool:
+        return bool(self.crls or self.ocsps)
+
+    def cache_key(self) -> tuple[frozenset[bytes], frozenset[bytes], frozenset[bytes]]:
+        """Identifies this data by content, for caches of results proven with it."""
+        return (
+            frozenset(c.sha256 for c in self.certs),
+            frozenset(hashlib.sha256(c.dump()).digest() for c in self.crls),
+            frozenset(hashlib.sha256(o.dump()).digest() for o in self.ocsps),
+        )
+
+
+_Item = TypeVar("_Item", x509.Certificate, crl.CertificateList, ocsp.OCSPResponse)
+
+
+def _unique(items: tuple[_Item, ...]) -> tuple[_Item, ...]:
+    seen: dict[bytes, _Item] = {}
+    for item in items:
+        seen.setdefault(item.dump(), item)
+    return tuple(seen.values())
+
+
+def wrap_basic_ocsp(basic: ocsp.BasicOCSPResponse) -> ocsp.OCSPResponse:
+    """Wrap a ``BasicOCSPResponse`` (as CAdES and PDF DSS may store it) in an ``OCSPResponse``."""
+    return ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+        }
+    )
+
+
+def from_signed_data(signed_data: cms.SignedData) -> ValidationData:
+    """Collect the validation data a CMS signature carries."""
+    certs: list[x509.Certificate] = [
+        c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"
+    ]
+    crls: list[crl.CertificateList] = []
+    ocsps: list[ocsp.OCSPResponse] = []
+    for choice in signed_data["crls"] or ():
+        if choice.name == "crl":
+            crls.append(choice.chosen)
+        elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
+            ocsps.append(choice.chosen["other_rev_info"])
+    for signer_info in signed_data["signer_infos"]:
+        for attr in signer_info["unsigned_attrs"] or ():
+            kind = attr["type"].native
+            if kind == "certificate_values":
+                for value in attr["values"]:
+                    certs.extend(value)
+            elif kind == "revocation_values":
+                for value in attr["values"]:
+                    crls.extend(value["crl_vals"] or ())
+                    ocsps.extend(wrap_basic_ocsp(o) for o in value["ocsp_vals"] or ())
+    return ValidationData(certs=tuple(certs), crls=tuple(crls), ocsps=tuple(ocsps))
+
+
+def relevant_evidence(
+    data: ValidationData, path: Iterable[x509.Certificate]
+) -> tuple[RevocationEvidence, ...]:
+    """Describe the revocation data that speaks about the certificates of a path."""
+    certs = list(path)
+    serials_by_issuer = {(c.issuer.sha256, c.serial_number) for c in certs}
+    issuers = {c.issuer.sha256 for c in certs}
+    evidence: list[RevocationEvidence] = []
+    for item in data.ocsps:
+        basic = _basic(item)
+        if basic is None:
+            continue
+        data_ = basic["tbs_response_data"]
+        if any(
+            r["cert_id"]["serial_number"].native in {s for _, s in serials_by_issuer}
+            for r in data_["responses"]
+        ):
+            next_updates = [
+                r["next_update"].native for r in data_["responses"] if r["next_update"].native
+            ]
+            evidence.append(
+                RevocationEvidence(
+                    kind="ocsp",
+                    source=data.source,
+                    issuer=_responder_name(data_),
+                    issued_at=data_["produced_at"].native,
+                    next_update=min(next_updates) if next_updates else None,
+                    sha256=hashlib.sha256(item.dump()).hexdigest(),
+                )
+            )
+    for item in data.crls:
+        tbs = item["tbs_cert_list"]
+        if tbs["issuer"].sha256 in issuers:
+            evidence.append(
+                RevocationEvidence(
+                    kind="crl",
+                    source=data.source,
+                    issuer=tbs["issuer"].human_friendly,
+                    issued_at=tbs["this_update"].native,
+                    next_update=tbs["next_update"].native,
+                    sha256=hashlib.sha256(item.dump()).hexdigest(),
+                )
+            )
+    return tuple(evidence)
+
+
+def revocation_times(data: ValidationData, path: Iterable[x509.Certificate]) -> Iterator[datetime]:
+    """Every revocation time the data states for a certificate of the path."""
+    certs = list(path)
+    wanted = {(c.issuer.sha256, c.serial_number) for c in certs}
+    serials = {s for _, s in wanted}
+    issuers = {i for i, _ in wanted}
+    for item in data.ocsps:
+        basic = _basic(item)
+        if basic is None:
+            continue
+        for response in basic["tbs_response_data"]["responses"]:
+            status = response["cert_status"]
+            if response["cert_id"]["serial_number"].native in serials and status.name == "revoked":
+                yield status.chosen["revocation_time"].native
+    for item in data.crls:
+        tbs = item["tbs_cert_list"]
+        if tbs["issuer"].sha256 not in issuers:
+            continue
+        for entry in tbs["revoked_certificates"] or ():
+            if entry["user_certificate"].native in serials:
+                yield entry["revocation_date"].native
+
+
+def earliest_next_update(data: ValidationData) -> datetime | None:
+    """The earliest ``nextUpdate`` over all revocation data, or None if some has none."""
+    times: list[datetime] = []
+    for item in data.ocsps:
+        basic = _basic(item)
+        if basic is None:
+            continue
+        for response in basic["tbs_response_data"]["responses"]:
+            next_update = response["next_update"].native
+            if next_update is None:
+                return None
+            times.append(next_update)
+    for item in data.crls:
+        next_update = item["tbs_cert_list"]["next_update"].native
+        if next_update is None:
+            return None
+        times.append(next_update)
+    return min(times) if times else None
+
+
+def _basic(item: ocsp.OCSPResponse) -> ocsp.BasicOCSPResponse | None:
+    if item["response_status"].native != "successful":
+        return None
+    parsed = item["response_bytes"]["response"].parsed
+    return parsed if isinstance(parsed, ocsp.BasicOCSPResponse) else None
+
+
+def _responder_name(data: ocsp.ResponseData) -> str:
+    responder = data["responder_id"]
+    if responder.name == "by_name":
+        return str(responder.chosen.human_friendly)
+    return f"key {responder.chosen.native.hex()}"
+
+
+__all__ = [
+    "ValidationData",
+    "cades_asn1",
+    "earliest_next_update",
+    "from_signed_data",
+    "relevant_evidence",
+    "revocation_times",
+    "wrap_basic_ocsp",
+]

@@ -1,0 +1,258 @@
+"""Certificate path validation at a point in time, with revocation checking, and its cache.
+
+pyhanko-certvalidator builds and validates the path. What this module adds:
+
+* fail-closed defaults: revocation data is required for the end-entity certificate and every
+  CA below the anchor (certvalidator's own default is soft-fail), and nothing is fetched
+  unless online checking is enabled;
+* revocation data is accepted retroactively: an OCSP "good" or a CRL without the
+  certificate, issued after the signing time, proves the certificate was not revoked at
+  that time (revocation is permanent; see the note on certificate holds below);
+* a cache of successful evaluations, keyed by everything the result depends on (the
+  certificate, the certificates and revocation data offered, the trust configuration) and
+  valid only for the time window in which the same inputs give the same answer.
+
+Certificate holds (reversible suspension) would make retroactive use of revocation data
+unsound; qualified CAs under eIDAS and Ukrainian law do not use them, and a held
+certificate appears as revoked in the data we read, which fails closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from asn1crypto import x509
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import (
+    DisallowedAlgorithmError,
+    ExpiredError,
+    InsufficientRevinfoError,
+    NotYetValidError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+    StaleRevinfoError,
+    ValidationError,
+)
+from pyhanko_certvalidator.path import ValidationPath
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+
+from docex.signatures.evidence import (
+    ValidationData,
+    earliest_next_update,
+    revocation_times,
+)
+from docex.signatures.trust import TrustStore
+
+REQUIRE_REVOCATION = CertRevTrustPolicy(
+    RevocationCheckingPolicy(
+        ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+        intermediate_ca_cert_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+    ),
+    retroactive_revinfo=True,
+)
+TIME_TOLERANCE = timedelta(seconds=1)
+
+
+class CertStatus(StrEnum):
+    """The outcome of validating a certificate at a point in time."""
+
+    OK = "ok"
+    REVOKED = "revoked"
+    CA_REVOKED = "ca_revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    NO_CHAIN = "no_chain"
+    NO_REVOCATION_DATA = "no_revocation_data"
+    WEAK_ALGORITHM = "weak_algorithm"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class CertEvaluation:
+    """What validating one certificate at one time established."""
+
+    status: CertStatus
+    message: str
+    path: tuple[x509.Certificate, ...] = ()
+    """The validation path from the certificate up to the trust anchor."""
+    validation_path: ValidationPath | None = field(default=None, compare=False)
+    revocation_time: datetime | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    """The window of evaluation times for which this same result holds (cache bounds)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is CertStatus.OK
+
+
+class CertificateEvaluator:
+    """Validates certificates against one trust store, caching what it has proven.
+
+    Thread-safe: the cache is guarded by a lock; each evaluation builds its own
+    certvalidator context.
+    """
+
+    def __init__(self, trust: TrustStore, *, online: bool = False, cache_size: int = 4096):
+        self.trust = trust
+        self.online = online
+        self._cache: OrderedDict[Hashable, list[CertEvaluation]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def cached(
+        self, cert: x509.Certificate, *, data: ValidationData, at: datetime, purpose: str
+    ) -> CertEvaluation | None:
+        """A cached successful evaluation valid at ``at``, if there is one."""
+        if self.online:
+            return None
+        key = self._key(cert, data, purpose)
+        with self._lock:
+            for entry in self._cache.get(key, ()):
+                if entry.valid_from is None or entry.valid_until is None:
+                    continue
+                if entry.valid_from <= at <= entry.valid_until:
+                    self._cache.move_to_end(key)
+                    self.hits += 1
+                    return entry
+        return None
+
+    async def evaluate(
+        self, cert: x509.Certificate, *, data: ValidationData, at: datetime, purpose: str
+    ) -> CertEvaluation:
+        """Validate ``cert`` at time ``at`` with the validation data offered.
+
+        ``purpose`` (``signature`` or ``timestamp``) only separates cache entries; key usage
+        is checked by the caller, which knows what the certificate was used for.
+        """
+        hit = self.cached(cert, data=data, at=at, purpose=purpose)
+        if hit is not None:
+            return hit
+        self.misses += 1
+        result = await self._validate(cert, data=data, at=at)
+        if result.ok and not self.online:
+            windowed = self._with_window(result, data)
+            if windowed is not None:
+                key = self._key(cert, data, purpose)
+                with self._lock:
+                    self._cache.setdefault(key, []).append(windowed)
+                    self._cache.move_to_end(key)
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+                return windowed
+        return result
+
+    def _key(self, cert: x509.Certificate, data: ValidationData, purpose: str) -> Hashable:
+        return (cert.sha256, data.cache_key(), self.trust.fingerprint, purpose)
+
+    @staticmethod
+    def _with_window(result: CertEvaluation, data: ValidationData) -> CertEvaluation | None:
+        """Bound a successful result to the times at which it provably still holds.
+
+        Every certificate on the path must be within its validity period, and the
+        revocation data must still be current (before its ``nextUpdate``). If the data
+        reports any certificate of the path as revoked (at a later time than evaluated),
+        the result is not cached at all: a later evaluation time could cross it.
+        """
+        if any(True for _ in revocation_times(data, result.path)):
+            return None
+        next_update = earliest_next_update(data)
+        if next_update is None:
+            return None
+        lower = max(c["tbs_certificate"]["validity"]["not_before"].native for c in result.path)
+        upper = min(
+            [c["tbs_certificate"]["validity"]["not_after"].native for c in result.path]
+            + [next_update]
+        )
+        if lower > upper:
+            return None
+        return CertEvaluation(
+            status=result.status,
+            message=result.message,
+            path=result.path,
+            validation_path=result.validation_path,
+            valid_from=lower,
+            valid_until=upper,
+        )
+
+    async def _validate(
+        self, cert: x509.Certificate, *, data: ValidationData, at: datetime
+    ) -> CertEvaluation:
+        context = ValidationContext(
+            trust_manager=self.trust.trust_manager(),
+            # TSPTrustManager, unlike certvalidator's simple one, does not register the
+            # anchor certificates; CRLs signed by an anchor need them to be found.
+            other_certs=data.certs + self.trust.anchors,
+            crls=data.crls,
+            ocsps=data.ocsps,
+            moment=at,
+            allow_fetching=self.online,
+            revinfo_policy=REQUIRE_REVOCATION,
+            time_tolerance=TIME_TOLERANCE,
+        )
+        try:
+            path = await CertificateValidator(
+                cert, validation_context=context
+            ).async_validate_path()
+        except RevokedError as exc:
+            status = CertStatus.REVOKED if exc.is_ee_cert else CertStatus.CA_REVOKED
+            return CertEvaluation(
+                status,
+                exc.failure_msg,
+                path=_certs(exc.original_path),
+                validation_path=exc.original_path,
+                revocation_time=exc.revocation_dt,
+            )
+        except ExpiredError as exc:
+            return _failed(CertStatus.EXPIRED, exc)
+        except NotYetValidError as exc:
+            return _failed(CertStatus.NOT_YET_VALID, exc)
+        except StaleRevinfoError as exc:
+            return _failed(CertStatus.NO_REVOCATION_DATA, exc)
+        except InsufficientRevinfoError as exc:
+            return _failed(CertStatus.NO_REVOCATION_DATA, exc)
+        except DisallowedAlgorithmError as exc:
+            return _failed(CertStatus.WEAK_ALGORITHM, exc)
+        except PathBuildingError as exc:
+            return CertEvaluation(CertStatus.NO_CHAIN, f"no path to a trust anchor: {exc}")
+        except PathValidationError as exc:
+            return _failed(CertStatus.INVALID, exc)
+        except ValidationError as exc:
+            return CertEvaluation(CertStatus.INVALID, exc.failure_msg)
+        finally:
+            await _close(context)
+        return CertEvaluation(
+            CertStatus.OK, "certificate path is valid", path=_certs(path), validation_path=path
+        )
+
+
+def _failed(status: CertStatus, exc: PathValidationError) -> CertEvaluation:
+    return CertEvaluation(
+        status, exc.failure_msg, path=_certs(exc.original_path), validation_path=exc.original_path
+    )
+
+
+def _certs(path: ValidationPath) -> tuple[x509.Certificate, ...]:
+    certs = [c for c in path.iter_certs(include_root=True) if isinstance(c, x509.Certificate)]
+    return tuple(reversed(certs))
+
+
+async def _close(context: ValidationContext) -> None:
+    # A context that fetched owns an HTTP backend; release its connections.
+    closer = getattr(context, "close", None) or getattr(context, "aclose", None)
+    if closer is not None:
+        outcome = closer()
+        if hasattr(outcome, "__await__"):
+            await outcome

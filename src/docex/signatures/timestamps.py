@@ -1,0 +1,145 @@
+"""Time-stamp tokens (RFC 3161): imprint, TSA signature, TSA path, and the time they prove."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import cms, core, tsp, x509
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+
+from docex.signatures.algorithms import check_signer_algorithms
+from docex.signatures.evidence import ValidationData
+from docex.signatures.paths import CertEvaluation, CertificateEvaluator
+from docex.signatures.report import Indication, TimestampInfo
+
+ImprintFor = Callable[[str], bytes]
+"""Computes the expected message imprint for a digest algorithm name."""
+
+
+@dataclass(frozen=True)
+class TimestampResult:
+    """A validated (or rejected) time-stamp token."""
+
+    info: TimestampInfo
+    time: datetime
+    evaluation: CertEvaluation | None
+
+    @property
+    def valid(self) -> bool:
+        return self.info.indication is Indication.TOTAL_PASSED
+
+
+def digest_imprint(data: bytes) -> ImprintFor:
+    """Hash ``data`` (content or a signature value) on demand, once per digest algorithm.
+
+    :raises ValueError: for a digest algorithm hashlib does not know.
+    """
+
+    @functools.cache
+    def imprint(algorithm: str) -> bytes:
+        name = algorithm.replace("_", "-") if algorithm.startswith("sha3") else algorithm
+        return hashlib.new(name, data).digest()
+
+    return imprint
+
+
+async def validate_timestamp(
+    signed_data: cms.SignedData,
+    *,
+    kind: str,
+    expected_imprint: ImprintFor,
+    data: ValidationData,
+    evaluator: CertificateEvaluator,
+) -> TimestampResult:
+    """Validate one time-stamp token (its ``SignedData``) against the imprint it should carry."""
+    tst_info = signed_data["encap_content_info"]["content"]
+    if isinstance(tst_info, core.ParsableOctetString):
+        tst_info = tst_info.parsed
+    if not isinstance(tst_info, tsp.TSTInfo):
+        raise ValueError("time-stamp token does not encapsulate TSTInfo")
+    gen_time: datetime = tst_info["gen_time"].native
+
+    def result(
+        indication: Indication,
+        message: str,
+        tsa: str = "unknown",
+        evaluation: CertEvaluation | None = None,
+    ) -> TimestampResult:
+        info = TimestampInfo(
+            kind=kind, time=gen_time, tsa=tsa, indication=indication, message=message
+        )
+        return TimestampResult(info=info, time=gen_time, evaluation=evaluation)
+
+    imprint = tst_info["message_imprint"]
+    algorithm = imprint["hash_algorithm"]["algorithm"].native
+    try:
+        expected = expected_imprint(algorithm)
+    except ValueError:
+        return result(
+            Indication.INDETERMINATE, f"time-stamp imprint uses unknown digest {algorithm}"
+        )
+    if imprint["hashed_message"].native != expected:
+        return result(
+            Indication.TOTAL_FAILED, "time-stamp does not cover this signature (imprint mismatch)"
+        )
+
+    signer_info = signed_data["signer_infos"][0]
+    token_certs = [c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"]
+    tsa_cert = find_certificate(signer_info["sid"], token_certs + list(data.certs))
+    if tsa_cert is None:
+        return result(Indication.INDETERMINATE, "time-stamp signer certificate not found")
+    tsa = tsa_cert.subject.human_friendly
+    algorithms = check_signer_algorithms(signer_info, tsa_cert.public_key)
+    if not algorithms.acceptable:
+        return result(Indication.INDETERMINATE, f"time-stamp: {algorithms.message}", tsa)
+    encap = signed_data["encap_content_info"]["content"].contents
+    digest_algo = signer_info["digest_algorithm"]["algorithm"].native
+    try:
+        intact, valid = validate_sig_integrity(
+            signer_info, tsa_cert, "tst_info", hashlib.new(digest_algo, encap).digest()
+        )
+    except SignatureValidationError as exc:
+        return result(Indication.TOTAL_FAILED, f"time-stamp token: {exc.failure_message}", tsa)
+    if not (intact and valid):
+        return result(Indication.TOTAL_FAILED, "time-stamp token signature is not valid", tsa)
+    if not _is_tsa_certificate(tsa_cert):
+        return result(
+            Indication.INDETERMINATE, "time-stamp signer certificate is not for time-stamping", tsa
+        )
+    tsa_data = data.merged(ValidationData(certs=tuple(token_certs)))
+    evaluation = await evaluator.evaluate(tsa_cert, data=tsa_data, at=gen_time, purpose="timestamp")
+    if not evaluation.ok:
+        return result(
+            Indication.INDETERMINATE, f"time-stamp authority: {evaluation.message}", tsa, evaluation
+        )
+    return result(
+        Indication.TOTAL_PASSED, f"time-stamp by {tsa} at {gen_time.isoformat()}", tsa, evaluation
+    )
+
+
+def _is_tsa_certificate(cert: x509.Certificate) -> bool:
+    eku = cert.extended_key_usage_value
+    return eku is not None and "time_stamping" in eku.native
+
+
+def find_certificate(
+    sid: cms.SignerIdentifier, certs: list[x509.Certificate]
+) -> x509.Certificate | None:
+    """The certificate a CMS signer identifier names, if present."""
+    if sid.name == "issuer_and_serial_number":
+        issuer = sid.chosen["issuer"]
+        serial = sid.chosen["serial_number"].native
+        for cert in certs:
+            if cert.serial_number == serial and cert.issuer == issuer:
+                return cert
+    else:
+        key_id = sid.chosen.native
+        for cert in certs:
+            if cert.key_identifier == key_id:
+                return cert
+    return None

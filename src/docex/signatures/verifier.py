@@ -1,0 +1,103 @@
+"""The verifier: the one entry point that turns signature bytes into a validation report.
+
+    verifier = Verifier(load_trust_store(["certs-dev/trust"]))
+    report = verifier.verify(signature_bytes, content=detached_content)
+    report.indication, report.qualification, report.to_json()
+
+A :class:`Verifier` is long-lived and thread-safe: it keeps the cache of certificate
+evaluations (see :mod:`docex.signatures.paths`), so a service or a batch run should make one
+and reuse it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from docex.signatures.cades import validate_cades
+from docex.signatures.cms_signature import Engine
+from docex.signatures.inputs import (
+    DEFAULT_MAX_INPUT_BYTES,
+    CmsInput,
+    check_size,
+    decode_signature,
+)
+from docex.signatures.pades import validate_pades
+from docex.signatures.paths import CertificateEvaluator
+from docex.signatures.report import ValidationReport, summarize
+from docex.signatures.trust import TrustStore
+
+_T = TypeVar("_T")
+
+
+class Verifier:
+    """Verifies CAdES and PAdES signatures against one trust configuration.
+
+    :param trust: the trust anchors and trusted lists to validate against.
+    :param online: fetch revocation data (and missing CA certificates) from the URLs in
+        certificates. Off by default: a document's URLs are never followed unless asked.
+    :param max_input_bytes: the largest signature file or detached content accepted.
+    """
+
+    def __init__(
+        self,
+        trust: TrustStore,
+        *,
+        online: bool = False,
+        max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+    ) -> None:
+        self.trust = trust
+        self.online = online
+        self.max_input_bytes = max_input_bytes
+        self.evaluator = CertificateEvaluator(trust, online=online)
+        self._loops = threading.local()
+
+    def verify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """Verify a signature file (CMS in DER/PEM/base64, or PDF).
+
+        :param content: the signed content of a detached CAdES signature.
+        :param at: validate as of this time instead of now (timezone-aware).
+        :raises NotASignatureError: the bytes are not a signature at all.
+        :raises InputTooLargeError: an input exceeds ``max_input_bytes``.
+        """
+        return self._run(self.averify(data, content=content, at=at))
+
+    async def averify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """The coroutine behind :meth:`verify`, for callers already in an event loop."""
+        if at is not None and at.tzinfo is None:
+            raise ValueError("the validation time must be timezone-aware")
+        validation_time = at or datetime.now(UTC)
+        decoded = decode_signature(data, limit=self.max_input_bytes)
+        if content is not None:
+            check_size(content, what="signed content", limit=self.max_input_bytes)
+        engine = Engine(trust=self.trust, evaluator=self.evaluator, validation_time=validation_time)
+        if isinstance(decoded, CmsInput):
+            document, signatures = await validate_cades(decoded, content=content, engine=engine)
+        else:
+            document, signatures = await validate_pades(decoded.data, engine=engine)
+        indication, sub_indication, qualification = summarize(signatures)
+        return ValidationReport(
+            indication=indication,
+            sub_indication=sub_indication,
+            qualification=qualification,
+            validation_time=validation_time,
+            document=document,
+            signatures=tuple(signatures),
+            online=self.online,
+        )
+
+    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        # One event loop per thread, kept for the thread's life: creating a loop per call
+        # would cost more than a warm verification itself.
+        loop: asyncio.AbstractEventLoop | None = getattr(self._loops, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = asyncio.new_event_loop()
+            self._loops.loop = loop
+        return loop.run_until_complete(coro)
