@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from asn1crypto import cms, x509
-from pyhanko.sign.general import check_ess_certid
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import (
-    extract_self_reported_ts,
-    get_signing_cert_attr,
-    validate_sig_integrity,
-)
+from pyhanko.sign.validation.generic_cms import extract_self_reported_ts, get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
 from docex.signatures.evidence import ValidationData, relevant_evidence
 from docex.signatures.identity import certificate_info, signer_identity
+from docex.signatures.integrity import (
+    IntegrityError,
+    ess_binds,
+    find_certificate,
+    signer_integrity,
+)
 from docex.signatures.paths import CertEvaluation, CertificateEvaluator, CertStatus
 from docex.signatures.qualification import assess
 from docex.signatures.report import (
@@ -40,7 +41,6 @@ from docex.signatures.timestamps import (
     ImprintFor,
     TimestampResult,
     digest_imprint,
-    find_certificate,
     validate_timestamp,
 )
 from docex.signatures.trust import TrustStore
@@ -190,7 +190,7 @@ async def _validate(b: _Builder) -> SignatureReport:
             "signing_certificate",
             "the signing-certificate(-v2) attribute is missing (required by CAdES/PAdES)",
         )
-    if not check_ess_certid(cert, ess["certs"][0]):
+    if not ess_binds(cert, ess["certs"][0]):
         return b.verdict(
             Indication.INDETERMINATE,
             SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
@@ -211,17 +211,18 @@ async def _validate(b: _Builder) -> SignatureReport:
             f"digest algorithm {digest_algorithm} is not supported",
         )
     try:
-        intact, valid = validate_sig_integrity(
-            signer_info, cert, s.expected_content_type, actual_digest
+        intact, valid = signer_integrity(
+            signer_info,
+            cert,
+            expected_content_type=s.expected_content_type,
+            content_digest=actual_digest,
         )
-    except SignatureValidationError as exc:
-        sub = SubIndication.__members__.get(
-            exc.ades_subindication.standard_name, SubIndication.SIG_CONSTRAINTS_FAILURE
-        )
+    except IntegrityError as exc:
+        sub = SubIndication(exc.sub_indication)
         indication = (
             Indication.TOTAL_FAILED if sub in _FAILED_SUBINDICATIONS else Indication.INDETERMINATE
         )
-        return b.verdict(indication, sub, "signature_value", exc.failure_message)
+        return b.verdict(indication, sub, "signature_value", str(exc))
     except Exception as exc:  # unsupported key or signature algorithms raise many types
         return b.verdict(
             Indication.INDETERMINATE,

@@ -10,10 +10,17 @@ from datetime import datetime
 
 from asn1crypto import cms, core, tsp, x509
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+from pyhanko.sign.validation.generic_cms import get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
 from docex.signatures.evidence import ValidationData
+from docex.signatures.integrity import (
+    IntegrityError,
+    encapsulated_bytes,
+    ess_binds,
+    find_certificate,
+    signer_integrity,
+)
 from docex.signatures.paths import CertEvaluation, CertificateEvaluator
 from docex.signatures.report import Indication, TimestampInfo
 
@@ -97,14 +104,27 @@ async def validate_timestamp(
     algorithms = check_signer_algorithms(signer_info, tsa_cert.public_key)
     if not algorithms.acceptable:
         return result(Indication.INDETERMINATE, f"time-stamp: {algorithms.message}", tsa)
-    encap = signed_data["encap_content_info"]["content"].contents
+    try:
+        ess = get_signing_cert_attr(signer_info["signed_attrs"])
+    except SignatureValidationError as exc:
+        return result(Indication.INDETERMINATE, f"time-stamp: {exc.failure_message}", tsa)
+    if ess is not None and not ess_binds(tsa_cert, ess["certs"][0]):
+        return result(
+            Indication.INDETERMINATE,
+            "time-stamp signing-certificate names another certificate",
+            tsa,
+        )
+    encap = encapsulated_bytes(signed_data)
     digest_algo = signer_info["digest_algorithm"]["algorithm"].native
     try:
-        intact, valid = validate_sig_integrity(
-            signer_info, tsa_cert, "tst_info", hashlib.new(digest_algo, encap).digest()
+        intact, valid = signer_integrity(
+            signer_info,
+            tsa_cert,
+            expected_content_type="tst_info",
+            content_digest=hashlib.new(digest_algo, encap).digest(),
         )
-    except SignatureValidationError as exc:
-        return result(Indication.TOTAL_FAILED, f"time-stamp token: {exc.failure_message}", tsa)
+    except IntegrityError as exc:
+        return result(Indication.TOTAL_FAILED, f"time-stamp token: {exc}", tsa)
     if not (intact and valid):
         return result(Indication.TOTAL_FAILED, "time-stamp token signature is not valid", tsa)
     if not _is_tsa_certificate(tsa_cert):
@@ -125,21 +145,3 @@ async def validate_timestamp(
 def _is_tsa_certificate(cert: x509.Certificate) -> bool:
     eku = cert.extended_key_usage_value
     return eku is not None and "time_stamping" in eku.native
-
-
-def find_certificate(
-    sid: cms.SignerIdentifier, certs: list[x509.Certificate]
-) -> x509.Certificate | None:
-    """The certificate a CMS signer identifier names, if present."""
-    if sid.name == "issuer_and_serial_number":
-        issuer = sid.chosen["issuer"]
-        serial = sid.chosen["serial_number"].native
-        for cert in certs:
-            if cert.serial_number == serial and cert.issuer == issuer:
-                return cert
-    else:
-        key_id = sid.chosen.native
-        for cert in certs:
-            if cert.key_identifier == key_id:
-                return cert
-    return None
