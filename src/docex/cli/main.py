@@ -30,6 +30,11 @@ def main(
     """docex: verify qualified electronic signatures and exchange signed documents."""
 
 
+from docex.cli.verify import verify_command  # noqa: E402 -- commands register after the app
+
+app.command("verify")(verify_command)
+
+
 def run() -> None:
     """Console-script entry point."""
     app()
