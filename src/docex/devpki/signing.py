@@ -209,9 +209,8 @@ def _simple_signer(pki: DevPki, label: str) -> SimpleSigner:
 
 
 def _cert_store(certs: list[x509.Certificate]) -> SimpleCertificateStore:
-    store = SimpleCertificateStore()
-    for cert in certs:
-        store.register(cert)
+    # pyhanko-certvalidator leaves this constructor unannotated.
+    store: SimpleCertificateStore = SimpleCertificateStore.from_certs(certs)  # type: ignore[no-untyped-call]
     return store
 
 
