@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from docex import __version__
+from docex.cli import devpki
 
 app = typer.Typer(
     name="docex",
@@ -28,6 +29,10 @@ def main(
     ),
 ) -> None:
     """docex: verify qualified electronic signatures and exchange signed documents."""
+
+
+app.command("dev-pki")(devpki.dev_pki)
+app.command("sign")(devpki.sign)
 
 
 def run() -> None:

@@ -8,7 +8,7 @@ trusted outside development and tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -67,6 +67,11 @@ class DevPki:
     """
 
     arch: PKIArchitecture
+    # OCSP responses and CRLs are deterministic in (subject, moment); signing them again
+    # costs an RSA key load each time, so they are memoised per instance.
+    _revinfo_cache: dict[tuple[str, str, datetime], bytes] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def load(cls, config: Path | None = None) -> DevPki:
@@ -91,7 +96,9 @@ class DevPki:
         from certomancer.registry import CertLabel
 
         self._check_label(label)
-        return self.arch.get_cert(CertLabel(label))
+        # Re-parse what certomancer built: a parsed object carries its encoding, so
+        # embedding it elsewhere does not re-serialise it field by field (much faster).
+        return x509.Certificate.load(self.arch.get_cert(CertLabel(label)).dump())
 
     def key(self, label: str) -> keys.PrivateKeyInfo:
         """The private key of the certificate with this label (development only!)."""
@@ -130,6 +137,8 @@ class DevPki:
         from certomancer.registry import ServiceLabel
 
         _require_aware(at, "at")
+        if (cached := self._revinfo_cache.get(("ocsp", label, at))) is not None:
+            return ocsp.OCSPResponse.load(cached)
         issuer = self.issuer_label(label)
         try:
             service = _OCSP_SERVICE_FOR_ISSUER[issuer]
@@ -147,7 +156,9 @@ class DevPki:
             }
         )
         single = responder.format_single_ocsp_response(cert_id, issuer_cert)
-        return responder.assemble_simple_ocsp_responses([single])
+        der = responder.assemble_simple_ocsp_responses([single]).dump()
+        self._revinfo_cache["ocsp", label, at] = der
+        return ocsp.OCSPResponse.load(der)
 
     def crl(self, *, at: datetime, issuer: str = ISSUING_CA) -> crl.CertificateList:
         """The CRL ``issuer`` had published at ``at``.
@@ -159,14 +170,15 @@ class DevPki:
         from certomancer.registry import ServiceLabel
 
         _require_aware(at, "at")
+        if (cached := self._revinfo_cache.get(("crl", issuer, at))) is not None:
+            return crl.CertificateList.load(cached)
         try:
             repo = _CRL_REPO_FOR_ISSUER[issuer]
         except KeyError:
             raise DevPkiError(f"{issuer!r} is not a CA with a CRL") from None
-        result: crl.CertificateList = self.arch.service_registry.get_crl(
-            ServiceLabel(repo), at_time=at
-        )
-        return result
+        der = self.arch.service_registry.get_crl(ServiceLabel(repo), at_time=at).dump()
+        self._revinfo_cache["crl", issuer, at] = der
+        return crl.CertificateList.load(der)
 
 
 def _require_aware(moment: datetime, name: str) -> None:
