@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from docex import __version__
+from docex.cli import devpki, verify
 
 app = typer.Typer(
     name="docex",
@@ -30,9 +31,9 @@ def main(
     """docex: verify qualified electronic signatures and exchange signed documents."""
 
 
-from docex.cli.verify import verify_command  # noqa: E402 -- commands register after the app
-
-app.command("verify")(verify_command)
+app.command("verify")(verify.verify_command)
+app.command("dev-pki")(devpki.dev_pki)
+app.command("sign")(devpki.sign)
 
 
 def run() -> None:

@@ -1,0 +1,187 @@
+"""The development PKI, loaded in-process from certomancer.  DEVELOPMENT ONLY.
+
+:class:`DevPki` wraps the certomancer architecture described in ``dev-pki.yml``: it
+hands out certificates and private keys by label and plays the OCSP responder and the
+CRL repositories at any moment you ask for, without a network. Nothing here may ever be
+trusted outside development and tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from asn1crypto import algos, crl, keys, ocsp, x509
+
+from docex.errors import DevPkiError
+
+if TYPE_CHECKING:
+    from certomancer.registry import PKIArchitecture
+
+ARCH_LABEL = "docex-dev"
+
+ROOT_CA = "root-ca"
+ISSUING_CA = "issuing-ca"
+OCSP_RESPONDER = "issuing-ca-ocsp"
+TSA = "tsa"
+UNTRUSTED_ROOT = "untrusted-root"
+
+END_ENTITY_LABELS = (
+    "doctor-ecdsa",
+    "doctor-rsa",
+    "doctor2-ecdsa",
+    "facility-seal",
+    "nonqualified",
+    "no-qscd",
+    "no-nonrep",
+    "revoked",
+    "expired",
+    "untrusted",
+)
+"""Labels of the certificates that sign documents, as ``docex sign --signer`` takes them."""
+
+INFRASTRUCTURE_LABELS = (ROOT_CA, ISSUING_CA, OCSP_RESPONDER, TSA, UNTRUSTED_ROOT)
+
+ALL_LABELS = INFRASTRUCTURE_LABELS + END_ENTITY_LABELS
+
+# Which CA issued which certificate, so that callers can ask for a chain or for the
+# right CRL without knowing the configuration.
+_CRL_REPO_FOR_ISSUER = {ROOT_CA: ROOT_CA, ISSUING_CA: ISSUING_CA, UNTRUSTED_ROOT: UNTRUSTED_ROOT}
+_OCSP_SERVICE_FOR_ISSUER = {ISSUING_CA: ISSUING_CA, UNTRUSTED_ROOT: UNTRUSTED_ROOT}
+
+
+def config_path() -> Path:
+    """Path of the certomancer configuration shipped as package data."""
+    return Path(str(resources.files("docex.devpki").joinpath("dev-pki.yml")))
+
+
+@dataclass(frozen=True)
+class DevPki:
+    """The development PKI: certificates, keys, OCSP and CRLs, all in-process.
+
+    Build it with :meth:`load`. Loading parses the configuration and the key files;
+    certificates are signed lazily and cached by certomancer.
+    """
+
+    arch: PKIArchitecture
+    # OCSP responses and CRLs are deterministic in (subject, moment); signing them again
+    # costs an RSA key load each time, so they are memoised per instance.
+    _revinfo_cache: dict[tuple[str, str, datetime], bytes] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @classmethod
+    def load(cls, config: Path | None = None) -> DevPki:
+        """Load the PKI from ``dev-pki.yml`` (or another certomancer file)."""
+        from certomancer.config_utils import ConfigurationError
+        from certomancer.registry import ArchLabel, CertomancerConfig
+
+        path = config or config_path()
+        try:
+            cfg = CertomancerConfig.from_file(str(path))
+            return cls(arch=cfg.get_pki_arch(ArchLabel(ARCH_LABEL)))
+        except (OSError, ConfigurationError) as exc:
+            raise DevPkiError(f"cannot load the development PKI from {path}: {exc}") from exc
+
+    def _check_label(self, label: str) -> None:
+        if label not in ALL_LABELS:
+            known = ", ".join(ALL_LABELS)
+            raise DevPkiError(f"unknown certificate label {label!r}; known labels: {known}")
+
+    def cert(self, label: str) -> x509.Certificate:
+        """The certificate with this label."""
+        from certomancer.registry import CertLabel
+
+        self._check_label(label)
+        # Re-parse what certomancer built: a parsed object carries its encoding, so
+        # embedding it elsewhere does not re-serialise it field by field (much faster).
+        return x509.Certificate.load(self.arch.get_cert(CertLabel(label)).dump())
+
+    def key(self, label: str) -> keys.PrivateKeyInfo:
+        """The private key of the certificate with this label (development only!)."""
+        from certomancer.registry import CertLabel
+
+        self._check_label(label)
+        spec = self.arch.get_cert_spec(CertLabel(label))
+        return self.arch.key_set.get_private_key(spec.subject_key)
+
+    def issuer_label(self, label: str) -> str:
+        """Label of the CA certificate that issued ``label`` (itself for a root)."""
+        from certomancer.registry import CertLabel
+
+        self._check_label(label)
+        issuer = self.arch.get_cert_spec(CertLabel(label)).issuer
+        return str(self.arch.get_unique_cert_for_entity(issuer))
+
+    def chain(self, label: str) -> list[x509.Certificate]:
+        """``label``'s certificate followed by its CAs up to and including the root."""
+        chain = [self.cert(label)]
+        while (issuer := self.issuer_label(label)) != label:
+            chain.append(self.cert(issuer))
+            label = issuer
+        return chain
+
+    def trust_anchors(self) -> list[x509.Certificate]:
+        """The certificates to trust: the qualified root CA only."""
+        return [self.cert(ROOT_CA)]
+
+    def ocsp_response(self, label: str, *, at: datetime) -> ocsp.OCSPResponse:
+        """A signed OCSP response for ``label`` giving its status as of ``at``.
+
+        ``producedAt`` and ``thisUpdate`` equal ``at``; ``nextUpdate`` is ten minutes
+        later. A certificate revoked after ``at`` is reported as good.
+        """
+        from certomancer.registry import ServiceLabel
+
+        _require_aware(at, "at")
+        if (cached := self._revinfo_cache.get(("ocsp", label, at))) is not None:
+            return ocsp.OCSPResponse.load(cached)
+        issuer = self.issuer_label(label)
+        try:
+            service = _OCSP_SERVICE_FOR_ISSUER[issuer]
+        except KeyError:
+            msg = f"no OCSP responder covers {label!r} (issued by {issuer!r})"
+            raise DevPkiError(msg) from None
+        responder = self.arch.service_registry.summon_responder(ServiceLabel(service), at_time=at)
+        issuer_cert = self.cert(issuer)
+        cert_id = ocsp.CertId(
+            {
+                "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha1"}),
+                "issuer_name_hash": issuer_cert.subject.sha1,
+                "issuer_key_hash": issuer_cert.public_key.sha1,
+                "serial_number": self.cert(label).serial_number,
+            }
+        )
+        single = responder.format_single_ocsp_response(cert_id, issuer_cert)
+        der = responder.assemble_simple_ocsp_responses([single]).dump()
+        self._revinfo_cache["ocsp", label, at] = der
+        return ocsp.OCSPResponse.load(der)
+
+    def crl(self, *, at: datetime, issuer: str = ISSUING_CA) -> crl.CertificateList:
+        """The CRL ``issuer`` had published at ``at``.
+
+        CRLs are issued daily from the CA's ``notBefore``: ``thisUpdate`` is ``at``
+        rounded down to a day boundary (UTC midnight), ``nextUpdate`` a day later, and
+        the CRL lists the revocations effective at ``thisUpdate``.
+        """
+        from certomancer.registry import ServiceLabel
+
+        _require_aware(at, "at")
+        if (cached := self._revinfo_cache.get(("crl", issuer, at))) is not None:
+            return crl.CertificateList.load(cached)
+        try:
+            repo = _CRL_REPO_FOR_ISSUER[issuer]
+        except KeyError:
+            raise DevPkiError(f"{issuer!r} is not a CA with a CRL") from None
+        der = self.arch.service_registry.get_crl(ServiceLabel(repo), at_time=at).dump()
+        self._revinfo_cache["crl", issuer, at] = der
+        return crl.CertificateList.load(der)
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    # Revocation and signing times are legal facts; a naive datetime is ambiguous.
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise DevPkiError(f"{name} must be a timezone-aware datetime")
