@@ -199,11 +199,14 @@ def _run(
                     advance()
                 return results
         _init_worker(settings)
-        results = []
-        for task in tasks:
-            results.append(_verify_one(task))
-            advance()
-        return results
+        try:
+            results = []
+            for task in tasks:
+                results.append(_verify_one(task))
+                advance()
+            return results
+        finally:
+            _close_worker()
 
 
 # One verifier per process, so its caches serve every file that process checks.
@@ -222,6 +225,13 @@ def _init_worker(settings: _VerifySettings) -> None:
         typer.echo(f"docex verify: {exc}", err=True)
         raise SystemExit(int(ExitCode.USAGE)) from exc
     _WORKER = (Verifier(store, online=settings.online), settings)
+
+
+def _close_worker() -> None:
+    global _WORKER
+    if _WORKER is not None:
+        _WORKER[0].close()
+        _WORKER = None
 
 
 def _verify_one(task: tuple[str, bytes | None]) -> FileResult:

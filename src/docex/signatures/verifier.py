@@ -53,7 +53,23 @@ class Verifier:
         self.online = online
         self.max_input_bytes = max_input_bytes
         self.evaluator = CertificateEvaluator(trust, online=online)
-        self._loops = threading.local()
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._loops_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Release the event loops made for synchronous callers."""
+        with self._loops_lock:
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            if not loop.is_running():
+                loop.close()
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def verify(
         self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
@@ -96,8 +112,10 @@ class Verifier:
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         # One event loop per thread, kept for the thread's life: creating a loop per call
         # would cost more than a warm verification itself.
-        loop: asyncio.AbstractEventLoop | None = getattr(self._loops, "loop", None)
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
         if loop is None or loop.is_closed():
             loop = asyncio.new_event_loop()
-            self._loops.loop = loop
+            self._local.loop = loop
+            with self._loops_lock:
+                self._loops.append(loop)
         return loop.run_until_complete(coro)

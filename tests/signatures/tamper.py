@@ -1,0 +1,108 @@
+"""Ways to damage a CMS signature, for defect tests. Each returns new DER bytes."""
+
+from __future__ import annotations
+
+from asn1crypto import cms, keys, x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+
+def load(der: bytes) -> cms.ContentInfo:
+    return cms.ContentInfo.load(der)
+
+
+def signer_info(info: cms.ContentInfo) -> cms.SignerInfo:
+    return info["content"]["signer_infos"][0]
+
+
+def flip_signature_byte(der: bytes) -> bytes:
+    info = load(der)
+    si = signer_info(info)
+    sig = bytearray(si["signature"].native)
+    sig[len(sig) // 2] ^= 0x01
+    si["signature"] = bytes(sig)
+    return info.dump(force=True)
+
+
+def change_signing_time(der: bytes, *, year: int) -> bytes:
+    """Alter a signed attribute without re-signing."""
+    info = load(der)
+    si = signer_info(info)
+    attrs = []
+    for attr in si["signed_attrs"]:
+        if attr["type"].native == "signing_time":
+            when = attr["values"][0].native.replace(year=year)
+            attr = cms.CMSAttribute(
+                {"type": "signing_time", "values": [cms.Time({"utc_time": when})]}
+            )
+        attrs.append(attr)
+    si["signed_attrs"] = cms.CMSAttributes(attrs)
+    return info.dump(force=True)
+
+
+def change_attached_content(der: bytes, new_content: bytes) -> bytes:
+    info = load(der)
+    info["content"]["encap_content_info"]["content"] = new_content
+    return info.dump(force=True)
+
+
+def transplant_timestamp(der: bytes, donor: bytes) -> bytes:
+    """Replace the signature time-stamp with the one from another signature."""
+    info = load(der)
+    token = next(
+        a
+        for a in signer_info(load(donor))["unsigned_attrs"]
+        if a["type"].native == "signature_time_stamp_token"
+    )
+    si = signer_info(info)
+    attrs = [a for a in si["unsigned_attrs"] if a["type"].native != "signature_time_stamp_token"]
+    si["unsigned_attrs"] = cms.CMSAttributes([cms.CMSAttribute.load(token.dump()), *attrs])
+    return info.dump(force=True)
+
+
+def resign_with_other_ess(
+    der: bytes, *, key: keys.PrivateKeyInfo, other: x509.Certificate
+) -> bytes:
+    """Point the signing-certificate-v2 attribute at ``other``, then sign again with ``key``.
+
+    The signature value is valid; only the ESS binding is wrong.
+    """
+    import hashlib
+
+    from asn1crypto import tsp
+
+    info = load(der)
+    si = signer_info(info)
+    attrs = []
+    for attr in si["signed_attrs"]:
+        if attr["type"].native == "signing_certificate_v2":
+            certid = tsp.ESSCertIDv2(
+                {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "cert_hash": hashlib.sha256(other.dump()).digest(),
+                }
+            )
+            attr = cms.CMSAttribute(
+                {
+                    "type": "signing_certificate_v2",
+                    "values": [tsp.SigningCertificateV2({"certs": [certid]})],
+                }
+            )
+        attrs.append(attr)
+    signed_attrs = cms.CMSAttributes(attrs)
+    si["signed_attrs"] = signed_attrs
+    to_sign = cms.CMSAttributes.load(signed_attrs.dump(force=True)).dump()
+    to_sign = b"\x31" + to_sign[1:]  # signed over as a universal SET OF, not [0] IMPLICIT
+    si["signature"] = _sign(key, to_sign)
+    # Without a fresh time-stamp over the new signature value.
+    si["unsigned_attrs"] = None
+    return info.dump(force=True)
+
+
+def _sign(key: keys.PrivateKeyInfo, data: bytes) -> bytes:
+    private = serialization.load_der_private_key(key.dump(), password=None)
+    if isinstance(private, ec.EllipticCurvePrivateKey):
+        return private.sign(data, ec.ECDSA(hashes.SHA256()))
+    if isinstance(private, rsa.RSAPrivateKey):
+        return private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    raise TypeError(type(private))
