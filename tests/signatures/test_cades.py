@@ -74,7 +74,9 @@ def test_signer_identity_comes_from_the_certificate_subject(
         .signatures[0]
         .signer
     )
-    assert seal is not None and seal.rnokpp is None and seal.edrpou is not None
+    assert seal is not None
+    assert seal.rnokpp is None
+    assert seal.edrpou is not None
 
 
 @pytest.mark.parametrize("level", ["B-B", "B-T"])
