@@ -74,6 +74,8 @@ class SignerInput:
     has_archive_timestamp: bool = False
     extra_checks: Sequence[Check] = ()
     """Container checks already made (PDF byte range, modifications), in order."""
+    claimed_signing_time: datetime | None = None
+    """The signer's claimed time from the container (PDF ``/M``), when CMS has none."""
 
 
 @dataclass
@@ -101,8 +103,12 @@ class _Builder:
         name: str,
         message: str,
         qualification: Qualification = Qualification.NA,
+        *,
+        record: bool = True,
     ) -> SignatureReport:
-        if indication is not Indication.TOTAL_PASSED:
+        if not record:
+            pass
+        elif indication is not Indication.TOTAL_PASSED:
             outcome = (
                 CheckOutcome.FAILED
                 if indication is Indication.TOTAL_FAILED
@@ -136,8 +142,9 @@ async def validate_signer(subject: SignerInput, engine: Engine) -> SignatureRepo
     b.checks.extend(subject.extra_checks)
     for check in subject.extra_checks:
         if check.outcome is CheckOutcome.FAILED:
+            # The signed bytes are not what the container presents as signed.
             sub = SubIndication.HASH_FAILURE
-            return b.verdict(Indication.TOTAL_FAILED, sub, "container", check.message)
+            return b.verdict(Indication.TOTAL_FAILED, sub, check.name, check.message, record=False)
     try:
         return await _validate(b)
     except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
@@ -162,7 +169,7 @@ async def _validate(b: _Builder) -> SignatureReport:
             "the signature has no signed attributes, so it is not an AdES signature",
         )
     b.passed("format", f"{s.format_prefix} signature structure")
-    b.claimed_time = extract_self_reported_ts(signer_info)
+    b.claimed_time = extract_self_reported_ts(signer_info) or s.claimed_signing_time
 
     # Identify the signing certificate and its ESS binding (EN 319 102-1 §5.2.3).
     cert = find_certificate(signer_info["sid"], list(s.data.certs))

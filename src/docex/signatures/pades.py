@@ -74,6 +74,7 @@ async def validate_pades(
             has_long_term_data=data.has_revocation_data,
             has_archive_timestamp=bool(covering) and dss.has_revocation_data,
             extra_checks=tuple(_container_checks(emb)),
+            claimed_signing_time=emb.self_reported_timestamp,
         )
         reports.append(await validate_signer(subject, engine))
     return document, reports
@@ -104,7 +105,10 @@ def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
     if isinstance(result, SuspiciousModification):
         checks.append(
             Check(
-                "modifications", CheckOutcome.FAILED, f"the PDF was changed after signing: {result}"
+                "modifications",
+                CheckOutcome.FAILED,
+                # pyHanko's explanation runs to many lines of object references.
+                f"the PDF changed after signing: {str(result).splitlines()[0]}",
             )
         )
     elif result.modification_level > ACCEPTABLE_MODIFICATIONS:
@@ -112,7 +116,7 @@ def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
             Check(
                 "modifications",
                 CheckOutcome.FAILED,
-                "the PDF content was changed after signing "
+                "the PDF changed after signing "
                 f"({result.modification_level.name.lower()})",
             )
         )
