@@ -21,7 +21,8 @@ def _info(public_key: object) -> keys.PublicKeyInfo:
     ("key", "acceptable", "message"),
     [
         (rsa.generate_private_key(65537, 2048).public_key(), True, "RSA-2048"),
-        (rsa.generate_private_key(65537, 1024).public_key(), False, "below 2048"),
+        # A weak key on purpose: the policy must refuse it.
+        (rsa.generate_private_key(65537, 1024).public_key(), False, "below 2048"),  # noqa: S505
         (ec.generate_private_key(ec.SECP256R1()).public_key(), True, "secp256r1"),
         (ec.generate_private_key(ec.SECP384R1()).public_key(), True, "secp384r1"),
         (ec.generate_private_key(ec.SECP256K1()).public_key(), False, "not allowed"),
