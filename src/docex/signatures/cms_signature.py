@@ -18,7 +18,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import extract_self_reported_ts, get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
-from docex.signatures.evidence import ValidationData, relevant_evidence
+from docex.signatures.evidence import ValidationData
 from docex.signatures.identity import certificate_info, signer_identity
 from docex.signatures.integrity import (
     IntegrityError,
@@ -130,7 +130,7 @@ class _Builder:
             timestamp_time=self.timestamp_time,
             best_signature_time=self.best_time or self.engine.validation_time,
             certificate_chain=tuple(certificate_info(c) for c in chain),
-            revocation=relevant_evidence(self.subject.data, path) if path else (),
+            revocation=self.evaluation.revocation if self.evaluation else (),
             timestamps=tuple(self.timestamps),
             checks=tuple(self.checks),
         )

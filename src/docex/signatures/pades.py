@@ -116,8 +116,7 @@ def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
             Check(
                 "modifications",
                 CheckOutcome.FAILED,
-                "the PDF changed after signing "
-                f"({result.modification_level.name.lower()})",
+                f"the PDF changed after signing ({result.modification_level.name.lower()})",
             )
         )
     else:

@@ -22,8 +22,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from asn1crypto import x509
@@ -36,7 +36,6 @@ from pyhanko_certvalidator.errors import (
     PathBuildingError,
     PathValidationError,
     RevokedError,
-    StaleRevinfoError,
     ValidationError,
 )
 from pyhanko_certvalidator.path import ValidationPath
@@ -49,8 +48,10 @@ from pyhanko_certvalidator.policy_decl import (
 from docex.signatures.evidence import (
     ValidationData,
     earliest_next_update,
+    relevant_evidence,
     revocation_times,
 )
+from docex.signatures.report import RevocationEvidence
 from docex.signatures.trust import TrustStore
 
 REQUIRE_REVOCATION = CertRevTrustPolicy(
@@ -61,6 +62,7 @@ REQUIRE_REVOCATION = CertRevTrustPolicy(
     retroactive_revinfo=True,
 )
 TIME_TOLERANCE = timedelta(seconds=1)
+FETCHED_MAX_AGE = timedelta(hours=1)
 
 
 class CertStatus(StrEnum):
@@ -77,6 +79,9 @@ class CertStatus(StrEnum):
     INVALID = "invalid"
 
 
+_FETCH_MAY_HELP: frozenset[str] = frozenset({"no_revocation_data", "no_chain"})
+
+
 @dataclass(frozen=True)
 class CertEvaluation:
     """What validating one certificate at one time established."""
@@ -87,6 +92,8 @@ class CertEvaluation:
     """The validation path from the certificate up to the trust anchor."""
     validation_path: ValidationPath | None = field(default=None, compare=False)
     revocation_time: datetime | None = None
+    revocation: tuple[RevocationEvidence, ...] = ()
+    """The revocation data that speaks about the path, embedded or fetched."""
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     """The window of evaluation times for which this same result holds (cache bounds)."""
@@ -108,16 +115,16 @@ class CertificateEvaluator:
         self.online = online
         self._cache: OrderedDict[Hashable, list[CertEvaluation]] = OrderedDict()
         self._cache_size = cache_size
+        self._fetched: OrderedDict[bytes, tuple[ValidationData, datetime]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.fetches = 0
 
     def cached(
         self, cert: x509.Certificate, *, data: ValidationData, at: datetime, purpose: str
     ) -> CertEvaluation | None:
         """A cached successful evaluation valid at ``at``, if there is one."""
-        if self.online:
-            return None
         key = self._key(cert, data, purpose)
         with self._lock:
             for entry in self._cache.get(key, ()):
@@ -137,15 +144,28 @@ class CertificateEvaluator:
         ``purpose`` (``signature`` or ``timestamp``) only separates cache entries; key usage
         is checked by the caller, which knows what the certificate was used for.
         """
-        hit = self.cached(cert, data=data, at=at, purpose=purpose)
+        fetched = self._fresh_fetched(cert) if self.online else None
+        known = data.merged(fetched) if fetched is not None else data
+        hit = self.cached(cert, data=known, at=at, purpose=purpose)
         if hit is not None:
             return hit
         self.misses += 1
-        result = await self._validate(cert, data=data, at=at)
-        if result.ok and not self.online:
-            windowed = self._with_window(result, data)
+        result, _ = await self._validate(cert, data=known, at=at, fetch=False)
+        if self.online and result.status in _FETCH_MAY_HELP:
+            result, newly_fetched = await self._validate(cert, data=data, at=at, fetch=True)
+            self.fetches += 1
+            if newly_fetched.has_revocation_data:
+                self._remember_fetched(cert, newly_fetched)
+                fetched = newly_fetched
+                known = data.merged(newly_fetched)
+        evidence = relevant_evidence(data, result.path)
+        if fetched is not None:
+            evidence += relevant_evidence(fetched, result.path)
+        result = replace(result, revocation=evidence)
+        if result.ok:
+            windowed = self._with_window(result, known)
             if windowed is not None:
-                key = self._key(cert, data, purpose)
+                key = self._key(cert, known, purpose)
                 with self._lock:
                     self._cache.setdefault(key, []).append(windowed)
                     self._cache.move_to_end(key)
@@ -153,6 +173,30 @@ class CertificateEvaluator:
                         self._cache.popitem(last=False)
                 return windowed
         return result
+
+    def _fresh_fetched(self, cert: x509.Certificate) -> ValidationData | None:
+        now = datetime.now(UTC)
+        with self._lock:
+            entry = self._fetched.get(cert.sha256)
+            if entry is None:
+                return None
+            fetched, expires = entry
+            if now >= expires:
+                del self._fetched[cert.sha256]
+                return None
+            return fetched
+
+    def _remember_fetched(self, cert: x509.Certificate, fetched: ValidationData) -> None:
+        """Keep fetched revocation data until its nextUpdate, and at most an hour."""
+        now = datetime.now(UTC)
+        next_update = earliest_next_update(fetched)
+        expires = min(next_update or now, now + FETCHED_MAX_AGE)
+        if expires <= now:
+            return
+        with self._lock:
+            self._fetched[cert.sha256] = (fetched, expires)
+            while len(self._fetched) > self._cache_size:
+                self._fetched.popitem(last=False)
 
     def _key(self, cert: x509.Certificate, data: ValidationData, purpose: str) -> Hashable:
         return (cert.sha256, data.cache_key(), self.trust.fingerprint, purpose)
@@ -178,18 +222,12 @@ class CertificateEvaluator:
         )
         if lower > upper:
             return None
-        return CertEvaluation(
-            status=result.status,
-            message=result.message,
-            path=result.path,
-            validation_path=result.validation_path,
-            valid_from=lower,
-            valid_until=upper,
-        )
+        return replace(result, valid_from=lower, valid_until=upper)
 
     async def _validate(
-        self, cert: x509.Certificate, *, data: ValidationData, at: datetime
-    ) -> CertEvaluation:
+        self, cert: x509.Certificate, *, data: ValidationData, at: datetime, fetch: bool
+    ) -> tuple[CertEvaluation, ValidationData]:
+        """Run certvalidator; also return the revocation data it fetched (if ``fetch``)."""
         context = ValidationContext(
             trust_manager=self.trust.trust_manager(),
             # TSPTrustManager, unlike certvalidator's simple one, does not register the
@@ -198,44 +236,54 @@ class CertificateEvaluator:
             crls=data.crls,
             ocsps=data.ocsps,
             moment=at,
-            allow_fetching=self.online,
+            allow_fetching=fetch,
             revinfo_policy=REQUIRE_REVOCATION,
             time_tolerance=TIME_TOLERANCE,
         )
         try:
-            path = await CertificateValidator(
-                cert, validation_context=context
-            ).async_validate_path()
-        except RevokedError as exc:
-            status = CertStatus.REVOKED if exc.is_ee_cert else CertStatus.CA_REVOKED
-            return CertEvaluation(
-                status,
-                exc.failure_msg,
-                path=_certs(exc.original_path),
-                validation_path=exc.original_path,
-                revocation_time=exc.revocation_dt,
-            )
-        except ExpiredError as exc:
-            return _failed(CertStatus.EXPIRED, exc)
-        except NotYetValidError as exc:
-            return _failed(CertStatus.NOT_YET_VALID, exc)
-        except StaleRevinfoError as exc:
-            return _failed(CertStatus.NO_REVOCATION_DATA, exc)
-        except InsufficientRevinfoError as exc:
-            return _failed(CertStatus.NO_REVOCATION_DATA, exc)
-        except DisallowedAlgorithmError as exc:
-            return _failed(CertStatus.WEAK_ALGORITHM, exc)
-        except PathBuildingError as exc:
-            return CertEvaluation(CertStatus.NO_CHAIN, f"no path to a trust anchor: {exc}")
-        except PathValidationError as exc:
-            return _failed(CertStatus.INVALID, exc)
-        except ValidationError as exc:
-            return CertEvaluation(CertStatus.INVALID, exc.failure_msg)
+            result = await _run_validator(cert, context)
+            fetched = ValidationData(source="fetched")
+            if fetch:
+                fetched = ValidationData(
+                    crls=tuple(c for c in context.crls if c not in data.crls),
+                    ocsps=tuple(o for o in context.ocsps if o not in data.ocsps),
+                    source="fetched",
+                )
+            return result, fetched
         finally:
-            await _close(context)
+            await context.aclose()  # type: ignore[no-untyped-call]  # certvalidator lacks hints here
+
+
+async def _run_validator(cert: x509.Certificate, context: ValidationContext) -> CertEvaluation:
+    try:
+        validator = CertificateValidator(cert, validation_context=context)
+        path = await validator.async_validate_path()
+    except RevokedError as exc:
+        status = CertStatus.REVOKED if exc.is_ee_cert else CertStatus.CA_REVOKED
         return CertEvaluation(
-            CertStatus.OK, "certificate path is valid", path=_certs(path), validation_path=path
+            status,
+            exc.failure_msg,
+            path=_certs(exc.original_path),
+            validation_path=exc.original_path,
+            revocation_time=exc.revocation_dt,
         )
+    except ExpiredError as exc:
+        return _failed(CertStatus.EXPIRED, exc)
+    except NotYetValidError as exc:
+        return _failed(CertStatus.NOT_YET_VALID, exc)
+    except InsufficientRevinfoError as exc:  # includes StaleRevinfoError
+        return _failed(CertStatus.NO_REVOCATION_DATA, exc)
+    except DisallowedAlgorithmError as exc:
+        return _failed(CertStatus.WEAK_ALGORITHM, exc)
+    except PathBuildingError as exc:
+        return CertEvaluation(CertStatus.NO_CHAIN, f"no path to a trust anchor: {exc}")
+    except PathValidationError as exc:
+        return _failed(CertStatus.INVALID, exc)
+    except ValidationError as exc:
+        return CertEvaluation(CertStatus.INVALID, exc.failure_msg)
+    return CertEvaluation(
+        CertStatus.OK, "certificate path is valid", path=_certs(path), validation_path=path
+    )
 
 
 def _failed(status: CertStatus, exc: PathValidationError) -> CertEvaluation:
@@ -247,12 +295,3 @@ def _failed(status: CertStatus, exc: PathValidationError) -> CertEvaluation:
 def _certs(path: ValidationPath) -> tuple[x509.Certificate, ...]:
     certs = [c for c in path.iter_certs(include_root=True) if isinstance(c, x509.Certificate)]
     return tuple(reversed(certs))
-
-
-async def _close(context: ValidationContext) -> None:
-    # A context that fetched owns an HTTP backend; release its connections.
-    closer = getattr(context, "close", None) or getattr(context, "aclose", None)
-    if closer is not None:
-        outcome = closer()
-        if hasattr(outcome, "__await__"):
-            await outcome

@@ -1,0 +1,132 @@
+"""Online revocation checking against a real OCSP/CRL responder on loopback.
+
+The development PKI is loaded with its URLs pointing at 127.0.0.1, and certomancer's
+Animator (the WSGI app that serves a certomancer PKI's OCSP responders and CRLs) answers
+there. Offline, a B-B signature has no revocation data; online, the verifier fetches it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import ArchLabel
+
+from docex.devpki.pki import DevPki, config_path
+from docex.devpki.signing import sign_cades
+from docex.signatures.report import Indication, Qualification, SubIndication
+from docex.signatures.trust import trust_store_from_certificates
+from docex.signatures.verifier import Verifier
+from tests.signatures.conftest import CONTENT
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+
+
+@dataclass
+class Responder:
+    pki: DevPki
+    server: WSGIServer
+    requests: list[str]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def responder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Responder]:
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("online-pki")
+    source = config_path()
+    text = source.read_text().replace("http://dev-pki.docex.invalid", f"http://127.0.0.1:{port}")
+    (folder / source.name).write_text(text)
+    shutil.copytree(source.parent / "keys", folder / "keys")
+    pki = DevPki.load(folder / source.name)
+    store = AnimatorArchStore({ArchLabel(pki.arch.arch_label.value): pki.arch})
+    app = Animator(store, with_web_ui=False)
+    server = make_server("127.0.0.1", port, app, handler_class=_QuietHandler)
+    server.requests = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    running = Responder(pki=pki, server=server, requests=server.requests)  # type: ignore[attr-defined]
+    yield running
+    running.stop()
+    thread.join(timeout=5)
+
+
+def _verifier(pki: DevPki, *, online: bool) -> Verifier:
+    return Verifier(trust_store_from_certificates(pki.trust_anchors()), online=online)
+
+
+def test_offline_never_fetches(responder: Responder) -> None:
+    sig = sign_cades(responder.pki, CONTENT, signer="doctor-ecdsa", level="B-B")
+    before = len(responder.requests)
+    with _verifier(responder.pki, online=False) as verifier:
+        report = verifier.verify(sig, content=CONTENT)
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.TRY_LATER,
+    )
+    assert len(responder.requests) == before
+
+
+def test_online_fetches_once_and_caches(responder: Responder) -> None:
+    pki = responder.pki
+    with _verifier(pki, online=True) as verifier:
+        first = verifier.verify(
+            sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
+        )
+        assert (first.indication, first.qualification) == (
+            Indication.TOTAL_PASSED,
+            Qualification.QESIG,
+        )
+        assert first.online
+        assert {e.source for e in first.signatures[0].revocation} == {"fetched"}
+        fetched = len(responder.requests)
+        assert fetched > 0
+        second = verifier.verify(
+            sign_cades(pki, b"another referral", signer="doctor-ecdsa", level="B-B"),
+            content=b"another referral",
+        )
+        assert second.indication is Indication.TOTAL_PASSED
+        assert len(responder.requests) == fetched  # served from the fetch cache
+
+
+def test_online_revoked_is_revoked(responder: Responder) -> None:
+    pki = responder.pki
+    with _verifier(pki, online=True) as verifier:
+        report = verifier.verify(
+            sign_cades(pki, CONTENT, signer="revoked", level="B-B"), content=CONTENT
+        )
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.REVOKED,
+    )
+
+
+def test_unreachable_responder_fails_closed(pki: DevPki) -> None:
+    # The regular development PKI points at a .invalid host that never resolves.
+    with _verifier(pki, online=True) as verifier:
+        report = verifier.verify(
+            sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
+        )
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.TRY_LATER,
+    )
