@@ -18,9 +18,11 @@ install: $(STAMP)
 run: install
 	$(BIN)/docex verify certs-dev/samples/*.p7s certs-dev/samples/*.pdf ; test $$? -le 2
 
+LINTED := src tests $(wildcard bench/*.py)
+
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: install
 	$(BIN)/mypy
