@@ -27,7 +27,6 @@ from docex.signatures.integrity import (
     signer_integrity,
 )
 from docex.signatures.paths import CertEvaluation, CertificateEvaluator, CertStatus
-from docex.signatures.qualification import assess
 from docex.signatures.report import (
     Check,
     CheckOutcome,
@@ -436,12 +435,12 @@ async def _certificate(b: _Builder, cert: x509.Certificate) -> SignatureReport:
             "the signing certificate's key usage does not allow signatures",
         )
     b.passed("key_usage", f"key usage: {', '.join(sorted(usages))}")
-    if evaluation.validation_path is None:
+    if evaluation.qualification is None:
         qualification = Qualification.NA
         message = "no validation path to assess qualification"
     else:
-        verdict = assess(trust=engine.trust, path=evaluation.validation_path, cert=cert, at=at)
-        qualification, message = verdict.qualification, verdict.message
+        qualification = evaluation.qualification.qualification
+        message = evaluation.qualification.message
     b.checks.append(
         Check(
             "qualification",

@@ -8,6 +8,7 @@ the natural person's taxpayer number (RNOKPP) in the subject ``serialNumber`` as
 
 from __future__ import annotations
 
+import functools
 import re
 
 from asn1crypto import x509
@@ -20,6 +21,19 @@ _EDRPOU = re.compile(r"^NTRUA-(\d{8})$")
 
 def signer_identity(cert: x509.Certificate) -> SignerIdentity:
     """The identity claims of a signing certificate's subject."""
+    return _signer_identity(cert.dump())
+
+
+def certificate_info(cert: x509.Certificate) -> CertificateInfo:
+    """A certificate's identifying facts for the report."""
+    return _certificate_info(cert.dump())
+
+
+# The same few certificates sign most documents; their facts are computed once per
+# distinct DER encoding (a pure function of the bytes).
+@functools.lru_cache(maxsize=4096)
+def _signer_identity(der: bytes) -> SignerIdentity:
+    cert = x509.Certificate.load(der)
     subject = cert.subject.native
     serial = _first(subject.get("serial_number"))
     org_id = _first(subject.get("organization_identifier"))
@@ -34,8 +48,9 @@ def signer_identity(cert: x509.Certificate) -> SignerIdentity:
     )
 
 
-def certificate_info(cert: x509.Certificate) -> CertificateInfo:
-    """A certificate's identifying facts for the report."""
+@functools.lru_cache(maxsize=4096)
+def _certificate_info(der: bytes) -> CertificateInfo:
+    cert = x509.Certificate.load(der)
     return CertificateInfo(
         subject=cert.subject.human_friendly,
         issuer=cert.issuer.human_friendly,

@@ -51,6 +51,7 @@ from docex.signatures.evidence import (
     relevant_evidence,
     revocation_times,
 )
+from docex.signatures.qualification import QualificationVerdict, assess, service_boundaries
 from docex.signatures.report import RevocationEvidence
 from docex.signatures.trust import TrustStore
 
@@ -94,6 +95,8 @@ class CertEvaluation:
     revocation_time: datetime | None = None
     revocation: tuple[RevocationEvidence, ...] = ()
     """The revocation data that speaks about the path, embedded or fetched."""
+    qualification: QualificationVerdict | None = None
+    """For signing certificates that validated: what the trust configuration makes of them."""
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     """The window of evaluation times for which this same result holds (cache bounds)."""
@@ -162,8 +165,15 @@ class CertificateEvaluator:
         if fetched is not None:
             evidence += relevant_evidence(fetched, result.path)
         result = replace(result, revocation=evidence)
+        if result.ok and purpose == "signature" and result.validation_path is not None:
+            result = replace(
+                result,
+                qualification=assess(
+                    trust=self.trust, path=result.validation_path, cert=cert, at=at
+                ),
+            )
         if result.ok:
-            windowed = self._with_window(result, known)
+            windowed = self._with_window(result, known, at)
             if windowed is not None:
                 key = self._key(cert, known, purpose)
                 with self._lock:
@@ -201,8 +211,9 @@ class CertificateEvaluator:
     def _key(self, cert: x509.Certificate, data: ValidationData, purpose: str) -> Hashable:
         return (cert.sha256, data.cache_key(), self.trust.fingerprint, purpose)
 
-    @staticmethod
-    def _with_window(result: CertEvaluation, data: ValidationData) -> CertEvaluation | None:
+    def _with_window(
+        self, result: CertEvaluation, data: ValidationData, at: datetime
+    ) -> CertEvaluation | None:
         """Bound a successful result to the times at which it provably still holds.
 
         Every certificate on the path must be within its validity period, and the
@@ -220,6 +231,14 @@ class CertificateEvaluator:
             [c["tbs_certificate"]["validity"]["not_after"].native for c in result.path]
             + [next_update]
         )
+        if result.qualification is not None and result.validation_path is not None:
+            # Qualification depends on which trust services apply at the time: stay within
+            # the stretch between their start and end dates that contains ``at``.
+            for boundary in service_boundaries(self.trust, result.validation_path):
+                if boundary <= at:
+                    lower = max(lower, boundary)
+                else:
+                    upper = min(upper, boundary - timedelta(microseconds=1))
         if lower > upper:
             return None
         return replace(result, valid_from=lower, valid_until=upper)

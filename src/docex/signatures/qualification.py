@@ -66,6 +66,17 @@ def assess(
     )
 
 
+def service_boundaries(trust: TrustStore, path: ValidationPath) -> list[datetime]:
+    """Every start and end date of the trust services that concern the path's CAs."""
+    times: list[datetime] = []
+    for authority in path.iter_authorities():
+        for service in trust.registry.applicable_service_definitions(authority, None):
+            times.append(service.base_info.valid_from)
+            if service.base_info.valid_until is not None:
+                times.append(service.base_info.valid_until)
+    return times
+
+
 def _has_non_repudiation(cert: x509.Certificate) -> bool:
     usage = cert.key_usage_value
     return usage is not None and "non_repudiation" in usage.native
