@@ -1,0 +1,54 @@
+"""The FastAPI application, built from settings: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from docex import __version__
+from docex.api import problems
+from docex.api.limits import BodySizeLimit
+from docex.api.routes import documents, health
+from docex.services.runtime import Runtime, build_runtime
+from docex.settings import Settings
+
+log = logging.getLogger("docex.api")
+
+DESCRIPTION = """
+The central gate of the eHealth document exchange. Every document is accepted only if it
+carries a valid **qualified electronic signature** (CAdES or PAdES) by an employee of the
+submitting facility; rejections are RFC 9457 problem documents with the validation report.
+
+Authenticate every call with `Authorization: Bearer <token>` (tokens: `docex token issue`).
+"""
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the API. The runtime (database, store, verifier) is made in the lifespan,
+    unless a test passes one in."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        app.state.runtime = runtime or build_runtime(settings, migrate=settings.is_embedded)
+        log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
+        try:
+            yield
+        finally:
+            if own:
+                app.state.runtime.close()
+
+    app = FastAPI(
+        title="docex",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(documents.router)
+    app.include_router(health.router)
+    app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
+    return app

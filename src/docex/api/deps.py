@@ -1,0 +1,44 @@
+"""Dependencies the routes declare: the runtime and the authenticated principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from docex.db.engine import unit_of_work
+from docex.errors import AuthenticationError
+from docex.registry.records import Principal
+from docex.registry.tokens import authenticate
+from docex.services.runtime import Runtime
+
+_bearer = HTTPBearer(auto_error=False, description="An API token issued by `docex token issue`.")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_principal(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Who the request speaks for; every API call needs a valid bearer token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("an API token is required (Authorization: Bearer …)")
+    token = credentials.credentials
+
+    def check() -> Principal:
+        with unit_of_work(runtime.sessions) as session:
+            return authenticate(session, policy=runtime.token_policy, token=token)
+
+    return await run_in_threadpool(check)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,127 @@
+"""Reading documents under the access rules.
+
+Default deny: a facility sees the documents it submitted and those addressed to it; an
+auditor sees every document. Anything else is reported as not found, so that a facility
+cannot learn that a document it may not read exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+
+from docex.db.engine import unit_of_work
+from docex.db.models import Document, DocumentKind
+from docex.errors import InputError, NotFoundError
+from docex.registry.records import Principal
+from docex.services.runtime import Runtime
+from docex.storage.base import ObjectReader
+
+log = logging.getLogger("docex.documents")
+
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    """One page of a listing and the cursor for the next, if any."""
+
+    documents: list[Document]
+    next_cursor: str | None
+
+
+def _visible(principal: Principal) -> Select[tuple[Document]]:
+    query = select(Document)
+    if principal.is_auditor:
+        return query
+    return query.where(
+        or_(
+            Document.submitted_by_facility_id == principal.facility_id,
+            Document.recipient_facility_id == principal.facility_id,
+        )
+    )
+
+
+def get_document(runtime: Runtime, *, principal: Principal, document_id: uuid.UUID) -> Document:
+    """A document the principal may read; ``NotFoundError`` otherwise."""
+    with unit_of_work(runtime.sessions) as session:
+        document = session.scalar(_visible(principal).where(Document.id == document_id))
+        if document is None:
+            raise NotFoundError(f"no document {document_id}")
+        session.expunge(document)
+    log.info("read metadata of %s by token %s", document_id, principal.token_id)
+    return document
+
+
+def open_content(
+    runtime: Runtime, *, principal: Principal, document_id: uuid.UUID
+) -> tuple[Document, ObjectReader]:
+    """The original signed bytes of a document the principal may read, as a stream."""
+    document = get_document(runtime, principal=principal, document_id=document_id)
+    reader = runtime.store.open(document.object_key)
+    log.info("read content of %s by token %s", document_id, principal.token_id)
+    return document, reader
+
+
+def list_documents(
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    kind: DocumentKind | None = None,
+    patient_ref: str | None = None,
+    since: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> DocumentPage:
+    """Documents the principal may read, oldest first, a page at a time.
+
+    The cursor is opaque to clients: the (created_at, id) of the last document returned,
+    so pages stay stable while new documents arrive.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = _visible(principal)
+    if kind is not None:
+        query = query.where(Document.kind == kind)
+    if patient_ref is not None:
+        query = query.where(Document.patient_ref == patient_ref)
+    if since is not None:
+        query = query.where(Document.created_at >= since)
+    if cursor is not None:
+        after_time, after_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Document.created_at > after_time,
+                and_(Document.created_at == after_time, Document.id > after_id),
+            )
+        )
+    query = query.order_by(Document.created_at, Document.id).limit(limit + 1)
+    with unit_of_work(runtime.sessions) as session:
+        rows = list(session.scalars(query))
+        for row in rows:
+            session.expunge(row)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1]) if more and rows else None
+    return DocumentPage(documents=rows, next_cursor=next_cursor)
+
+
+def encode_cursor(document: Document) -> str:
+    raw = json.dumps([document.created_at.isoformat(), str(document.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The position a cursor names; ``InputError`` for anything not made by us."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        when, ident = json.loads(raw)
+        return datetime.fromisoformat(when), uuid.UUID(ident)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InputError("invalid cursor") from exc

@@ -1,0 +1,258 @@
+"""Submitting a signed document: verify, bind the signer to the facility, store, record.
+
+The order is what makes failures safe:
+
+1. the signature is verified before anything is written;
+2. the signer must be an active employee of the submitting facility (or, for a seal, the
+   facility itself);
+3. the original bytes go to the object store under content-addressed keys, which never
+   overwrite — if the store is down the client gets 503 and the database is untouched;
+4. only then is the document row, with the full validation report, committed in one
+   transaction. If that commit fails, the objects stay behind unreferenced; they are
+   found and removed by ``docex storage reconcile`` (see :mod:`docex.services.reconcile`).
+   No crash can leave a document row whose bytes the store lacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from docex.db.engine import unit_of_work
+from docex.db.models import Document, DocumentKind, Facility, FacilityStatus
+from docex.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    SignatureRejectedError,
+    SignerNotAuthorizedError,
+)
+from docex.registry.employees import find_active_employee
+from docex.registry.records import Principal
+from docex.services.runtime import Runtime
+from docex.signatures.report import Qualification, SignatureReport, ValidationReport
+from docex.storage.base import content_key
+
+log = logging.getLogger("docex.submission")
+
+# Which kinds a facility seal (QESeal) may sign; a referral needs a doctor's QESig.
+SEAL_ALLOWED: dict[DocumentKind, bool] = {
+    DocumentKind.REFERRAL: False,
+    DocumentKind.EXAMINATION_RESULT: True,
+    DocumentKind.MEDICAL_DOCUMENT: True,
+}
+
+SIGNATURE_CONTENT_TYPES = {
+    "cades": "application/pkcs7-signature",
+    "pades": "application/pdf",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submission:
+    """What a facility submits, after the HTTP layer has bounded and decoded it."""
+
+    signed: BinaryIO
+    """The signature file (CMS or PDF), positioned at its start."""
+    content: BinaryIO | None = None
+    """The detached content of a CAdES signature, if any."""
+    kind: DocumentKind
+    patient_ref: str
+    recipient_edrpou: str | None = None
+    answers_document_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """The accepted document, and whether this call created it (False for a replay)."""
+
+    document: Document
+    created: bool
+
+
+def submit_document(
+    runtime: Runtime, *, principal: Principal, submission: Submission
+) -> SubmissionResult:
+    """Verify and accept a signed document, or raise why it is refused."""
+    if principal.facility_id is None:
+        raise PermissionDeniedError("auditors read documents; only facilities submit them")
+    facility_id = principal.facility_id
+    if submission.idempotency_key is not None:
+        replay = _replay(runtime, facility_id, submission)
+        if replay is not None:
+            return replay
+
+    signed_bytes = submission.signed.read()
+    content_bytes = submission.content.read() if submission.content is not None else None
+    report = runtime.verifier.verify(signed_bytes, content=content_bytes)
+    _require_accepted(report, submission.kind)
+
+    with unit_of_work(runtime.sessions) as session:
+        _check_signers(session, facility_id=facility_id, report=report)
+        recipient_id = _recipient(session, submission.recipient_edrpou)
+        _check_answers(session, facility_id=facility_id, document_id=submission.answers_document_id)
+
+    signed_sha = hashlib.sha256(signed_bytes).hexdigest()
+    submission.signed.seek(0)
+    signed_object = runtime.store.put(
+        content_key(signed_sha),
+        submission.signed,
+        length=len(signed_bytes),
+        sha256=signed_sha,
+        content_type=SIGNATURE_CONTENT_TYPES[report.document.kind],
+    )
+    content_object_key: str | None = None
+    content_sha: str | None = None
+    if content_bytes is not None and report.document.detached and submission.content is not None:
+        content_sha = hashlib.sha256(content_bytes).hexdigest()
+        submission.content.seek(0)
+        content_object_key = runtime.store.put(
+            content_key(content_sha), submission.content, length=len(content_bytes),
+            sha256=content_sha,
+        ).key
+
+    first = _signer_ids(report.signatures)
+    document = Document(
+        id=uuid.uuid4(),
+        kind=submission.kind,
+        sha256=signed_sha,
+        size=len(signed_bytes),
+        object_key=signed_object.key,
+        content_type=signed_object.content_type,
+        content_object_key=content_object_key,
+        content_sha256=content_sha,
+        submitted_by_facility_id=facility_id,
+        recipient_facility_id=recipient_id,
+        patient_ref=submission.patient_ref,
+        answers_document_id=submission.answers_document_id,
+        signer_rnokpp=first[0],
+        signer_edrpou=first[1],
+        indication=report.indication.value,
+        qualification=report.qualification.value,
+        validation_report=report.to_dict(),
+        idempotency_key=submission.idempotency_key,
+    )
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            session.add(document)
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                raise ConflictError("the document conflicts with one already stored") from exc
+            session.expunge(document)
+    except ConflictError:
+        # Two submissions with one Idempotency-Key raced; the first one committed.
+        replay = _replay(runtime, facility_id, submission) if submission.idempotency_key else None
+        if replay is not None:
+            return replay
+        raise
+    log.info(
+        "accepted document %s kind=%s facility=%s signer=%s sha256=%s token=%s",
+        document.id, submission.kind.value, facility_id, first[0] or first[1], signed_sha,
+        principal.token_id,
+    )
+    return SubmissionResult(document=document, created=True)
+
+
+def _require_accepted(report: ValidationReport, kind: DocumentKind) -> None:
+    if report.indication.value != "TOTAL_PASSED":
+        raise SignatureRejectedError(
+            f"the signature is not valid: {report.message}", report=report
+        )
+    for signature in report.signatures:
+        qualification = signature.qualification
+        if qualification is Qualification.QESIG:
+            continue
+        if qualification is Qualification.QESEAL and SEAL_ALLOWED[kind]:
+            continue
+        if qualification is Qualification.QESEAL:
+            reason = f"a {kind.value} must carry a doctor's qualified signature, not a seal"
+        else:
+            reason = f"the signature is {qualification.value}, not qualified: {signature.message}"
+        raise SignatureRejectedError(reason, report=report)
+
+
+def _check_signers(session: Session, *, facility_id: int, report: ValidationReport) -> None:
+    facility = session.get(Facility, facility_id)
+    if facility is None or facility.status is not FacilityStatus.ACTIVE:
+        raise PermissionDeniedError("the submitting facility is not active")
+    for signature in report.signatures:
+        signer = signature.signer
+        if signer is None:
+            raise SignerNotAuthorizedError("the signer cannot be identified", report=report)
+        if signature.qualification is Qualification.QESEAL:
+            if signer.edrpou != facility.edrpou:
+                raise SignerNotAuthorizedError(
+                    f"the seal belongs to EDRPOU {signer.edrpou}, not to this facility "
+                    f"({facility.edrpou})",
+                    report=report,
+                )
+            continue
+        if signer.rnokpp is None:
+            raise SignerNotAuthorizedError(
+                "the signing certificate carries no RNOKPP (TINUA-) identifier", report=report
+            )
+        if find_active_employee(session, facility_id=facility_id, rnokpp=signer.rnokpp) is None:
+            raise SignerNotAuthorizedError(
+                f"the signer (RNOKPP {signer.rnokpp}) is not an active employee of this "
+                "facility",
+                report=report,
+            )
+
+
+def _recipient(session: Session, edrpou: str | None) -> int | None:
+    if edrpou is None:
+        return None
+    facility = session.scalar(select(Facility).where(Facility.edrpou == edrpou))
+    if facility is None or facility.status is not FacilityStatus.ACTIVE:
+        raise NotFoundError(f"no active facility with EDRPOU {edrpou}")
+    return facility.id
+
+
+def _check_answers(session: Session, *, facility_id: int, document_id: uuid.UUID | None) -> None:
+    if document_id is None:
+        return
+    answered = session.get(Document, document_id)
+    visible = answered is not None and facility_id in (
+        answered.submitted_by_facility_id, answered.recipient_facility_id
+    )
+    if not visible:
+        raise NotFoundError(f"no document {document_id} visible to this facility")
+
+
+def _replay(runtime: Runtime, facility_id: int, submission: Submission) -> SubmissionResult | None:
+    with unit_of_work(runtime.sessions) as session:
+        existing = session.scalar(
+            select(Document).where(
+                Document.submitted_by_facility_id == facility_id,
+                Document.idempotency_key == submission.idempotency_key,
+            )
+        )
+        if existing is None:
+            return None
+        session.expunge(existing)
+    position = submission.signed.tell()
+    digest = hashlib.sha256(submission.signed.read()).hexdigest()
+    submission.signed.seek(position)
+    if digest != existing.sha256:
+        raise IdempotencyConflictError(
+            "this Idempotency-Key was already used for a different document"
+        )
+    return SubmissionResult(document=existing, created=False)
+
+
+def _signer_ids(signatures: tuple[SignatureReport, ...]) -> tuple[str | None, str | None]:
+    for signature in signatures:
+        if signature.signer is not None:
+            return signature.signer.rnokpp, signature.signer.edrpou
+    return None, None
+
