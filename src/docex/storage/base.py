@@ -172,18 +172,35 @@ class HashingReader:
         return self._hash.hexdigest()
 
     def read(self, size: int = -1, /) -> bytes:
-        """Read from the wrapped stream, raising ``ObjectIntegrityError`` on a mismatch."""
-        data = self._stream.read(size if size >= 0 else CHUNK_SIZE)
-        if data:
+        """Up to ``size`` bytes, fewer only at the end; ``ObjectIntegrityError`` on a mismatch.
+
+        Unlike a file's, ``read()`` without a size returns one chunk rather than
+        everything: this reader exists to avoid holding whole objects. Short reads of the
+        wrapped stream are joined, so that callers filling a buffer (minio filling an
+        upload part) get it in one piece instead of concatenating many small ones.
+        """
+        if size < 0:
+            size = CHUNK_SIZE
+        pieces: list[bytes] = []
+        wanted = size
+        while wanted > 0:
+            data = self._stream.read(wanted)
+            if not data:
+                self._finish()
+                break
             self.size += len(data)
             if self._length is not None and self.size > self._length:
                 raise ObjectIntegrityError(f"stream exceeds the declared {self._length} bytes")
             self._hash.update(data)
-            return data
-        if size == 0:
-            return data
-        self._finish()
-        return data
+            pieces.append(data)
+            wanted -= len(data)
+        if self._length is not None and self.size == self._length and not self.finished:
+            # A reader that stops at the declared length (minio does, given the length)
+            # would never see the end; look for it now, before the object is committed.
+            if self._stream.read(1):
+                raise ObjectIntegrityError(f"stream exceeds the declared {self._length} bytes")
+            self._finish()
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def drain(self) -> None:
         """Read (and check) the rest of the stream without keeping it."""
@@ -256,7 +273,11 @@ class ObjectStore(Protocol):
         ...
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
-        """Every key starting with ``prefix``, in lexicographic order."""
+        """Every key starting with ``prefix``, lazily, in no promised order.
+
+        S3 promises lexicographic order but SeaweedFS lists folder by folder ("a/b"
+        before "a.b"); callers that need an order sort.
+        """
         ...
 
 

@@ -251,5 +251,6 @@ class LocalObjectStore:
                         keys.append(key)
         except OSError as exc:
             raise _storage_error(exc, "cannot list objects") from exc
-        # os.walk order is not key order ("a.b" sorts before "a/b"), so sort explicitly.
+        # Sorted although the interface does not promise it: it costs little here and
+        # makes listings reproducible.
         yield from sorted(keys)

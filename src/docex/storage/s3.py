@@ -3,7 +3,7 @@
 This is the only module that imports ``minio``; its exceptions and urllib3's are
 translated here into :mod:`docex.errors`.
 
-Uploads stream in parts of :data:`PART_SIZE` bytes, one part in memory at a time. S3
+Uploads stream in parts of :data:`PART_SIZE` bytes, about two in memory at a time. S3
 makes an object visible only when its upload completes, and the integrity checks of
 :class:`~docex.storage.base.HashingReader` fire before the final part is sent, so no
 partial or corrupted object appears under its key. S3 has no "create if absent", so two
@@ -42,8 +42,8 @@ from docex.storage.base import (
     same_content,
 )
 
-PART_SIZE = 8 * 1024 * 1024
-"""Multipart upload part size; also the most an upload holds in memory."""
+PART_SIZE = 5 * 1024 * 1024
+"""Multipart upload part size, the smallest S3 allows: an upload holds about two in memory."""
 
 _SHA256_META = "sha256"
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchObject"})
@@ -143,7 +143,9 @@ class S3ObjectStore:
                 self.bucket,
                 key,
                 incoming,  # type: ignore[arg-type]  # minio only calls read()
-                length=-1,  # read to the end, so HashingReader sees the end and checks it
+                # With the length known minio sends parts without buffering one extra;
+                # either way HashingReader checks length and digest before the last part.
+                length=-1 if length is None else length,
                 part_size=PART_SIZE,
                 content_type=content_type,
                 # Recorded so that a retried upload can be compared without a download.
