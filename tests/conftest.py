@@ -23,7 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from docex.db import create_engine_from_settings, session_factory, upgrade
 from docex.settings import Settings
 from docex.storage import ObjectStore, open_object_store
-from tests.servers import PostgresServer, SeaweedS3Server, ServerNotInstalledError
+from tests.servers import (
+    PostgresServer,
+    SeaweedS3Server,
+    ServerNotInstalledError,
+    start_servers,
+)
 
 BACKENDS = ("sqlite-local", "postgres-s3")
 
@@ -35,29 +40,28 @@ def _server_missing(exc: ServerNotInstalledError) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL cluster for this test process; tests may stop and restart it."""
+def _real_servers() -> Iterator[tuple[PostgresServer, SeaweedS3Server]]:
     try:
-        server = PostgresServer.create()
+        postgres, s3 = start_servers()
     except ServerNotInstalledError as exc:
         _server_missing(exc)
     try:
-        yield server
+        yield postgres, s3
     finally:
-        server.destroy()
+        postgres.destroy()
+        s3.destroy()
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[SeaweedS3Server]:
+def postgres_server(_real_servers: tuple[PostgresServer, SeaweedS3Server]) -> PostgresServer:
+    """A PostgreSQL cluster for this test process; tests may stop and restart it."""
+    return _real_servers[0]
+
+
+@pytest.fixture(scope="session")
+def s3_server(_real_servers: tuple[PostgresServer, SeaweedS3Server]) -> SeaweedS3Server:
     """A SeaweedFS S3 server for this test process; tests may stop and restart it."""
-    try:
-        server = SeaweedS3Server.create()
-    except ServerNotInstalledError as exc:
-        _server_missing(exc)
-    try:
-        yield server
-    finally:
-        server.destroy()
+    return _real_servers[1]
 
 
 @dataclass(frozen=True)

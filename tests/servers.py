@@ -148,9 +148,9 @@ class PostgresServer:
             os.chown(self.base, *self._ids)
 
     @classmethod
-    def create(cls) -> PostgresServer:
+    def create(cls, bindir: Path | None = None) -> PostgresServer:
         """Initialise and start a new cluster."""
-        server = cls(find_postgres_bindir())
+        server = cls(bindir or find_postgres_bindir())
         try:
             server._initdb()
             server._start_on_free_port()
@@ -191,14 +191,15 @@ class PostgresServer:
             "--no-locale",
             "--no-sync",
         )  # fmt: skip
-        # Durability is pointless for a throwaway cluster and costs seconds per test run.
+        # Surviving power loss is pointless for a throwaway cluster, so no fsync. Commits
+        # stay synchronous, though: with synchronous_commit off, the crash of an
+        # "immediate" stop would lose the last commits, and fault tests rely on them.
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
                 "\n# docex tests\n"
                 "listen_addresses = '127.0.0.1'\n"
                 "unix_socket_directories = ''\n"
                 "fsync = off\n"
-                "synchronous_commit = off\n"
                 "full_page_writes = off\n"
                 "max_connections = 100\n"
             )
@@ -251,7 +252,10 @@ class PostgresServer:
         name = f"t_{uuid.uuid4().hex[:16]}"
         conninfo = f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres"
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            # template0 copies in half the time of the default template1.
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+            )
         return self.url(name)
 
     def destroy(self) -> None:
@@ -327,19 +331,29 @@ class SeaweedS3Server:
         """Start a new server on free ports and wait until it stores objects."""
         server = cls(find_weed())
         try:
-            for attempt in range(3):
-                server.ports = dict(zip(cls._port_names, free_ports(8), strict=True))
-                try:
-                    server.start()
-                    break
-                except RuntimeError:
-                    server.stop()
-                    if attempt == 2:
-                        raise
+            server.launch()
+            server.wait_ready()
         except BaseException:
             server.destroy()
             raise
         return server
+
+    def launch(self) -> None:
+        """Start the process on fresh free ports without waiting for it; see ``wait_ready``."""
+        self.ports = dict(zip(self._port_names, free_ports(len(self._port_names)), strict=True))
+        self._spawn()
+
+    def wait_ready(self) -> None:
+        """Wait for a launched server; relaunch on new ports if it died (a port was taken)."""
+        for attempt in range(3):
+            try:
+                self._wait_ready()
+                return
+            except RuntimeError:
+                self.stop()
+                if attempt == 2:
+                    raise
+                self.launch()
 
     @property
     def endpoint(self) -> str:
@@ -394,19 +408,28 @@ class SeaweedS3Server:
 
     def start(self) -> None:
         """Start the server (again, on the same ports and data) and wait until it works."""
-        if self.running:
-            return
+        if not self.running:
+            self._spawn()
+        self._wait_ready()
+
+    def _spawn(self) -> None:
+        # Spawn from the main thread only: the parent-death signal fires when the
+        # spawning *thread* ends, which would kill a server started from a worker thread.
         log = self.log.open("ab")
-        self._process = subprocess.Popen(
-            self._command(),
-            cwd=self.base,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-        log.close()
+        try:
+            self._process = subprocess.Popen(
+                self._command(),
+                cwd=self.base,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+        finally:
+            log.close()
+
+    def _wait_ready(self) -> None:
         client = self.client()
 
         def ready() -> bool:
@@ -466,3 +489,21 @@ class SeaweedS3Server:
         """Stop the server and delete its folder."""
         self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def start_servers() -> tuple[PostgresServer, SeaweedS3Server]:
+    """Start PostgreSQL and SeaweedFS side by side (each takes seconds on its own)."""
+    s3 = SeaweedS3Server(find_weed())
+    bindir = find_postgres_bindir()
+    try:
+        s3.launch()
+        postgres = PostgresServer.create(bindir)  # while SeaweedFS boots
+        try:
+            s3.wait_ready()
+        except BaseException:
+            postgres.destroy()
+            raise
+    except BaseException:
+        s3.destroy()
+        raise
+    return postgres, s3
