@@ -99,7 +99,7 @@ def backend_settings(backend_name: str, servers: Servers, tmp_path: Path) -> Set
             object_store=f"local:{tmp_path / 'objects'}",
         )
     return Settings(
-        database_url=servers.postgres.create_database(),
+        database_url=servers.postgres.create_schema(),
         object_store=f"s3://{servers.s3.new_bucket_name()}",
         s3_endpoint=servers.s3.endpoint,
         s3_access_key=servers.s3.access_key,

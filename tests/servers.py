@@ -144,6 +144,7 @@ class PostgresServer:
         self.data = self.base / "data"
         self.log = self.base / "postgres.log"
         self.port = 0
+        self._schemas_database = ""
         if self._ids is not None:
             os.chown(self.base, *self._ids)
 
@@ -247,16 +248,30 @@ class PostgresServer:
         """SQLAlchemy URL of ``database`` on this cluster."""
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
+    def _execute(self, statement: sql.Composable, database: str = "postgres") -> None:
+        conninfo = f"host=127.0.0.1 port={self.port} user={self.user} dbname={database}"
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(statement)
+
     def create_database(self) -> str:
         """A new empty database; returns its SQLAlchemy URL."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        conninfo = f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres"
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            # template0 copies in half the time of the default template1.
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
-            )
+        # template0 copies in half the time of the default template1.
+        self._execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
         return self.url(name)
+
+    def create_schema(self) -> str:
+        """URL of a new empty schema, which connections through it use as their default.
+
+        As empty as a new database for everything docex does, but it costs a millisecond
+        where CREATE DATABASE costs up to half a second.
+        """
+        if not self._schemas_database:
+            self._schemas_database = "docex_tests"
+            self._execute(sql.SQL("CREATE DATABASE docex_tests TEMPLATE template0"))
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        self._execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)), "docex_tests")
+        return f"{self.url('docex_tests')}?options=-csearch_path%3D{name}"
 
     def destroy(self) -> None:
         """Stop the cluster and delete its folder."""
