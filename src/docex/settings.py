@@ -175,12 +175,10 @@ class Settings(BaseSettings):
         except ArgumentError as exc:
             raise ValueError(f"not a database URL: {exc}") from None
         backend = url.get_backend_name()
-        if backend == "postgres":
-            # SQLAlchemy dropped the old Heroku-style alias; accept it as people still write it.
+        if backend in ("postgresql", "postgres"):
+            # docex ships psycopg 3 and only it; "postgres://" is the Heroku-style alias
+            # SQLAlchemy dropped but people still write.
             url = url.set(drivername="postgresql+psycopg")
-        elif backend == "postgresql":
-            if url.get_driver_name() not in ("psycopg", "psycopg2"):
-                url = url.set(drivername="postgresql+psycopg")
         elif backend != "sqlite":
             raise ValueError("only sqlite:// and postgresql:// databases are supported")
         return url.render_as_string(hide_password=False)
