@@ -389,6 +389,7 @@ class SeaweedS3Server:
             f"-master.port.grpc={p['master_grpc']}",
             "-master.volumeSizeLimitMB=64",
             "-master.telemetry=false",
+            # A single master elects itself; the default 10 s made every restart take 20.
             "-master.electionTimeout=1s",
             f"-volume.port={p['volume']}",
             f"-volume.port.grpc={p['volume_grpc']}",

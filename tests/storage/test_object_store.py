@@ -14,6 +14,8 @@ from docex.errors import (
     ObjectNotFoundError,
 )
 from docex.storage import ObjectStore, content_key
+from docex.storage.local import LocalObjectStore
+from docex.storage.s3 import S3ObjectStore
 
 BIG = 30 * 1024 * 1024
 
@@ -185,3 +187,33 @@ def test_content_key_layout() -> None:
     assert content_key(digest) == f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"
     with pytest.raises(ValueError, match="64 lowercase"):
         content_key(digest.upper())
+
+
+class BrokenStream:
+    """Delivers ``good`` bytes, then fails as a client connection dropping mid-upload."""
+
+    def __init__(self, good: int) -> None:
+        self.inner = PatternStream(good)
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk = self.inner.read(size)
+        if not chunk:
+            raise ConnectionResetError("client went away")
+        return chunk
+
+
+@pytest.mark.parametrize("good", [1000, 12 * 1024 * 1024])
+def test_failed_upload_leaves_nothing_under_the_key(object_store: ObjectStore, good: int) -> None:
+    key = content_key(sha256(b"never completed"))
+    # The caller's own stream error is the caller's to handle; it passes through unchanged.
+    with pytest.raises(ConnectionResetError):
+        object_store.put(key, BrokenStream(good))
+    assert not object_store.exists(key)
+    assert list(object_store.iter_keys()) == []
+    if isinstance(object_store, LocalObjectStore):
+        assert list((object_store.root / ".tmp").iterdir()) == []
+
+
+def test_factory_picks_the_configured_store(backend_name: str, object_store: ObjectStore) -> None:
+    expected = LocalObjectStore if backend_name == "sqlite-local" else S3ObjectStore
+    assert isinstance(object_store, expected)

@@ -165,6 +165,8 @@ class HashingReader:
         self._hash = hashlib.sha256()
         self.size = 0
         self.finished = False
+        self.source_failed = False
+        """Whether reading the wrapped stream raised: the caller's error, not the store's."""
 
     @property
     def sha256(self) -> str:
@@ -184,7 +186,11 @@ class HashingReader:
         pieces: list[bytes] = []
         wanted = size
         while wanted > 0:
-            data = self._stream.read(wanted)
+            try:
+                data = self._stream.read(wanted)
+            except BaseException:
+                self.source_failed = True
+                raise
             if not data:
                 self._finish()
                 break
@@ -250,6 +256,8 @@ class ObjectStore(Protocol):
         checked before the object becomes visible (``ObjectIntegrityError``). If ``key``
         exists, the stream is still read and hashed: identical bytes return the existing
         object with ``created=False``; different bytes raise ``ObjectConflictError``.
+        An exception raised by ``stream.read`` itself (a client that went away) passes
+        through unchanged, and nothing is stored.
         """
         ...
 

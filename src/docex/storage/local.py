@@ -131,6 +131,8 @@ class LocalObjectStore:
             _fsync_dir(final.parent)
             self._write_meta(key, sha256=incoming.sha256, content_type=content_type)
         except OSError as exc:
+            if incoming.source_failed:
+                raise
             raise _storage_error(exc, f"cannot store {key!r}") from exc
         finally:
             tmp.unlink(missing_ok=True)
