@@ -28,7 +28,7 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest -n 2
+	DOCEX_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest -n 2
 
 test: lint typecheck unit
 

@@ -9,14 +9,38 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     ├── InputError                  input         the caller gave us something unusable
     │   ├── NotASignatureError      not-a-signature   bytes are neither CMS nor PDF
     │   ├── InputTooLargeError      too-large     a size bound was exceeded
-    │   └── TrustConfigError        trust-config  trust anchors / trusted list unusable
+    │   ├── TrustConfigError        trust-config  trust anchors / trusted list unusable
+    │   └── SettingsError           settings      the configuration is unusable or unsafe
+    ├── NotFoundError               not-found     a facility, employee or token does not exist
+    ├── ConflictError               conflict      the change contradicts what is already stored
+    │   └── IdempotencyConflictError idempotency-conflict  a key reused for another document
+    ├── AuthenticationError         authentication  an API token is unknown, malformed or revoked
+    ├── PermissionDeniedError       forbidden     the principal may not do this
+    ├── SubmissionRefusedError      submission-refused  a document was verified and refused
+    │   ├── SignatureRejectedError  signature-rejected  not TOTAL_PASSED, or not qualified
+    │   └── SignerNotAuthorizedError signer-not-authorized  signer is not of this facility
+    ├── StorageError                storage       the object store cannot do what was asked
+    │   ├── ObjectNotFoundError     object-not-found  no object under that key
+    │   ├── ObjectConflictError     object-conflict   the key holds different bytes already
+    │   ├── ObjectIntegrityError    object-integrity  bytes differ from their declared digest/length
+    │   └── StorageUnavailableError storage-unavailable  the object store cannot be reached
+    ├── DatabaseError               database      the database refused or failed a statement
+    │   └── DatabaseUnavailableError database-unavailable  the database cannot be reached
     └── DevPkiError                 dev-pki       the development PKI tooling failed
+
+``*UnavailableError`` means "try again later" (HTTP 503); the other storage and database
+errors mean the deployment or the data is broken (HTTP 500).
 
 The edges translate these and only these: ``cli/exit_codes.py`` to exit statuses,
 ``api/problems.py`` to RFC 9457 problem documents.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docex.signatures.report import ValidationReport
 
 
 class DocexError(Exception):
@@ -57,3 +81,114 @@ class DevPkiError(DocexError):
     """The development PKI could not be generated or used."""
 
     code = "dev-pki"
+
+
+class SettingsError(InputError):
+    """The configuration is unusable or unsafe (for example a placeholder secret in production)."""
+
+    code = "settings"
+
+
+class NotFoundError(DocexError):
+    """A facility, employee or token the caller named does not exist."""
+
+    code = "not-found"
+
+
+class ConflictError(DocexError):
+    """The change contradicts stored state (a duplicate EDRPOU, an inactive facility...)."""
+
+    code = "conflict"
+
+
+class AuthenticationError(DocexError):
+    """An API token is malformed, unknown, revoked, or belongs to an inactive facility.
+
+    The message never says which, so that it cannot be used to probe for tokens.
+    """
+
+    code = "authentication"
+
+
+class StorageError(DocexError):
+    """The object store cannot do what was asked."""
+
+    code = "storage"
+
+
+class ObjectNotFoundError(StorageError):
+    """No object is stored under the key."""
+
+    code = "object-not-found"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no object stored under {key!r}")
+        self.key = key
+
+
+class ObjectConflictError(StorageError):
+    """The key already holds different bytes; objects are never overwritten."""
+
+    code = "object-conflict"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key!r} already holds different content")
+        self.key = key
+
+
+class ObjectIntegrityError(StorageError):
+    """The bytes streamed do not match the length or SHA-256 the caller declared."""
+
+    code = "object-integrity"
+
+
+class StorageUnavailableError(StorageError):
+    """The object store cannot be reached or is failing; the operation may succeed later."""
+
+    code = "storage-unavailable"
+
+
+class DatabaseError(DocexError):
+    """The database refused or failed a statement."""
+
+    code = "database"
+
+
+class DatabaseUnavailableError(DatabaseError):
+    """The database cannot be reached or is busy; the operation may succeed later."""
+
+    code = "database-unavailable"
+
+
+class PermissionDeniedError(DocexError):
+    """The principal is authenticated but may not do this."""
+
+    code = "forbidden"
+
+
+class SubmissionRefusedError(DocexError):
+    """A submitted document was verified and refused; ``report`` says why in full."""
+
+    code = "submission-refused"
+
+    def __init__(self, message: str, *, report: ValidationReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class SignatureRejectedError(SubmissionRefusedError):
+    """The signature is not TOTAL_PASSED, or not qualified as the document kind requires."""
+
+    code = "signature-rejected"
+
+
+class SignerNotAuthorizedError(SubmissionRefusedError):
+    """The signer is not an active employee (or the seal not the seal) of the facility."""
+
+    code = "signer-not-authorized"
+
+
+class IdempotencyConflictError(ConflictError):
+    """An Idempotency-Key was reused for a different document."""
+
+    code = "idempotency-conflict"

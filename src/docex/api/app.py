@@ -32,8 +32,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The embedded SQLite default migrates itself; PostgreSQL is migrated by the
+        # operator (`docex db upgrade`) before the workers start.
         own = runtime is None
-        app.state.runtime = runtime or build_runtime(settings, migrate=settings.is_embedded)
+        app.state.runtime = runtime or build_runtime(settings, migrate=settings.is_sqlite)
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
             yield

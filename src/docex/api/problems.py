@@ -39,12 +39,15 @@ _STATUS: list[tuple[type[errors.DocexError], int, str]] = [
 ]
 
 
-def problem(
-    status: int, code: str, title: str, detail: str, **extra: Any
-) -> JSONResponse:
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem+json response."""
-    body = {"type": f"urn:docex:problem:{code}", "title": title, "status": status,
-            "detail": detail, **extra}
+    body = {
+        "type": f"urn:docex:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
@@ -53,11 +56,10 @@ def problem(
 
 def for_error(exc: errors.DocexError) -> JSONResponse:
     """The problem response for one of our errors."""
-    for cls, status, title in _STATUS:
-        if isinstance(exc, cls):
-            break
-    else:
-        status, title = 500, "Internal error"
+    status, title = next(
+        ((status, title) for cls, status, title in _STATUS if isinstance(exc, cls)),
+        (500, "Internal error"),
+    )
     extra: dict[str, Any] = {}
     report = getattr(exc, "report", None)
     if report is not None:
@@ -83,8 +85,7 @@ def install(app: FastAPI) -> None:
 
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 -- registered for it
-        return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail),
-                       str(exc.detail))
+        return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail))
 
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)

@@ -37,7 +37,7 @@ class DocumentPage:
     next_cursor: str | None
 
 
-def _visible(principal: Principal) -> Select[tuple[Document]]:
+def _visible(principal: Principal) -> Select[Document]:
     query = select(Document)
     if principal.is_auditor:
         return query

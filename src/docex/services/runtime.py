@@ -35,7 +35,6 @@ class Runtime:
     def close(self) -> None:
         """Release connections, files and event loops."""
         self.verifier.close()
-        self.store.close()
         self.engine.dispose()
 
 

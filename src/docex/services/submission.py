@@ -19,7 +19,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -60,9 +60,9 @@ SIGNATURE_CONTENT_TYPES = {
 class Submission:
     """What a facility submits, after the HTTP layer has bounded and decoded it."""
 
-    signed: BinaryIO
+    signed: IO[bytes]
     """The signature file (CMS or PDF), positioned at its start."""
-    content: BinaryIO | None = None
+    content: IO[bytes] | None = None
     """The detached content of a CAdES signature, if any."""
     kind: DocumentKind
     patient_ref: str
@@ -116,7 +116,9 @@ def submit_document(
         content_sha = hashlib.sha256(content_bytes).hexdigest()
         submission.content.seek(0)
         content_object_key = runtime.store.put(
-            content_key(content_sha), submission.content, length=len(content_bytes),
+            content_key(content_sha),
+            submission.content,
+            length=len(content_bytes),
             sha256=content_sha,
         ).key
 
@@ -157,7 +159,11 @@ def submit_document(
         raise
     log.info(
         "accepted document %s kind=%s facility=%s signer=%s sha256=%s token=%s",
-        document.id, submission.kind.value, facility_id, first[0] or first[1], signed_sha,
+        document.id,
+        submission.kind.value,
+        facility_id,
+        first[0] or first[1],
+        signed_sha,
         principal.token_id,
     )
     return SubmissionResult(document=document, created=True)
@@ -165,9 +171,7 @@ def submit_document(
 
 def _require_accepted(report: ValidationReport, kind: DocumentKind) -> None:
     if report.indication.value != "TOTAL_PASSED":
-        raise SignatureRejectedError(
-            f"the signature is not valid: {report.message}", report=report
-        )
+        raise SignatureRejectedError(f"the signature is not valid: {report.message}", report=report)
     for signature in report.signatures:
         qualification = signature.qualification
         if qualification is Qualification.QESIG:
@@ -203,8 +207,7 @@ def _check_signers(session: Session, *, facility_id: int, report: ValidationRepo
             )
         if find_active_employee(session, facility_id=facility_id, rnokpp=signer.rnokpp) is None:
             raise SignerNotAuthorizedError(
-                f"the signer (RNOKPP {signer.rnokpp}) is not an active employee of this "
-                "facility",
+                f"the signer (RNOKPP {signer.rnokpp}) is not an active employee of this facility",
                 report=report,
             )
 
@@ -223,7 +226,8 @@ def _check_answers(session: Session, *, facility_id: int, document_id: uuid.UUID
         return
     answered = session.get(Document, document_id)
     visible = answered is not None and facility_id in (
-        answered.submitted_by_facility_id, answered.recipient_facility_id
+        answered.submitted_by_facility_id,
+        answered.recipient_facility_id,
     )
     if not visible:
         raise NotFoundError(f"no document {document_id} visible to this facility")
@@ -255,4 +259,3 @@ def _signer_ids(signatures: tuple[SignatureReport, ...]) -> tuple[str | None, st
         if signature.signer is not None:
             return signature.signer.rnokpp, signature.signer.edrpou
     return None, None
-

@@ -173,8 +173,13 @@ def list_documents(
 ) -> DocumentPageOut:
     """List the documents this token may read, oldest first."""
     page = reading.list_documents(
-        runtime, principal=principal, kind=kind, patient_ref=patient, since=since,
-        cursor=cursor, limit=limit,
+        runtime,
+        principal=principal,
+        kind=kind,
+        patient_ref=patient,
+        since=since,
+        cursor=cursor,
+        limit=limit,
     )
     return DocumentPageOut(
         items=[DocumentOut.of(d) for d in page.documents], next_cursor=page.next_cursor
@@ -271,7 +276,7 @@ def _spool(text: str, field: str) -> IO[bytes]:
         raise InputError(f"{field} is not valid base64") from exc
     if not data:
         raise NotASignatureError(f"{field} is empty")
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 -- closed by the route
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     spool.write(data)
     spool.seek(0)
     return spool
@@ -281,4 +286,3 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
     )
-

@@ -1,0 +1,125 @@
+"""Engines and units of work, built from settings when the application starts.
+
+Nothing here runs at import time: ``create_engine_from_settings`` is called by whoever
+builds the application and the engine is passed down.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from docex.errors import DatabaseError, DatabaseUnavailableError
+from docex.settings import Settings
+
+# How long SQLite waits for another writer before reporting "database is locked".
+SQLITE_BUSY_TIMEOUT_SECONDS = 15
+
+
+def create_engine_from_settings(settings: Settings) -> Engine:
+    """The engine for ``settings.database_url``."""
+    return create_engine_from_url(settings.database_url)
+
+
+def create_engine_from_url(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for SQLite or PostgreSQL, configured the way docex relies on.
+
+    SQLite gets foreign keys enforced and write-ahead logging (readers do not block the
+    writer); its parent folder is created. PostgreSQL goes through psycopg 3 and checks
+    pooled connections before use, so a database restart costs one failed ping rather
+    than one failed request.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            **kwargs,
+        )
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    raise DatabaseError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # Off by default in SQLite, for backward compatibility with its 2001 self.
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # With WAL, NORMAL loses at most the last commits on power loss, never integrity.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+# SQLite reports both "the file is busy" and "no such table" as OperationalError; only
+# the first kind goes away by retrying.
+_SQLITE_TRANSIENT = ("locked", "busy", "disk i/o", "unable to open")
+
+
+def _is_transient(exc: SQLAlchemyError) -> bool:
+    if isinstance(exc, DisconnectionError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        if isinstance(exc.orig, sqlite3.Error):
+            message = str(exc.orig).lower()
+            return any(marker in message for marker in _SQLITE_TRANSIENT)
+        # psycopg's OperationalError: connection lost, server shutting down, serialization
+        # failure, deadlock; all worth retrying.
+        return True
+    return False
+
+
+def translate_db_error(exc: SQLAlchemyError) -> DatabaseError:
+    """Our error for a SQLAlchemy one: "unavailable" if retrying later may help."""
+    detail = getattr(exc, "orig", None) or exc
+    if _is_transient(exc):
+        return DatabaseUnavailableError(f"database unavailable: {detail}")
+    return DatabaseError(f"database error: {detail}")
+
+
+@contextmanager
+def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed if the block succeeds, rolled back if it raises.
+
+    SQLAlchemy errors, including a failed commit, leave as ``DatabaseError`` or
+    ``DatabaseUnavailableError``; our own errors pass through after the rollback.
+    """
+    session = sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException as exc:
+        # With the server gone the rollback fails too; the first error is the one to report.
+        with suppress(SQLAlchemyError):
+            session.rollback()
+        if isinstance(exc, SQLAlchemyError):
+            raise translate_db_error(exc) from exc
+        raise
+    finally:
+        with suppress(SQLAlchemyError):
+            session.close()

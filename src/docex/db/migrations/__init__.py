@@ -1,0 +1,1 @@
+"""Alembic migrations of the docex schema; run them with :func:`docex.db.migrate.upgrade`."""

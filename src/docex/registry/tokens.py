@@ -1,0 +1,165 @@
+"""API tokens: issue, revoke, authenticate.
+
+A token reads ``dxt_<lookup id>_<secret>``. The lookup id finds the row without comparing
+against every stored hash; the 32 random bytes of the secret make guessing hopeless. The
+database keeps only HMAC-SHA-256 of the whole token under a server-side pepper, so a
+leaked table lets no one authenticate nor test candidate tokens offline.
+
+A fast keyed hash is enough: slow password hashes (argon2, bcrypt) protect low-entropy
+secrets people choose, and would cost tens of milliseconds on every API request here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docex.db.models import ApiToken, Facility, FacilityStatus, TokenRole
+from docex.errors import AuthenticationError, ConflictError, InputError, NotFoundError
+from docex.registry._common import flush_or_conflict, now_or
+from docex.registry.facilities import get_facility
+from docex.registry.records import IssuedToken, Principal, TokenRecord
+from docex.settings import Settings
+
+TOKEN_SCHEME = "dxt"  # noqa: S105  # a public prefix, not a secret
+"""Marks docex tokens, so that secret scanners and people can recognise a leaked one."""
+
+_LOOKUP_BYTES = 8
+_SECRET_BYTES = 32
+_LOOKUP_HEX_LENGTH = 2 * _LOOKUP_BYTES
+# Any well-formed token is far shorter; refusing longer ones bounds the work per request.
+_MAX_TOKEN_LENGTH = 128
+MAX_LABEL_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenPolicy:
+    """How tokens are hashed and how often their use is recorded."""
+
+    pepper: bytes = field(repr=False)
+    touch_interval: timedelta = timedelta(seconds=60)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenPolicy:
+        """The policy the deployment configured (pepper and touch interval)."""
+        return cls(
+            pepper=settings.token_pepper.get_secret_value().encode("utf-8"),
+            touch_interval=timedelta(seconds=settings.token_touch_interval_seconds),
+        )
+
+    def digest(self, token: str) -> str:
+        """Hex HMAC-SHA-256 of ``token`` under the pepper: what the database stores."""
+        return hmac.new(self.pepper, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def issue_token(
+    session: Session,
+    *,
+    policy: TokenPolicy,
+    role: TokenRole,
+    facility_id: int | None = None,
+    label: str | None = None,
+) -> IssuedToken:
+    """Create a token for an active facility (``role=FACILITY``) or an auditor.
+
+    The plaintext is in the result and nowhere else; it cannot be recovered later.
+    """
+    if role is TokenRole.FACILITY:
+        if facility_id is None:
+            raise InputError("a facility token needs a facility")
+        facility = get_facility(session, facility_id=facility_id)
+        if not facility.active:
+            raise ConflictError(f"facility {facility.edrpou} is inactive")
+    elif facility_id is not None:
+        raise InputError("an auditor token belongs to no facility")
+    if label is not None and len(label) > MAX_LABEL_LENGTH:
+        raise InputError(f"token label is longer than {MAX_LABEL_LENGTH} characters")
+    lookup_id = secrets.token_hex(_LOOKUP_BYTES)
+    token = f"{TOKEN_SCHEME}_{lookup_id}_{secrets.token_urlsafe(_SECRET_BYTES)}"
+    row = ApiToken(
+        lookup_id=lookup_id,
+        secret_hash=policy.digest(token),
+        facility_id=facility_id,
+        role=role,
+        label=label,
+    )
+    session.add(row)
+    # A lookup id collision (1 in 2**64) surfaces as a conflict; issuing again fixes it.
+    flush_or_conflict(session, "token id collision; issue the token again")
+    return IssuedToken(token=token, record=TokenRecord.of(row))
+
+
+def revoke_token(session: Session, *, token_id: int, now: datetime | None = None) -> TokenRecord:
+    """Revoke a token for good; revoking it again keeps the first revocation time."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFoundError(f"no API token with id {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = now_or(now)
+        session.flush()
+    return TokenRecord.of(row)
+
+
+def list_tokens(
+    session: Session, *, facility_id: int | None = None, include_revoked: bool = False
+) -> list[TokenRecord]:
+    """Tokens oldest first, of one facility if ``facility_id`` is given, else all."""
+    query = select(ApiToken).order_by(ApiToken.id)
+    if facility_id is not None:
+        query = query.where(ApiToken.facility_id == facility_id)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return [TokenRecord.of(row) for row in session.scalars(query)]
+
+
+def _lookup_id(token: str) -> str | None:
+    if len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    scheme, _, rest = token.partition("_")
+    lookup_id, _, secret = rest.partition("_")
+    if scheme != TOKEN_SCHEME or len(lookup_id) != _LOOKUP_HEX_LENGTH or not secret:
+        return None
+    if any(c not in "0123456789abcdef" for c in lookup_id):
+        return None
+    return lookup_id
+
+
+def authenticate(
+    session: Session, *, policy: TokenPolicy, token: str, now: datetime | None = None
+) -> Principal:
+    """Who ``token`` speaks for, or ``AuthenticationError``.
+
+    Fails alike for a malformed, unknown, wrong, or revoked token and for one whose
+    facility is inactive. Records the use in ``last_used_at`` at most once per
+    ``policy.touch_interval``; the caller's unit of work commits it.
+    """
+    refused = AuthenticationError("invalid or revoked API token")
+    lookup_id = _lookup_id(token)
+    row = None
+    if lookup_id is not None:
+        row = session.scalar(select(ApiToken).where(ApiToken.lookup_id == lookup_id))
+    # Hash even when there is no row, so that response time does not tell the two apart.
+    presented = policy.digest(token)
+    if row is None or not hmac.compare_digest(presented, row.secret_hash):
+        raise refused
+    if row.revoked_at is not None:
+        raise refused
+    edrpou: str | None = None
+    if row.role is TokenRole.FACILITY:
+        facility = session.get(Facility, row.facility_id)
+        if facility is None or facility.status is not FacilityStatus.ACTIVE:
+            raise refused
+        edrpou = facility.edrpou
+    moment = now_or(now)
+    if row.last_used_at is None or moment - row.last_used_at >= policy.touch_interval:
+        row.last_used_at = moment
+        session.flush()
+    return Principal(
+        token_id=row.id, role=row.role, facility_id=row.facility_id, facility_edrpou=edrpou
+    )

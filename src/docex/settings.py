@@ -1,0 +1,288 @@
+"""Configuration of the docex service.
+
+``Settings`` is built once by whoever starts docex (the CLI, ``create_app(settings)``, a
+test) and passed down; nothing in docex reads the environment on its own or builds a
+module-level instance. Every field can be set as a keyword argument or through an
+environment variable named ``DOCEX_<FIELD>`` (case-insensitive).
+
+The defaults are the embedded development shape: SQLite and a local folder under ``var/``
+in the working directory, the development trust anchors in ``certs-dev/trust``, and a
+built-in token pepper. ``environment="production"`` refuses the parts of that shape that
+are unsafe outside a developer's machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from docex.errors import SettingsError
+
+MiB = 1024 * 1024
+
+# Secrets people leave in example files. Matching is case-insensitive.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "secret",
+        "password",
+        "pepper",
+        "minioadmin",
+        "admin",
+        "test",
+        "dev",
+        "development",
+        "default",
+        "example",
+        "xxx",
+    }
+)
+
+# Used only in development, so that a fresh checkout works without configuration. Tokens
+# hashed with it are worthless anywhere else, which is why production refuses it.
+DEVELOPMENT_TOKEN_PEPPER = "docex-development-pepper-not-for-production"  # noqa: S105
+
+# Short peppers are guessable offline from a leaked token table.
+MIN_PEPPER_LENGTH = 32
+
+_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class Environment(StrEnum):
+    """Where docex runs; production refuses development defaults and placeholder secrets."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ObjectStoreKind(StrEnum):
+    """The object store implementations ``object_store`` can name."""
+
+    LOCAL = "local"
+    S3 = "s3"
+
+
+def _is_placeholder(secret: str) -> bool:
+    return secret.strip().lower() in PLACEHOLDER_SECRETS or secret == DEVELOPMENT_TOKEN_PEPPER
+
+
+class Settings(BaseSettings):
+    """Everything a docex deployment configures; immutable once built."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DOCEX_",
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description=(
+            "`development` (default) or `production`. Production refuses placeholder "
+            "secrets, the built-in token pepper and the development trust anchors."
+        ),
+    )
+    database_url: str = Field(
+        default="sqlite:///var/docex.sqlite3",
+        # The URL may carry a password; keep it out of logged reprs.
+        repr=False,
+        description=(
+            "SQLAlchemy URL of the metadata database. SQLite paths are relative to the "
+            "working directory; `postgresql://` URLs are driven by psycopg 3."
+        ),
+    )
+    object_store: str = Field(
+        default="local:var/objects",
+        description=(
+            "Where original signed documents are kept: `local:PATH` (a folder, relative "
+            "to the working directory) or `s3://BUCKET` together with the `s3_*` fields."
+        ),
+    )
+    s3_endpoint: str | None = Field(
+        default=None,
+        description="`host[:port]` of the S3-compatible server (no scheme; see `s3_secure`).",
+    )
+    s3_access_key: str | None = Field(default=None, description="S3 access key id.")
+    s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret access key.")
+    s3_secure: bool = Field(default=True, description="Talk to the S3 endpoint over HTTPS.")
+    s3_region: str | None = Field(
+        default=None,
+        description="S3 region; leave unset to let the client discover it.",
+    )
+    trust: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path("certs-dev/trust")],
+        description=(
+            "Trust sources for signature validation: folders of CA certificates or ETSI "
+            "TS 119 612 trusted-list files. In the environment: a JSON list or paths "
+            "separated by the OS path separator (`:` on POSIX)."
+        ),
+    )
+    online_revocation: bool = Field(
+        default=False,
+        description="Fetch OCSP responses and CRLs over the network while validating.",
+    )
+    max_upload_bytes: int = Field(
+        default=50 * MiB,
+        gt=0,
+        description="Largest request body (a signature file plus any detached content).",
+    )
+    max_content_bytes: int = Field(
+        default=50 * MiB,
+        gt=0,
+        description=(
+            "Largest signed content the verifier will hash, attached or detached; it "
+            "bounds the work one document can cost."
+        ),
+    )
+    token_pepper: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_TOKEN_PEPPER),
+        description=(
+            "Server-side secret mixed into API token hashes (HMAC-SHA-256), so a leaked "
+            f"token table cannot be checked offline. At least {MIN_PEPPER_LENGTH} "
+            "characters in production; changing it invalidates every issued token."
+        ),
+    )
+    token_touch_interval_seconds: int = Field(
+        default=60,
+        ge=0,
+        description=(
+            "A token's `last_used_at` is written at most this often, so that reading "
+            "the API does not cost a database write per request."
+        ),
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port of the HTTP API.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        backend = url.get_backend_name()
+        if backend in ("postgresql", "postgres"):
+            # docex ships psycopg 3 and only it; "postgres://" is the Heroku-style alias
+            # SQLAlchemy dropped but people still write.
+            url = url.set(drivername="postgresql+psycopg")
+        elif backend != "sqlite":
+            raise ValueError("only sqlite:// and postgresql:// databases are supported")
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("object_store")
+    @classmethod
+    def _check_object_store(cls, value: str) -> str:
+        if value.startswith("local:"):
+            if not value.removeprefix("local:"):
+                raise ValueError("local object store needs a folder: local:PATH")
+            return value
+        if value.startswith("s3://"):
+            bucket = value.removeprefix("s3://").rstrip("/")
+            if not _S3_BUCKET.fullmatch(bucket) or ".." in bucket:
+                raise ValueError(f"{bucket!r} is not a valid S3 bucket name")
+            return f"s3://{bucket}"
+        raise ValueError("object_store must be local:PATH or s3://BUCKET")
+
+    @field_validator("s3_endpoint")
+    @classmethod
+    def _check_s3_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and ("://" in value or "/" in value):
+            raise ValueError("s3_endpoint is host[:port] without scheme or path; set s3_secure")
+        return value
+
+    @field_validator("trust", mode="before")
+    @classmethod
+    def _split_trust(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part for part in value.split(os.pathsep) if part]
+        return value
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.object_store_kind is ObjectStoreKind.S3:
+            missing = [
+                name
+                for name in ("s3_endpoint", "s3_access_key", "s3_secret_key")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(f"object_store {self.object_store} also needs {missing}")
+        if not self.trust:
+            raise ValueError("trust needs at least one trust source")
+        if self.environment is Environment.PRODUCTION:
+            self._check_production()
+        return self
+
+    def _check_production(self) -> None:
+        pepper = self.token_pepper.get_secret_value()
+        if _is_placeholder(pepper):
+            raise ValueError("token_pepper is a placeholder; set DOCEX_TOKEN_PEPPER")
+        if len(pepper) < MIN_PEPPER_LENGTH:
+            raise ValueError(f"token_pepper must be at least {MIN_PEPPER_LENGTH} characters")
+        if self.s3_secret_key is not None and _is_placeholder(
+            self.s3_secret_key.get_secret_value()
+        ):
+            raise ValueError("s3_secret_key is a placeholder; set DOCEX_S3_SECRET_KEY")
+        # The development PKI's private keys are in the repository: trusting it in
+        # production would let anyone mint "qualified" signatures.
+        for path in self.trust:
+            if "certs-dev" in path.parts:
+                raise ValueError(f"trust source {path} is the development PKI")
+
+    @property
+    def object_store_kind(self) -> ObjectStoreKind:
+        """Which object store implementation ``object_store`` selects."""
+        if self.object_store.startswith("s3://"):
+            return ObjectStoreKind.S3
+        return ObjectStoreKind.LOCAL
+
+    @property
+    def local_object_path(self) -> Path:
+        """The folder of a ``local:PATH`` object store."""
+        if self.object_store_kind is not ObjectStoreKind.LOCAL:
+            raise SettingsError(f"object_store {self.object_store} is not a local folder")
+        return Path(self.object_store.removeprefix("local:"))
+
+    @property
+    def s3_bucket(self) -> str:
+        """The bucket of an ``s3://BUCKET`` object store."""
+        if self.object_store_kind is not ObjectStoreKind.S3:
+            raise SettingsError(f"object_store {self.object_store} is not an S3 bucket")
+        return self.object_store.removeprefix("s3://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether ``database_url`` names an SQLite database."""
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build ``Settings`` from the environment and ``overrides``, raising ``SettingsError``.
+
+    Use this at the edges (CLI, server start-up) so that a bad configuration reaches the
+    user as one of our errors, with every problem listed, rather than a pydantic traceback.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None

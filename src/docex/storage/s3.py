@@ -1,0 +1,277 @@
+"""An object store on any S3-compatible server (MinIO, SeaweedFS, Ceph, AWS S3).
+
+This is the only module that imports ``minio``; its exceptions and urllib3's are
+translated here into :mod:`docex.errors`.
+
+Uploads stream in parts of :data:`PART_SIZE` bytes, about two in memory at a time. S3
+makes an object visible only when its upload completes, and the integrity checks of
+:class:`~docex.storage.base.HashingReader` fire before the final part is sent, so no
+partial or corrupted object appears under its key. S3 has no "create if absent", so two
+uploads racing for the same new key may both report ``created=True``; with
+content-addressed keys both wrote the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import NoReturn
+
+import urllib3
+from minio import Minio
+from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
+from urllib3.exceptions import HTTPError
+
+from docex.errors import (
+    ObjectConflictError,
+    ObjectNotFoundError,
+    StorageError,
+    StorageUnavailableError,
+)
+from docex.storage.base import (
+    CHUNK_SIZE,
+    DEFAULT_CONTENT_TYPE,
+    HashingReader,
+    ObjectInfo,
+    ObjectReader,
+    ReadableStream,
+    StoredObject,
+    check_key,
+    check_prefix,
+    same_content,
+)
+
+PART_SIZE = 5 * 1024 * 1024
+"""Multipart upload part size, the smallest S3 allows: an upload holds about two in memory."""
+
+_SHA256_META = "sha256"
+_NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchObject"})
+_TRANSIENT_CODES = frozenset(
+    {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed"}
+)
+_BUCKET_MINE_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
+
+
+def _raise_translated(exc: Exception, what: str, key: str | None = None) -> NoReturn:
+    if isinstance(exc, S3Error):
+        if exc.code in _NOT_FOUND_CODES and key is not None:
+            raise ObjectNotFoundError(key) from exc
+        if exc.code in _TRANSIENT_CODES:
+            raise StorageUnavailableError(f"S3 {what}: {exc.code}: {exc.message}") from exc
+        raise StorageError(f"S3 {what}: {exc.code}: {exc.message}") from exc
+    if isinstance(exc, ServerError | InvalidResponseError | HTTPError):
+        raise StorageUnavailableError(f"S3 {what}: {exc}") from exc
+    raise StorageError(f"S3 {what}: {exc}") from exc
+
+
+def make_http_client() -> urllib3.PoolManager:
+    """The HTTP pool the S3 client uses.
+
+    minio's default retries five times and waits up to five minutes per read; a request
+    handler waiting on a dead store should give up in seconds and answer 503 instead.
+    """
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=5.0, read=60.0),
+        maxsize=16,
+        retries=urllib3.Retry(
+            total=2,
+            backoff_factor=0.2,
+            status_forcelist=[500, 502, 503, 504],
+        ),
+    )
+
+
+class S3ObjectStore:
+    """:class:`~docex.storage.base.ObjectStore` in one bucket of an S3-compatible server."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        bucket: str,
+        access_key: str,
+        secret_key: str,
+        secure: bool = True,
+        region: str | None = None,
+        http_client: urllib3.PoolManager | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.endpoint = endpoint
+        self._client = Minio(
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
+            http_client=http_client or make_http_client(),
+        )
+
+    def __repr__(self) -> str:
+        return f"S3ObjectStore(endpoint={self.endpoint!r}, bucket={self.bucket!r})"
+
+    def ensure_ready(self) -> None:
+        """Create the bucket if it does not exist yet."""
+        try:
+            if not self._client.bucket_exists(self.bucket):
+                self._client.make_bucket(self.bucket)
+        except S3Error as exc:
+            # Another worker created it between our check and our request.
+            if exc.code not in _BUCKET_MINE_CODES:
+                _raise_translated(exc, f"cannot create bucket {self.bucket}")
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot reach bucket {self.bucket}")
+
+    def put(
+        self,
+        key: str,
+        stream: ReadableStream,
+        *,
+        length: int | None = None,
+        sha256: str | None = None,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+    ) -> StoredObject:
+        """See :meth:`ObjectStore.put`."""
+        check_key(key)
+        incoming = HashingReader(stream, length=length, sha256=sha256)
+        try:
+            existing = self._stat_or_none(key)
+            if existing is not None:
+                incoming.drain()
+                return self._existing(existing, incoming)
+            self._client.put_object(
+                self.bucket,
+                key,
+                incoming,  # type: ignore[arg-type]  # minio only calls read()
+                # With the length known minio sends parts without buffering one extra;
+                # either way HashingReader checks length and digest before the last part.
+                length=-1 if length is None else length,
+                part_size=PART_SIZE,
+                content_type=content_type,
+                # Recorded so that a retried upload can be compared without a download.
+                metadata={_SHA256_META: sha256} if sha256 is not None else None,
+                # One part in flight keeps memory at one part per upload.
+                num_parallel_uploads=1,
+            )
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot store {key!r}", key)
+        if not incoming.finished:
+            raise StorageError(f"S3 upload of {key!r} ended before the stream did")
+        return StoredObject(
+            key=key,
+            size=incoming.size,
+            sha256=incoming.sha256,
+            content_type=content_type,
+            created=True,
+        )
+
+    def _existing(self, info: ObjectInfo, incoming: HashingReader) -> StoredObject:
+        if info.sha256 is None:
+            info = self._with_computed_sha256(info)
+        if not same_content(info, incoming):
+            raise ObjectConflictError(info.key)
+        return StoredObject(
+            key=info.key,
+            size=info.size,
+            sha256=incoming.sha256,
+            content_type=info.content_type,
+            created=False,
+        )
+
+    def _with_computed_sha256(self, info: ObjectInfo) -> ObjectInfo:
+        with self.open(info.key) as reader:
+            hashing = HashingReader(reader)
+            hashing.drain()
+        return ObjectInfo(
+            key=info.key,
+            size=info.size,
+            content_type=info.content_type,
+            sha256=hashing.sha256,
+            modified_at=info.modified_at,
+        )
+
+    def _stat_or_none(self, key: str) -> ObjectInfo | None:
+        try:
+            stat = self._client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in _NOT_FOUND_CODES:
+                return None
+            raise
+        metadata = stat.metadata or {}
+        return ObjectInfo(
+            key=key,
+            size=stat.size or 0,
+            content_type=stat.content_type or DEFAULT_CONTENT_TYPE,
+            sha256=metadata.get(f"x-amz-meta-{_SHA256_META}"),
+            modified_at=stat.last_modified or datetime.now(UTC),
+        )
+
+    def stat(self, key: str) -> ObjectInfo:
+        """See :meth:`ObjectStore.stat`."""
+        check_key(key)
+        try:
+            info = self._stat_or_none(key)
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot stat {key!r}", key)
+        if info is None:
+            raise ObjectNotFoundError(key)
+        return info
+
+    def exists(self, key: str) -> bool:
+        """See :meth:`ObjectStore.exists`."""
+        check_key(key)
+        try:
+            return self._stat_or_none(key) is not None
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot stat {key!r}", key)
+
+    def open(self, key: str) -> ObjectReader:
+        """See :meth:`ObjectStore.open`."""
+        check_key(key)
+        try:
+            response = self._client.get_object(self.bucket, key)
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot read {key!r}", key)
+        headers = response.headers
+        last_modified = headers.get("Last-Modified")
+        info = ObjectInfo(
+            key=key,
+            size=int(headers.get("Content-Length", "0")),
+            content_type=headers.get("Content-Type", DEFAULT_CONTENT_TYPE),
+            sha256=headers.get(f"x-amz-meta-{_SHA256_META}"),
+            modified_at=(
+                parsedate_to_datetime(last_modified).astimezone(UTC)
+                if last_modified
+                else datetime.now(UTC)
+            ),
+        )
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from response.stream(CHUNK_SIZE)
+            except HTTPError as exc:
+                _raise_translated(exc, f"cannot read {key!r}", key)
+
+        def close() -> None:
+            response.close()
+            response.release_conn()
+
+        return ObjectReader(info=info, chunks=chunks(), close=close)
+
+    def delete(self, key: str) -> None:
+        """See :meth:`ObjectStore.delete`."""
+        check_key(key)
+        try:
+            self._client.remove_object(self.bucket, key)
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot delete {key!r}", key)
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """See :meth:`ObjectStore.iter_keys`."""
+        check_prefix(prefix)
+        try:
+            for obj in self._client.list_objects(self.bucket, prefix=prefix, recursive=True):
+                if obj.object_name is not None and not obj.is_dir:
+                    yield obj.object_name
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, "cannot list objects")
