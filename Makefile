@@ -32,8 +32,10 @@ unit: install
 
 test: lint typecheck unit
 
+## Benchmark verification against pyHanko and a bare signature check (bench/README.md).
+## PYTHONPATH: measure this checkout's src/ even if the venv has another one installed.
 bench: install
-	$(BIN)/python bench/verify.py
+	PYTHONPATH=src $(BIN)/python bench/verify.py $(BENCH_ARGS)
 
 ## Regenerate the development PKI and samples in certs-dev/ (development only).
 certs: install
