@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from docex import __version__
-from docex.cli import devpki, verify
+from docex.cli import devpki, storage, verify
 
 app = typer.Typer(
     name="docex",
@@ -34,6 +34,7 @@ def main(
 app.command("verify")(verify.verify_command)
 app.command("dev-pki")(devpki.dev_pki)
 app.command("sign")(devpki.sign)
+app.add_typer(storage.app, name="storage")
 
 
 def run() -> None:

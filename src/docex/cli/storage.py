@@ -1,0 +1,63 @@
+"""``docex storage``: keep the object store and the database in agreement."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from docex.cli.exit_codes import ExitCode
+
+app = typer.Typer(help="Object store maintenance.", no_args_is_help=True)
+
+
+@app.command("reconcile")
+def reconcile(
+    grace_minutes: Annotated[
+        int,
+        typer.Option(
+            "--grace-minutes",
+            min=0,
+            help="Leave unreferenced objects younger than this: their submission may still "
+            "be committing.",
+        ),
+    ] = 60,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would be removed; remove nothing.")
+    ] = False,
+) -> None:
+    """Remove objects no document references (left by failed commits); report missing ones.
+
+    Exit status 0 when the store and the database agree afterwards, 1 when a document's
+    object is missing from the store (data loss to investigate), 3 on a usage error.
+    """
+    from datetime import timedelta
+
+    from docex.errors import DocexError
+    from docex.services.reconcile import reconcile_storage
+    from docex.services.runtime import build_runtime
+    from docex.settings import load_settings
+
+    try:
+        runtime = build_runtime(load_settings())
+    except DocexError as exc:
+        typer.echo(f"docex storage reconcile: {exc}", err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from exc
+    try:
+        report = reconcile_storage(runtime, grace=timedelta(minutes=grace_minutes), dry_run=dry_run)
+    except DocexError as exc:
+        typer.echo(f"docex storage reconcile: {exc}", err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from exc
+    finally:
+        runtime.close()
+    verb = "would remove" if dry_run else "removed"
+    typer.echo(
+        f"{report.objects_seen} objects; {len(report.orphans)} unreferenced; "
+        f"{verb} {len(report.removed)}; {len(report.too_recent)} too recent to remove; "
+        f"{len(report.missing)} missing"
+    )
+    for key in report.removed:
+        typer.echo(f"  {verb}: {key}")
+    for key in report.missing:
+        typer.echo(f"  MISSING: {key}", err=True)
+    raise typer.Exit(int(ExitCode.FAILED) if report.missing else int(ExitCode.OK))

@@ -1,0 +1,145 @@
+"""An API on each deployment shape, served by uvicorn over real HTTP, with seeded facilities."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from docex.api.app import create_app
+from docex.db.engine import unit_of_work
+from docex.db.models import EmployeeRole, TokenRole
+from docex.devpki.pki import DevPki
+from docex.registry.employees import add_employee
+from docex.registry.facilities import add_facility
+from docex.registry.tokens import TokenPolicy, issue_token
+from docex.services.runtime import Runtime
+from docex.settings import Settings
+from docex.signatures.identity import signer_identity
+from docex.signatures.trust import load_trust_store
+from docex.signatures.verifier import Verifier
+from tests.conftest import Backend
+
+REPO = Path(__file__).resolve().parents[2]
+FACILITY_A = "38291045"
+FACILITY_B = "40123457"
+
+
+@pytest.fixture(scope="session")
+def pki() -> DevPki:
+    return DevPki.load()
+
+
+@dataclass
+class Api:
+    """A running API and what the tests need to talk to it."""
+
+    url: str
+    runtime: Runtime
+    backend: Backend
+    tokens: dict[str, str]
+    facility_ids: dict[str, int]
+
+    def client(self, who: str | None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _seed(runtime: Runtime, pki: DevPki) -> tuple[dict[str, str], dict[str, int]]:
+    tokens: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    with unit_of_work(runtime.sessions) as session:
+        for edrpou, name in ((FACILITY_A, "Facility A"), (FACILITY_B, "Facility B")):
+            ids[edrpou] = add_facility(session, edrpou=edrpou, name=name).id
+        for label in ("doctor-ecdsa", "doctor-rsa", "doctor2-ecdsa", "nonqualified", "revoked"):
+            who = signer_identity(pki.cert(label))
+            assert who.rnokpp is not None
+            assert who.edrpou is not None
+            add_employee(
+                session,
+                facility_id=ids[who.edrpou],
+                rnokpp=who.rnokpp,
+                full_name=who.common_name or label,
+                role=EmployeeRole.DOCTOR,
+            )
+        for key, edrpou in (("a", FACILITY_A), ("b", FACILITY_B)):
+            tokens[key] = issue_token(
+                session,
+                policy=runtime.token_policy,
+                role=TokenRole.FACILITY,
+                facility_id=ids[edrpou],
+            ).token
+        tokens["auditor"] = issue_token(
+            session, policy=runtime.token_policy, role=TokenRole.AUDITOR
+        ).token
+    return tokens, ids
+
+
+@contextmanager
+def serve(settings: Settings, runtime: Runtime) -> Iterator[str]:
+    """Serve the app with uvicorn in a thread; yield its URL."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, runtime=runtime),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def api_settings(backend: Backend) -> Settings:
+    return replace_settings(backend.settings, trust=[REPO / "certs-dev" / "trust"])
+
+
+def replace_settings(settings: Settings, **changes: object) -> Settings:
+    return settings.model_copy(update=changes)
+
+
+def runtime_for(backend: Backend, settings: Settings) -> Runtime:
+    """A runtime on the test backend's (migrated) database and store."""
+    return Runtime(
+        settings=settings,
+        engine=backend.engine,
+        sessions=backend.sessions,
+        store=backend.store,
+        verifier=Verifier(load_trust_store(settings.trust)),
+        token_policy=TokenPolicy.from_settings(settings),
+    )
+
+
+@pytest.fixture
+def api(backend: Backend, api_settings: Settings, pki: DevPki) -> Iterator[Api]:
+    runtime = runtime_for(backend, api_settings)
+    tokens, ids = _seed(runtime, pki)
+    with runtime.verifier, serve(api_settings, runtime) as url:
+        yield Api(url=url, runtime=runtime, backend=backend, tokens=tokens, facility_ids=ids)

@@ -1,0 +1,262 @@
+"""The documents API over real HTTP, on SQLite+local and on PostgreSQL+S3."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from docex.db.engine import unit_of_work
+from docex.db.models import Document
+from docex.devpki.pdf import minimal_pdf
+from docex.devpki.pki import DevPki
+from docex.devpki.signing import sign_cades, sign_pades
+from docex.storage.base import content_key
+from tests.api.conftest import FACILITY_B, Api, replace_settings, runtime_for, serve
+
+REFERRAL = "Направлення на консультацію кардіолога.\n".encode() * 200
+
+
+@pytest.fixture(scope="module")
+def good_sig(pki: DevPki) -> bytes:
+    return sign_cades(pki, REFERRAL, signer="doctor-ecdsa", level="B-LT")
+
+
+def submit(
+    client: httpx.Client,
+    signed: bytes,
+    content: bytes | None = REFERRAL,
+    *,
+    kind: str = "referral",
+    headers: dict[str, str] | None = None,
+    **fields: str,
+) -> httpx.Response:
+    files: dict[str, Any] = {"file": ("doc.p7s", signed)}
+    if content is not None:
+        files["content"] = ("doc.txt", content)
+    data = {"kind": kind, "patient_ref": "patient-0001", **fields}
+    return client.post("/api/v1/documents", files=files, data=data, headers=headers or {})
+
+
+def document_count(api: Api) -> int:
+    with unit_of_work(api.backend.sessions) as session:
+        return int(session.scalar(select(func.count()).select_from(Document)) or 0)
+
+
+def stored_keys(api: Api) -> list[str]:
+    return list(api.backend.store.iter_keys(""))
+
+
+def test_submit_read_and_fetch_the_original(api: Api, good_sig: bytes) -> None:
+    with api.client("a") as a:
+        response = submit(a, good_sig)
+        assert response.status_code == 201, response.text
+        doc = response.json()
+        assert response.headers["location"] == f"/api/v1/documents/{doc['id']}"
+        assert (doc["indication"], doc["qualification"]) == ("TOTAL_PASSED", "QESig")
+        assert doc["sha256"] == hashlib.sha256(good_sig).hexdigest()
+        assert doc["detached_content_sha256"] == hashlib.sha256(REFERRAL).hexdigest()
+        assert doc["signer_rnokpp"]
+        full = a.get(f"/api/v1/documents/{doc['id']}").json()
+        assert full["validation_report"]["indication"] == "TOTAL_PASSED"
+        assert (
+            full["validation_report"]["signatures"][0]["signer"]["rnokpp"] == doc["signer_rnokpp"]
+        )
+        content = a.get(f"/api/v1/documents/{doc['id']}/content")
+        assert content.status_code == 200
+        assert content.content == good_sig
+        assert content.headers["etag"] == f'"{doc["sha256"]}"'
+        again = a.get(
+            f"/api/v1/documents/{doc['id']}/content",
+            headers={"If-None-Match": content.headers["etag"]},
+        )
+        assert again.status_code == 304
+    assert set(stored_keys(api)) == {
+        content_key(doc["sha256"]),
+        content_key(doc["detached_content_sha256"]),
+    }
+
+
+def test_submit_as_json_with_base64(api: Api, pki: DevPki) -> None:
+    attached = sign_cades(pki, REFERRAL, signer="doctor-rsa", level="B-LT", detached=False)
+    body = {
+        "signed_content": base64.b64encode(attached).decode(),
+        "signed_content_encoding": "base64",
+        "kind": "medical_document",
+        "patient_ref": "patient-0002",
+    }
+    with api.client("a") as a:
+        response = a.post("/api/v1/documents", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["kind"] == "medical_document"
+
+
+def test_pades_examination_result_addressed_to_another_facility(api: Api, pki: DevPki) -> None:
+    pdf = sign_pades(pki, minimal_pdf(), signer="doctor-rsa", level="B-LTA")
+    with api.client("a") as a, api.client("b") as b:
+        response = a.post(
+            "/api/v1/documents",
+            files={"file": ("result.pdf", pdf, "application/pdf")},
+            data={
+                "kind": "examination_result",
+                "patient_ref": "p-3",
+                "recipient_edrpou": FACILITY_B,
+            },
+        )
+        assert response.status_code == 201, response.text
+        doc_id = response.json()["id"]
+        assert response.json()["content_type"] == "application/pdf"
+        assert b.get(f"/api/v1/documents/{doc_id}").status_code == 200
+        assert b.get(f"/api/v1/documents/{doc_id}/content").content == pdf
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "problem"),
+    [
+        ("tampered", 422, "signature-rejected"),
+        ("nonqualified", 422, "signature-rejected"),
+        ("revoked", 422, "signature-rejected"),
+        ("try-later", 422, "signature-rejected"),
+        ("other-facility-doctor", 403, "signer-not-authorized"),
+        ("seal-on-referral", 422, "signature-rejected"),
+        ("not-a-signature", 415, "not-a-signature"),
+    ],
+)
+def test_rejections_store_nothing(
+    api: Api, pki: DevPki, good_sig: bytes, case: str, status: int, problem: str
+) -> None:
+    signed, content = good_sig, REFERRAL
+    if case == "tampered":
+        content = REFERRAL + b"!"
+    elif case == "nonqualified":
+        signed = sign_cades(pki, REFERRAL, signer="nonqualified", level="B-LT")
+    elif case == "revoked":
+        signed = sign_cades(pki, REFERRAL, signer="revoked", level="B-LT")
+    elif case == "try-later":
+        signed = sign_cades(pki, REFERRAL, signer="doctor-ecdsa", level="B-B")
+    elif case == "other-facility-doctor":
+        signed = sign_cades(pki, REFERRAL, signer="doctor2-ecdsa", level="B-LT")
+    elif case == "seal-on-referral":
+        signed = sign_cades(pki, REFERRAL, signer="facility-seal", level="B-LT")
+    elif case == "not-a-signature":
+        signed = b"this is not a signature"
+    with api.client("a") as a:
+        response = submit(a, signed, content)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == f"urn:docex:problem:{problem}"
+    assert body["status"] == status
+    assert body["detail"]
+    if problem in ("signature-rejected", "signer-not-authorized"):
+        assert body["validation_report"]["report_version"] == "1"
+    assert document_count(api) == 0
+    assert stored_keys(api) == []
+
+
+def test_seal_accepted_where_the_kind_allows_it(api: Api, pki: DevPki) -> None:
+    sealed = sign_cades(pki, REFERRAL, signer="facility-seal", level="B-LT")
+    with api.client("a") as a, api.client("b") as b:
+        ok = submit(a, sealed, kind="examination_result")
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["qualification"] == "QESeal"
+        # Facility B may not submit facility A's seal.
+        refused = submit(b, sealed, kind="examination_result")
+        assert refused.status_code == 403
+        assert refused.json()["type"] == "urn:docex:problem:signer-not-authorized"
+
+
+def test_authentication_and_auditors_cannot_submit(api: Api, good_sig: bytes) -> None:
+    with api.client(None) as anonymous:
+        assert submit(anonymous, good_sig).status_code == 401
+        bad = anonymous.get("/api/v1/documents", headers={"Authorization": "Bearer dxt_nope"})
+        assert bad.status_code == 401
+        assert bad.headers["www-authenticate"] == "Bearer"
+    with api.client("auditor") as auditor:
+        response = submit(auditor, good_sig)
+        assert response.status_code == 403
+        assert response.json()["type"] == "urn:docex:problem:forbidden"
+    assert document_count(api) == 0
+
+
+def test_idempotency_key_returns_the_first_result(api: Api, pki: DevPki, good_sig: bytes) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    with api.client("a") as a:
+        first = submit(a, good_sig, headers=key)
+        second = submit(a, good_sig, headers=key)
+        assert (first.status_code, second.status_code) == (201, 200)
+        assert first.json()["id"] == second.json()["id"]
+        assert second.headers["idempotent-replayed"] == "true"
+        other = sign_cades(pki, b"another document", signer="doctor-ecdsa", level="B-LT")
+        conflict = submit(a, other, b"another document", headers=key)
+        assert conflict.status_code == 409
+        assert conflict.json()["type"] == "urn:docex:problem:idempotency-conflict"
+        # Without a key the same bytes make a second document (same stored object).
+        assert submit(a, good_sig).status_code == 201
+    assert document_count(api) == 2
+
+
+def test_cross_facility_access_is_denied_everywhere(api: Api, good_sig: bytes) -> None:
+    with api.client("a") as a, api.client("b") as b, api.client("auditor") as auditor:
+        doc_id = submit(a, good_sig).json()["id"]
+        for path in (f"/api/v1/documents/{doc_id}", f"/api/v1/documents/{doc_id}/content"):
+            denied = b.get(path)
+            assert denied.status_code == 404
+            assert denied.json()["type"] == "urn:docex:problem:not-found"
+            assert auditor.get(path).status_code == 200
+        assert b.get("/api/v1/documents").json()["items"] == []
+        assert [d["id"] for d in auditor.get("/api/v1/documents").json()["items"]] == [doc_id]
+        # A facility may not answer a document it cannot see.
+        answer = submit(b, good_sig, answers_document_id=doc_id)
+        assert answer.status_code in (403, 404)
+
+
+def test_listing_filters_and_cursor_pagination(api: Api, good_sig: bytes) -> None:
+    with api.client("a") as a:
+        ids = [submit(a, good_sig, patient_ref=f"patient-{i % 2}").json()["id"] for i in range(5)]
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": 2}
+            if cursor:
+                params["cursor"] = cursor
+            page = a.get("/api/v1/documents", params=params).json()
+            seen += [d["id"] for d in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == ids
+        patient = a.get("/api/v1/documents", params={"patient": "patient-1"}).json()["items"]
+        assert [d["id"] for d in patient] == ids[1::2]
+        assert (
+            a.get("/api/v1/documents", params={"kind": "examination_result"}).json()["items"] == []
+        )
+        assert a.get("/api/v1/documents", params={"cursor": "garbage!"}).status_code == 422
+
+
+def test_upload_size_is_bounded(api: Api, good_sig: bytes) -> None:
+    small = replace_settings(api.runtime.settings, max_upload_bytes=4096)
+    runtime = runtime_for(api.backend, small)
+    with runtime.verifier, serve(small, runtime) as url:
+        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {api.tokens['a']}"})
+        with client:
+            response = submit(client, good_sig)
+            assert response.status_code == 413
+            assert response.json()["type"] == "urn:docex:problem:too-large"
+
+            def chunks() -> Any:
+                yield b'{"signed_content": "'
+                for _ in range(20):
+                    yield b"A" * 1000
+                yield b'", "kind": "referral", "patient_ref": "x"}'
+
+            streamed = client.post(
+                "/api/v1/documents", content=chunks(), headers={"content-type": "application/json"}
+            )
+            assert streamed.status_code == 413
+    assert document_count(api) == 0
