@@ -18,6 +18,7 @@ from docex.api.app import create_app
 from docex.db.engine import unit_of_work
 from docex.db.models import EmployeeRole, TokenRole
 from docex.devpki.pki import DevPki
+from docex.devpki.signing import sign_cades
 from docex.registry.employees import add_employee
 from docex.registry.facilities import add_facility
 from docex.registry.tokens import TokenPolicy, issue_token
@@ -33,9 +34,18 @@ FACILITY_A = "38291045"
 FACILITY_B = "40123457"
 
 
+REFERRAL = "Направлення на консультацію кардіолога.\n".encode() * 200
+
+
 @pytest.fixture(scope="session")
 def pki() -> DevPki:
     return DevPki.load()
+
+
+@pytest.fixture(scope="session")
+def good_sig(pki: DevPki) -> bytes:
+    """A detached CAdES B-LT over REFERRAL by a doctor of facility A."""
+    return sign_cades(pki, REFERRAL, signer="doctor-ecdsa", level="B-LT")
 
 
 @dataclass

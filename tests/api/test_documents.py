@@ -17,14 +17,14 @@ from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades, sign_pades
 from docex.storage.base import content_key
-from tests.api.conftest import FACILITY_B, Api, replace_settings, runtime_for, serve
-
-REFERRAL = "Направлення на консультацію кардіолога.\n".encode() * 200
-
-
-@pytest.fixture(scope="module")
-def good_sig(pki: DevPki) -> bytes:
-    return sign_cades(pki, REFERRAL, signer="doctor-ecdsa", level="B-LT")
+from tests.api.conftest import (
+    FACILITY_B,
+    REFERRAL,
+    Api,
+    replace_settings,
+    runtime_for,
+    serve,
+)
 
 
 def submit(
