@@ -331,3 +331,18 @@ def _with_current_revocation_data(pki: DevPki, der: bytes, signer: str) -> bytes
         [cms.CMSAttribute({"type": "revocation_values", "values": [values]})]
     )
     return info.dump(force=True)
+
+
+def test_signature_dated_before_the_certificate_is_not_yet_valid(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    not_before = pki.cert("doctor-ecdsa").not_valid_before
+    claimed = datetime(not_before.year - 1, 6, 1, tzinfo=UTC)
+    sig = sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B", signing_time=claimed)
+    report = verifier.verify(sig, content=CONTENT)
+    assert verdict(report) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.NOT_YET_VALID,
+        Qualification.NA,
+    )
+    assert report.signatures[0].claimed_signing_time == claimed
