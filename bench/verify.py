@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn1crypto import cms, crl, ocsp, x509
+from asn1crypto import cms, x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
@@ -44,6 +44,7 @@ from corpus import (
     revocation_values_digest,
     signed_data,
 )
+from docex.signatures.evidence import from_signed_data
 from docex.signatures.report import Indication, Qualification, ValidationReport
 from docex.signatures.trust import TrustStore, load_trust_store
 from docex.signatures.verifier import Verifier
@@ -180,38 +181,10 @@ def docex_warm(trust: TrustStore, warmup: Sequence[Sample], counts: list[CacheCo
     return run
 
 
-def _embedded_validation_data(
-    parsed: cms.SignedData,
-) -> tuple[list[x509.Certificate], list[crl.CertificateList], list[ocsp.OCSPResponse]]:
-    """What the CAdES signature embeds, which pyHanko does not read by itself."""
-    certs = [c.chosen for c in parsed["certificates"] or () if c.name == "certificate"]
-    crls: list[crl.CertificateList] = []
-    ocsps: list[ocsp.OCSPResponse] = []
-    for attr in parsed["signer_infos"][0]["unsigned_attrs"] or ():
-        kind = attr["type"].native
-        if kind == "certificate_values":
-            for value in attr["values"]:
-                certs.extend(value)
-        elif kind == "revocation_values":
-            for value in attr["values"]:
-                crls.extend(value["crl_vals"] or ())
-                ocsps.extend(
-                    ocsp.OCSPResponse(
-                        {
-                            "response_status": "successful",
-                            "response_bytes": {
-                                "response_type": "basic_ocsp_response",
-                                "response": basic,
-                            },
-                        }
-                    )
-                    for basic in value["ocsp_vals"] or ()
-                )
-    return certs, crls, ocsps
-
-
 def _pyhanko_context(root: x509.Certificate, parsed: cms.SignedData) -> ValidationContext:
-    certs, crls, ocsps = _embedded_validation_data(parsed)
+    # What the CAdES signature embeds, which pyHanko does not read by itself.
+    embedded = from_signed_data(parsed)
+    certs, crls, ocsps = list(embedded.certs), list(embedded.crls), list(embedded.ocsps)
     return ValidationContext(
         trust_roots=[root],
         other_certs=certs,
