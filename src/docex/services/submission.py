@@ -34,10 +34,12 @@ from docex.errors import (
     PermissionDeniedError,
     SignatureRejectedError,
     SignerNotAuthorizedError,
+    SubmissionRefusedError,
 )
 from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
 from docex.services.runtime import Runtime
+from docex.signatures.inputs import check_size
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
 from docex.storage.base import content_key
 
@@ -93,13 +95,27 @@ def submit_document(
 
     signed_bytes = submission.signed.read()
     content_bytes = submission.content.read() if submission.content is not None else None
+    if content_bytes is not None:
+        check_size(content_bytes, what="signed content", limit=runtime.settings.max_content_bytes)
     report = runtime.verifier.verify(signed_bytes, content=content_bytes)
-    _require_accepted(report, submission.kind)
-
-    with unit_of_work(runtime.sessions) as session:
-        _check_signers(session, facility_id=facility_id, report=report)
-        recipient_id = _recipient(session, submission.recipient_edrpou)
-        _check_answers(session, facility_id=facility_id, document_id=submission.answers_document_id)
+    try:
+        _require_accepted(report, submission.kind)
+        with unit_of_work(runtime.sessions) as session:
+            _check_signers(session, facility_id=facility_id, report=report)
+            recipient_id = _recipient(session, submission.recipient_edrpou)
+            _check_answers(
+                session, facility_id=facility_id, document_id=submission.answers_document_id
+            )
+    except SubmissionRefusedError as exc:
+        log.warning(
+            "refused document kind=%s facility=%s token=%s reason=%s: %s",
+            submission.kind.value,
+            facility_id,
+            principal.token_id,
+            exc.code,
+            exc,
+        )
+        raise
 
     signed_sha = hashlib.sha256(signed_bytes).hexdigest()
     submission.signed.seek(0)
