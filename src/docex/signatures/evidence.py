@@ -8,6 +8,7 @@ validated offline, exactly as its signer intended.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,8 +43,13 @@ class ValidationData:
     def has_revocation_data(self) -> bool:
         return bool(self.crls or self.ocsps)
 
+    @functools.cached_property
     def cache_key(self) -> tuple[frozenset[bytes], frozenset[bytes], frozenset[bytes]]:
-        """Identifies this data by content, for caches of results proven with it."""
+        """Identifies this data by content, for caches of results proven with it.
+
+        Computed once per object (the data is immutable); every lookup would otherwise
+        re-encode and hash each CRL and OCSP response.
+        """
         return (
             frozenset(c.sha256 for c in self.certs),
             frozenset(hashlib.sha256(c.dump()).digest() for c in self.crls),

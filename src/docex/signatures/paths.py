@@ -209,7 +209,7 @@ class CertificateEvaluator:
                 self._fetched.popitem(last=False)
 
     def _key(self, cert: x509.Certificate, data: ValidationData, purpose: str) -> Hashable:
-        return (cert.sha256, data.cache_key(), self.trust.fingerprint, purpose)
+        return (cert.sha256, data.cache_key, self.trust.fingerprint, purpose)
 
     def _with_window(
         self, result: CertEvaluation, data: ValidationData, at: datetime
