@@ -109,9 +109,9 @@ def ensure_schema(engine: Engine, *, migrate: bool) -> None:
         return
     current, head = current_revision(engine), head_revision()
     if current != head:
-        at = "never migrated" if current is None else f"at revision {current}"
+        state = "has never been migrated" if current is None else f"is at revision {current}"
         raise DatabaseError(
-            f"the database is {at}; this docex needs revision {head}: run `docex db upgrade`"
+            f"the database {state}; this docex needs revision {head}: run `docex db upgrade`"
         )
 
 
