@@ -14,9 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Verify the bundled development samples (the service arrives with the exchange issue).
+## Seed the demo facilities, doctors and tokens (first run only; the tokens are printed
+## once), then serve the API on http://127.0.0.1:8000 (OpenAPI docs at /docs) with the
+## embedded SQLite database and object folder under var/.
 run: install
-	$(BIN)/docex verify certs-dev/samples/*.p7s certs-dev/samples/*.pdf ; test $$? -le 2
+	$(BIN)/docex demo-seed
+	$(BIN)/docex serve
 
 LINTED := src tests $(wildcard bench/*.py)
 

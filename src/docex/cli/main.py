@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from docex import __version__
-from docex.cli import devpki, storage, verify
+from docex.cli import db, demo, devpki, employee, facility, serve, storage, token, verify
+from docex.cli.exit_codes import ExitCode
+
+# Click's UsageError, the base of every parse error. Typer vendors Click in recent
+# releases and used it directly before; BadParameter derives from UsageError in both.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+
+
+class _DocexGroup(TyperGroup):
+    """The root group: usage errors exit with ``ExitCode.USAGE``.
+
+    Click exits 2 on a usage error, which for ``docex verify`` means INDETERMINATE; a
+    script must not mistake a typo for a verdict.
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _UsageError as exc:
+            _set_usage_status(exc)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            _set_usage_status(exc)
+            raise
+
+
+def _set_usage_status(exc: Exception) -> None:
+    # exit_code is a class attribute of Click's exceptions; shadow it on this instance.
+    vars(exc)["exit_code"] = int(ExitCode.USAGE)
+
 
 app = typer.Typer(
     name="docex",
+    cls=_DocexGroup,
     help="Qualified-signature gate and document exchange.",
     no_args_is_help=True,
     add_completion=False,
@@ -32,6 +71,12 @@ def main(
 
 
 app.command("verify")(verify.verify_command)
+app.command("serve")(serve.serve)
+app.add_typer(facility.app)
+app.add_typer(employee.app)
+app.add_typer(token.app)
+app.add_typer(db.app)
+app.command("demo-seed")(demo.demo_seed)
 app.command("dev-pki")(devpki.dev_pki)
 app.command("sign")(devpki.sign)
 app.add_typer(storage.app, name="storage")

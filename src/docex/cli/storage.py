@@ -29,7 +29,7 @@ def reconcile(
     """Remove objects no document references (left by failed commits); report missing ones.
 
     Exit status 0 when the store and the database agree afterwards, 1 when a document's
-    object is missing from the store (data loss to investigate), 3 on a usage error.
+    object is missing from the store (data loss to investigate); errors as for every command.
     """
     from datetime import timedelta
 

@@ -109,5 +109,7 @@ def _row(session: Session, facility_id: int, rnokpp: str) -> Employee | None:
 def _existing(session: Session, facility_id: int, rnokpp: str) -> Employee:
     row = _row(session, facility_id, rnokpp)
     if row is None:
-        raise NotFoundError(f"facility {facility_id} has no employee {rnokpp}")
+        # Named by EDRPOU, the code people know the facility by, not our row id.
+        facility = get_facility(session, facility_id=facility_id)
+        raise NotFoundError(f"facility {facility.edrpou} has no employee {rnokpp}")
     return row

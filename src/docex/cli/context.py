@@ -1,0 +1,132 @@
+"""What the administrative commands share: settings from the environment, the database
+once a command needs it, and the translation of our errors into one line and an exit code.
+
+A command body reads::
+
+    with admin_context() as admin, admin.unit_of_work() as session:
+        ...
+
+Settings are read when the command runs, never at import; SQLAlchemy is imported only by
+the commands that open the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+from docex.cli.exit_codes import exit_code_for_error
+from docex.errors import DatabaseError, DocexError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from docex.registry.tokens import TokenPolicy
+    from docex.settings import Settings
+
+
+def fail(exc: DocexError) -> NoReturn:
+    """Report ``exc`` on one line of stderr and exit with the status it calls for."""
+    typer.echo(f"docex: error: {exc}", err=True)
+    raise typer.Exit(int(exit_code_for_error(exc)))
+
+
+@contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Turn a ``DocexError`` raised in the block into a one-line message and exit status.
+
+    Anything else is a bug and keeps its traceback.
+    """
+    try:
+        yield
+    except DocexError as exc:
+        fail(exc)
+
+
+class AdminContext:
+    """The settings of this invocation and, opened on first use, its database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine on ``settings.database_url``, with the schema checked on first use.
+
+        The embedded SQLite default is migrated here, as the server does on start; any
+        other database must have been migrated with ``docex db upgrade``, so that a
+        command never changes a production schema as a side effect.
+        """
+        if self._engine is None:
+            from docex.db.engine import create_engine_from_settings
+
+            engine = create_engine_from_settings(self.settings)
+            try:
+                ensure_schema(engine, migrate=self.settings.is_sqlite)
+            except BaseException:
+                engine.dispose()
+                raise
+            self._engine = engine
+        return self._engine
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction on the database, committed if the block succeeds."""
+        from docex.db.engine import session_factory, unit_of_work
+
+        if self._sessions is None:
+            self._sessions = session_factory(self.engine)
+        with unit_of_work(self._sessions) as session:
+            yield session
+
+    @property
+    def token_policy(self) -> TokenPolicy:
+        """How this deployment hashes API tokens."""
+        from docex.registry.tokens import TokenPolicy
+
+        return TokenPolicy.from_settings(self.settings)
+
+    def close(self) -> None:
+        """Release the database connections, if any were opened."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+            self._sessions = None
+
+
+def ensure_schema(engine: Engine, *, migrate: bool) -> None:
+    """Migrate the database (``migrate``) or check that it is at the newest revision."""
+    from docex.db.migrate import current_revision, head_revision, upgrade
+
+    if migrate:
+        upgrade(engine)
+        return
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        state = "has never been migrated" if current is None else f"is at revision {current}"
+        raise DatabaseError(
+            f"the database {state}; this docex needs revision {head}: run `docex db upgrade`"
+        )
+
+
+@contextmanager
+def admin_context() -> Iterator[AdminContext]:
+    """Settings from the environment and a database opened on demand, closed afterwards.
+
+    Our errors raised in the block, including a bad configuration, end the command with
+    one line on stderr and the matching exit status.
+    """
+    from docex.settings import load_settings
+
+    with reporting_errors():
+        context = AdminContext(load_settings())
+        try:
+            yield context
+        finally:
+            context.close()

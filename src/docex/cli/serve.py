@@ -1,0 +1,76 @@
+"""``docex serve``: run the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from docex.cli.context import reporting_errors
+
+# Shown instead of a wildcard address, which is where the server listens, not where a
+# browser can reach it.
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}  # noqa: S104  # names, not a bind
+
+
+def base_url(host: str, port: int) -> str:
+    """The URL a person on this machine opens to reach a server bound to host:port."""
+    shown = _WILDCARDS.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on [default: DOCEX_HOST].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to listen on [default: DOCEX_PORT].")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes (stateless; share nothing).")
+    ] = 1,
+) -> None:
+    """Serve the HTTP API; the OpenAPI documentation is at /docs.
+
+    Configuration comes from DOCEX_* environment variables. The embedded SQLite database
+    is migrated on start; any other must have been migrated with `docex db upgrade`.
+    """
+    import uvicorn
+
+    from docex.cli.context import ensure_schema
+    from docex.db.engine import create_engine_from_settings
+    from docex.settings import load_settings
+
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    with reporting_errors():
+        settings = load_settings(**overrides)
+        # Migrating here, once, keeps several SQLite workers from racing to migrate in
+        # their lifespans; elsewhere a stale schema stops the start with a clear message
+        # rather than failing requests.
+        engine = create_engine_from_settings(settings)
+        try:
+            ensure_schema(engine, migrate=settings.is_sqlite)
+        finally:
+            engine.dispose()
+    url = base_url(settings.host, settings.port)
+    typer.echo(f"docex: serving {url} with {workers} worker(s); OpenAPI docs at {url}/docs")
+    if workers == 1:
+        from docex.api.app import create_app
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    else:
+        # Each worker process builds its own app from the environment it inherits; the
+        # --host and --port given here are uvicorn's business, not the app's.
+        uvicorn.run(
+            "docex.asgi:app_factory",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+        )
