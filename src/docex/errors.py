@@ -13,7 +13,8 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     │   └── SettingsError           settings      the configuration is unusable or unsafe
     ├── NotFoundError               not-found     a facility, employee or token does not exist
     ├── ConflictError               conflict      the change contradicts what is already stored
-    │   └── IdempotencyConflictError idempotency-conflict  a key reused for another document
+    │   ├── IdempotencyConflictError idempotency-conflict  a key reused for another document
+    │   └── TransitionError         transition    a referral or delivery may not change that way
     ├── AuthenticationError         authentication  an API token is unknown, malformed or revoked
     ├── PermissionDeniedError       forbidden     the principal may not do this
     ├── SubmissionRefusedError      submission-refused  a document was verified and refused
@@ -192,3 +193,9 @@ class IdempotencyConflictError(ConflictError):
     """An Idempotency-Key was reused for a different document."""
 
     code = "idempotency-conflict"
+
+
+class TransitionError(ConflictError):
+    """A referral or delivery status change the lifecycle does not allow."""
+
+    code = "transition"

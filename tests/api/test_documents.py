@@ -40,6 +40,9 @@ def submit(
     if content is not None:
         files["content"] = ("doc.txt", content)
     data = {"kind": kind, "patient_ref": "patient-0001", **fields}
+    if kind == "referral":
+        data.setdefault("service_code", "K-CARD-01")
+        data.setdefault("service_text", "Cardiology consultation")
     return client.post("/api/v1/documents", files=files, data=data, headers=headers or {})
 
 
@@ -162,11 +165,11 @@ def test_rejections_store_nothing(
 def test_seal_accepted_where_the_kind_allows_it(api: Api, pki: DevPki) -> None:
     sealed = sign_cades(pki, REFERRAL, signer="facility-seal", level="B-LT")
     with api.client("a") as a, api.client("b") as b:
-        ok = submit(a, sealed, kind="examination_result")
+        ok = submit(a, sealed, kind="examination_result", recipient_edrpou=FACILITY_B)
         assert ok.status_code == 201, ok.text
         assert ok.json()["qualification"] == "QESeal"
         # Facility B may not submit facility A's seal.
-        refused = submit(b, sealed, kind="examination_result")
+        refused = submit(b, sealed, kind="examination_result", recipient_edrpou=FACILITY_B)
         assert refused.status_code == 403
         assert refused.json()["type"] == "urn:docex:problem:signer-not-authorized"
 
@@ -253,7 +256,7 @@ def test_upload_size_is_bounded(api: Api, good_sig: bytes) -> None:
                 yield b'{"signed_content": "'
                 for _ in range(20):
                     yield b"A" * 1000
-                yield b'", "kind": "referral", "patient_ref": "x"}'
+                yield b'", "kind": "medical_document", "patient_ref": "x"}'
 
             streamed = client.post(
                 "/api/v1/documents", content=chunks(), headers={"content-type": "application/json"}

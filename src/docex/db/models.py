@@ -74,6 +74,20 @@ class DocumentKind(StrEnum):
     REFERRAL = "referral"
     EXAMINATION_RESULT = "examination_result"
     MEDICAL_DOCUMENT = "medical_document"
+    REFERRAL_RECALL = "referral_recall"
+    """The issuer's signed recall of an active referral."""
+    REFERRAL_CANCELLATION = "referral_cancellation"
+    """The issuer's signed statement that a referral was entered in error."""
+    RECEIPT = "receipt"
+    """A recipient's signed receipt for a delivered document."""
+
+
+class DocumentStatus(StrEnum):
+    """Whether a document is the current version of itself."""
+
+    CURRENT = "current"
+    SUPERSEDED = "superseded"
+    """Replaced by a later corrected document from the same facility (both stay readable)."""
 
 
 def _enum(enum: type[StrEnum], name: str) -> Enum:
@@ -193,3 +207,17 @@ class Document(Base):
     validation_report: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[DocumentStatus] = mapped_column(
+        _enum(DocumentStatus, "document_status"),
+        default=DocumentStatus.CURRENT,
+        server_default=DocumentStatus.CURRENT.value,
+    )
+    replaces_document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"))
+    """The earlier document this one corrects."""
+    superseded_by_document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"))
+    """The later document that corrected this one."""
+
+
+# Tables of other concerns share this metadata (and so the migrations check); they import
+# Base from here, so they are imported after it is complete.
+from docex.db import routing_models as routing_models  # noqa: E402

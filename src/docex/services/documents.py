@@ -1,8 +1,7 @@
 """Reading documents under the access rules.
 
-Default deny: a facility sees the documents it submitted and those addressed to it; an
-auditor sees every document. Anything else is reported as not found, so that a facility
-cannot learn that a document it may not read exists.
+The rules are in :mod:`docex.services.access`. Anything a principal may not read is reported
+as not found, so that a facility cannot learn that a document it may not read exists.
 """
 
 from __future__ import annotations
@@ -15,12 +14,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_
 
 from docex.db.engine import unit_of_work
 from docex.db.models import Document, DocumentKind
 from docex.errors import InputError, NotFoundError
 from docex.registry.records import Principal
+from docex.services.access import visible_to
 from docex.services.runtime import Runtime
 from docex.storage.base import ObjectReader
 
@@ -38,15 +38,7 @@ class DocumentPage:
 
 
 def _visible(principal: Principal) -> Select[Document]:
-    query = select(Document)
-    if principal.is_auditor:
-        return query
-    return query.where(
-        or_(
-            Document.submitted_by_facility_id == principal.facility_id,
-            Document.recipient_facility_id == principal.facility_id,
-        )
-    )
+    return visible_to(principal)
 
 
 def get_document(runtime: Runtime, *, principal: Principal, document_id: uuid.UUID) -> Document:

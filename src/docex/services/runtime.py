@@ -6,7 +6,7 @@ Nothing here is created at import time: the API's lifespan, a CLI command or a t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from docex.db.engine import create_engine_from_settings, session_factory
 from docex.db.migrate import upgrade
 from docex.registry.tokens import TokenPolicy
+from docex.services.events import Events
 from docex.settings import Settings
 from docex.signatures.trust import load_trust_store
 from docex.signatures.verifier import Verifier
@@ -31,6 +32,7 @@ class Runtime:
     store: ObjectStore
     verifier: Verifier
     token_policy: TokenPolicy
+    events: Events = field(default_factory=Events)
 
     def close(self) -> None:
         """Release connections, files and event loops."""

@@ -26,7 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind, Facility, FacilityStatus
+from docex.db.models import Document, DocumentKind, Facility, FacilityStatus, utcnow
+from docex.db.routing_models import Referral
 from docex.errors import (
     ConflictError,
     IdempotencyConflictError,
@@ -38,6 +39,9 @@ from docex.errors import (
 )
 from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
+from docex.services import routing
+from docex.services.access import visible_documents
+from docex.services.routing import ReferralSpec
 from docex.services.runtime import Runtime
 from docex.signatures.inputs import check_size
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
@@ -70,6 +74,8 @@ class Submission:
     patient_ref: str
     recipient_edrpou: str | None = None
     answers_document_id: uuid.UUID | None = None
+    replaces_document_id: uuid.UUID | None = None
+    referral: ReferralSpec | None = None
     idempotency_key: str | None = None
 
 
@@ -79,6 +85,7 @@ class SubmissionResult:
 
     document: Document
     created: bool
+    referral: Referral | None = None
 
 
 def submit_document(
@@ -106,6 +113,10 @@ def submit_document(
             _check_answers(
                 session, facility_id=facility_id, document_id=submission.answers_document_id
             )
+            routing_request = _routing_request(submission, recipient_id)
+            # Checked now so that a document the routing refuses leaves nothing stored;
+            # checked again under locks when the document is recorded.
+            routing.plan(session, facility_id=facility_id, request=routing_request, now=utcnow())
     except SubmissionRefusedError as exc:
         log.warning(
             "refused document kind=%s facility=%s token=%s reason=%s: %s",
@@ -166,7 +177,20 @@ def submit_document(
                 session.flush()
             except IntegrityError as exc:
                 raise ConflictError("the document conflicts with one already stored") from exc
-            session.expunge(document)
+            now = utcnow()
+            routing_plan = routing.plan(
+                session, facility_id=facility_id, request=routing_request, now=now, lock=True
+            )
+            referral = routing.apply(
+                session,
+                plan_=routing_plan,
+                document=document,
+                principal=principal,
+                now=now,
+                events=runtime.events,
+            )
+            session.flush()
+            session.expunge_all()
     except ConflictError:
         # Two submissions with one Idempotency-Key raced; the first one committed.
         replay = _replay(runtime, facility_id, submission) if submission.idempotency_key else None
@@ -182,7 +206,18 @@ def submit_document(
         signed_sha,
         principal.token_id,
     )
-    return SubmissionResult(document=document, created=True)
+    return SubmissionResult(document=document, created=True, referral=referral)
+
+
+def _routing_request(submission: Submission, recipient_id: int | None) -> routing.RoutingRequest:
+    return routing.RoutingRequest(
+        kind=submission.kind,
+        patient_ref=submission.patient_ref,
+        recipient_facility_id=recipient_id,
+        answers_document_id=submission.answers_document_id,
+        replaces_document_id=submission.replaces_document_id,
+        referral=submission.referral,
+    )
 
 
 def _require_accepted(report: ValidationReport, kind: DocumentKind) -> None:
@@ -240,12 +275,10 @@ def _recipient(session: Session, edrpou: str | None) -> int | None:
 def _check_answers(session: Session, *, facility_id: int, document_id: uuid.UUID | None) -> None:
     if document_id is None:
         return
-    answered = session.get(Document, document_id)
-    visible = answered is not None and facility_id in (
-        answered.submitted_by_facility_id,
-        answered.recipient_facility_id,
+    visible = session.scalar(
+        visible_documents(facility_id=facility_id).where(Document.id == document_id)
     )
-    if not visible:
+    if visible is None:
         raise NotFoundError(f"no document {document_id} visible to this facility")
 
 

@@ -17,9 +17,11 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.db.models import Document, DocumentKind
+from docex.db.models import Document, DocumentKind, DocumentStatus
+from docex.db.routing_models import ReferralPriority, ReferralStatus
 from docex.errors import InputError, NotASignatureError
 from docex.services import documents as reading
+from docex.services.routing import ReferralSpec
 from docex.services.submission import Submission, submit_document
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -47,6 +49,9 @@ class DocumentOut(BaseModel):
     indication: str
     qualification: str
     created_at: datetime
+    status: DocumentStatus = Field(description="`superseded` once a correction replaced it.")
+    replaces_document_id: uuid.UUID | None = None
+    superseded_by_document_id: uuid.UUID | None = None
 
     @classmethod
     def of(cls, document: Document) -> DocumentOut:
@@ -66,7 +71,25 @@ class DocumentOut(BaseModel):
             indication=document.indication,
             qualification=document.qualification,
             created_at=document.created_at,
+            status=document.status,
+            replaces_document_id=document.replaces_document_id,
+            superseded_by_document_id=document.superseded_by_document_id,
         )
+
+
+class ReferralCreated(BaseModel):
+    """The referral a ``referral`` submission opened."""
+
+    id: uuid.UUID
+    requisition_number: str = Field(description="The number the patient carries to the performer.")
+    status: ReferralStatus
+    valid_until: datetime
+
+
+class SubmittedDocument(DocumentOut):
+    """The accepted document; for a referral, the referral it opened."""
+
+    referral: ReferralCreated | None = None
 
 
 class DocumentWithReport(DocumentOut):
@@ -90,8 +113,37 @@ class JsonSubmission(BaseModel):
     content: str | None = Field(default=None, description="Detached content, base64.")
     kind: DocumentKind
     patient_ref: str = Field(min_length=1, max_length=200)
-    recipient_edrpou: str | None = Field(default=None, pattern=r"^\d{8}$")
-    answers_document_id: uuid.UUID | None = None
+    recipient_edrpou: str | None = Field(
+        default=None, pattern=r"^\d{8}$", description="The facility to route the document to."
+    )
+    answers_document_id: uuid.UUID | None = Field(
+        default=None,
+        description="The document this one acts on: the referral a result answers or a "
+        "recall/cancellation concerns, or the delivered document a receipt acknowledges.",
+    )
+    replaces_document_id: uuid.UUID | None = Field(
+        default=None, description="An earlier examination result of this facility it corrects."
+    )
+    service_code: str | None = Field(default=None, min_length=1, max_length=64)
+    service_text: str | None = Field(default=None, min_length=1, max_length=500)
+    priority: ReferralPriority = ReferralPriority.ROUTINE
+    valid_until: datetime | None = Field(
+        default=None, description="End of a referral's validity (default: 7 days, 23:59:59 Kyiv)."
+    )
+
+    def referral_spec(self) -> ReferralSpec | None:
+        if self.service_code is None and self.service_text is None:
+            return None
+        if self.service_code is None or self.service_text is None:
+            raise InputError("a referral needs both service_code and service_text")
+        if self.valid_until is not None and self.valid_until.tzinfo is None:
+            raise InputError("valid_until needs a time zone")
+        return ReferralSpec(
+            service_code=self.service_code,
+            service_text=self.service_text,
+            priority=self.priority,
+            valid_until=self.valid_until,
+        )
 
 
 _SUBMIT_BODY = {
@@ -110,6 +162,11 @@ _SUBMIT_BODY = {
                         "patient_ref": {"type": "string"},
                         "recipient_edrpou": {"type": "string"},
                         "answers_document_id": {"type": "string", "format": "uuid"},
+                        "replaces_document_id": {"type": "string", "format": "uuid"},
+                        "service_code": {"type": "string"},
+                        "service_text": {"type": "string"},
+                        "priority": {"type": "string", "enum": [p.value for p in ReferralPriority]},
+                        "valid_until": {"type": "string", "format": "date-time"},
                     },
                 }
             },
@@ -121,7 +178,7 @@ _SUBMIT_BODY = {
 @router.post(
     "",
     status_code=201,
-    response_model=DocumentOut,
+    response_model=SubmittedDocument,
     openapi_extra=_SUBMIT_BODY,
     responses={
         200: {"description": "A replay of an earlier submission with the same Idempotency-Key"},
@@ -154,7 +211,18 @@ async def submit(
         submission.signed.close()
         if submission.content is not None:
             submission.content.close()
-    body = DocumentOut.of(result.document).model_dump(mode="json")
+    referral = result.referral
+    body = SubmittedDocument(
+        **DocumentOut.of(result.document).model_dump(),
+        referral=ReferralCreated(
+            id=referral.id,
+            requisition_number=referral.requisition_number,
+            status=referral.status,
+            valid_until=referral.valid_until,
+        )
+        if referral is not None
+        else None,
+    ).model_dump(mode="json")
     headers = {"Location": f"/api/v1/documents/{result.document.id}"}
     if not result.created:
         headers["Idempotent-Replayed"] = "true"
@@ -249,6 +317,8 @@ async def _from_multipart(request: Request, idempotency_key: str | None) -> Subm
         patient_ref=meta.patient_ref,
         recipient_edrpou=meta.recipient_edrpou,
         answers_document_id=meta.answers_document_id,
+        replaces_document_id=meta.replaces_document_id,
+        referral=meta.referral_spec(),
         idempotency_key=idempotency_key,
     )
 
@@ -265,6 +335,8 @@ async def _from_json(request: Request, idempotency_key: str | None) -> Submissio
         patient_ref=meta.patient_ref,
         recipient_edrpou=meta.recipient_edrpou,
         answers_document_id=meta.answers_document_id,
+        replaces_document_id=meta.replaces_document_id,
+        referral=meta.referral_spec(),
         idempotency_key=idempotency_key,
     )
 
