@@ -75,8 +75,9 @@ def _curl(url: str, authorization: str) -> str:
         f"curl -sS {url}/api/v1/documents \\\n"
         f"        -H {authorization} \\\n"
         f"        -F file=@{SAMPLE} -F content=@{SAMPLE.with_suffix('')} \\\n"
-        f"        -F kind=referral -F patient_ref=demo-patient-1 -F recipient_edrpou={RECIPIENT} \\\n"
-        f"        -F service_code=K-CARD-01 -F 'service_text=Консультація лікаря-кардіолога'"
+        f"        -F kind=referral -F patient_ref=demo-patient-1 \\\n"
+        f"        -F recipient_edrpou={RECIPIENT} -F service_code=K-CARD-01 \\\n"
+        f"        -F 'service_text=Консультація лікаря-кардіолога'"
     )
 
 
