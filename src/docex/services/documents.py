@@ -6,9 +6,6 @@ as not found, so that a facility cannot learn that a document it may not read ex
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -18,9 +15,11 @@ from sqlalchemy import Select, and_, or_
 
 from docex.db.engine import unit_of_work
 from docex.db.models import Document, DocumentKind
-from docex.errors import InputError, NotFoundError
+from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
+from docex.services.cursors import decode_cursor, encode_position
+from docex.services.deliveries import mark_fetched
 from docex.services.runtime import Runtime
 from docex.storage.base import ObjectReader
 
@@ -55,8 +54,17 @@ def get_document(runtime: Runtime, *, principal: Principal, document_id: uuid.UU
 def open_content(
     runtime: Runtime, *, principal: Principal, document_id: uuid.UUID
 ) -> tuple[Document, ObjectReader]:
-    """The original signed bytes of a document the principal may read, as a stream."""
-    document = get_document(runtime, principal=principal, document_id=document_id)
+    """The original signed bytes of a document the principal may read, as a stream.
+
+    A recipient's first download marks its delivery ``fetched``.
+    """
+    with unit_of_work(runtime.sessions) as session:
+        document = session.scalar(_visible(principal).where(Document.id == document_id))
+        if document is None:
+            raise NotFoundError(f"no document {document_id}")
+        mark_fetched(session, document_id=document.id, principal=principal, events=runtime.events)
+        session.flush()
+        session.expunge(document)
     reader = runtime.store.open(document.object_key)
     log.info("read content of %s by token %s", document_id, principal.token_id)
     return document, reader
@@ -100,20 +108,5 @@ def list_documents(
             session.expunge(row)
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1]) if more and rows else None
+    next_cursor = encode_position(rows[-1].created_at, rows[-1].id) if more and rows else None
     return DocumentPage(documents=rows, next_cursor=next_cursor)
-
-
-def encode_cursor(document: Document) -> str:
-    raw = json.dumps([document.created_at.isoformat(), str(document.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """The position a cursor names; ``InputError`` for anything not made by us."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        when, ident = json.loads(raw)
-        return datetime.fromisoformat(when), uuid.UUID(ident)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InputError("invalid cursor") from exc

@@ -18,9 +18,10 @@ from starlette.datastructures import UploadFile
 
 from docex.api.deps import PrincipalDep, RuntimeDep
 from docex.db.models import Document, DocumentKind, DocumentStatus
-from docex.db.routing_models import ReferralPriority, ReferralStatus
+from docex.db.routing_models import ReferralPriority, ReferralStatus, Revalidation
 from docex.errors import InputError, NotASignatureError
 from docex.services import documents as reading
+from docex.services import revalidation
 from docex.services.routing import ReferralSpec
 from docex.services.submission import Submission, submit_document
 
@@ -265,6 +266,72 @@ def get_document(
     )
 
 
+class RevalidationOut(BaseModel):
+    """A later verdict on a stored document."""
+
+    id: int
+    validation_time: datetime
+    indication: str
+    qualification: str
+    requested_by_token_id: int
+    created_at: datetime
+    report: dict[str, Any]
+
+
+class ReportHistoryOut(BaseModel):
+    """The report made at acceptance and every re-validation since."""
+
+    document_id: uuid.UUID
+    acceptance_report: dict[str, Any]
+    revalidations: list[RevalidationOut]
+
+
+class RevalidateRequest(BaseModel):
+    """When to validate as of (default: now)."""
+
+    at: datetime | None = None
+
+
+def _revalidation_out(row: Revalidation) -> RevalidationOut:
+    return RevalidationOut(
+        id=row.id,
+        validation_time=row.validation_time,
+        indication=row.indication,
+        qualification=row.qualification,
+        requested_by_token_id=row.requested_by_token_id,
+        created_at=row.created_at,
+        report=row.report,
+    )
+
+
+@router.get("/{document_id}/report", response_model=ReportHistoryOut)
+def get_report(
+    document_id: uuid.UUID, runtime: RuntimeDep, principal: PrincipalDep
+) -> ReportHistoryOut:
+    """The validation report made at acceptance, and later re-validations."""
+    history = revalidation.report_history(runtime, principal=principal, document_id=document_id)
+    return ReportHistoryOut(
+        document_id=history.document_id,
+        acceptance_report=history.acceptance,
+        revalidations=[_revalidation_out(r) for r in history.revalidations],
+    )
+
+
+@router.post("/{document_id}/revalidate", response_model=RevalidationOut, status_code=201)
+def revalidate_document(
+    document_id: uuid.UUID,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    body: RevalidateRequest | None = None,
+) -> RevalidationOut:
+    """Verify the stored original again, now or as of ``at``, and keep that report."""
+    at = body.at if body is not None else None
+    if at is not None and at.tzinfo is None:
+        raise InputError("at needs a time zone")
+    row = revalidation.revalidate(runtime, principal=principal, document_id=document_id, at=at)
+    return _revalidation_out(row)
+
+
 @router.get(
     "/{document_id}/content",
     response_class=StreamingResponse,
@@ -320,6 +387,22 @@ async def _from_multipart(request: Request, idempotency_key: str | None) -> Subm
         replaces_document_id=meta.replaces_document_id,
         referral=meta.referral_spec(),
         idempotency_key=idempotency_key,
+    )
+
+
+async def receipt_submission(
+    request: Request, *, answers_document_id: uuid.UUID, patient_ref: str
+) -> Submission:
+    """A signed receipt (multipart ``file``) for a delivered document."""
+    form = await request.form(max_files=1, max_fields=5)
+    signed = form.get("file")
+    if not isinstance(signed, UploadFile):
+        raise InputError("the multipart form needs a 'file' part with the signed receipt")
+    return Submission(
+        signed=signed.file,
+        kind=DocumentKind.RECEIPT,
+        patient_ref=patient_ref,
+        answers_document_id=answers_document_id,
     )
 
 

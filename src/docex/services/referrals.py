@@ -1,0 +1,235 @@
+"""Referrals after issue: take, release, read with history, list, expire.
+
+Issue, completion, recall and cancellation come with signed documents and go through the
+submission gate (see :mod:`docex.services.routing`); the actions here need no signature.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from docex.db.engine import unit_of_work
+from docex.db.models import Document, utcnow
+from docex.db.routing_models import Referral, ReferralStatus, ReferralTransition
+from docex.errors import InputError, NotFoundError, PermissionDeniedError, TransitionError
+from docex.registry.records import Principal
+from docex.routing.lifecycle import Action, is_expired
+from docex.routing.requisition import normalise
+from docex.services import routing
+from docex.services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    """A referral and its history, detached from the session."""
+
+    referral: Referral
+    history: list[ReferralTransition]
+
+
+def _facility(principal: Principal) -> int:
+    if principal.facility_id is None:
+        raise PermissionDeniedError("auditors read referrals; only facilities act on them")
+    return principal.facility_id
+
+
+def _visible(query_facility: int | None) -> Select[Referral]:
+    query = select(Referral)
+    if query_facility is None:
+        return query
+    return query.where(
+        or_(
+            Referral.issuer_facility_id == query_facility,
+            Referral.performer_facility_id == query_facility,
+            Referral.taken_by_facility_id == query_facility,
+        )
+    )
+
+
+def _scope(principal: Principal) -> int | None:
+    return None if principal.is_auditor else principal.facility_id
+
+
+def take(
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    referral_id: uuid.UUID | None = None,
+    requisition_number: str | None = None,
+    patient_ref: str | None = None,
+    now: datetime | None = None,
+) -> ReferralView:
+    """Start work on a referral: the facility it is addressed to, or — for an unaddressed
+    referral — any facility that presents its requisition number and patient reference."""
+    facility_id = _facility(principal)
+    moment = now or utcnow()
+    with unit_of_work(runtime.sessions) as session:
+        referral = _for_taking(session, facility_id, referral_id, requisition_number, patient_ref)
+        if referral.status is ReferralStatus.ACTIVE and is_expired(referral.valid_until, moment):
+            raise TransitionError(f"the referral expired at {referral.valid_until.isoformat()}")
+        routing.change(
+            session,
+            referral=referral,
+            action=Action.TAKE,
+            principal=principal,
+            reason="taken by the performer",
+            now=moment,
+            events=runtime.events,
+        )
+        document = session.get(Document, referral.document_id)
+        if document is not None:
+            # The performer needs the signed referral itself: route it there.
+            routing.deliver(
+                session,
+                document=document,
+                facility_id=facility_id,
+                now=moment,
+                events=runtime.events,
+            )
+        return _view(session, referral)
+
+
+def release(
+    runtime: Runtime, *, principal: Principal, referral_id: uuid.UUID, now: datetime | None = None
+) -> ReferralView:
+    """Give a referral back (in progress → active); only the facility working on it may."""
+    facility_id = _facility(principal)
+    with unit_of_work(runtime.sessions) as session:
+        referral = _locked(session, referral_id, scope=facility_id)
+        if referral.taken_by_facility_id != facility_id:
+            raise TransitionError("only the facility working on the referral may release it")
+        routing.change(
+            session,
+            referral=referral,
+            action=Action.RELEASE,
+            principal=principal,
+            reason="released by the performer",
+            now=now or utcnow(),
+            events=runtime.events,
+        )
+        return _view(session, referral)
+
+
+def get_referral(runtime: Runtime, *, principal: Principal, referral_id: uuid.UUID) -> ReferralView:
+    """A referral with its history, if the principal is a party to it (or an auditor)."""
+    with unit_of_work(runtime.sessions) as session:
+        referral = session.scalar(_visible(_scope(principal)).where(Referral.id == referral_id))
+        if referral is None:
+            raise NotFoundError(f"no referral {referral_id}")
+        return _view(session, referral)
+
+
+def list_referrals(
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    status: ReferralStatus | None = None,
+    role: str | None = None,
+    limit: int = 100,
+) -> list[Referral]:
+    """Referrals the principal is a party to: ``role`` ``issued`` or ``performing``."""
+    query = _visible(_scope(principal))
+    facility_id = principal.facility_id
+    if role == "issued" and facility_id is not None:
+        query = query.where(Referral.issuer_facility_id == facility_id)
+    elif role == "performing" and facility_id is not None:
+        query = query.where(
+            or_(
+                Referral.performer_facility_id == facility_id,
+                Referral.taken_by_facility_id == facility_id,
+            )
+        )
+    elif role is not None and role not in ("issued", "performing"):
+        raise InputError("role must be issued or performing")
+    if status is not None:
+        query = query.where(Referral.status == status)
+    query = query.order_by(Referral.created_at, Referral.id).limit(max(1, min(limit, 500)))
+    with unit_of_work(runtime.sessions) as session:
+        rows = list(session.scalars(query))
+        session.expunge_all()
+    return rows
+
+
+def expire_referrals(runtime: Runtime, *, now: datetime | None = None) -> int:
+    """Recall every active referral whose validity is over; returns how many."""
+    moment = now or utcnow()
+    with unit_of_work(runtime.sessions) as session:
+        due = list(
+            session.scalars(
+                select(Referral)
+                .where(Referral.status == ReferralStatus.ACTIVE, Referral.valid_until < moment)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for referral in due:
+            routing.change(
+                session,
+                referral=referral,
+                action=Action.EXPIRE,
+                principal=None,
+                reason=f"expired at {referral.valid_until.isoformat()}",
+                now=moment,
+                events=runtime.events,
+            )
+    return len(due)
+
+
+def _for_taking(
+    session: Session,
+    facility_id: int,
+    referral_id: uuid.UUID | None,
+    requisition_number: str | None,
+    patient_ref: str | None,
+) -> Referral:
+    if referral_id is not None:
+        referral = session.get(Referral, referral_id, with_for_update=True)
+        if referral is None or referral.performer_facility_id != facility_id:
+            # Unaddressed referrals are taken by requisition number, never by id: the id
+            # alone must not let a facility claim a referral the patient did not bring it.
+            raise NotFoundError(f"no referral {referral_id} addressed to this facility")
+        return referral
+    if requisition_number is None or patient_ref is None:
+        raise InputError("give the referral id, or its requisition number and patient reference")
+    number = normalise(requisition_number)
+    referral = None
+    if number is not None:
+        referral = session.scalar(
+            select(Referral).where(Referral.requisition_number == number).with_for_update()
+        )
+    # One answer for "no such number", "wrong patient" and "addressed elsewhere", so the
+    # endpoint cannot be used to probe numbers.
+    unknown = NotFoundError("no referral with that requisition number for that patient")
+    if referral is None or referral.patient_ref != patient_ref:
+        raise unknown
+    if referral.performer_facility_id not in (None, facility_id):
+        raise unknown
+    return referral
+
+
+def _locked(session: Session, referral_id: uuid.UUID, *, scope: int) -> Referral:
+    referral = session.get(Referral, referral_id, with_for_update=True)
+    if referral is None or scope not in (
+        referral.issuer_facility_id,
+        referral.performer_facility_id,
+        referral.taken_by_facility_id,
+    ):
+        raise NotFoundError(f"no referral {referral_id}")
+    return referral
+
+
+def _view(session: Session, referral: Referral) -> ReferralView:
+    session.flush()
+    history = list(
+        session.scalars(
+            select(ReferralTransition)
+            .where(ReferralTransition.referral_id == referral.id)
+            .order_by(ReferralTransition.id)
+        )
+    )
+    session.expunge_all()
+    return ReferralView(referral=referral, history=history)

@@ -1,0 +1,92 @@
+"""Re-validating stored documents: the acceptance report, and later verdicts beside it.
+
+An auditor (or a party to the document) re-verifies the stored original now, or as of a
+given time, with the trust and revocation data configured today. The new report is kept
+beside the one made at acceptance; neither is ever changed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from docex.db.engine import unit_of_work
+from docex.db.models import Document, utcnow
+from docex.db.routing_models import Revalidation
+from docex.errors import NotFoundError
+from docex.registry.records import Principal
+from docex.services.access import visible_to
+from docex.services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class ReportHistory:
+    """The acceptance report and every later re-validation, oldest first."""
+
+    document_id: uuid.UUID
+    acceptance: dict[str, Any]
+    revalidations: list[Revalidation]
+
+
+def _document(runtime: Runtime, principal: Principal, document_id: uuid.UUID) -> Document:
+    with unit_of_work(runtime.sessions) as session:
+        document = session.scalar(visible_to(principal).where(Document.id == document_id))
+        if document is None:
+            raise NotFoundError(f"no document {document_id}")
+        session.expunge(document)
+    return document
+
+
+def report_history(
+    runtime: Runtime, *, principal: Principal, document_id: uuid.UUID
+) -> ReportHistory:
+    """The report made at acceptance and the re-validations since."""
+    document = _document(runtime, principal, document_id)
+    with unit_of_work(runtime.sessions) as session:
+        rows = list(
+            session.scalars(
+                select(Revalidation)
+                .where(Revalidation.document_id == document_id)
+                .order_by(Revalidation.id)
+            )
+        )
+        session.expunge_all()
+    return ReportHistory(
+        document_id=document.id, acceptance=document.validation_report, revalidations=rows
+    )
+
+
+def revalidate(
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    document_id: uuid.UUID,
+    at: datetime | None = None,
+) -> Revalidation:
+    """Verify the stored original again (as of ``at``, default now) and keep the report."""
+    document = _document(runtime, principal, document_id)
+    with runtime.store.open(document.object_key) as reader:
+        signed = reader.read()
+    content = None
+    if document.content_object_key is not None:
+        with runtime.store.open(document.content_object_key) as reader:
+            content = reader.read()
+    report = runtime.verifier.verify(signed, content=content, at=at)
+    row = Revalidation(
+        document_id=document.id,
+        requested_by_token_id=principal.token_id,
+        validation_time=report.validation_time,
+        indication=report.indication.value,
+        qualification=report.qualification.value,
+        report=report.to_dict(),
+        created_at=utcnow(),
+    )
+    with unit_of_work(runtime.sessions) as session:
+        session.add(row)
+        session.flush()
+        session.expunge(row)
+    return row
