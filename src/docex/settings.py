@@ -164,6 +164,14 @@ class Settings(BaseSettings):
             "the API does not cost a database write per request."
         ),
     )
+    referral_expiry_interval_seconds: int = Field(
+        default=300,
+        ge=0,
+        description=(
+            "How often the API recalls active referrals whose validity is over (0: never; "
+            "run `docex referrals expire` from a scheduler instead)."
+        ),
+    )
     host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the HTTP API.")
 

@@ -12,6 +12,7 @@ from docex import __version__
 from docex.api import problems
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import deliveries, documents, health, referrals
+from docex.services.periodic import ReferralExpiry
 from docex.services.runtime import Runtime, build_runtime
 from docex.settings import Settings
 
@@ -36,10 +37,18 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         # operator (`docex db upgrade`) before the workers start.
         own = runtime is None
         app.state.runtime = runtime or build_runtime(settings, migrate=settings.is_sqlite)
+        expiry = None
+        if settings.referral_expiry_interval_seconds > 0:
+            expiry = ReferralExpiry(
+                app.state.runtime, interval=settings.referral_expiry_interval_seconds
+            )
+            expiry.start()
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
             yield
         finally:
+            if expiry is not None:
+                expiry.stop()
             if own:
                 app.state.runtime.close()
 
