@@ -18,7 +18,7 @@ from docex.db.models import Document, utcnow
 from docex.db.routing_models import Referral, ReferralStatus, ReferralTransition
 from docex.errors import InputError, NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
-from docex.routing.lifecycle import Action, is_expired
+from docex.routing.lifecycle import Action, is_expired, next_status
 from docex.routing.requisition import normalise
 from docex.services import routing
 from docex.services.runtime import Runtime
@@ -101,6 +101,7 @@ def release(
     facility_id = _facility(principal)
     with unit_of_work(runtime.sessions) as session:
         referral = _locked(session, referral_id, scope=facility_id)
+        next_status(Action.RELEASE, referral.status)  # the status reason comes first
         if referral.taken_by_facility_id != facility_id:
             raise TransitionError("only the facility working on the referral may release it")
         routing.change(
