@@ -35,10 +35,13 @@ unit: install
 
 test: lint typecheck unit
 
-## Benchmark verification against pyHanko and a bare signature check (bench/README.md).
-## PYTHONPATH: measure this checkout's src/ even if the venv has another one installed.
+## Benchmark verification against pyHanko and a bare signature check, then submissions
+## over HTTP to PostgreSQL + SeaweedFS (bench/README.md). Options: BENCH_ARGS (verify.py),
+## SUBMIT_ARGS (submit.py). PYTHONPATH: measure this checkout's src/ even if the venv has
+## another one installed; "." for the tests' server fixtures.
 bench: install
 	PYTHONPATH=src $(BIN)/python bench/verify.py $(BENCH_ARGS)
+	PYTHONPATH=src:. $(BIN)/python bench/submit.py $(SUBMIT_ARGS)
 
 ## Regenerate the development PKI and samples in certs-dev/ (development only).
 certs: install
