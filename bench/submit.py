@@ -302,7 +302,12 @@ def encode(sample: Sample, index: int) -> Request:
             "file": ("referral.p7s", sample.signature, "application/pkcs7-signature"),
             "content": ("referral.txt", sample.content, "text/plain"),
         },
-        data={"kind": "referral", "patient_ref": f"bench-patient-{index % 997:04d}"},
+        data={
+            "kind": "referral",
+            "patient_ref": f"bench-patient-{index % 997:04d}",
+            "service_code": "K-CARD-01",
+            "service_text": "Cardiology consultation",
+        },
     )
     return Request(body=request.read(), content_type=request.headers["content-type"])
 
