@@ -53,6 +53,11 @@ def create_engine_from_url(url: str | URL, **kwargs: Any) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        # The API runs blocking handlers on a thread pool of up to 40 threads; a pool as
+        # large as the usual concurrency avoids opening (and forking a PostgreSQL backend
+        # for) a new connection per request under load.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     raise DatabaseError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
