@@ -83,10 +83,13 @@ def retry_delay(failures: int, *, policy: RetryPolicy, rng: random.Random) -> ti
     """The wait after the ``failures``-th failed attempt (1 for the first), with jitter."""
     if failures < 1:
         raise ValueError("failures counts from 1")
-    # Capping the exponent first keeps 2**n small however long an event has failed.
-    doublings = min(failures - 1, 62)
-    ideal = min(policy.max_delay, policy.base_delay * (1 << doublings))
-    return ideal * rng.uniform(*JITTER)
+    # In float seconds: timedelta overflows long before an event stops failing, and
+    # capping the exponent keeps the float finite.
+    doublings = min(failures - 1, 64)
+    ideal = min(
+        policy.max_delay.total_seconds(), policy.base_delay.total_seconds() * 2.0**doublings
+    )
+    return timedelta(seconds=ideal * rng.uniform(*JITTER))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +150,9 @@ class Dispatcher:
         """Claim up to ``limit`` due events, send them, and record the outcomes."""
         moment = now or self._clock()
         size = limit if limit is not None else self._policy.batch_size
-        claims, dead = self._claim(moment, size)
+        claims, unsendable = self._claim(moment, size)
         delivered = failed = 0
+        dead = unsendable
         for claim in claims:
             outcome = self._send(claim)
             at = now or self._clock()
@@ -160,7 +164,7 @@ class Dispatcher:
             elif result is OutboxStatus.PENDING:
                 failed += 1
         return DispatchStats(
-            claimed=len(claims) + dead, delivered=delivered, failed=failed, dead=dead
+            claimed=len(claims) + unsendable, delivered=delivered, failed=failed, dead=dead
         )
 
     def drain(self, *, now: datetime | None = None) -> DispatchStats:
