@@ -24,7 +24,6 @@ from docex.routing.dispatcher import (
     JITTER,
     Dispatcher,
     DispatchStats,
-    RetryPolicy,
     dispatching_in_background,
     retry_delay,
 )
@@ -61,7 +60,7 @@ def _statuses(sessions: sessionmaker[Session]) -> Counter[OutboxStatus]:
 
 @pytest.mark.parametrize("failures", [1, 2, 3, 5, 9, 10, 11, 30, 500])
 def test_retry_delay_doubles_up_to_the_cap_with_jitter(failures: int) -> None:
-    rng = random.Random(failures)
+    rng = random.Random(failures)  # noqa: S311  # jitter, not cryptography
     ideal = min(POLICY.max_delay, POLICY.base_delay * 2 ** min(failures - 1, 20))
     delays = [retry_delay(failures, policy=POLICY, rng=rng) for _ in range(500)]
     assert all(ideal * JITTER[0] <= d < ideal * JITTER[1] for d in delays)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,8 +92,8 @@ def test_policy_follows_the_environment() -> None:
     production = WebhookUrlPolicy.from_settings(
         Settings(
             environment=Environment.PRODUCTION,
-            token_pepper="x" * 40,
-            trust=["/etc/docex/trust"],
+            token_pepper=SecretStr("x" * 40),
+            trust=[Path("/etc/docex/trust")],
         )
     )
     assert production == STRICT
