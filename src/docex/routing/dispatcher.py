@@ -327,7 +327,8 @@ class Dispatcher:
                 event.status = OutboxStatus.DELIVERED
                 event.delivered_at = at
                 event.last_error = None
-                log.info("webhook event %s delivered to %s", claim.event_id, claim.url)
+                # Not the URL: its query string may hold the receiver's own access key.
+                log.info("webhook event %s delivered", claim.event_id)
                 return OutboxStatus.DELIVERED
             event.last_error = outcome.describe()
             if at - event.retry_window_start >= self._policy.retry_window:
