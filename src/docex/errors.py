@@ -10,7 +10,8 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     │   ├── NotASignatureError      not-a-signature   bytes are neither CMS nor PDF
     │   ├── InputTooLargeError      too-large     a size bound was exceeded
     │   ├── TrustConfigError        trust-config  trust anchors / trusted list unusable
-    │   └── SettingsError           settings      the configuration is unusable or unsafe
+    │   ├── SettingsError           settings      the configuration is unusable or unsafe
+    │   └── WebhookSignatureError   webhook-signature  a webhook delivery's signature is wrong
     ├── NotFoundError               not-found     a facility, employee or token does not exist
     ├── ConflictError               conflict      the change contradicts what is already stored
     │   ├── IdempotencyConflictError idempotency-conflict  a key reused for another document
@@ -88,6 +89,15 @@ class SettingsError(InputError):
     """The configuration is unusable or unsafe (for example a placeholder secret in production)."""
 
     code = "settings"
+
+
+class WebhookSignatureError(InputError):
+    """A webhook delivery's ``Docex-Signature`` is missing, malformed, stale or wrong.
+
+    Raised by the verification helper receivers call; the delivery must be discarded.
+    """
+
+    code = "webhook-signature"
 
 
 class NotFoundError(DocexError):

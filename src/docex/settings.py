@@ -174,6 +174,45 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the HTTP API.")
+    webhooks_enabled: bool = Field(
+        default=True,
+        description=(
+            "Run the webhook dispatcher in every API process. Several processes share the "
+            "outbox safely; turn it off to run `docex webhooks dispatch` separately instead."
+        ),
+    )
+    webhook_retry_window_seconds: int = Field(
+        default=24 * 3600,
+        gt=0,
+        description=(
+            "How long a webhook event is retried (from its creation or replay) before it "
+            "is marked dead; the facility may then replay it."
+        ),
+    )
+    webhook_base_delay_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Delay before the first retry of a failed webhook delivery; it doubles with "
+            "each failure, up to `webhook_max_delay_seconds`, with random jitter of ±50 %."
+        ),
+    )
+    webhook_max_delay_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Longest delay between two attempts at one webhook delivery (before jitter).",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How long one webhook POST may take before it counts as failed.",
+    )
+    webhook_poll_interval_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often an idle dispatcher looks for due webhook events.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -233,6 +272,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"object_store {self.object_store} also needs {missing}")
         if not self.trust:
             raise ValueError("trust needs at least one trust source")
+        if self.webhook_base_delay_seconds > self.webhook_max_delay_seconds:
+            raise ValueError("webhook_base_delay_seconds exceeds webhook_max_delay_seconds")
         if self.environment is Environment.PRODUCTION:
             self._check_production()
         return self

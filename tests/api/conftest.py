@@ -101,8 +101,11 @@ def _seed(runtime: Runtime, pki: DevPki) -> tuple[dict[str, str], dict[str, int]
 
 
 @contextmanager
-def serve(settings: Settings, runtime: Runtime) -> Iterator[str]:
-    """Serve the app with uvicorn in a thread; yield its URL."""
+def serve(settings: Settings, runtime: Runtime | None) -> Iterator[str]:
+    """Serve the app with uvicorn in a thread; yield its URL.
+
+    Without a runtime the app builds its own from ``settings``, as a fresh process does.
+    """
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings, runtime=runtime),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 
 from docex import __version__
 from docex.api import problems
 from docex.api.limits import BodySizeLimit
-from docex.api.routes import deliveries, documents, health, referrals
+from docex.api.routes import deliveries, documents, health, referrals, webhooks
 from docex.services.periodic import ReferralExpiry
 from docex.services.runtime import Runtime, build_runtime
 from docex.settings import Settings
@@ -45,7 +45,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             expiry.start()
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
-            yield
+            with _webhook_dispatcher(app.state.runtime, settings):
+                yield
         finally:
             if expiry is not None:
                 expiry.stop()
@@ -62,6 +63,30 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(documents.router)
     app.include_router(referrals.router)
     app.include_router(deliveries.router)
+    app.include_router(webhooks.router)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app
+
+
+@contextmanager
+def _webhook_dispatcher(runtime: Runtime, settings: Settings) -> Iterator[None]:
+    """Send webhook events from this process while the app runs, if ``webhooks_enabled``.
+
+    Every worker runs one; their leases on the outbox keep them from sending an event twice.
+    """
+    if not settings.webhooks_enabled:
+        yield
+        return
+    from docex.routing.dispatcher import Dispatcher, RetryPolicy, dispatching_in_background
+    from docex.routing.transport import HttpxTransport
+
+    transport = HttpxTransport()
+    dispatcher = Dispatcher(
+        runtime.sessions, transport=transport, policy=RetryPolicy.from_settings(settings)
+    )
+    try:
+        with dispatching_in_background(dispatcher):
+            yield
+    finally:
+        transport.close()

@@ -19,6 +19,7 @@ from docex.cli import (
     storage,
     token,
     verify,
+    webhooks,
 )
 from docex.cli.exit_codes import ExitCode
 
@@ -92,6 +93,7 @@ app.command("dev-pki")(devpki.dev_pki)
 app.command("sign")(devpki.sign)
 app.add_typer(storage.app, name="storage")
 app.add_typer(referrals.app)
+app.add_typer(webhooks.app, name="webhooks")
 
 
 def run() -> None:

@@ -1,5 +1,6 @@
-"""Routing between facilities: the referral lifecycle rules and requisition numbers.
+"""Routing documents between facilities: referral lifecycle rules, requisition numbers,
+the webhook outbox, subscriptions and dispatcher.
 
-Pure rules live here; the services that apply them to the database are in
-``docex.services.routing`` and ``docex.services.referrals``.
+Pure rules and the webhook machinery live here; the services that apply the referral
+rules to the database are ``docex.services.routing`` and ``docex.services.referrals``.
 """

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
+from docex.db import webhook_models  # noqa: F401  # its tables join Base.metadata
 from docex.db.models import Base
 from docex.db.types import UTCDateTime
 

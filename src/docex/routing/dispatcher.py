@@ -1,0 +1,368 @@
+"""The dispatcher: sends what the outbox holds, until acknowledged or out of time.
+
+One pass (:meth:`Dispatcher.dispatch_due`) claims due events, commits the claim, POSTs
+each one outside any transaction, and records the outcome. A claim is a lease
+(``locked_until``): while it runs no other dispatcher takes the event, so any number of
+API workers may dispatch from one database without sending an event twice. PostgreSQL
+claims with ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent dispatchers pass each
+other by instead of queueing; SQLite, which has one writer anyway, claims with an UPDATE
+guarded by the lease it read (compare-and-set).
+
+Delivery is at least once, not exactly once: a dispatcher that crashes after the
+receiver accepted a POST and before recording it leaves a lease that expires, and the
+event is sent again with the same ``Docex-Event-Id``. Receivers de-duplicate on it, which
+makes the effect exactly once.
+
+A failed attempt (anything but 2xx, including refused connections, timeouts and
+redirects) is retried after ``base * 2**(failures - 1)``, capped, times a random factor in
+[0.5, 1.5) so that a receiver coming back up is not hit by every dispatcher at once. An
+event still failing ``retry_window`` after its creation (or replay) is marked dead.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from docex.db.engine import unit_of_work
+from docex.db.models import utcnow
+from docex.db.webhook_models import OutboxEvent, OutboxStatus, WebhookSubscription
+from docex.errors import DocexError
+from docex.routing.transport import DeliveryOutcome, WebhookTransport
+from docex.routing.webhooks import delivery_headers, event_body
+from docex.settings import Settings
+
+log = logging.getLogger("docex.webhooks")
+
+JITTER = (0.5, 1.5)
+"""The random factor every retry delay is multiplied by: [low, high)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """When to try again, for how long, and how a dispatcher paces itself."""
+
+    base_delay: timedelta = timedelta(seconds=10)
+    max_delay: timedelta = timedelta(hours=1)
+    retry_window: timedelta = timedelta(hours=24)
+    request_timeout: float = 10.0
+    """Seconds one POST may take."""
+    poll_interval: float = 1.0
+    """Seconds an idle dispatcher waits before looking again."""
+    batch_size: int = 10
+    """Events claimed at once; they are sent one after the other."""
+    lease_margin: timedelta = timedelta(seconds=60)
+    """Added to the worst-case time of a batch to make its lease."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """The policy the deployment configured (``webhook_*`` settings)."""
+        return cls(
+            base_delay=timedelta(seconds=settings.webhook_base_delay_seconds),
+            max_delay=timedelta(seconds=settings.webhook_max_delay_seconds),
+            retry_window=timedelta(seconds=settings.webhook_retry_window_seconds),
+            request_timeout=settings.webhook_timeout_seconds,
+            poll_interval=settings.webhook_poll_interval_seconds,
+        )
+
+    def lease(self, events: int) -> timedelta:
+        """How long a claim of ``events`` events is held: long enough to send them all."""
+        return self.lease_margin + timedelta(seconds=self.request_timeout * events)
+
+
+def retry_delay(failures: int, *, policy: RetryPolicy, rng: random.Random) -> timedelta:
+    """The wait after the ``failures``-th failed attempt (1 for the first), with jitter."""
+    if failures < 1:
+        raise ValueError("failures counts from 1")
+    # In float seconds: timedelta overflows long before an event stops failing, and
+    # capping the exponent keeps the float finite.
+    doublings = min(failures - 1, 64)
+    ideal = min(
+        policy.max_delay.total_seconds(), policy.base_delay.total_seconds() * 2.0**doublings
+    )
+    return timedelta(seconds=ideal * rng.uniform(*JITTER))
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchStats:
+    """What one pass did."""
+
+    claimed: int = 0
+    delivered: int = 0
+    failed: int = 0
+    """Attempts that failed and will be retried."""
+    dead: int = 0
+    """Events given up on in this pass."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    id: int
+    event_id: str
+    event_type: str
+    created_at: datetime
+    payload: dict[str, Any]
+    url: str
+    secret: str
+    lease: datetime
+
+
+class Dispatcher:
+    """Sends due outbox events through ``transport``; safe to run in many processes.
+
+    ``clock`` is where "now" comes from when a pass is not given one; tests pass a clock
+    they move forward instead of waiting a day.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        transport: WebhookTransport,
+        policy: RetryPolicy,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._transport = transport
+        self._policy = policy
+        self._clock = clock
+        # Jitter needs no cryptographic quality, only independence between processes.
+        self._rng = rng or random.Random()  # noqa: S311
+
+    @property
+    def policy(self) -> RetryPolicy:
+        """The retry policy in force."""
+        return self._policy
+
+    def dispatch_due(
+        self, *, now: datetime | None = None, limit: int | None = None
+    ) -> DispatchStats:
+        """Claim up to ``limit`` due events, send them, and record the outcomes."""
+        moment = now or self._clock()
+        size = limit if limit is not None else self._policy.batch_size
+        claims, unsendable = self._claim(moment, size)
+        delivered = failed = 0
+        dead = unsendable
+        for claim in claims:
+            outcome = self._send(claim)
+            at = now or self._clock()
+            result = self._record(claim, outcome, at)
+            if result is OutboxStatus.DELIVERED:
+                delivered += 1
+            elif result is OutboxStatus.DEAD:
+                dead += 1
+            elif result is OutboxStatus.PENDING:
+                failed += 1
+        return DispatchStats(
+            claimed=len(claims) + unsendable, delivered=delivered, failed=failed, dead=dead
+        )
+
+    def drain(self, *, now: datetime | None = None) -> DispatchStats:
+        """Pass after pass until nothing is due; the totals."""
+        total = DispatchStats()
+        while True:
+            stats = self.dispatch_due(now=now)
+            total = DispatchStats(
+                claimed=total.claimed + stats.claimed,
+                delivered=total.delivered + stats.delivered,
+                failed=total.failed + stats.failed,
+                dead=total.dead + stats.dead,
+            )
+            if stats.claimed < self._policy.batch_size:
+                return total
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Dispatch until ``stop`` is set, pausing ``poll_interval`` whenever idle."""
+        log.info("webhook dispatcher started")
+        while not stop.is_set():
+            busy = False
+            try:
+                busy = self.dispatch_due().claimed >= self._policy.batch_size
+            except DocexError as exc:
+                log.warning("webhook dispatch failed, will retry: %s", exc)
+            except Exception:
+                # A dispatcher thread that dies stops every webhook without a sound;
+                # log the bug and keep going.
+                log.exception("unexpected error in the webhook dispatcher")
+            if not busy:
+                stop.wait(self._policy.poll_interval)
+        log.info("webhook dispatcher stopped")
+
+    def _due(self, moment: datetime) -> Any:
+        return (
+            (OutboxEvent.status == OutboxStatus.PENDING)
+            & (OutboxEvent.next_attempt_at <= moment)
+            & or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until <= moment)
+        )
+
+    def _claim(self, moment: datetime, size: int) -> tuple[list[_Claim], int]:
+        """Lease due events and commit the lease; events with no webhook die here."""
+        with unit_of_work(self._sessions) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                ids = self._lock_postgres(session, moment, size)
+            else:
+                ids = self._lock_sqlite(session, moment, size)
+            if not ids:
+                return [], 0
+            lease = moment + self._policy.lease(len(ids))
+            session.execute(
+                update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(locked_until=lease)
+            )
+            rows = session.execute(
+                select(OutboxEvent, WebhookSubscription)
+                .outerjoin(
+                    WebhookSubscription,
+                    (WebhookSubscription.facility_id == OutboxEvent.facility_id)
+                    & WebhookSubscription.active,
+                )
+                .where(OutboxEvent.id.in_(ids))
+                .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+            ).all()
+            claims: list[_Claim] = []
+            dead = 0
+            for event, joined in rows:
+                # An outer join: None when the facility has no active webhook.
+                subscription: WebhookSubscription | None = joined
+                if subscription is None:
+                    event.status = OutboxStatus.DEAD
+                    event.locked_until = None
+                    event.last_error = "no active webhook for the facility"
+                    dead += 1
+                    continue
+                claims.append(
+                    _Claim(
+                        id=event.id,
+                        event_id=str(event.event_id),
+                        event_type=event.event_type,
+                        created_at=event.created_at,
+                        payload=event.payload,
+                        url=subscription.url,
+                        secret=subscription.secret,
+                        lease=lease,
+                    )
+                )
+        return claims, dead
+
+    def _lock_postgres(self, session: Session, moment: datetime, size: int) -> list[int]:
+        # Rows another dispatcher is claiming right now are skipped, not waited for.
+        query = (
+            select(OutboxEvent.id)
+            .where(self._due(moment))
+            .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        )
+        return list(session.scalars(query))
+
+    def _lock_sqlite(self, session: Session, moment: datetime, size: int) -> list[int]:
+        candidates = session.execute(
+            select(OutboxEvent.id, OutboxEvent.locked_until)
+            .where(self._due(moment))
+            .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+            .limit(size)
+        ).all()
+        claimed: list[int] = []
+        for event_id, old_lease in candidates:
+            # Compare-and-set: if another dispatcher leased the row since we read it, its
+            # lease differs from the one we saw and nothing is updated.
+            unchanged = (
+                OutboxEvent.locked_until.is_(None)
+                if old_lease is None
+                else OutboxEvent.locked_until == old_lease
+            )
+            result = session.execute(
+                update(OutboxEvent)
+                .where(
+                    OutboxEvent.id == event_id,
+                    OutboxEvent.status == OutboxStatus.PENDING,
+                    unchanged,
+                )
+                .values(locked_until=moment + self._policy.lease(size))
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(event_id)
+        return claimed
+
+    def _send(self, claim: _Claim) -> DeliveryOutcome:
+        body = event_body(
+            event_id=claim.event_id,
+            event_type=claim.event_type,
+            created_at=claim.created_at,
+            data=claim.payload,
+        )
+        # Signed with the wall clock, whatever clock schedules: receivers compare the
+        # signing time with their own clock.
+        headers = delivery_headers(
+            secret=claim.secret, event_id=claim.event_id, event_type=claim.event_type, body=body
+        )
+        return self._transport.post(
+            claim.url, body=body, headers=headers, timeout=self._policy.request_timeout
+        )
+
+    def _record(self, claim: _Claim, outcome: DeliveryOutcome, at: datetime) -> OutboxStatus | None:
+        """Store the outcome; ``None`` if the lease was lost meanwhile (nothing stored)."""
+        with unit_of_work(self._sessions) as session:
+            event = session.get(OutboxEvent, claim.id, with_for_update=True)
+            if event is None or event.status is not OutboxStatus.PENDING:
+                return None
+            if not outcome.delivered and event.locked_until != claim.lease:
+                # Our lease ran out and another dispatcher holds the event now; its
+                # outcome is the one to keep. (A success is kept whoever holds it.)
+                return None
+            event.attempts += 1
+            event.last_attempt_at = at
+            event.locked_until = None
+            if outcome.delivered:
+                event.status = OutboxStatus.DELIVERED
+                event.delivered_at = at
+                event.last_error = None
+                # Not the URL: its query string may hold the receiver's own access key.
+                log.info("webhook event %s delivered", claim.event_id)
+                return OutboxStatus.DELIVERED
+            event.last_error = outcome.describe()
+            if at - event.retry_window_start >= self._policy.retry_window:
+                event.status = OutboxStatus.DEAD
+                log.warning(
+                    "webhook event %s is dead after %d attempts: %s",
+                    claim.event_id,
+                    event.attempts,
+                    event.last_error,
+                )
+                return OutboxStatus.DEAD
+            delay = retry_delay(event.attempts, policy=self._policy, rng=self._rng)
+            event.next_attempt_at = at + delay
+            log.info(
+                "webhook event %s failed (%s); attempt %d in %s",
+                claim.event_id,
+                event.last_error,
+                event.attempts + 1,
+                delay,
+            )
+            return OutboxStatus.PENDING
+
+
+@contextmanager
+def dispatching_in_background(dispatcher: Dispatcher) -> Iterator[threading.Thread]:
+    """Run ``dispatcher`` in a daemon thread for the duration of the block."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=dispatcher.run_forever, args=(stop,), name="docex-webhooks", daemon=True
+    )
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        # A POST in flight finishes (at most request_timeout) or its lease expires.
+        thread.join(timeout=dispatcher.policy.request_timeout + 5)
