@@ -1,5 +1,5 @@
-"""What happens when routing changes: the one place that fans a change out to the log (and,
-as they arrive, to the audit trail and the webhook outbox), inside the same transaction."""
+"""What happens when routing changes: the one place that fans a change out to the log and
+the webhook outbox, inside the transaction of the change itself."""
 
 from __future__ import annotations
 
@@ -10,15 +10,20 @@ from sqlalchemy.orm import Session
 from docex.db.models import Document
 from docex.db.routing_models import Delivery, Referral, ReferralStatus
 from docex.registry.records import Principal
+from docex.routing.outbox import EventType, enqueue
 
 log = logging.getLogger("docex.routing")
 
 
-class Events:
-    """Receives every routing change; subclasses or later additions write audit/outbox rows.
+def _str(value: object | None) -> str | None:
+    return None if value is None else str(value)
 
-    Every method runs inside the caller's transaction, so what it writes exists if and
-    only if the change itself is committed.
+
+class Events:
+    """Receives every routing change and records what follows from it.
+
+    Every method runs inside the caller's transaction, so the webhook events it writes
+    exist if and only if the change itself is committed (a transactional outbox).
     """
 
     def delivery_created(self, session: Session, *, delivery: Delivery, document: Document) -> None:
@@ -28,6 +33,19 @@ class Events:
             document.id,
             document.kind.value,
             delivery.facility_id,
+        )
+        enqueue(
+            session,
+            facility_id=delivery.facility_id,
+            event_type=EventType.DELIVERY_CREATED,
+            payload={
+                "delivery_id": str(delivery.id),
+                "document_id": str(document.id),
+                "kind": document.kind.value,
+                "patient_ref": document.patient_ref,
+                "from_facility_id": document.submitted_by_facility_id,
+                "answers_document_id": _str(document.answers_document_id),
+            },
         )
 
     def delivery_fetched(
@@ -50,12 +68,33 @@ class Events:
         reason: str,
     ) -> None:
         who = f"token {principal.token_id}" if principal else "the system"
-        before = from_status.value if from_status else "-"
+        before = from_status.value if from_status else None
         log.info(
             "referral %s: %s -> %s by %s (%s)",
             referral.requisition_number,
-            before,
+            before or "-",
             referral.status.value,
             who,
             reason,
         )
+        parties = {
+            referral.issuer_facility_id,
+            referral.performer_facility_id,
+            referral.taken_by_facility_id,
+        }
+        # Every party is told, except the facility that made the change itself.
+        acting = principal.facility_id if principal else None
+        for facility_id in sorted(f for f in parties if f is not None and f != acting):
+            enqueue(
+                session,
+                facility_id=facility_id,
+                event_type=EventType.REFERRAL_STATUS_CHANGED,
+                payload={
+                    "referral_id": str(referral.id),
+                    "requisition_number": referral.requisition_number,
+                    "document_id": str(referral.document_id),
+                    "status": referral.status.value,
+                    "previous_status": before,
+                    "reason": reason,
+                },
+            )
