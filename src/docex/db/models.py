@@ -193,3 +193,8 @@ class Document(Base):
     validation_report: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Tables defined in their own modules register with Base.metadata when imported; importing
+# them here means that whoever sees the models (Alembic included) sees every table.
+from docex.db import audit_models as audit_models  # noqa: E402  # needs Base, defined above

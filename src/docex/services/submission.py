@@ -29,16 +29,20 @@ from docex.db.engine import unit_of_work
 from docex.db.models import Document, DocumentKind, Facility, FacilityStatus
 from docex.errors import (
     ConflictError,
+    DatabaseError,
+    DocexError,
     IdempotencyConflictError,
     NotFoundError,
     PermissionDeniedError,
     SignatureRejectedError,
     SignerNotAuthorizedError,
+    StorageError,
     SubmissionRefusedError,
 )
 from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
 from docex.services.runtime import Runtime
+from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
 from docex.storage.base import content_key
@@ -84,7 +88,30 @@ class SubmissionResult:
 def submit_document(
     runtime: Runtime, *, principal: Principal, submission: Submission
 ) -> SubmissionResult:
-    """Verify and accept a signed document, or raise why it is refused."""
+    """Verify and accept a signed document, or raise why it is refused.
+
+    The audit log gets ``document.submit`` in the transaction that stores the document
+    (or, for a replay, on its own) and ``document.refuse`` for a refusal, in a transaction
+    of its own since a refusal changes nothing else. Failures of the store or the
+    database are not refusals; they are not recorded, as the database may be the problem.
+    """
+    try:
+        result = _submit_document(runtime, principal=principal, submission=submission)
+    except (StorageError, DatabaseError):
+        raise
+    except DocexError as exc:
+        with unit_of_work(runtime.sessions) as session:
+            record_refusal(session, principal=principal, submission=submission, error=exc)
+        raise
+    if not result.created:
+        with unit_of_work(runtime.sessions) as session:
+            record_accepted(session, principal=principal, document=result.document, replay=True)
+    return result
+
+
+def _submit_document(
+    runtime: Runtime, *, principal: Principal, submission: Submission
+) -> SubmissionResult:
     if principal.facility_id is None:
         raise PermissionDeniedError("auditors read documents; only facilities submit them")
     facility_id = principal.facility_id
@@ -166,6 +193,7 @@ def submit_document(
                 session.flush()
             except IntegrityError as exc:
                 raise ConflictError("the document conflicts with one already stored") from exc
+            record_accepted(session, principal=principal, document=document)
             session.expunge(document)
     except ConflictError:
         # Two submissions with one Idempotency-Key raced; the first one committed.
