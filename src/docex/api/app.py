@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from docex import __version__
 from docex.api import problems
 from docex.api.limits import BodySizeLimit
-from docex.api.routes import documents, health
+from docex.api.routes import audit, documents, health
 from docex.services.runtime import Runtime, build_runtime
 from docex.settings import Settings
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     )
     problems.install(app)
     app.include_router(documents.router)
+    app.include_router(audit.router)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app

@@ -8,7 +8,18 @@ import typer
 from typer.core import TyperGroup
 
 from docex import __version__
-from docex.cli import db, demo, devpki, employee, facility, serve, storage, token, verify
+from docex.cli import (
+    audit,
+    db,
+    demo,
+    devpki,
+    employee,
+    facility,
+    serve,
+    storage,
+    token,
+    verify,
+)
 from docex.cli.exit_codes import ExitCode
 
 # Click's UsageError, the base of every parse error. Typer vendors Click in recent
@@ -80,6 +91,7 @@ app.command("demo-seed")(demo.demo_seed)
 app.command("dev-pki")(devpki.dev_pki)
 app.command("sign")(devpki.sign)
 app.add_typer(storage.app, name="storage")
+app.add_typer(audit.app)
 
 
 def run() -> None:
