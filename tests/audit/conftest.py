@@ -26,7 +26,7 @@ def append(sessions: sessionmaker[Session], count: int, *, action: str = "test.e
                 outcome=Outcome.OK if number % 3 else Outcome.REFUSED,
                 target_type="document",
                 target_id=f"doc-{number}",
-                details={"n": number, "note": "ЕСОЗ ✓", "nested": {"b": [1, None, True]}},
+                details={"n": number, "note": "направлення ✓", "nested": {"b": [1, None, True]}},
             )
             ids.append(entry.id)
     return ids
