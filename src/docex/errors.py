@@ -115,10 +115,26 @@ class ConflictError(DocexError):
 class AuthenticationError(DocexError):
     """An API token is malformed, unknown, revoked, or belongs to an inactive facility.
 
-    The message never says which, so that it cannot be used to probe for tokens.
+    The message never says which, so that it cannot be used to probe for tokens; the
+    attributes do, for the audit log only: ``reason`` (``malformed``, ``unknown``,
+    ``wrong-secret``, ``revoked``, ``facility-inactive``; ``None`` if no token was
+    given), the token's public ``lookup_id`` and, if the token exists, its ``token_id``.
     """
 
     code = "authentication"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        lookup_id: str | None = None,
+        token_id: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.lookup_id = lookup_id
+        self.token_id = token_id
 
 
 class StorageError(DocexError):

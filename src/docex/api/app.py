@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from docex import __version__
 from docex.api import problems
 from docex.api.limits import BodySizeLimit
-from docex.api.routes import deliveries, documents, health, referrals, webhooks
+from docex.api.routes import audit, deliveries, documents, health, referrals, webhooks
 from docex.services.periodic import ReferralExpiry
 from docex.services.runtime import Runtime, build_runtime
 from docex.settings import Settings
@@ -64,6 +64,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(referrals.router)
     app.include_router(deliveries.router)
     app.include_router(webhooks.router)
+    app.include_router(audit.router)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app

@@ -8,10 +8,9 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from docex.db.engine import unit_of_work
 from docex.errors import AuthenticationError
 from docex.registry.records import Principal
-from docex.registry.tokens import authenticate
+from docex.services.authentication import authenticate_request
 from docex.services.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by `docex token issue`.")
@@ -26,19 +25,23 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_principal(
+    request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Who the request speaks for; every API call needs a valid bearer token."""
+    """Who the request speaks for; every API call needs a valid bearer token.
+
+    FastAPI resolves a dependency once per request, so each request records one use.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("an API token is required (Authorization: Bearer …)")
-    token = credentials.credentials
-
-    def check() -> Principal:
-        with unit_of_work(runtime.sessions) as session:
-            return authenticate(session, policy=runtime.token_policy, token=token)
-
-    return await run_in_threadpool(check)
+    return await run_in_threadpool(
+        authenticate_request,
+        runtime,
+        token=credentials.credentials,
+        method=request.method,
+        path=request.url.path,
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -27,7 +27,7 @@ class ExitCode(IntEnum):
     other commands, the command did what was asked."""
 
     FAILED = 1
-    """At least one file is TOTAL_FAILED."""
+    """At least one file is TOTAL_FAILED; for ``audit verify``, the audit chain is broken."""
 
     INDETERMINATE = 2
     """At least one file is INDETERMINATE, or passed without being qualified."""

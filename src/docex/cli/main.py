@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from docex import __version__
 from docex.cli import (
+    audit,
     db,
     demo,
     devpki,
@@ -94,6 +95,7 @@ app.command("sign")(devpki.sign)
 app.add_typer(storage.app, name="storage")
 app.add_typer(referrals.app)
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(audit.app)
 
 
 def run() -> None:

@@ -76,14 +76,16 @@ def render_json(result: FileResult) -> None:
 
 
 @contextmanager
-def progress_bar(*, total: int, enabled: bool) -> Iterator[Callable[[], None]]:
+def progress_bar(
+    *, total: int, enabled: bool, label: str = "verifying"
+) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr (only when stderr is a terminal); yields the step function."""
     console = stderr_console()
     if not enabled or not console.is_terminal:
         yield lambda: None
         return
     columns = (
-        TextColumn("verifying"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

@@ -220,4 +220,5 @@ class Document(Base):
 
 # Tables of other concerns share this metadata (and so the migrations check); they import
 # Base from here, so they are imported after it is complete.
+from docex.db import audit_models as audit_models  # noqa: E402
 from docex.db import routing_models as routing_models  # noqa: E402

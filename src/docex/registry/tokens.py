@@ -139,22 +139,33 @@ def authenticate(
     facility is inactive. Records the use in ``last_used_at`` at most once per
     ``policy.touch_interval``; the caller's unit of work commits it.
     """
-    refused = AuthenticationError("invalid or revoked API token")
     lookup_id = _lookup_id(token)
     row = None
+
+    def refused(reason: str) -> AuthenticationError:
+        # One message for every reason; the reason itself is for the audit log only.
+        return AuthenticationError(
+            "invalid or revoked API token",
+            reason=reason,
+            lookup_id=lookup_id,
+            token_id=None if row is None else row.id,
+        )
+
     if lookup_id is not None:
         row = session.scalar(select(ApiToken).where(ApiToken.lookup_id == lookup_id))
     # Hash even when there is no row, so that response time does not tell the two apart.
     presented = policy.digest(token)
-    if row is None or not hmac.compare_digest(presented, row.secret_hash):
-        raise refused
+    if row is None:
+        raise refused("malformed" if lookup_id is None else "unknown")
+    if not hmac.compare_digest(presented, row.secret_hash):
+        raise refused("wrong-secret")
     if row.revoked_at is not None:
-        raise refused
+        raise refused("revoked")
     edrpou: str | None = None
     if row.role is TokenRole.FACILITY:
         facility = session.get(Facility, row.facility_id)
         if facility is None or facility.status is not FacilityStatus.ACTIVE:
-            raise refused
+            raise refused("facility-inactive")
         edrpou = facility.edrpou
     moment = now_or(now)
     if row.last_used_at is None or moment - row.last_used_at >= policy.touch_interval:

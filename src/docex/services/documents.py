@@ -2,17 +2,26 @@
 
 The rules are in :mod:`docex.services.access`. Anything a principal may not read is reported
 as not found, so that a facility cannot learn that a document it may not read exists.
+
+Every read is recorded in the audit log, in the transaction that made it; reads refused
+as not found are recorded too.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import Session
 
+from docex.audit import actions
+from docex.audit.log import Actor, record
+from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
 from docex.db.models import Document, DocumentKind
 from docex.errors import NotFoundError
@@ -41,11 +50,10 @@ def _visible(principal: Principal) -> Select[Document]:
 
 
 def get_document(runtime: Runtime, *, principal: Principal, document_id: uuid.UUID) -> Document:
-    """A document the principal may read; ``NotFoundError`` otherwise."""
-    with unit_of_work(runtime.sessions) as session:
-        document = session.scalar(_visible(principal).where(Document.id == document_id))
-        if document is None:
-            raise NotFoundError(f"no document {document_id}")
+    """A document the principal may read; ``NotFoundError`` otherwise. Both are audited."""
+    with _audited_read(runtime, principal, actions.DOCUMENT_READ, document_id) as session:
+        document = _find(session, principal, document_id)
+        _record_read(session, principal, actions.DOCUMENT_READ, document)
         session.expunge(document)
     log.info("read metadata of %s by token %s", document_id, principal.token_id)
     return document
@@ -56,18 +64,71 @@ def open_content(
 ) -> tuple[Document, ObjectReader]:
     """The original signed bytes of a document the principal may read, as a stream.
 
-    A recipient's first download marks its delivery ``fetched``.
+    Recorded as ``document.read_content`` once the object store has opened them; a
+    recipient's first download marks its delivery ``fetched`` in the same transaction.
     """
-    with unit_of_work(runtime.sessions) as session:
-        document = session.scalar(_visible(principal).where(Document.id == document_id))
-        if document is None:
-            raise NotFoundError(f"no document {document_id}")
-        mark_fetched(session, document_id=document.id, principal=principal, events=runtime.events)
-        session.flush()
-        session.expunge(document)
-    reader = runtime.store.open(document.object_key)
+    action = actions.DOCUMENT_READ_CONTENT
+    reader: ObjectReader | None = None
+    try:
+        with _audited_read(runtime, principal, action, document_id) as session:
+            document = _find(session, principal, document_id)
+            reader = runtime.store.open(document.object_key)
+            mark_fetched(
+                session, document_id=document.id, principal=principal, events=runtime.events
+            )
+            _record_read(session, principal, action, document)
+            session.flush()
+            session.expunge(document)
+    except BaseException:
+        if reader is not None:
+            reader.close()
+        raise
     log.info("read content of %s by token %s", document_id, principal.token_id)
     return document, reader
+
+
+def _find(session: Session, principal: Principal, document_id: uuid.UUID) -> Document:
+    document = session.scalar(_visible(principal).where(Document.id == document_id))
+    if document is None:
+        raise NotFoundError(f"no document {document_id}")
+    return document
+
+
+def _record_read(session: Session, principal: Principal, action: str, document: Document) -> None:
+    record(
+        session,
+        actor=Actor.from_principal(principal),
+        action=action,
+        outcome=Outcome.OK,
+        target_type=actions.DOCUMENT,
+        target_id=str(document.id),
+        details={"kind": document.kind.value, "patient_ref": document.patient_ref},
+    )
+
+
+@contextmanager
+def _audited_read(
+    runtime: Runtime, principal: Principal, action: str, document_id: uuid.UUID
+) -> Iterator[Session]:
+    """A unit of work for a read; a read refused as not found is recorded on its own.
+
+    Asking for documents one may not see is what probing looks like, so it is kept.
+    """
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            yield session
+    except NotFoundError:
+        with unit_of_work(runtime.sessions) as session:
+            record(
+                session,
+                actor=Actor.from_principal(principal),
+                action=action,
+                outcome=Outcome.REFUSED,
+                target_type=actions.DOCUMENT,
+                target_id=str(document_id),
+                details={"reason": "not-found"},
+            )
+        raise
 
 
 def list_documents(
@@ -106,7 +167,20 @@ def list_documents(
         rows = list(session.scalars(query))
         for row in rows:
             session.expunge(row)
-    more = len(rows) > limit
-    rows = rows[:limit]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        record(
+            session,
+            actor=Actor.from_principal(principal),
+            action=actions.DOCUMENT_LIST,
+            outcome=Outcome.OK,
+            details={
+                "kind": None if kind is None else kind.value,
+                "patient_ref": patient_ref,
+                "since": None if since is None else since.isoformat(),
+                "cursor": cursor,
+                "returned": len(rows),
+            },
+        )
     next_cursor = encode_position(rows[-1].created_at, rows[-1].id) if more and rows else None
     return DocumentPage(documents=rows, next_cursor=next_cursor)

@@ -30,11 +30,14 @@ from docex.db.models import Document, DocumentKind, Facility, FacilityStatus, ut
 from docex.db.routing_models import Referral
 from docex.errors import (
     ConflictError,
+    DatabaseError,
+    DocexError,
     IdempotencyConflictError,
     NotFoundError,
     PermissionDeniedError,
     SignatureRejectedError,
     SignerNotAuthorizedError,
+    StorageError,
     SubmissionRefusedError,
 )
 from docex.registry.employees import find_active_employee
@@ -43,6 +46,7 @@ from docex.services import routing
 from docex.services.access import visible_documents
 from docex.services.routing import ReferralSpec
 from docex.services.runtime import Runtime
+from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
 from docex.storage.base import content_key
@@ -91,7 +95,30 @@ class SubmissionResult:
 def submit_document(
     runtime: Runtime, *, principal: Principal, submission: Submission
 ) -> SubmissionResult:
-    """Verify and accept a signed document, or raise why it is refused."""
+    """Verify and accept a signed document, or raise why it is refused.
+
+    The audit log gets ``document.submit`` in the transaction that stores the document
+    (or, for a replay, on its own) and ``document.refuse`` for a refusal, in a transaction
+    of its own since a refusal changes nothing else. Failures of the store or the
+    database are not refusals; they are not recorded, as the database may be the problem.
+    """
+    try:
+        result = _submit_document(runtime, principal=principal, submission=submission)
+    except (StorageError, DatabaseError):
+        raise
+    except DocexError as exc:
+        with unit_of_work(runtime.sessions) as session:
+            record_refusal(session, principal=principal, submission=submission, error=exc)
+        raise
+    if not result.created:
+        with unit_of_work(runtime.sessions) as session:
+            record_accepted(session, principal=principal, document=result.document, replay=True)
+    return result
+
+
+def _submit_document(
+    runtime: Runtime, *, principal: Principal, submission: Submission
+) -> SubmissionResult:
     if principal.facility_id is None:
         raise PermissionDeniedError("auditors read documents; only facilities submit them")
     facility_id = principal.facility_id
@@ -189,6 +216,7 @@ def submit_document(
                 now=now,
                 events=runtime.events,
             )
+            record_accepted(session, principal=principal, document=document)
             session.flush()
             session.expunge_all()
     except ConflictError:

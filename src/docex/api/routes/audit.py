@@ -1,0 +1,88 @@
+"""The audit trail, for auditors: who submitted, received and read what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from docex.api.deps import PrincipalDep, RuntimeDep
+from docex.audit.query import MAX_PAGE_SIZE, AuditFilter
+from docex.db.audit_models import ActorKind, AuditEntry, Outcome
+from docex.services.audit_trail import read_audit_log
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+class AuditEntryOut(BaseModel):
+    """One entry of the audit chain, with the hashes that let it be re-checked."""
+
+    id: int
+    created_at: datetime
+    actor_kind: ActorKind
+    actor_facility_id: int | None
+    actor_token_id: int | None
+    actor_employee_rnokpp: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    outcome: Outcome
+    details: dict[str, Any]
+    prev_hash: str = Field(description="Hash of the entry before this one in the chain.")
+    hash: str = Field(description="SHA-256 over prev_hash and this entry's fields.")
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+        return cls.model_validate(entry, from_attributes=True)
+
+
+class AuditPageOut(BaseModel):
+    """A page of entries in chain order; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+@router.get(
+    "",
+    response_model=AuditPageOut,
+    responses={403: {"description": "The token is not an auditor's"}},
+)
+def list_audit_entries(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    action: Annotated[
+        str | None, Query(max_length=64, description="An action, or a family: `document.*`.")
+    ] = None,
+    actor_facility: Annotated[int | None, Query(description="The acting facility's id.")] = None,
+    actor_token: Annotated[int | None, Query(description="The token used.")] = None,
+    target_type: Annotated[str | None, Query(max_length=32)] = None,
+    target_id: Annotated[str | None, Query(max_length=100)] = None,
+    outcome: Outcome | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+) -> AuditPageOut:
+    """Read the audit trail, oldest first (auditors only)."""
+    page = read_audit_log(
+        runtime,
+        principal=principal,
+        where=AuditFilter(
+            action=action,
+            actor_facility_id=actor_facility,
+            actor_token_id=actor_token,
+            target_type=target_type,
+            target_id=target_id,
+            outcome=outcome,
+            since=since,
+            until=until,
+        ),
+        cursor=cursor,
+        limit=limit,
+    )
+    return AuditPageOut(
+        items=[AuditEntryOut.of(entry) for entry in page.entries], next_cursor=page.next_cursor
+    )

@@ -1,0 +1,88 @@
+"""Reading the audit log a page at a time, filtered, for auditors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docex.db.audit_models import AuditEntry, Outcome
+from docex.errors import InputError
+
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditFilter:
+    """Which entries to return; every given criterion must hold."""
+
+    action: str | None = None
+    """An action (``document.read``), or a family of them ending in ``.*`` (``webhook.*``)."""
+    actor_facility_id: int | None = None
+    actor_token_id: int | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    outcome: Outcome | None = None
+    since: datetime | None = None
+    """Entries created at or after this moment."""
+    until: datetime | None = None
+    """Entries created before this moment."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """One page of entries, in chain order, and the cursor for the next, if any."""
+
+    entries: list[AuditEntry]
+    next_cursor: str | None
+
+
+def list_entries(
+    session: Session,
+    *,
+    where: AuditFilter,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> AuditPage:
+    """Entries matching ``where``, oldest first; ``cursor`` continues a previous page.
+
+    The cursor is the id of the last entry returned, so pages stay stable while the log
+    grows.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = select(AuditEntry)
+    if where.action is not None:
+        if where.action.endswith(".*"):
+            prefix = where.action[:-1]
+            query = query.where(AuditEntry.action.startswith(prefix, autoescape=True))
+        else:
+            query = query.where(AuditEntry.action == where.action)
+    if where.actor_facility_id is not None:
+        query = query.where(AuditEntry.actor_facility_id == where.actor_facility_id)
+    if where.actor_token_id is not None:
+        query = query.where(AuditEntry.actor_token_id == where.actor_token_id)
+    if where.target_type is not None:
+        query = query.where(AuditEntry.target_type == where.target_type)
+    if where.target_id is not None:
+        query = query.where(AuditEntry.target_id == where.target_id)
+    if where.outcome is not None:
+        query = query.where(AuditEntry.outcome == where.outcome)
+    if where.since is not None:
+        query = query.where(AuditEntry.created_at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEntry.created_at < where.until)
+    if cursor is not None:
+        query = query.where(AuditEntry.id > decode_cursor(cursor))
+    rows = list(session.scalars(query.order_by(AuditEntry.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(rows, str(rows[-1].id) if more and rows else None)
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor names; ``InputError`` for anything else."""
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 19:
+        raise InputError("invalid cursor")
+    return int(cursor)

@@ -1,0 +1,48 @@
+"""Authenticating an API request, and recording that a token was used or refused."""
+
+from __future__ import annotations
+
+from docex.audit import actions
+from docex.audit.log import ANONYMOUS, Actor, record
+from docex.db.audit_models import Outcome
+from docex.db.engine import unit_of_work
+from docex.errors import AuthenticationError
+from docex.registry.records import Principal
+from docex.registry.tokens import authenticate
+from docex.services.runtime import Runtime
+
+
+def authenticate_request(runtime: Runtime, *, token: str, method: str, path: str) -> Principal:
+    """Who ``token`` speaks for, recorded as ``token.use``; or ``AuthenticationError``,
+    recorded as ``token.refused`` with the token's public lookup id, never its secret.
+
+    Called once per request, so each request leaves exactly one of the two entries.
+    """
+    request = {"method": method, "path": path[:200]}
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            principal = authenticate(session, policy=runtime.token_policy, token=token)
+            record(
+                session,
+                actor=Actor.from_principal(principal),
+                action=actions.TOKEN_USE,
+                outcome=Outcome.OK,
+                target_type=actions.API_TOKEN,
+                target_id=str(principal.token_id),
+                details=request,
+            )
+    except AuthenticationError as exc:
+        # The authentication transaction changed nothing worth keeping; the refusal is
+        # recorded on its own.
+        with unit_of_work(runtime.sessions) as session:
+            record(
+                session,
+                actor=ANONYMOUS,
+                action=actions.TOKEN_REFUSED,
+                outcome=Outcome.REFUSED,
+                target_type=actions.API_TOKEN,
+                target_id=None if exc.token_id is None else str(exc.token_id),
+                details={**request, "reason": exc.reason, "lookup_id": exc.lookup_id},
+            )
+        raise
+    return principal

@@ -1,0 +1,82 @@
+"""The audit entries of a submission: what was accepted, or what was refused and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from docex.audit import actions
+from docex.audit.log import Actor, record
+from docex.db.audit_models import Outcome
+from docex.db.models import Document
+from docex.errors import DocexError, SubmissionRefusedError
+from docex.registry.records import Principal
+
+if TYPE_CHECKING:
+    from docex.services.submission import Submission
+
+# A refusal's message can quote a certificate; the report itself stays out of the log.
+_MAX_MESSAGE = 300
+
+
+def record_accepted(
+    session: Session, *, principal: Principal, document: Document, replay: bool = False
+) -> None:
+    """``document.submit``: who submitted which document, signed by whom."""
+    details: dict[str, Any] = {
+        "kind": document.kind.value,
+        "sha256": document.sha256,
+        "signer_rnokpp": document.signer_rnokpp,
+        "signer_edrpou": document.signer_edrpou,
+        "indication": document.indication,
+        "qualification": document.qualification,
+        "recipient_facility_id": document.recipient_facility_id,
+        "patient_ref": document.patient_ref,
+    }
+    if document.answers_document_id is not None:
+        details["answers_document_id"] = str(document.answers_document_id)
+    if replay:
+        details["replay"] = True
+    record(
+        session,
+        actor=Actor.from_principal(principal, employee_rnokpp=document.signer_rnokpp),
+        action=actions.DOCUMENT_SUBMIT,
+        outcome=Outcome.OK,
+        target_type=actions.DOCUMENT,
+        target_id=str(document.id),
+        details=details,
+    )
+
+
+def record_refusal(
+    session: Session, *, principal: Principal, submission: Submission, error: DocexError
+) -> None:
+    """``document.refuse``: who tried to submit what, and the problem code that refused it."""
+    details: dict[str, Any] = {
+        "code": error.code,
+        "message": str(error)[:_MAX_MESSAGE],
+        "kind": submission.kind.value,
+        "patient_ref": submission.patient_ref,
+        "recipient_edrpou": submission.recipient_edrpou,
+    }
+    signer_rnokpp: str | None = None
+    if isinstance(error, SubmissionRefusedError):
+        report = error.report
+        details["indication"] = report.indication.value
+        sub = report.sub_indication
+        details["sub_indication"] = None if sub is None else sub.value
+        for signature in report.signatures:
+            if signature.signer is not None:
+                signer_rnokpp = signature.signer.rnokpp
+                details["signer_edrpou"] = signature.signer.edrpou
+                details["qualification"] = signature.qualification.value
+                break
+    record(
+        session,
+        actor=Actor.from_principal(principal, employee_rnokpp=signer_rnokpp),
+        action=actions.DOCUMENT_REFUSE,
+        outcome=Outcome.REFUSED,
+        target_type=actions.DOCUMENT,
+        details=details,
+    )
