@@ -327,3 +327,47 @@ def test_auditor_reads_everything_and_revalidates(parties: Parties) -> None:
     history = parties.auditor.get(f"/api/v1/documents/{doc['id']}/report").json()
     assert len(history["revalidations"]) == 2
     assert history["acceptance_report"] == report["acceptance_report"]
+
+
+def test_routing_is_in_the_audit_trail_and_the_chain_holds(parties: Parties) -> None:
+    from docex.audit.verify import verify_chain
+
+    doc = parties.refer(recipient_edrpou=FACILITY_B)
+    ref = doc["referral"]["id"]
+    parties.b.get(f"/api/v1/documents/{doc['id']}/content")
+    parties.b.post(f"/api/v1/referrals/{ref}/take")
+    result = parties.result(doc["id"]).json()
+    parties.a.get(f"/api/v1/documents/{result['id']}/content")
+    delivery = parties.a.get("/api/v1/inbox").json()["items"][0]["id"]
+    parties.a.post(f"/api/v1/deliveries/{delivery}/ack")
+    parties.auditor.post(f"/api/v1/documents/{doc['id']}/revalidate")
+
+    def entries(action: str) -> list[dict[str, Any]]:
+        page = parties.auditor.get("/api/v1/audit", params={"action": action, "limit": 200})
+        assert page.status_code == 200, page.text
+        items: list[dict[str, Any]] = page.json()["items"]
+        return items
+
+    transitions = entries("referral.transition")
+    ids = parties.api.facility_ids
+    assert [
+        (e["details"]["from"], e["details"]["to"], e["actor_facility_id"]) for e in transitions
+    ] == [
+        (None, "active", ids[FACILITY_A]),
+        ("active", "in_progress", ids[FACILITY_B]),
+        ("in_progress", "completed", ids[FACILITY_B]),
+    ]
+    steps = [(e["action"], e["actor_facility_id"]) for e in entries("delivery.*")]
+    assert steps == [
+        ("delivery.create", None),  # the referral, routed to B by docex itself
+        ("delivery.fetch", ids[FACILITY_B]),
+        ("delivery.create", None),  # the result, routed back to A
+        ("delivery.fetch", ids[FACILITY_A]),
+        ("delivery.ack", ids[FACILITY_A]),
+    ]
+    (revalidated,) = entries("document.revalidate")
+    assert revalidated["actor_kind"] == "auditor"
+    assert revalidated["details"]["indication"] == "TOTAL_PASSED"
+    with unit_of_work(parties.api.backend.sessions) as session:
+        verdict = verify_chain(session)
+    assert verdict.ok, verdict

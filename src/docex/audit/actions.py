@@ -25,8 +25,20 @@ TOKEN_REFUSED: Final = "token.refused"  # noqa: S105  # an action name
 """A request presented a token that did not authenticate."""
 AUDIT_READ: Final = "audit.read"
 """An auditor read the audit log."""
+DOCUMENT_REVALIDATE: Final = "document.revalidate"
+"""A stored document was verified again; the new verdict is in the details."""
+REFERRAL_TRANSITION: Final = "referral.transition"
+"""A referral changed status (issued, taken, released, completed, recalled, expired...)."""
+DELIVERY_CREATE: Final = "delivery.create"
+"""A document was routed to a facility."""
+DELIVERY_FETCH: Final = "delivery.fetch"
+"""The recipient downloaded a delivered document for the first time."""
+DELIVERY_ACK: Final = "delivery.ack"
+"""The recipient acknowledged a delivery (with or without a signed receipt)."""
 
 # Target types.
 DOCUMENT: Final = "document"
 API_TOKEN: Final = "api_token"  # noqa: S105  # a target type, not a secret
 AUDIT_LOG: Final = "audit_log"
+REFERRAL: Final = "referral"
+DELIVERY: Final = "delivery"

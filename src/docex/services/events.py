@@ -1,5 +1,5 @@
-"""What happens when routing changes: the one place that fans a change out to the log and
-the webhook outbox, inside the transaction of the change itself."""
+"""What happens when routing changes: the one place that fans a change out to the log, the
+audit trail and the webhook outbox, inside the transaction of the change itself."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from docex.audit import actions
+from docex.audit.log import Actor, record
+from docex.db.audit_models import ActorKind, Outcome
 from docex.db.models import Document
 from docex.db.routing_models import Delivery, Referral, ReferralStatus
 from docex.registry.records import Principal
@@ -19,11 +22,15 @@ def _str(value: object | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _actor(principal: Principal | None) -> Actor:
+    return Actor.from_principal(principal) if principal else Actor(kind=ActorKind.SYSTEM)
+
+
 class Events:
     """Receives every routing change and records what follows from it.
 
-    Every method runs inside the caller's transaction, so the webhook events it writes
-    exist if and only if the change itself is committed (a transactional outbox).
+    Every method runs inside the caller's transaction, so the audit entries and webhook
+    events it writes exist if and only if the change itself is committed.
     """
 
     def delivery_created(self, session: Session, *, delivery: Delivery, document: Document) -> None:
@@ -47,16 +54,44 @@ class Events:
                 "answers_document_id": _str(document.answers_document_id),
             },
         )
+        record(
+            session,
+            actor=Actor(kind=ActorKind.SYSTEM),
+            action=actions.DELIVERY_CREATE,
+            outcome=Outcome.OK,
+            target_type=actions.DELIVERY,
+            target_id=str(delivery.id),
+            details={"document_id": str(document.id), "to_facility_id": delivery.facility_id},
+        )
 
     def delivery_fetched(
         self, session: Session, *, delivery: Delivery, principal: Principal
     ) -> None:
         log.info("delivery %s fetched by token %s", delivery.id, principal.token_id)
+        self._delivery_step(session, actions.DELIVERY_FETCH, delivery, principal)
 
     def delivery_acknowledged(
         self, session: Session, *, delivery: Delivery, principal: Principal
     ) -> None:
         log.info("delivery %s acknowledged by token %s", delivery.id, principal.token_id)
+        self._delivery_step(session, actions.DELIVERY_ACK, delivery, principal)
+
+    @staticmethod
+    def _delivery_step(
+        session: Session, action: str, delivery: Delivery, principal: Principal
+    ) -> None:
+        record(
+            session,
+            actor=_actor(principal),
+            action=action,
+            outcome=Outcome.OK,
+            target_type=actions.DELIVERY,
+            target_id=str(delivery.id),
+            details={
+                "document_id": str(delivery.document_id),
+                "receipt_document_id": _str(delivery.receipt_document_id),
+            },
+        )
 
     def referral_changed(
         self,
@@ -76,6 +111,20 @@ class Events:
             referral.status.value,
             who,
             reason,
+        )
+        record(
+            session,
+            actor=_actor(principal),
+            action=actions.REFERRAL_TRANSITION,
+            outcome=Outcome.OK,
+            target_type=actions.REFERRAL,
+            target_id=str(referral.id),
+            details={
+                "requisition_number": referral.requisition_number,
+                "from": before,
+                "to": referral.status.value,
+                "reason": reason,
+            },
         )
         parties = {
             referral.issuer_facility_id,

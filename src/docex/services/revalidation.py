@@ -14,6 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from docex.audit import actions
+from docex.audit.log import Actor, record
+from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
 from docex.db.models import Document, utcnow
 from docex.db.routing_models import Revalidation
@@ -88,5 +91,21 @@ def revalidate(
     with unit_of_work(runtime.sessions) as session:
         session.add(row)
         session.flush()
+        record(
+            session,
+            actor=Actor.from_principal(principal),
+            action=actions.DOCUMENT_REVALIDATE,
+            outcome=Outcome.OK,
+            target_type=actions.DOCUMENT,
+            target_id=str(document.id),
+            details={
+                "validation_time": report.validation_time.isoformat(),
+                "indication": report.indication.value,
+                "sub_indication": None
+                if report.sub_indication is None
+                else str(report.sub_indication),
+                "qualification": report.qualification.value,
+            },
+        )
         session.expunge(row)
     return row
