@@ -9,6 +9,9 @@ import json
 import uuid
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import QueryableAttribute
+
 from docex.errors import InputError
 
 
@@ -26,3 +29,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(when), uuid.UUID(ident)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InputError("invalid cursor") from exc
+
+
+def after(
+    cursor: str, *, created_at: QueryableAttribute[datetime], ident: QueryableAttribute[uuid.UUID]
+) -> ColumnElement[bool]:
+    """The condition selecting rows after ``cursor`` in (created_at, id) order."""
+    after_time, after_id = decode_cursor(cursor)
+    return or_(created_at > after_time, and_(created_at == after_time, ident > after_id))

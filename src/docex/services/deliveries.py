@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docex.db.engine import unit_of_work
@@ -19,7 +19,7 @@ from docex.db.models import Document, DocumentKind, utcnow
 from docex.db.routing_models import Delivery, DeliveryStatus
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
-from docex.services.cursors import decode_cursor, encode_position
+from docex.services.cursors import after, encode_position
 from docex.services.events import Events
 from docex.services.runtime import Runtime
 
@@ -66,13 +66,7 @@ def inbox(
     if since is not None:
         query = query.where(Delivery.created_at >= since)
     if cursor is not None:
-        after_time, after_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                Delivery.created_at > after_time,
-                and_(Delivery.created_at == after_time, Delivery.id > after_id),
-            )
-        )
+        query = query.where(after(cursor, created_at=Delivery.created_at, ident=Delivery.id))
     query = query.order_by(Delivery.created_at, Delivery.id).limit(limit + 1)
     with unit_of_work(runtime.sessions) as session:
         rows = [InboxItem(delivery=d, document=doc) for d, doc in session.execute(query).all()]

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from docex.audit import actions
@@ -27,7 +27,7 @@ from docex.db.models import Document, DocumentKind
 from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
-from docex.services.cursors import decode_cursor, encode_position
+from docex.services.cursors import after, encode_position
 from docex.services.deliveries import mark_fetched
 from docex.services.runtime import Runtime
 from docex.storage.base import ObjectReader
@@ -155,13 +155,7 @@ def list_documents(
     if since is not None:
         query = query.where(Document.created_at >= since)
     if cursor is not None:
-        after_time, after_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                Document.created_at > after_time,
-                and_(Document.created_at == after_time, Document.id > after_id),
-            )
-        )
+        query = query.where(after(cursor, created_at=Document.created_at, ident=Document.id))
     query = query.order_by(Document.created_at, Document.id).limit(limit + 1)
     with unit_of_work(runtime.sessions) as session:
         rows = list(session.scalars(query))

@@ -132,6 +132,22 @@ class JsonSubmission(BaseModel):
         default=None, description="End of a referral's validity (default: 7 days, 23:59:59 Kyiv)."
     )
 
+    def submission(
+        self, *, signed: IO[bytes], content: IO[bytes] | None, idempotency_key: str | None
+    ) -> Submission:
+        """The submission these metadata describe, with the decoded files."""
+        return Submission(
+            signed=signed,
+            content=content,
+            kind=self.kind,
+            patient_ref=self.patient_ref,
+            recipient_edrpou=self.recipient_edrpou,
+            answers_document_id=self.answers_document_id,
+            replaces_document_id=self.replaces_document_id,
+            referral=self.referral_spec(),
+            idempotency_key=idempotency_key,
+        )
+
     def referral_spec(self) -> ReferralSpec | None:
         if self.service_code is None and self.service_text is None:
             return None
@@ -377,15 +393,9 @@ async def _from_multipart(request: Request, idempotency_key: str | None) -> Subm
         meta = JsonSubmission.model_validate({"signed_content": "", **fields})
     except ValidationError as exc:
         raise InputError(_validation_message(exc)) from exc
-    return Submission(
+    return meta.submission(
         signed=signed.file,
         content=content.file if isinstance(content, UploadFile) else None,
-        kind=meta.kind,
-        patient_ref=meta.patient_ref,
-        recipient_edrpou=meta.recipient_edrpou,
-        answers_document_id=meta.answers_document_id,
-        replaces_document_id=meta.replaces_document_id,
-        referral=meta.referral_spec(),
         idempotency_key=idempotency_key,
     )
 
@@ -411,15 +421,9 @@ async def _from_json(request: Request, idempotency_key: str | None) -> Submissio
         meta = JsonSubmission.model_validate_json(await request.body())
     except ValidationError as exc:
         raise InputError(_validation_message(exc)) from exc
-    return Submission(
+    return meta.submission(
         signed=_spool(meta.signed_content, "signed_content"),
         content=_spool(meta.content, "content") if meta.content is not None else None,
-        kind=meta.kind,
-        patient_ref=meta.patient_ref,
-        recipient_edrpou=meta.recipient_edrpou,
-        answers_document_id=meta.answers_document_id,
-        replaces_document_id=meta.replaces_document_id,
-        referral=meta.referral_spec(),
         idempotency_key=idempotency_key,
     )
 
