@@ -184,3 +184,27 @@ def test_postgres_refuses_truncate(backend: Backend) -> None:
         unit_of_work(backend.sessions) as session,
     ):
         session.execute(text("TRUNCATE audit_entries"))
+
+
+def test_several_entries_in_one_transaction_chain_in_order(backend: Backend) -> None:
+    with unit_of_work(backend.sessions) as session:
+        first = record(session, actor=SYSTEM, action="test.one", outcome=Outcome.OK)
+        second = record(session, actor=SYSTEM, action="test.two", outcome=Outcome.OK)
+        third = record(session, actor=SYSTEM, action="test.three", outcome=Outcome.OK)
+        assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
+    with unit_of_work(backend.sessions) as session:
+        fourth = record(session, actor=SYSTEM, action="test.four", outcome=Outcome.OK)
+        assert fourth.prev_hash == third.hash
+        assert verify_chain(session).ok
+
+
+def test_an_entry_rolled_back_with_a_savepoint_is_not_chained_to(backend: Backend) -> None:
+    with unit_of_work(backend.sessions) as session:
+        kept = record(session, actor=SYSTEM, action="test.kept", outcome=Outcome.OK)
+        savepoint = session.begin_nested()
+        record(session, actor=SYSTEM, action="test.undone", outcome=Outcome.OK)
+        savepoint.rollback()
+        after = record(session, actor=SYSTEM, action="test.after", outcome=Outcome.OK)
+        assert after.prev_hash == kept.hash
+    with unit_of_work(backend.sessions) as session:
+        assert verify_chain(session).ok

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from docex.audit.chain import GENESIS_HASH, MAX_DETAILS_BYTES, canonical_json, check_details
@@ -95,13 +95,37 @@ def record(
         outcome=outcome,
         details=details,
     )
-    _serialise(session)
-    prev_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    entry.prev_hash = prev_hash or GENESIS_HASH
+    entry.prev_hash = _chain_head(session)
     entry.hash = compute_hash(entry.prev_hash, entry_fields(entry))
     session.add(entry)
     session.flush()
+    session.info[_HEAD] = entry.hash
     return entry
+
+
+_HEAD = "docex.audit.chain_head"
+
+
+def _chain_head(session: Session) -> str:
+    """The hash the next entry chains to, taking the append lock on first use.
+
+    The lock is held until this transaction ends, so after the first append the head is
+    known without asking the database again (a submission appends several entries). It is
+    forgotten whenever a transaction or savepoint ends, so a rolled-back entry is never
+    chained to.
+    """
+    head = session.info.get(_HEAD)
+    if isinstance(head, str):
+        return head
+    _serialise(session)
+    if not event.contains(session, "after_transaction_end", _forget_head):
+        event.listen(session, "after_transaction_end", _forget_head)
+    prev_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    return prev_hash or GENESIS_HASH
+
+
+def _forget_head(session: Session, _transaction: object) -> None:
+    session.info.pop(_HEAD, None)
 
 
 def _serialise(session: Session) -> None:
