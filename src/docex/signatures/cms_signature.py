@@ -105,17 +105,14 @@ class _Builder:
         *,
         record: bool = True,
     ) -> SignatureReport:
-        if not record:
-            pass
-        elif indication is not Indication.TOTAL_PASSED:
-            outcome = (
-                CheckOutcome.FAILED
-                if indication is Indication.TOTAL_FAILED
-                else CheckOutcome.INDETERMINATE
-            )
+        # ``record=False``: the deciding check is already in the list (a container check).
+        if record:
+            outcome = {
+                Indication.TOTAL_PASSED: CheckOutcome.PASSED,
+                Indication.TOTAL_FAILED: CheckOutcome.FAILED,
+                Indication.INDETERMINATE: CheckOutcome.INDETERMINATE,
+            }[indication]
             self.checks.append(Check(name, outcome, message))
-        else:
-            self.passed(name, message)
         path = self.evaluation.path if self.evaluation else ()
         chain = path or ((self.cert,) if self.cert is not None else ())
         return SignatureReport(
