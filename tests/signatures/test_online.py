@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -28,7 +29,21 @@ from tests.signatures.conftest import CONTENT
 
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
-        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        pass
+
+
+def _recording(app: Any, requests: list[str]) -> Any:
+    """Record each request's path before answering it.
+
+    (wsgiref logs after the response is sent, too late for a test that counts requests as
+    soon as its client has the answer.)
+    """
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        requests.append(environ["PATH_INFO"])
+        return app(environ, start_response)
+
+    return wrapped
 
 
 @dataclass
@@ -59,12 +74,12 @@ def responder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Responder]:
     shutil.copytree(source.parent / "keys", folder / "keys")
     pki = DevPki.load(folder / source.name)
     store = AnimatorArchStore({ArchLabel(pki.arch.arch_label.value): pki.arch})
-    app = Animator(store, with_web_ui=False)
+    requests: list[str] = []
+    app = _recording(Animator(store, with_web_ui=False), requests)
     server = make_server("127.0.0.1", port, app, handler_class=_QuietHandler)
-    server.requests = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    running = Responder(pki=pki, server=server, requests=server.requests)  # type: ignore[attr-defined]
+    running = Responder(pki=pki, server=server, requests=requests)
     yield running
     running.stop()
     thread.join(timeout=5)
