@@ -59,6 +59,7 @@ from docex.signatures.report import Indication, Qualification  # noqa: E402
 from docex.signatures.trust import load_trust_store  # noqa: E402
 from docex.signatures.verifier import Verifier  # noqa: E402
 from docex.storage import open_object_store  # noqa: E402
+from profiles import profile_table  # noqa: E402
 from resign import make_many  # noqa: E402
 
 TRUST = ROOT / "certs-dev" / "trust"
@@ -497,32 +498,18 @@ def profile_server(
             f"{100 * cumulative / total:.0f}",
         )
     console.print(stages)
-    table = Table(
+    table = profile_table(
+        stats,
         title=(
             f"Server CPU by function: 1 profiled worker, {docs} documents "
             f"({len(warm)} warm-up), {PROFILE_CLIENTS} clients; "
             f"profiled CPU {1000 * total / docs:.2f} ms/doc"
-        )
+        ),
+        per=docs,
+        unit="doc",
+        top=top,
+        total=total,
     )
-    table.add_column("function")
-    table.add_column("calls", justify="right")
-    table.add_column("own ms/doc", justify="right")
-    table.add_column("cum ms/doc", justify="right")
-    table.add_column("cum %", justify="right")
-    rows = sorted(stats.items(), key=lambda item: item[1][3], reverse=True)
-    for (file, line, function), (_, calls, own, cumulative, _) in rows:
-        where = _short_path(file)
-        if where is None:
-            continue
-        table.add_row(
-            f"{where}:{line}({function})",
-            str(calls),
-            f"{1000 * own / docs:.3f}",
-            f"{1000 * cumulative / docs:.3f}",
-            f"{100 * cumulative / total:.0f}",
-        )
-        if table.row_count >= top:
-            break
     console.print(table)
     console.print(
         "cProfile counts thread CPU time in every thread of the worker (event loop and "
@@ -537,13 +524,6 @@ def _is_wait(key: tuple[str, int, str]) -> bool:
     not use: idle threads block in ``queue.get`` below any frame the profiler saw enter."""
     file, _, function = key
     return file.endswith(("/threading.py", "/queue.py")) or "_thread.lock" in function
-
-
-def _short_path(file: str) -> str | None:
-    for marker in ("/src/", "/site-packages/", "/lib/python3"):
-        if marker in file:
-            return file.rsplit(marker, 1)[1]
-    return None
 
 
 # --- the report ------------------------------------------------------------------------

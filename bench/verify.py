@@ -48,6 +48,7 @@ from docex.signatures.evidence import from_signed_data
 from docex.signatures.report import Indication, Qualification, ValidationReport
 from docex.signatures.trust import TrustStore, load_trust_store
 from docex.signatures.verifier import Verifier
+from profiles import profile_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUST = ROOT / "certs-dev" / "trust"
@@ -354,35 +355,15 @@ def profile_warm(
         profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = max(cumulative for _, _, _, cumulative, _ in stats.values())
-    table = Table(title=f"Warm loop, {len(samples)} signatures, by cumulative time")
-    table.add_column("function")
-    table.add_column("calls", justify="right")
-    table.add_column("own ms/sig", justify="right")
-    table.add_column("cum ms/sig", justify="right")
-    table.add_column("cum %", justify="right")
-    rows = sorted(stats.items(), key=lambda item: item[1][3], reverse=True)
-    for (file, line, function), (_, calls, own, cumulative, _) in rows:
-        where = _short_path(file)
-        if where is None:
-            continue
-        table.add_row(
-            f"{where}:{line}({function})",
-            str(calls),
-            f"{1000 * own / len(samples):.3f}",
-            f"{1000 * cumulative / len(samples):.3f}",
-            f"{100 * cumulative / total:.0f}",
-        )
-        if table.row_count >= top:
-            break
+    table = profile_table(
+        stats,
+        title=f"Warm loop, {len(samples)} signatures, by cumulative time",
+        per=len(samples),
+        unit="sig",
+        top=top,
+        total=total,
+    )
     console.print(table)
-
-
-def _short_path(file: str) -> str | None:
-    """A path relative to ``src`` or ``site-packages``; None for the interpreter and this file."""
-    for marker in ("/src/", "/site-packages/"):
-        if marker in file:
-            return file.rsplit(marker, 1)[1]
-    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
