@@ -3,12 +3,20 @@
 This is the only module that imports ``minio``; its exceptions and urllib3's are
 translated here into :mod:`docex.errors`.
 
-Uploads stream in parts of :data:`PART_SIZE` bytes, about two in memory at a time. S3
-makes an object visible only when its upload completes, and the integrity checks of
-:class:`~docex.storage.base.HashingReader` fire before the final part is sent, so no
-partial or corrupted object appears under its key. S3 has no "create if absent", so two
-uploads racing for the same new key may both report ``created=True``; with
-content-addressed keys both wrote the same bytes.
+An object of at most :data:`PART_SIZE` bytes (every signed document of usual size) is
+sent in one ``PUT`` with ``If-None-Match: *``, S3's "create if absent": the server refuses
+it with ``412`` if the key exists, and only then is the existing object looked at. One
+request per object, and no window in which two uploads both create the same key. AWS S3,
+MinIO, Ceph and SeaweedFS honour the header; a server that ignored it would overwrite,
+which with content-addressed keys rewrites the same bytes.
+
+Larger uploads stream in parts of :data:`PART_SIZE` bytes, about two in memory at a time,
+after a ``HEAD`` for an existing object (a multipart upload cannot be made conditional
+through ``minio``). S3 makes an object visible only when its upload completes, and the
+integrity checks of :class:`~docex.storage.base.HashingReader` fire before the final part
+is sent, so no partial or corrupted object appears under its key. Two multipart uploads
+racing for the same new key may both report ``created=True``; with content-addressed keys
+both wrote the same bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import NoReturn
 import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
+from minio.helpers import DictType
 from urllib3.exceptions import HTTPError
 
 from docex.errors import (
@@ -50,6 +59,7 @@ _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchObject"})
 _TRANSIENT_CODES = frozenset(
     {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed"}
 )
+_KEY_TAKEN_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _BUCKET_MINE_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
 
 
@@ -134,6 +144,8 @@ class S3ObjectStore:
         """See :meth:`ObjectStore.put`."""
         check_key(key)
         incoming = HashingReader(stream, length=length, sha256=sha256)
+        if length is not None and length <= PART_SIZE:
+            return self._put_if_absent(key, incoming, length=length, content_type=content_type)
         try:
             existing = self._stat_or_none(key)
             if existing is not None:
@@ -164,6 +176,50 @@ class S3ObjectStore:
             content_type=content_type,
             created=True,
         )
+
+    def _put_if_absent(
+        self, key: str, incoming: HashingReader, *, length: int, content_type: str
+    ) -> StoredObject:
+        """One conditional ``PUT`` of a small object; the existing one if the key is taken."""
+        # Read whole (at most one part, as minio would buffer it): the length and digest
+        # checks fire here, before anything is sent.
+        data = incoming.read(length)
+        if not incoming.finished:
+            incoming.drain()  # an empty stream, or one shorter than declared: raises
+        headers: DictType = {
+            "Content-Type": content_type,
+            "If-None-Match": "*",
+            f"x-amz-meta-{_SHA256_META}": incoming.sha256,
+        }
+        try:
+            # minio's public put_object turns unknown headers into user metadata, so the
+            # single-part call it makes itself is made here with the conditional header.
+            self._client._put_object(self.bucket, key, data, headers=headers)
+        except S3Error as exc:
+            if exc.code not in _KEY_TAKEN_CODES:
+                _raise_translated(exc, f"cannot store {key!r}", key)
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot store {key!r}", key)
+        else:
+            return StoredObject(
+                key=key,
+                size=incoming.size,
+                sha256=incoming.sha256,
+                content_type=content_type,
+                created=True,
+            )
+        # 412: the key exists. 409: another conditional upload of it is in flight; its
+        # object is there once that one completes, or the store is busy: try again later.
+        existing = self._stat_or_none_translated(key)
+        if existing is None:
+            raise StorageUnavailableError(f"S3 cannot store {key!r}: a concurrent upload")
+        return self._existing(existing, incoming)
+
+    def _stat_or_none_translated(self, key: str) -> ObjectInfo | None:
+        try:
+            return self._stat_or_none(key)
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot stat {key!r}", key)
 
     def _existing(self, info: ObjectInfo, incoming: HashingReader) -> StoredObject:
         if info.sha256 is None:
