@@ -28,7 +28,7 @@ def append(sessions: sessionmaker[Session], count: int, *, action: str = "test.e
                 target_id=f"doc-{number}",
                 details={"n": number, "note": "направлення ✓", "nested": {"b": [1, None, True]}},
             )
-            ids.append(entry.id)
+        ids.append(entry.id)  # chained, and so numbered, when the transaction commits
     return ids
 
 

@@ -191,11 +191,17 @@ def test_several_entries_in_one_transaction_chain_in_order(backend: Backend) -> 
         first = record(session, actor=SYSTEM, action="test.one", outcome=Outcome.OK)
         second = record(session, actor=SYSTEM, action="test.two", outcome=Outcome.OK)
         third = record(session, actor=SYSTEM, action="test.three", outcome=Outcome.OK)
-        assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
+        assert first.hash is None  # chained at commit
+    assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
+    assert first.id < second.id < third.id
     with unit_of_work(backend.sessions) as session:
         fourth = record(session, actor=SYSTEM, action="test.four", outcome=Outcome.OK)
-        assert fourth.prev_hash == third.hash
+    assert fourth.prev_hash == third.hash
+    with unit_of_work(backend.sessions) as session:
         assert verify_chain(session).ok
+    assert [e.hash for e in all_entries(backend.sessions)] == [
+        e.hash for e in (first, second, third, fourth)
+    ]
 
 
 def test_an_entry_rolled_back_with_a_savepoint_is_not_chained_to(backend: Backend) -> None:
@@ -205,6 +211,7 @@ def test_an_entry_rolled_back_with_a_savepoint_is_not_chained_to(backend: Backen
         record(session, actor=SYSTEM, action="test.undone", outcome=Outcome.OK)
         savepoint.rollback()
         after = record(session, actor=SYSTEM, action="test.after", outcome=Outcome.OK)
-        assert after.prev_hash == kept.hash
+    assert after.prev_hash == kept.hash
     with unit_of_work(backend.sessions) as session:
         assert verify_chain(session).ok
+    assert [e.action for e in all_entries(backend.sessions)] == ["test.kept", "test.after"]

@@ -7,8 +7,15 @@ few ``details``. Each entry is chained to the one before it; the recipe is in
 
 Record in the same session as the change the entry describes: the entry then commits or
 rolls back with it, so a submission that failed to commit leaves no "submitted" entry.
-Call :func:`record` last in the transaction: it takes the log's append lock, which is held
-until the transaction ends (see :func:`_serialise`).
+
+Entries are chained when their transaction commits, not when they are recorded: the
+log's append lock serialises every writer of the database, so it is held for as short a
+time as possible. Just before the commit, the transaction's pending entries (less any
+recorded in a savepoint that was rolled back) are appended in one step: on PostgreSQL one
+call of the ``docex_audit_append`` function (migration ``0005``), which takes the lock,
+reads the chain head and inserts the entries; the commit follows at once and releases
+the lock. Until then an entry returned by :func:`record` has no ``id``, ``prev_hash`` or
+``hash``; they are set on it when its transaction commits.
 
 Entries are never updated or deleted by docex; the database refuses it as well (triggers
 installed by migration ``0003``).
@@ -16,14 +23,22 @@ installed by migration ``0003``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
-from docex.audit.chain import GENESIS_HASH, MAX_DETAILS_BYTES, canonical_json, check_details
+from docex.audit.chain import (
+    GENESIS_HASH,
+    MAX_DETAILS_BYTES,
+    canonical_json,
+    check_details,
+    format_time,
+    hashed_fields,
+)
 from docex.audit.chain import entry_hash as compute_hash
 from docex.db.audit_models import ActorKind, AuditEntry, Outcome
 from docex.db.models import utcnow
@@ -73,18 +88,22 @@ def record(
     details: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> AuditEntry:
-    """Append an entry to the audit log in ``session``'s transaction and return it.
+    """Add an entry to the audit log in ``session``'s transaction and return it.
 
-    ``details`` must be small (a few kilobytes at most) and hold no floating-point
-    numbers; anything else is a programming error (``TypeError``/``ValueError``).
+    The entry is chained and written when the transaction commits (see the module
+    docstring). ``details`` must be small (a few kilobytes at most) and hold no
+    floating-point numbers; anything else is a programming error (``TypeError``/
+    ``ValueError``), raised here rather than at commit.
     """
     outcome = Outcome(outcome)
     details = dict(details or {})
     check_details(details)
     if len(canonical_json(details)) > MAX_DETAILS_BYTES:
         raise ValueError(f"audit details of {action!r} exceed {MAX_DETAILS_BYTES} bytes")
+    created_at = now or utcnow()
+    format_time(created_at)  # a naive datetime is refused now, not at commit
     entry = AuditEntry(
-        created_at=now or utcnow(),
+        created_at=created_at,
         actor_kind=actor.kind,
         actor_facility_id=actor.facility_id,
         actor_token_id=actor.token_id,
@@ -95,59 +114,115 @@ def record(
         outcome=outcome,
         details=details,
     )
-    entry.prev_hash = _chain_head(session)
-    entry.hash = compute_hash(entry.prev_hash, entry_fields(entry))
-    session.add(entry)
-    session.flush()
-    session.info[_HEAD] = entry.hash
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        transaction = session.begin()
+    pending: list[tuple[SessionTransaction, AuditEntry]] = session.info.setdefault(_PENDING, [])
+    pending.append((transaction, entry))
     return entry
 
 
-_HEAD = "docex.audit.chain_head"
+_PENDING = "docex.audit.pending"
 
 
-def _chain_head(session: Session) -> str:
-    """The hash the next entry chains to, taking the append lock on first use.
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Append the transaction's pending entries, last thing before its commit."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: its entries wait for the transaction's commit
+    pending: list[tuple[SessionTransaction, AuditEntry]] = session.info.pop(_PENDING, [])
+    entries = [entry for _, entry in pending]
+    if not entries:
+        return
+    # Whatever else the transaction writes goes first, so that the append lock is taken
+    # by the last statement before the commit.
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        _append_postgresql(session, entries)
+    else:
+        _append_in_python(session, entries)
 
-    The lock is held until this transaction ends, so after the first append the head is
-    known without asking the database again (a submission appends several entries). It is
-    forgotten whenever a transaction or savepoint ends, so a rolled-back entry is never
-    chained to.
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Drop the entries recorded in a transaction or savepoint that was rolled back."""
+    pending: list[tuple[SessionTransaction, AuditEntry]] = session.info.get(_PENDING, [])
+    pending[:] = [
+        (transaction, entry)
+        for transaction, entry in pending
+        if not _within(transaction, previous_transaction)
+    ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    """Nothing stays pending past the end of the transaction (committed or not)."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _append_postgresql(session: Session, entries: list[AuditEntry]) -> None:
+    """Lock, read the head, chain and insert in one round trip; the commit follows.
+
+    ``docex_audit_append`` computes each hash as :func:`docex.audit.chain.entry_hash` does,
+    from the canonical JSON made here, and inserts the columns given alongside it.
     """
-    head = session.info.get(_HEAD)
-    if isinstance(head, str):
-        return head
-    _serialise(session)
-    if not event.contains(session, "after_transaction_end", _forget_head):
-        event.listen(session, "after_transaction_end", _forget_head)
-    prev_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    return prev_hash or GENESIS_HASH
+    rows = []
+    hashed = []
+    for entry in entries:
+        fields = entry_fields(entry)
+        hashed.append(canonical_json(hashed_fields(fields)))
+        rows.append(
+            {
+                "created_at": format_time(entry.created_at),
+                "actor_kind": str(entry.actor_kind),
+                "actor_facility_id": entry.actor_facility_id,
+                "actor_token_id": entry.actor_token_id,
+                "actor_employee_rnokpp": entry.actor_employee_rnokpp,
+                "action": entry.action,
+                "target_type": entry.target_type,
+                "target_id": entry.target_id,
+                "outcome": str(entry.outcome),
+                "details": entry.details,
+            }
+        )
+    chained = session.execute(
+        text(
+            "SELECT entry_id, entry_prev_hash, entry_hash"
+            " FROM docex_audit_append(:key, CAST(:entries AS jsonb), :hashed)"
+        ),
+        {"key": AUDIT_LOCK_KEY, "entries": json.dumps(rows), "hashed": hashed},
+    ).all()
+    if len(chained) != len(entries):
+        raise RuntimeError(f"the audit log appended {len(chained)} of {len(entries)} entries")
+    for entry, (entry_id, prev_hash, hash_) in zip(entries, chained, strict=True):
+        entry.id, entry.prev_hash, entry.hash = entry_id, prev_hash, hash_
 
 
-def _forget_head(session: Session, _transaction: object) -> None:
-    session.info.pop(_HEAD, None)
-
-
-def _serialise(session: Session) -> None:
-    """Make this transaction the only one appending until it commits or rolls back.
-
-    Reading the last hash and inserting after it must not interleave with another
-    append, or two entries would claim the same predecessor and the chain would fork.
-
-    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback, after
-    the new row is visible to the next holder. Ids come from the sequence while the lock
-    is held, so id order is chain order.
-
-    SQLite: one writer at a time is the database's own rule; a write statement that
-    changes nothing takes that lock now (waiting for the busy timeout if another
-    connection holds it), before the last hash is read, just as ``BEGIN IMMEDIATE``
-    would. It matches no row, so the append-only triggers do not fire.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    elif dialect == "sqlite":
-        session.execute(text("UPDATE audit_entries SET id = id WHERE 0"))
+def _append_in_python(session: Session, entries: list[AuditEntry]) -> None:
+    """SQLite: take the database's write lock, then chain and insert here."""
+    # One writer at a time is SQLite's own rule; a write statement that changes nothing
+    # takes that lock now (waiting for the busy timeout if another connection holds it),
+    # before the last hash is read, just as ``BEGIN IMMEDIATE`` would. It matches no
+    # row, so the append-only triggers do not fire.
+    session.execute(text("UPDATE audit_entries SET id = id WHERE 0"))
+    head = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    prev_hash = head or GENESIS_HASH
+    for entry in entries:
+        entry.prev_hash = prev_hash
+        entry.hash = prev_hash = compute_hash(prev_hash, entry_fields(entry))
+    session.add_all(entries)
+    session.flush()
+    for entry in entries:
+        session.expunge(entry)
 
 
 def entry_fields(entry: AuditEntry) -> dict[str, Any]:
