@@ -26,8 +26,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -194,13 +195,19 @@ def _append_postgresql(session: Session, entries: list[AuditEntry]) -> None:
                 "details": entry.details,
             }
         )
-    chained = session.execute(
-        text(
+    # The call and the COMMIT go to the server together (a psycopg pipeline), so the
+    # lock is released as soon as the server has run both, however long this thread
+    # then waits for the GIL. SQLAlchemy's own commit that follows finds nothing to do.
+    connection = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
+    with connection.pipeline(), connection.cursor() as cursor:
+        cursor.execute(
             "SELECT entry_id, entry_prev_hash, entry_hash"
-            " FROM docex_audit_append(:key, CAST(:entries AS jsonb), :hashed)"
-        ),
-        {"key": AUDIT_LOCK_KEY, "entries": json.dumps(rows), "hashed": hashed},
-    ).all()
+            " FROM docex_audit_append(%s, %s::jsonb, %s)",
+            (AUDIT_LOCK_KEY, json.dumps(rows), hashed),
+            prepare=True,
+        )
+        connection.commit()
+        chained = cursor.fetchall()
     if len(chained) != len(entries):
         raise RuntimeError(f"the audit log appended {len(chained)} of {len(entries)} entries")
     for entry, (entry_id, prev_hash, hash_) in zip(entries, chained, strict=True):
