@@ -7,10 +7,12 @@ second, client-side latency percentiles and where the CPU went. The target (from
 issue): at least 300 documents/s with p99 under 150 ms at 32 concurrent clients on 2 cores.
 
     PYTHONPATH=src:. python bench/submit.py [--clients 1,8,32] [--docs 3000] [--workers 2]
-        [--seconds 20] [--profile TOP]
+        [--seconds 20] [--floor-docs 400] [--profile TOP]
 
 The load generator runs on the same cores as the servers; the CPU table shows the split.
-See ``bench/README.md``.
+Before the API starts, a bare S3 client stores documents' objects on the same SeaweedFS
+server, to show how many documents/s its CPU cost alone leaves room for (the storage
+floor). See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import hashlib
 import importlib.util
 import os
 import pstats
@@ -31,11 +34,16 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import urllib3
+from minio import Minio
+from minio.error import MinioException
+from minio.helpers import DictType
 from rich.console import Console
 from rich.table import Table
 
@@ -53,12 +61,15 @@ from docex.devpki.pki import DevPki  # noqa: E402
 from docex.registry.employees import add_employee  # noqa: E402
 from docex.registry.facilities import add_facility  # noqa: E402
 from docex.registry.tokens import TokenPolicy, issue_token  # noqa: E402
+from docex.services.submission import SIGNATURE_CONTENT_TYPES  # noqa: E402
 from docex.settings import Settings  # noqa: E402
 from docex.signatures.identity import signer_identity  # noqa: E402
 from docex.signatures.report import Indication, Qualification  # noqa: E402
 from docex.signatures.trust import load_trust_store  # noqa: E402
 from docex.signatures.verifier import Verifier  # noqa: E402
 from docex.storage import open_object_store  # noqa: E402
+from docex.storage.base import DEFAULT_CONTENT_TYPE, content_key  # noqa: E402
+from docex.storage.s3 import make_http_client  # noqa: E402
 from profiles import profile_table  # noqa: E402
 from resign import make_many  # noqa: E402
 
@@ -70,6 +81,9 @@ WARMUP_CLIENTS = 8
 BASELINE_DOCS = 300
 PROFILE_DOCS = 400
 PROFILE_CLIENTS = 8
+FLOOR_DOCS = 400
+FLOOR_THREADS = 8
+FLOOR_WARMUP_DOCS = 16
 REQUEST_TIMEOUT_SECONDS = 60.0
 START_TIMEOUT_SECONDS = 60.0
 
@@ -442,6 +456,119 @@ def verify_baseline(samples: Sequence[Sample], warmup: Sequence[Sample]) -> floa
     return len(samples) / seconds
 
 
+@dataclass
+class Floor:
+    """The storage floor: what the S3 server alone spends on accepted documents' objects.
+
+    A bare minio client in this process, from ``threads`` threads sharing one client as a
+    docex worker's thread pool does, stores each document's signature and detached content
+    with one conditional ``PUT`` each, the requests docex makes for an accepted document.
+    """
+
+    docs: int
+    """Documents timed (two new objects each), after the warm-up ones."""
+    threads: int
+    seconds: float
+    """Wall time of the timed documents."""
+    weed_cpu: float
+    """CPU seconds of the SeaweedFS process tree over them, from ``/proc``."""
+    client_cpu: float
+    """CPU seconds of this process (the bare client) over them."""
+    signature_bytes: float
+    """Mean size of the signatures stored (the contents are ``CONTENT_BYTES``)."""
+
+    @property
+    def rate(self) -> float:
+        """Documents stored per second of wall time (this machine's cores shared by both)."""
+        return self.docs / self.seconds if self.seconds else 0.0
+
+    @property
+    def weed_ms_per_doc(self) -> float:
+        """SeaweedFS CPU per document: two conditional PUTs of the corpus's sizes."""
+        return 1000 * self.weed_cpu / self.docs
+
+    @property
+    def client_ms_per_doc(self) -> float:
+        """The bare client's CPU per document (minio: signing, HTTP); docex pays it too."""
+        return 1000 * self.client_cpu / self.docs
+
+    def ceiling(self, cores: int) -> float:
+        """Documents/s ``cores`` could accept if SeaweedFS were the only thing using them.
+
+        An upper bound on the whole deployment: docex, PostgreSQL and the load generator
+        would have to cost nothing.
+        """
+        return cores * self.docs / self.weed_cpu if self.weed_cpu else float("inf")
+
+
+def storage_floor(
+    s3: SeaweedS3Server, samples: Sequence[Sample], *, threads: int, warmup: int
+) -> Floor:
+    """Store ``samples`` (after ``warmup`` of them untimed) as docex stores a document.
+
+    Each document is two conditional PUTs (``If-None-Match: *``, so the server checks the
+    key is free) by minio's ``_put_object``, with docex's headers and HTTP pool: the
+    signature under ``sha256/..`` as ``application/pkcs7-signature``, then the content,
+    in a new bucket of their own. Keys and digests are computed before the clock starts,
+    so the client's CPU is the requests' alone. The warm-up grows the bucket's first
+    volume and opens the connections.
+    """
+    client = Minio(
+        s3.endpoint,
+        access_key=s3.access_key,
+        secret_key=s3.secret_key,
+        secure=False,
+        region=s3.region,
+        http_client=make_http_client(),
+    )
+    bucket = f"bench-floor-{uuid.uuid4().hex[:16]}"
+    client.make_bucket(bucket)
+
+    def request(data: bytes, content_type: str) -> tuple[str, bytes, DictType]:
+        sha256 = hashlib.sha256(data).hexdigest()
+        headers: DictType = {
+            "Content-Type": content_type,
+            "If-None-Match": "*",
+            "x-amz-meta-sha256": sha256,
+        }
+        return content_key(sha256), data, headers
+
+    documents = [
+        [
+            request(s.signature, SIGNATURE_CONTENT_TYPES["cades"]),
+            request(s.content, DEFAULT_CONTENT_TYPE),
+        ]
+        for s in samples
+    ]
+
+    def store(document: list[tuple[str, bytes, DictType]]) -> None:
+        for key, data, headers in document:
+            client._put_object(bucket, key, data, headers=headers)
+
+    roots = {"seaweedfs": s3._process.pid if s3._process else -1}
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(store, documents[:warmup]))
+            gc.collect()
+            weed_before = tree_cpu(roots)["seaweedfs"]
+            client_before = time.process_time()
+            started = time.perf_counter()
+            list(pool.map(store, documents[warmup:]))
+            seconds = time.perf_counter() - started
+            client_cpu = time.process_time() - client_before
+            weed_cpu = tree_cpu(roots)["seaweedfs"] - weed_before
+    except (MinioException, urllib3.exceptions.HTTPError) as exc:
+        raise SystemExit(f"the storage floor could not store an object: {exc}") from exc
+    return Floor(
+        docs=len(documents) - warmup,
+        threads=threads,
+        seconds=seconds,
+        weed_cpu=weed_cpu,
+        client_cpu=client_cpu,
+        signature_bytes=sum(len(s.signature) for s in samples) / len(samples),
+    )
+
+
 def profile_server(
     deployment: Deployment,
     requests: Sequence[Request],
@@ -566,19 +693,88 @@ def cpu_table(levels: Sequence[Level], *, cores: int) -> Table:
         table.add_column(name, justify="right")
     table.add_column("total", justify="right")
     table.add_column("docex ms CPU/doc", justify="right")
+    table.add_column("seaweedfs ms CPU/doc", justify="right")
     for level in levels:
         used = [level.client_cpu, *(level.server_cpu[n] for n in names)]
-        per_doc = level.server_cpu["docex"] / level.accepted if level.accepted else float("nan")
         table.add_row(
             str(level.clients),
             *(f"{u / level.seconds:.2f}" for u in used),
             f"{sum(used) / level.seconds:.2f}",
-            f"{1000 * per_doc:.2f}",
+            _ms_per_doc(level, "docex"),
+            _ms_per_doc(level, "seaweedfs"),
         )
     return table
 
 
-def targets_table(level: Level) -> Table:
+def _ms_per_doc(level: Level, name: str) -> str:
+    """CPU ms of one server per accepted document of a level."""
+    if not level.accepted:
+        return "-"
+    return f"{1000 * level.server_cpu[name] / level.accepted:.2f}"
+
+
+def floor_table(floor: Floor, *, cores: int) -> Table:
+    """The storage floor's one row: rate, CPU per document, and the ceiling it implies."""
+    table = Table(
+        title=(
+            f"Storage floor: a bare minio client, {floor.threads} threads, 2 conditional PUTs "
+            f"per document (signature {floor.signature_bytes:,.0f} B + content "
+            f"{CONTENT_BYTES:,} B), same SeaweedFS, before the API started"
+        )
+    )
+    table.add_column("documents", justify="right")
+    table.add_column("s", justify="right")
+    table.add_column("docs/s", justify="right")
+    table.add_column("seaweedfs cores busy", justify="right")
+    table.add_column("seaweedfs ms CPU/doc", justify="right")
+    table.add_column("client ms CPU/doc", justify="right")
+    table.add_column(f"ceiling on {cores} cores, docs/s", justify="right")
+    table.add_column("/ target", justify="right")
+    ceiling = floor.ceiling(cores)
+    table.add_row(
+        str(floor.docs),
+        f"{floor.seconds:.1f}",
+        f"{floor.rate:,.0f}",
+        f"{floor.weed_cpu / floor.seconds:.2f}",
+        f"{floor.weed_ms_per_doc:.2f}",
+        f"{floor.client_ms_per_doc:.2f}",
+        f"{ceiling:,.0f}",
+        f"{ceiling / TARGET_RATE:.2f}",
+    )
+    return table
+
+
+def floor_note(floor: Floor, *, cores: int, verify_rate: float) -> str:
+    """What the floor leaves of the machine at the target rate, in words.
+
+    Also the bound of the floor and the verification baseline together: SeaweedFS's CPU
+    per document plus one core's verification time per document (``1 / verify_rate``).
+    """
+    ceiling = floor.ceiling(cores)
+    verify_ms = 1000 / verify_rate
+    with_verify = 1000 * cores / (floor.weed_ms_per_doc + verify_ms)
+    storage = TARGET_RATE * floor.weed_ms_per_doc / 1000
+    left = cores - storage
+    verdict = (
+        f"at {TARGET_RATE:.0f} docs/s SeaweedFS alone keeps {storage:.2f} of the {cores} "
+        f"cores busy, leaving {left:.2f} cores = {1000 * left / TARGET_RATE:.2f} ms CPU per "
+        f"document for docex (its S3 client alone: ~{floor.client_ms_per_doc:.2f} ms), "
+        f"PostgreSQL and the load generator together"
+        if left > 0
+        else "[red]the target is out of reach on this machine whatever docex does[/]"
+    )
+    return (
+        f"[bold]storage floor alone allows {ceiling:,.0f} docs/s = "
+        f"{ceiling / TARGET_RATE:.2f} times the target[/] (SeaweedFS "
+        f"{floor.weed_ms_per_doc:.2f} ms CPU per document on all {cores} cores, everything "
+        f"else free); {verdict}.\n"
+        f"With verification as measured above ({verify_ms:.2f} ms/doc on one core), storage "
+        f"and verification alone allow [bold]{with_verify:,.0f} docs/s = "
+        f"{with_verify / TARGET_RATE:.2f} times the target[/]."
+    )
+
+
+def targets_table(level: Level, *, floor: Floor | None, cores: int) -> Table:
     table = Table(title=f"Targets (at {level.clients} clients)")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -599,6 +795,14 @@ def targets_table(level: Level) -> Table:
         f"< {TARGET_P99_MS:.0f} ms",
         "[green]PASS[/]" if p99_ok else "[red]MISS[/]",
     )
+    if floor is not None:
+        ceiling = floor.ceiling(cores)
+        table.add_row(
+            "storage floor: docs/s SeaweedFS's CPU allows",
+            f"{ceiling:,.0f}",
+            f">= {TARGET_RATE:.0f}",
+            "reachable" if ceiling >= TARGET_RATE else "[red]unreachable[/]",
+        )
     return table
 
 
@@ -632,6 +836,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2)")
     parser.add_argument(
+        "--floor-docs",
+        type=int,
+        default=FLOOR_DOCS,
+        help=f"documents the storage floor stores with a bare S3 client before the API "
+        f"starts (default {FLOOR_DOCS}; 0 skips it)",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
@@ -659,6 +870,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--clients takes comma-separated numbers")
     if not clients or min(clients) < 1 or args.docs < 1 or args.workers < 1:
         parser.error("--clients, --docs and --workers must be positive")
+    if args.floor_docs < 0:
+        parser.error("--floor-docs must be 0 or more")
 
     console = Console()
     if not console.is_terminal:
@@ -692,13 +905,14 @@ def run(
     warmup_docs = WARMUP_DOCS_PER_WORKER * args.workers
     profile_docs = PROFILE_DOCS if args.profile else 0
     total = warmup_docs + sum(counts) + profile_docs
+    floor_docs = FLOOR_WARMUP_DOCS + args.floor_docs if args.floor_docs else 0
 
     console.print("starting PostgreSQL and SeaweedFS …")
     postgres, s3 = start_servers()
     try:
         pki = DevPki.load()
         deployment = deploy(postgres, s3, pki)
-        samples = make_many(total, jobs=args.jobs, console=console)
+        samples = make_many(total + floor_docs, jobs=args.jobs, console=console)
         revocation_sets = len({revocation_values_digest(s) for s in samples[:50]})
         assert len({s.signature for s in samples}) == len(samples)
         console.print(
@@ -707,6 +921,8 @@ def run(
             f"pyHanko signature, see resign.py); distinct revocation data in the first 50: "
             f"{revocation_sets}"
         )
+        # The floor's documents are their own: the API never sees them.
+        samples, floor_samples = samples[:total], samples[total:]
         baseline = samples[warmup_docs : warmup_docs + BASELINE_DOCS]
         verify_rate = verify_baseline(baseline, samples[:8])
         console.print(
@@ -714,6 +930,18 @@ def run(
             f"no storage): [bold]{verify_rate:,.0f} docs/s[/] "
             f"({1000 / verify_rate:.2f} ms/doc) over {len(baseline)} of the signatures"
         )
+        floor: Floor | None = None
+        if floor_samples:
+            floor = storage_floor(
+                s3, floor_samples, threads=FLOOR_THREADS, warmup=FLOOR_WARMUP_DOCS
+            )
+            console.print(
+                f"storage floor, a bare S3 client storing 2 objects per document "
+                f"({FLOOR_THREADS} threads, {floor.docs} documents): SeaweedFS "
+                f"[bold]{floor.weed_ms_per_doc:.2f} ms CPU/doc[/], client "
+                f"{floor.client_ms_per_doc:.2f} ms CPU/doc, {floor.rate:,.0f} docs/s; "
+                f"ceiling on {cores} cores [bold]{floor.ceiling(cores):,.0f} docs/s[/]"
+            )
         requests = [encode(s, i) for i, s in enumerate(samples)]
         levels = load(
             deployment,
@@ -738,13 +966,17 @@ def run(
         return 1
     console.print(results_table(levels, verify_rate=verify_rate))
     console.print(cpu_table(levels, cores=cores))
+    if floor is not None:
+        console.print(floor_table(floor, cores=cores))
     target_level = next((lv for lv in levels if lv.clients == TARGET_CLIENTS), levels[-1])
-    console.print(targets_table(target_level))
+    console.print(targets_table(target_level, floor=floor, cores=cores))
     if target_level.clients != TARGET_CLIENTS:
         console.print(
             f"[yellow]no level with {TARGET_CLIENTS} clients; targets judged at "
             f"{target_level.clients}[/]"
         )
+    if floor is not None:
+        console.print(floor_note(floor, cores=cores, verify_rate=verify_rate))
     loop = "uvloop" if HAVE_UVLOOP else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     console.print(
