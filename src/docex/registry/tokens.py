@@ -151,8 +151,16 @@ def authenticate(
             token_id=None if row is None else row.id,
         )
 
+    facility: Facility | None = None
     if lookup_id is not None:
-        row = session.scalar(select(ApiToken).where(ApiToken.lookup_id == lookup_id))
+        # The token and its facility (if any) in one round trip: every request asks.
+        found = session.execute(
+            select(ApiToken, Facility)
+            .outerjoin(Facility, Facility.id == ApiToken.facility_id)
+            .where(ApiToken.lookup_id == lookup_id)
+        ).first()
+        if found is not None:
+            row, facility = found[0], found[1]
     # Hash even when there is no row, so that response time does not tell the two apart.
     presented = policy.digest(token)
     if row is None:
@@ -163,7 +171,6 @@ def authenticate(
         raise refused("revoked")
     edrpou: str | None = None
     if row.role is TokenRole.FACILITY:
-        facility = session.get(Facility, row.facility_id)
         if facility is None or facility.status is not FacilityStatus.ACTIVE:
             raise refused("facility-inactive")
         edrpou = facility.edrpou

@@ -7,8 +7,9 @@ The order is what makes failures safe:
    facility itself);
 3. the original bytes go to the object store under content-addressed keys, which never
    overwrite — if the store is down the client gets 503 and the database is untouched;
-4. only then is the document row, with the full validation report, committed in one
-   transaction. If that commit fails, the objects stay behind unreferenced; they are
+4. only then is the document row, with the full validation report, written and committed
+   in the transaction that made the checks of step 2 (one transaction per submission;
+   it has written nothing while the bytes are uploaded). If that commit fails, the objects stay behind unreferenced; they are
    found and removed by ``docex storage reconcile`` (see :mod:`docex.services.reconcile`).
    No crash can leave a document row whose bytes the store lacks.
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -132,73 +135,27 @@ def _submit_document(
     if content_bytes is not None:
         check_size(content_bytes, what="signed content", limit=runtime.settings.max_content_bytes)
     report = runtime.verifier.verify(signed_bytes, content=content_bytes)
-    try:
+    with _refusals_logged(submission, facility_id, principal):
         _require_accepted(report, submission.kind)
-        with unit_of_work(runtime.sessions) as session:
-            _check_signers(session, facility_id=facility_id, report=report)
-            recipient_id = _recipient(session, submission.recipient_edrpou)
-            _check_answers(
-                session, facility_id=facility_id, document_id=submission.answers_document_id
-            )
-            routing_request = _routing_request(submission, recipient_id)
-            # Checked now so that a document the routing refuses leaves nothing stored;
-            # checked again under locks when the document is recorded.
-            routing.plan(session, facility_id=facility_id, request=routing_request, now=utcnow())
-    except SubmissionRefusedError as exc:
-        log.warning(
-            "refused document kind=%s facility=%s token=%s reason=%s: %s",
-            submission.kind.value,
-            facility_id,
-            principal.token_id,
-            exc.code,
-            exc,
-        )
-        raise
-
-    signed_sha = hashlib.sha256(signed_bytes).hexdigest()
-    submission.signed.seek(0)
-    signed_object = runtime.store.put(
-        content_key(signed_sha),
-        submission.signed,
-        length=len(signed_bytes),
-        sha256=signed_sha,
-        content_type=SIGNATURE_CONTENT_TYPES[report.document.kind],
-    )
-    content_object_key: str | None = None
-    content_sha: str | None = None
-    if content_bytes is not None and report.document.detached and submission.content is not None:
-        content_sha = hashlib.sha256(content_bytes).hexdigest()
-        submission.content.seek(0)
-        content_object_key = runtime.store.put(
-            content_key(content_sha),
-            submission.content,
-            length=len(content_bytes),
-            sha256=content_sha,
-        ).key
-
-    first = _signer_ids(report.signatures)
-    document = Document(
-        id=uuid.uuid4(),
-        kind=submission.kind,
-        sha256=signed_sha,
-        size=len(signed_bytes),
-        object_key=signed_object.key,
-        content_type=signed_object.content_type,
-        content_object_key=content_object_key,
-        content_sha256=content_sha,
-        submitted_by_facility_id=facility_id,
-        recipient_facility_id=recipient_id,
-        patient_ref=submission.patient_ref,
-        answers_document_id=submission.answers_document_id,
-        signer_rnokpp=first[0],
-        signer_edrpou=first[1],
-        indication=report.indication.value,
-        qualification=report.qualification.value,
-        validation_report=report.to_dict(),
-        idempotency_key=submission.idempotency_key,
-    )
     try:
         with unit_of_work(runtime.sessions) as session:
+            with _refusals_logged(submission, facility_id, principal):
+                _check_signers(session, facility_id=facility_id, report=report)
+                recipient_id = _recipient(session, submission.recipient_edrpou)
+                _check_answers(
+                    session, facility_id=facility_id, document_id=submission.answers_document_id
+                )
+                routing_request = _routing_request(submission, recipient_id)
+                # Checked before storing so that a document the routing refuses leaves
+                # nothing stored; checked again under row locks once the row is written.
+                routing.plan(
+                    session, facility_id=facility_id, request=routing_request, now=utcnow()
+                )
+            # The checks and the record share one transaction; the bytes are stored in
+            # between, so a failed upload rolls back a transaction that wrote nothing.
+            document = _store(runtime, submission, report, signed_bytes, content_bytes)
+            document.submitted_by_facility_id = facility_id
+            document.recipient_facility_id = recipient_id
             session.add(document)
             try:
                 session.flush()
@@ -230,11 +187,78 @@ def _submit_document(
         document.id,
         submission.kind.value,
         facility_id,
-        first[0] or first[1],
-        signed_sha,
+        document.signer_rnokpp or document.signer_edrpou,
+        document.sha256,
         principal.token_id,
     )
     return SubmissionResult(document=document, created=True, referral=referral)
+
+
+@contextmanager
+def _refusals_logged(
+    submission: Submission, facility_id: int, principal: Principal
+) -> Iterator[None]:
+    try:
+        yield
+    except SubmissionRefusedError as exc:
+        log.warning(
+            "refused document kind=%s facility=%s token=%s reason=%s: %s",
+            submission.kind.value,
+            facility_id,
+            principal.token_id,
+            exc.code,
+            exc,
+        )
+        raise
+
+
+def _store(
+    runtime: Runtime,
+    submission: Submission,
+    report: ValidationReport,
+    signed_bytes: bytes,
+    content_bytes: bytes | None,
+) -> Document:
+    """Put the original bytes in the object store; the document row that will list them."""
+    signed_sha = hashlib.sha256(signed_bytes).hexdigest()
+    submission.signed.seek(0)
+    signed_object = runtime.store.put(
+        content_key(signed_sha),
+        submission.signed,
+        length=len(signed_bytes),
+        sha256=signed_sha,
+        content_type=SIGNATURE_CONTENT_TYPES[report.document.kind],
+    )
+    content_object_key: str | None = None
+    content_sha: str | None = None
+    if content_bytes is not None and report.document.detached and submission.content is not None:
+        content_sha = hashlib.sha256(content_bytes).hexdigest()
+        submission.content.seek(0)
+        content_object_key = runtime.store.put(
+            content_key(content_sha),
+            submission.content,
+            length=len(content_bytes),
+            sha256=content_sha,
+        ).key
+    first = _signer_ids(report.signatures)
+    return Document(
+        id=uuid.uuid4(),
+        kind=submission.kind,
+        sha256=signed_sha,
+        size=len(signed_bytes),
+        object_key=signed_object.key,
+        content_type=signed_object.content_type,
+        content_object_key=content_object_key,
+        content_sha256=content_sha,
+        patient_ref=submission.patient_ref,
+        answers_document_id=submission.answers_document_id,
+        signer_rnokpp=first[0],
+        signer_edrpou=first[1],
+        indication=report.indication.value,
+        qualification=report.qualification.value,
+        validation_report=report.to_dict(),
+        idempotency_key=submission.idempotency_key,
+    )
 
 
 def _routing_request(submission: Submission, recipient_id: int | None) -> routing.RoutingRequest:
