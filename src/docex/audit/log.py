@@ -198,6 +198,8 @@ def _append_postgresql(session: Session, entries: list[AuditEntry]) -> None:
     # The call and the COMMIT go to the server together (a psycopg pipeline), so the
     # lock is released as soon as the server has run both, however long this thread
     # then waits for the GIL. SQLAlchemy's own commit that follows finds nothing to do.
+    # This assumes the session owns its transaction (bound to an engine, as every docex
+    # session is), not one joined to a transaction its caller began on a connection.
     connection = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
     with connection.pipeline(), connection.cursor() as cursor:
         cursor.execute(

@@ -9,8 +9,9 @@ The order is what makes failures safe:
    overwrite — if the store is down the client gets 503 and the database is untouched;
 4. only then is the document row, with the full validation report, written and committed
    in the transaction that made the checks of step 2 (one transaction per submission;
-   it has written nothing while the bytes are uploaded). If that commit fails, the objects stay behind unreferenced; they are
-   found and removed by ``docex storage reconcile`` (see :mod:`docex.services.reconcile`).
+   it has written nothing while the bytes are uploaded). If that commit fails, the
+   objects stay behind unreferenced; they are found and removed by
+   ``docex storage reconcile`` (see :mod:`docex.services.reconcile`).
    No crash can leave a document row whose bytes the store lacks.
 """
 
