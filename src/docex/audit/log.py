@@ -176,25 +176,9 @@ def _append_postgresql(session: Session, entries: list[AuditEntry]) -> None:
     ``docex_audit_append`` computes each hash as :func:`docex.audit.chain.entry_hash` does,
     from the canonical JSON made here, and inserts the columns given alongside it.
     """
-    rows = []
-    hashed = []
-    for entry in entries:
-        fields = entry_fields(entry)
-        hashed.append(canonical_json(hashed_fields(fields)))
-        rows.append(
-            {
-                "created_at": format_time(entry.created_at),
-                "actor_kind": str(entry.actor_kind),
-                "actor_facility_id": entry.actor_facility_id,
-                "actor_token_id": entry.actor_token_id,
-                "actor_employee_rnokpp": entry.actor_employee_rnokpp,
-                "action": entry.action,
-                "target_type": entry.target_type,
-                "target_id": entry.target_id,
-                "outcome": str(entry.outcome),
-                "details": entry.details,
-            }
-        )
+    # The columns sent are the very fields hashed: what is stored is what was chained.
+    rows = [hashed_fields(entry_fields(entry)) for entry in entries]
+    hashed = [canonical_json(row) for row in rows]
     # The call and the COMMIT go to the server together (a psycopg pipeline), so the
     # lock is released as soon as the server has run both, however long this thread
     # then waits for the GIL. SQLAlchemy's own commit that follows finds nothing to do.

@@ -169,13 +169,7 @@ class S3ObjectStore:
             _raise_translated(exc, f"cannot store {key!r}", key)
         if not incoming.finished:
             raise StorageError(f"S3 upload of {key!r} ended before the stream did")
-        return StoredObject(
-            key=key,
-            size=incoming.size,
-            sha256=incoming.sha256,
-            content_type=content_type,
-            created=True,
-        )
+        return _created(key, incoming, content_type)
 
     def _put_if_absent(
         self, key: str, incoming: HashingReader, *, length: int, content_type: str
@@ -201,13 +195,7 @@ class S3ObjectStore:
         except (MinioException, HTTPError) as exc:
             _raise_translated(exc, f"cannot store {key!r}", key)
         else:
-            return StoredObject(
-                key=key,
-                size=incoming.size,
-                sha256=incoming.sha256,
-                content_type=content_type,
-                created=True,
-            )
+            return _created(key, incoming, content_type)
         # 412: the key exists. 409: another conditional upload of it is in flight; its
         # object is there once that one completes, or the store is busy: try again later.
         existing = self._stat_or_none_translated(key)
@@ -331,3 +319,13 @@ class S3ObjectStore:
                     yield obj.object_name
         except (MinioException, HTTPError) as exc:
             _raise_translated(exc, "cannot list objects")
+
+
+def _created(key: str, incoming: HashingReader, content_type: str) -> StoredObject:
+    return StoredObject(
+        key=key,
+        size=incoming.size,
+        sha256=incoming.sha256,
+        content_type=content_type,
+        created=True,
+    )
