@@ -215,3 +215,24 @@ def test_an_entry_rolled_back_with_a_savepoint_is_not_chained_to(backend: Backen
     with unit_of_work(backend.sessions) as session:
         assert verify_chain(session).ok
     assert [e.action for e in all_entries(backend.sessions)] == ["test.kept", "test.after"]
+
+
+def test_one_session_forgets_a_rolled_back_transactions_entries(backend: Backend) -> None:
+    session = backend.sessions()
+    try:
+        record(session, actor=SYSTEM, action="test.undone", outcome=Outcome.OK)
+        session.rollback()
+        kept = record(session, actor=SYSTEM, action="test.kept", outcome=Outcome.OK)
+        session.commit()
+        released = record(session, actor=SYSTEM, action="test.released", outcome=Outcome.OK)
+        savepoint = session.begin_nested()
+        record(session, actor=SYSTEM, action="test.in-savepoint", outcome=Outcome.OK)
+        savepoint.commit()  # released: its entry waits for the transaction's commit
+        session.commit()
+    finally:
+        session.close()
+    entries = all_entries(backend.sessions)
+    assert [e.action for e in entries] == ["test.kept", "test.released", "test.in-savepoint"]
+    assert (kept.prev_hash, released.prev_hash) == (GENESIS_HASH, kept.hash)
+    with unit_of_work(backend.sessions) as session:
+        assert verify_chain(session).ok
