@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from asn1crypto import x509
+from asn1crypto import tsp, x509
 
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.signatures.evidence import ValidationData, from_signed_data
 from docex.signatures.inputs import decode_signature
+from docex.signatures.integrity import ess_binds
 from docex.signatures.parsed import ParsedCache
 from docex.signatures.report import Indication, SubIndication
 from docex.signatures.trust import load_trust_store
@@ -214,3 +215,20 @@ def test_a_warm_verifier_reports_exactly_as_a_cold_one(pki: DevPki) -> None:
         SubIndication.SIG_CRYPTO_FAILURE,
     )
     assert verdicts["revoked"] == (Indication.TOTAL_FAILED, SubIndication.REVOKED)
+
+
+def test_ess_binding_is_kept_for_the_exact_certificate_and_identifier(pki: DevPki) -> None:
+    cache = ParsedCache()
+    cert = pki.cert("doctor-ecdsa")
+    certid = tsp.ESSCertIDv2({"hash_algorithm": {"algorithm": "sha256"}, "cert_hash": cert.sha256})
+    assert ess_binds(cert, certid, parsed=cache)
+    hits = cache.hits
+    assert ess_binds(cert, certid, parsed=cache)
+    assert cache.hits == hits + 1
+    # Same issuer and serial number, other bytes: not the certificate the hash names.
+    assert not ess_binds(_flipped(cert), certid, parsed=cache)
+    assert not ess_binds(pki.cert("doctor2-ecdsa"), certid, parsed=cache)
+    # A version 1 identifier (SHA-1, no algorithm field) is an entry of its own.
+    v1 = tsp.ESSCertID({"cert_hash": cert.sha1})
+    assert ess_binds(cert, v1, parsed=cache) is ess_binds(cert, v1)
+    assert ess_binds(cert, v1, parsed=cache) is True

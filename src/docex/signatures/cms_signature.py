@@ -196,7 +196,7 @@ async def _validate(b: _Builder) -> SignatureReport:
             "signing_certificate",
             "the signing-certificate(-v2) attribute is missing (required by CAdES/PAdES)",
         )
-    if not ess_binds(cert, ess["certs"][0]):
+    if not ess_binds(cert, ess["certs"][0], parsed=b.engine.parsed):
         return b.verdict(
             Indication.INDETERMINATE,
             SubIndication.NO_SIGNING_CERTIFICATE_FOUND,

@@ -27,6 +27,8 @@ from pyhanko_certvalidator.sig_validate import (
     SignatureValidationContext,
 )
 
+from docex.signatures.parsed import ParsedCache
+
 _VALIDATOR = DefaultSignatureValidator()
 
 
@@ -62,8 +64,30 @@ def find_certificate(
     return None
 
 
-def ess_binds(cert: x509.Certificate, certid: tsp.ESSCertID | tsp.ESSCertIDv2) -> bool:
-    """Whether an ESS signing-certificate(-v2) identifier designates ``cert``."""
+def ess_binds(
+    cert: x509.Certificate,
+    certid: tsp.ESSCertID | tsp.ESSCertIDv2,
+    *,
+    parsed: ParsedCache | None = None,
+) -> bool:
+    """Whether an ESS signing-certificate(-v2) identifier designates ``cert``.
+
+    A function of the two encodings alone; with ``parsed``, the answer is kept for them.
+    """
+    if parsed is None:
+        return _ess_binds(cert, certid)
+    kind = "ess_binds_v1" if isinstance(certid, tsp.ESSCertID) else "ess_binds_v2"
+    cert_der, certid_der = cert.dump(), certid.dump()
+    key = len(cert_der).to_bytes(8, "big") + cert_der + certid_der
+    kept = parsed.recall(kind, key)
+    if isinstance(kept, bool):
+        return kept
+    binds = _ess_binds(cert, certid)
+    parsed.remember(kind, key, binds)
+    return binds
+
+
+def _ess_binds(cert: x509.Certificate, certid: tsp.ESSCertID | tsp.ESSCertIDv2) -> bool:
     algorithm = (
         "sha1"
         if isinstance(certid, tsp.ESSCertID)

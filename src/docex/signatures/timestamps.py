@@ -115,7 +115,7 @@ async def validate_timestamp(
         ess = get_signing_cert_attr(signer_info["signed_attrs"])
     except SignatureValidationError as exc:
         return result(Indication.INDETERMINATE, f"time-stamp: {exc.failure_message}", tsa)
-    if ess is not None and not ess_binds(tsa_cert, ess["certs"][0]):
+    if ess is not None and not ess_binds(tsa_cert, ess["certs"][0], parsed=parsed):
         return result(
             Indication.INDETERMINATE,
             "time-stamp signing-certificate names another certificate",
