@@ -232,3 +232,26 @@ def test_ess_binding_is_kept_for_the_exact_certificate_and_identifier(pki: DevPk
     v1 = tsp.ESSCertID({"cert_hash": cert.sha1})
     assert ess_binds(cert, v1, parsed=cache) is ess_binds(cert, v1)
     assert ess_binds(cert, v1, parsed=cache) is True
+
+
+def test_cached_objects_dump_the_bytes_they_were_loaded_from(pki: DevPki) -> None:
+    cache = ParsedCache()
+    at = SIGNED_AT
+    cert, response, crl = (
+        pki.cert("doctor-ecdsa"),
+        pki.ocsp_response("doctor-ecdsa", at=at),
+        pki.crl(at=at),
+    )
+    cached_cert = cache.certificate(cert)
+    cached_response = cache.cached_ocsp_response(response)
+    cached_crl = cache.cached_crl(crl)
+    assert cached_response is not None
+    assert cached_crl is not None
+    # Parsed all the way down, as a validation would.
+    assert cached_cert.native == cert.native
+    assert cached_response.native == response.native
+    assert cached_crl.native == crl.native
+    assert cached_cert.dump() == cert.dump() == cached_cert.dump(force=True)
+    assert cached_response.dump() == response.dump() == cached_response.dump(force=True)
+    assert cached_crl.dump() == crl.dump() == cached_crl.dump(force=True)
+    assert isinstance(cached_cert, x509.Certificate)

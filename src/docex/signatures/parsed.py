@@ -139,30 +139,49 @@ def wrap_basic_ocsp(basic: ocsp.BasicOCSPResponse) -> ocsp.OCSPResponse:
     )
 
 
-class _CachedCertificate(x509.Certificate):  # type: ignore[misc]
-    """A certificate loaded from DER to be cached: its encoding is the DER it came from.
+class _KeepsEncoding:
+    """For an object loaded from DER to be cached: its encoding is the DER it came from.
 
     Once parsed, asn1crypto's ``dump()`` walks the whole structure to see whether anything
-    was changed before it returns the encoding; nothing changes a cached certificate, and
-    it is dumped often (hashes, name comparisons, the report's certificate facts).
+    was changed before it returns the encoding; nothing changes a cached object, and it
+    is dumped often (hashes, duplicate checks, name comparisons, the report's facts).
     """
 
     _der: bytes | None = None
 
     def dump(self, force: bool = False) -> bytes:
         if self._der is None or force:
-            return super().dump(force)  # type: ignore[no-any-return]
+            return super().dump(force)  # type: ignore[misc,no-any-return]
         return self._der
 
 
+class _CachedCertificate(_KeepsEncoding, x509.Certificate):  # type: ignore[misc]
+    pass
+
+
+class _CachedOCSPResponse(_KeepsEncoding, ocsp.OCSPResponse):  # type: ignore[misc]
+    pass
+
+
+class _CachedCRL(_KeepsEncoding, crl.CertificateList):  # type: ignore[misc]
+    pass
+
+
+_K = TypeVar("_K", bound=_KeepsEncoding)
+
+
+def _loaded(cls: type[_K], der: bytes) -> _K:
+    value: _K = cls.load(der, strict=True)  # type: ignore[attr-defined]
+    value._der = der
+    return value
+
+
 def _load_certificate(der: bytes) -> x509.Certificate:
-    cert = _CachedCertificate.load(der, strict=True)
-    cert._der = der
-    return cert
+    return _loaded(_CachedCertificate, der)
 
 
 def _load_ocsp_response(der: bytes) -> ocsp.OCSPResponse:
-    return ocsp.OCSPResponse.load(der, strict=True)
+    return _loaded(_CachedOCSPResponse, der)
 
 
 def _load_wrapped_basic_ocsp(der: bytes) -> ocsp.OCSPResponse:
@@ -170,4 +189,4 @@ def _load_wrapped_basic_ocsp(der: bytes) -> ocsp.OCSPResponse:
 
 
 def _load_crl(der: bytes) -> crl.CertificateList:
-    return crl.CertificateList.load(der, strict=True)
+    return _loaded(_CachedCRL, der)
