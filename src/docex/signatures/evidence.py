@@ -33,10 +33,39 @@ class ValidationData:
 
     def merged(self, other: ValidationData) -> ValidationData:
         """The union of two sets of validation data, without duplicates."""
+        if self._includes(other):
+            # Nothing new (a time-stamp token's certificates, usually): the union is this
+            # data without its repetitions, made once for this object.
+            return self._deduplicated
         return ValidationData(
             certs=_unique(self.certs + other.certs),
             crls=_unique(self.crls + other.crls),
             ocsps=_unique(self.ocsps + other.ocsps),
+            source=self.source,
+        )
+
+    def _includes(self, other: ValidationData) -> bool:
+        certs, crls, ocsps = self._encodings
+        return (
+            all(c.dump() in certs for c in other.certs)
+            and all(c.dump() in crls for c in other.crls)
+            and all(o.dump() in ocsps for o in other.ocsps)
+        )
+
+    @functools.cached_property
+    def _encodings(self) -> tuple[frozenset[bytes], frozenset[bytes], frozenset[bytes]]:
+        return (
+            frozenset(c.dump() for c in self.certs),
+            frozenset(c.dump() for c in self.crls),
+            frozenset(o.dump() for o in self.ocsps),
+        )
+
+    @functools.cached_property
+    def _deduplicated(self) -> ValidationData:
+        return ValidationData(
+            certs=_unique(self.certs),
+            crls=_unique(self.crls),
+            ocsps=_unique(self.ocsps),
             source=self.source,
         )
 
