@@ -18,11 +18,21 @@ What makes this sound:
 * the cache is bounded in entries and in bytes, and keeps no item larger than
   ``max_item_bytes``.
 
+The byte bound counts the keys (the encodings); what a warm verification has parsed of
+them takes about eight times as much memory. Every thread that verifies has a cache (a
+server's thread pool may have dozens), hence the small default: 256 KiB of encodings,
+about 2 MB, holds the CA and time-stamping certificates and CRLs that all signers share
+and what is particular to about a dozen signers (some 17 KB each for a CAdES B-LT
+signature: the signer's certificate and OCSP response, and the collected data's key).
+
 A cache belongs to one thread (the :class:`~docex.signatures.verifier.Verifier` keeps
 one per thread). asn1crypto parses lazily and mutates objects as it does, so a parsed
 object must not be read by two threads at once. Confined to a thread, a cached object is
 parsed exactly as a fresh one would be, on first use; a part that fails to parse is not
-marked parsed, so the next document meets the same error at the same place.
+marked parsed, so the next document meets the same error at the same place. (Cached
+certificates do reach the certificate evaluator's shared cache, as the path of a result;
+other threads only take their encoding from there, which a cached object returns without
+looking at its parsed state.)
 """
 
 from __future__ import annotations
@@ -35,8 +45,8 @@ from asn1crypto import crl, ocsp, x509
 
 _T = TypeVar("_T")
 
-DEFAULT_MAX_ENTRIES = 512
-DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_ENTRIES = 256
+DEFAULT_MAX_BYTES = 256 * 1024
 DEFAULT_MAX_ITEM_BYTES = 64 * 1024
 
 
