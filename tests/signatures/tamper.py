@@ -106,3 +106,57 @@ def _sign(key: keys.PrivateKeyInfo, data: bytes) -> bytes:
     if isinstance(private, rsa.RSAPrivateKey):
         return private.sign(data, padding.PKCS1v15(), hashes.SHA256())
     raise TypeError(type(private))
+
+
+def _flip_certificate_signature(cert: x509.Certificate) -> x509.Certificate:
+    cert = x509.Certificate.load(cert.dump())
+    signature = bytearray(cert["signature_value"].native)
+    signature[len(signature) // 2] ^= 0x01
+    cert["signature_value"] = bytes(signature)
+    return x509.Certificate.load(cert.dump(force=True))
+
+
+def alter_certificate_value(der: bytes, *, index: int) -> bytes:
+    """Flip a byte in the signature of one certificate in ``certificate-values``.
+
+    Everything else, the signer's own signature value included, stays as it was.
+    """
+    info = load(der)
+    si = signer_info(info)
+    attrs = []
+    for attr in si["unsigned_attrs"]:
+        if attr["type"].native == "certificate_values":
+            certs = [x509.Certificate.load(c.dump()) for c in attr["values"][0]]
+            certs[index] = _flip_certificate_signature(certs[index])
+            attr = cms.CMSAttribute({"type": "certificate_values", "values": [certs]})
+        attrs.append(cms.CMSAttribute.load(attr.dump(force=True)))
+    si["unsigned_attrs"] = cms.CMSAttributes(attrs)
+    return info.dump(force=True)
+
+
+def alter_signer_certificate(der: bytes) -> bytes:
+    """Flip a byte in the CA signature of every copy of the signer's certificate.
+
+    The certificate keeps its issuer, serial number and key, so the signer identifier
+    still names it and the signature value still verifies; only its encoding differs.
+    """
+    info = load(der)
+    si = signer_info(info)
+    serial = si["sid"].chosen["serial_number"].native
+
+    def altered(cert: x509.Certificate) -> x509.Certificate:
+        return _flip_certificate_signature(cert) if cert.serial_number == serial else cert
+
+    signed_data = info["content"]
+    signed_data["certificates"] = [
+        altered(c.chosen) for c in signed_data["certificates"] if c.name == "certificate"
+    ]
+    attrs = []
+    for attr in si["unsigned_attrs"] or ():
+        if attr["type"].native == "certificate_values":
+            certs = [altered(x509.Certificate.load(c.dump())) for c in attr["values"][0]]
+            attr = cms.CMSAttribute({"type": "certificate_values", "values": [certs]})
+        attrs.append(cms.CMSAttribute.load(attr.dump(force=True)))
+    if attrs:
+        si["unsigned_attrs"] = cms.CMSAttributes(attrs)
+    return info.dump(force=True)

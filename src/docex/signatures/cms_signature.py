@@ -26,6 +26,7 @@ from docex.signatures.integrity import (
     find_certificate,
     signer_integrity,
 )
+from docex.signatures.parsed import ParsedCache
 from docex.signatures.paths import CertEvaluation, CertificateEvaluator, CertStatus
 from docex.signatures.report import (
     Check,
@@ -52,6 +53,8 @@ class Engine:
     trust: TrustStore
     evaluator: CertificateEvaluator
     validation_time: datetime
+    parsed: ParsedCache | None = None
+    """The calling thread's cache of parsed embedded certificates and revocation data."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,7 @@ async def _validate(b: _Builder) -> SignatureReport:
             "signing_certificate",
             "the signing-certificate(-v2) attribute is missing (required by CAdES/PAdES)",
         )
-    if not ess_binds(cert, ess["certs"][0]):
+    if not ess_binds(cert, ess["certs"][0], parsed=b.engine.parsed):
         return b.verdict(
             Indication.INDETERMINATE,
             SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
@@ -279,6 +282,7 @@ async def _timestamps(b: _Builder, signer_info: cms.SignerInfo) -> SignatureRepo
                     expected_imprint=s.content_digest,
                     data=s.data,
                     evaluator=engine.evaluator,
+                    parsed=engine.parsed,
                 )
                 b.timestamps.append(ts.info)
                 if ts.valid:
@@ -293,6 +297,7 @@ async def _timestamps(b: _Builder, signer_info: cms.SignerInfo) -> SignatureRepo
                     expected_imprint=digest_imprint(signature_value),
                     data=s.data,
                     evaluator=engine.evaluator,
+                    parsed=engine.parsed,
                 )
                 b.timestamps.append(ts.info)
                 if ts.valid:

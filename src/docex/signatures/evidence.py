@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from asn1crypto import cms, crl, ocsp, x509
+from asn1crypto import cms, core, crl, ocsp, x509
 
 from docex.signatures import cades_asn1
+from docex.signatures.parsed import ParsedCache, wrap_basic_ocsp
 from docex.signatures.report import RevocationEvidence
 
 
@@ -32,10 +33,39 @@ class ValidationData:
 
     def merged(self, other: ValidationData) -> ValidationData:
         """The union of two sets of validation data, without duplicates."""
+        if self._includes(other):
+            # Nothing new (a time-stamp token's certificates, usually): the union is this
+            # data without its repetitions, made once for this object.
+            return self._deduplicated
         return ValidationData(
             certs=_unique(self.certs + other.certs),
             crls=_unique(self.crls + other.crls),
             ocsps=_unique(self.ocsps + other.ocsps),
+            source=self.source,
+        )
+
+    def _includes(self, other: ValidationData) -> bool:
+        certs, crls, ocsps = self._encodings
+        return (
+            all(c.dump() in certs for c in other.certs)
+            and all(c.dump() in crls for c in other.crls)
+            and all(o.dump() in ocsps for o in other.ocsps)
+        )
+
+    @functools.cached_property
+    def _encodings(self) -> tuple[frozenset[bytes], frozenset[bytes], frozenset[bytes]]:
+        return (
+            frozenset(c.dump() for c in self.certs),
+            frozenset(c.dump() for c in self.crls),
+            frozenset(o.dump() for o in self.ocsps),
+        )
+
+    @functools.cached_property
+    def _deduplicated(self) -> ValidationData:
+        return ValidationData(
+            certs=_unique(self.certs),
+            crls=_unique(self.crls),
+            ocsps=_unique(self.ocsps),
             source=self.source,
         )
 
@@ -67,18 +97,50 @@ def _unique(items: tuple[_Item, ...]) -> tuple[_Item, ...]:
     return tuple(seen.values())
 
 
-def wrap_basic_ocsp(basic: ocsp.BasicOCSPResponse) -> ocsp.OCSPResponse:
-    """Wrap a ``BasicOCSPResponse`` (as CAdES and PDF DSS may store it) in an ``OCSPResponse``."""
-    return ocsp.OCSPResponse(
-        {
-            "response_status": "successful",
-            "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
-        }
-    )
+def from_signed_data(
+    signed_data: cms.SignedData, *, parsed: ParsedCache | None = None
+) -> ValidationData:
+    """Collect the validation data a CMS signature carries.
+
+    With ``parsed``, the certificates, CRLs and OCSP responses are the objects it keeps
+    for their DER encodings (see :mod:`docex.signatures.parsed`), and the result itself is
+    kept for the encodings it is collected from.
+    """
+    if parsed is None:
+        return _collect(signed_data, None)
+    key = _embedded_key(signed_data)
+    kept = parsed.recall("embedded_validation_data", key)
+    if isinstance(kept, ValidationData):
+        return kept
+    data = _collect(signed_data, parsed)
+    parsed.remember("embedded_validation_data", key, data)
+    return data
 
 
-def from_signed_data(signed_data: cms.SignedData) -> ValidationData:
-    """Collect the validation data a CMS signature carries."""
+_VALIDATION_DATA_ATTRIBUTES = frozenset({"certificate_values", "revocation_values"})
+
+
+def _embedded_key(signed_data: cms.SignedData) -> bytes:
+    """The encodings of everything :func:`_collect` reads, unambiguously concatenated.
+
+    Each part is the value's contents exactly as they were received (``dump()`` would
+    re-encode a value received with an indefinite length), with a mark for absent values.
+    """
+    parts = [_received(signed_data["certificates"]), _received(signed_data["crls"])]
+    for signer_info in signed_data["signer_infos"]:
+        for attr in signer_info["unsigned_attrs"] or ():
+            if attr["type"].native in _VALIDATION_DATA_ATTRIBUTES:
+                parts.append(_received(attr))
+    return b"".join(len(part).to_bytes(8, "big") + part for part in parts)
+
+
+def _received(value: core.Asn1Value) -> bytes:
+    if value is core.VOID or value is None:
+        return b"\x00"
+    return b"\x01" + bytes(value.contents)
+
+
+def _collect(signed_data: cms.SignedData, parsed: ParsedCache | None) -> ValidationData:
     certs: list[x509.Certificate] = [
         c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"
     ]
@@ -89,6 +151,7 @@ def from_signed_data(signed_data: cms.SignedData) -> ValidationData:
             crls.append(choice.chosen)
         elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
             ocsps.append(choice.chosen["other_rev_info"])
+    basic_ocsps: list[ocsp.BasicOCSPResponse] = []
     for signer_info in signed_data["signer_infos"]:
         for attr in signer_info["unsigned_attrs"] or ():
             kind = attr["type"].native
@@ -98,8 +161,24 @@ def from_signed_data(signed_data: cms.SignedData) -> ValidationData:
             elif kind == "revocation_values":
                 for value in attr["values"]:
                     crls.extend(value["crl_vals"] or ())
-                    ocsps.extend(wrap_basic_ocsp(o) for o in value["ocsp_vals"] or ())
-    return ValidationData(certs=tuple(certs), crls=tuple(crls), ocsps=tuple(ocsps))
+                    basic_ocsps.extend(value["ocsp_vals"] or ())
+    if parsed is None:
+        ocsps.extend(wrap_basic_ocsp(o) for o in basic_ocsps)
+        return ValidationData(certs=tuple(certs), crls=tuple(crls), ocsps=tuple(ocsps))
+    wrapped = [parsed.cached_wrapped_basic_ocsp(o) for o in basic_ocsps]
+    return ValidationData(
+        certs=tuple(_either(parsed.cached_certificate(c), c) for c in certs),
+        crls=tuple(_either(parsed.cached_crl(c), c) for c in crls),
+        ocsps=tuple(_either(parsed.cached_ocsp_response(o), o) for o in ocsps)
+        + tuple(
+            wrap_basic_ocsp(o) if w is None else w
+            for w, o in zip(wrapped, basic_ocsps, strict=True)
+        ),
+    )
+
+
+def _either(cached: _Item | None, own: _Item) -> _Item:
+    return own if cached is None else cached
 
 
 def relevant_evidence(

@@ -27,6 +27,8 @@ from pyhanko_certvalidator.sig_validate import (
     SignatureValidationContext,
 )
 
+from docex.signatures.parsed import ParsedCache
+
 _VALIDATOR = DefaultSignatureValidator()
 
 
@@ -62,8 +64,30 @@ def find_certificate(
     return None
 
 
-def ess_binds(cert: x509.Certificate, certid: tsp.ESSCertID | tsp.ESSCertIDv2) -> bool:
-    """Whether an ESS signing-certificate(-v2) identifier designates ``cert``."""
+def ess_binds(
+    cert: x509.Certificate,
+    certid: tsp.ESSCertID | tsp.ESSCertIDv2,
+    *,
+    parsed: ParsedCache | None = None,
+) -> bool:
+    """Whether an ESS signing-certificate(-v2) identifier designates ``cert``.
+
+    A function of the two encodings alone; with ``parsed``, the answer is kept for them.
+    """
+    if parsed is None:
+        return _ess_binds(cert, certid)
+    kind = "ess_binds_v1" if isinstance(certid, tsp.ESSCertID) else "ess_binds_v2"
+    cert_der, certid_der = cert.dump(), certid.dump()
+    key = len(cert_der).to_bytes(8, "big") + cert_der + certid_der
+    kept = parsed.recall(kind, key)
+    if isinstance(kept, bool):
+        return kept
+    binds = _ess_binds(cert, certid)
+    parsed.remember(kind, key, binds)
+    return binds
+
+
+def _ess_binds(cert: x509.Certificate, certid: tsp.ESSCertID | tsp.ESSCertIDv2) -> bool:
     algorithm = (
         "sha1"
         if isinstance(certid, tsp.ESSCertID)
@@ -100,7 +124,7 @@ def signer_integrity(
     :return: (intact, valid): the digest matches the content; the signature verifies.
     :raises IntegrityError: attributes are missing, repeated or contradictory.
     """
-    signed_attrs = signer_info["signed_attrs"].untag()
+    signed_attrs: cms.CMSAttributes = signer_info["signed_attrs"]
     try:
         validate_algorithm_protection(
             signed_attrs,
@@ -128,7 +152,7 @@ def signer_integrity(
     try:
         _VALIDATOR.validate_signature(
             signer_info["signature"].native,
-            signed_attrs.dump(),
+            signed_attributes_encoding(signed_attrs),
             cert.public_key,
             signer_info["signature_algorithm"],
             context=SignatureValidationContext(
@@ -140,6 +164,15 @@ def signer_integrity(
     except InvalidSignature:
         valid = False
     return embedded_digest == content_digest, valid
+
+
+def signed_attributes_encoding(signed_attrs: cms.CMSAttributes) -> bytes:
+    """What a signature over signed attributes signs: their DER as a universal SET OF.
+
+    The same bytes as ``signed_attrs.untag().dump()``, without the deep copy of every
+    attribute that ``untag()`` makes (and that later lookups would parse again).
+    """
+    return bytes(cms.CMSAttributes(contents=signed_attrs.contents).dump())
 
 
 def encapsulated_bytes(signed_data: cms.SignedData) -> bytes:

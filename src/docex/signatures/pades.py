@@ -61,7 +61,11 @@ async def validate_pades(
     ]
     reports = []
     for emb in regular:
-        data = from_signed_data(emb.signed_data).merged(dss).merged(_adobe_revinfo(emb))
+        data = (
+            from_signed_data(emb.signed_data, parsed=engine.parsed)
+            .merged(dss)
+            .merged(_adobe_revinfo(emb))
+        )
         covering = [ts for rev, ts in timestamps if rev > emb.signed_revision]
         subject = SignerInput(
             id=str(emb.field_name),
@@ -133,13 +137,14 @@ def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
 async def _document_timestamp(
     emb: EmbeddedPdfSignature, dss: ValidationData, engine: Engine
 ) -> TimestampResult:
-    data = dss.merged(from_signed_data(emb.signed_data))
+    data = dss.merged(from_signed_data(emb.signed_data, parsed=engine.parsed))
     return await validate_timestamp(
         emb.signed_data,
         kind="document",
         expected_imprint=_byte_range_digest(emb),
         data=data,
         evaluator=engine.evaluator,
+        parsed=engine.parsed,
     )
 
 

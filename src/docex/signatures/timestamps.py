@@ -21,6 +21,7 @@ from docex.signatures.integrity import (
     find_certificate,
     signer_integrity,
 )
+from docex.signatures.parsed import ParsedCache
 from docex.signatures.paths import CertEvaluation, CertificateEvaluator
 from docex.signatures.report import Indication, TimestampInfo
 
@@ -62,8 +63,12 @@ async def validate_timestamp(
     expected_imprint: ImprintFor,
     data: ValidationData,
     evaluator: CertificateEvaluator,
+    parsed: ParsedCache | None = None,
 ) -> TimestampResult:
-    """Validate one time-stamp token (its ``SignedData``) against the imprint it should carry."""
+    """Validate one time-stamp token (its ``SignedData``) against the imprint it should carry.
+
+    With ``parsed``, the token's certificates are the objects it keeps for their encodings.
+    """
     tst_info = signed_data["encap_content_info"]["content"]
     if isinstance(tst_info, core.ParsableOctetString):
         tst_info = tst_info.parsed
@@ -97,6 +102,8 @@ async def validate_timestamp(
 
     signer_info = signed_data["signer_infos"][0]
     token_certs = [c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"]
+    if parsed is not None:
+        token_certs = [parsed.certificate(c) for c in token_certs]
     tsa_cert = find_certificate(signer_info["sid"], token_certs + list(data.certs))
     if tsa_cert is None:
         return result(Indication.INDETERMINATE, "time-stamp signer certificate not found")
@@ -108,7 +115,7 @@ async def validate_timestamp(
         ess = get_signing_cert_attr(signer_info["signed_attrs"])
     except SignatureValidationError as exc:
         return result(Indication.INDETERMINATE, f"time-stamp: {exc.failure_message}", tsa)
-    if ess is not None and not ess_binds(tsa_cert, ess["certs"][0]):
+    if ess is not None and not ess_binds(tsa_cert, ess["certs"][0], parsed=parsed):
         return result(
             Indication.INDETERMINATE,
             "time-stamp signing-certificate names another certificate",

@@ -26,6 +26,7 @@ from docex.signatures.inputs import (
     decode_signature,
 )
 from docex.signatures.pades import validate_pades
+from docex.signatures.parsed import ParsedCache
 from docex.signatures.paths import CertificateEvaluator
 from docex.signatures.report import ValidationReport, summarize
 from docex.signatures.trust import TrustStore
@@ -93,7 +94,12 @@ class Verifier:
         decoded = decode_signature(data, limit=self.max_input_bytes)
         if content is not None:
             check_size(content, what="signed content", limit=self.max_input_bytes)
-        engine = Engine(trust=self.trust, evaluator=self.evaluator, validation_time=validation_time)
+        engine = Engine(
+            trust=self.trust,
+            evaluator=self.evaluator,
+            validation_time=validation_time,
+            parsed=self.parsed_cache(),
+        )
         if isinstance(decoded, CmsInput):
             document, signatures = await validate_cades(decoded, content=content, engine=engine)
         else:
@@ -108,6 +114,17 @@ class Verifier:
             signatures=tuple(signatures),
             online=self.online,
         )
+
+    def parsed_cache(self) -> ParsedCache:
+        """This thread's cache of parsed embedded certificates and revocation data.
+
+        One per thread: parsed asn1crypto objects must not be read by two threads at once
+        (see :mod:`docex.signatures.parsed`). The cache lives as long as the thread does.
+        """
+        parsed: ParsedCache | None = getattr(self._local, "parsed", None)
+        if parsed is None:
+            parsed = self._local.parsed = ParsedCache()
+        return parsed
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         # One event loop per thread, kept for the thread's life: creating a loop per call
