@@ -60,6 +60,9 @@ HASHED_FIELDS = (
 )
 """The members of an entry its hash covers."""
 
+ENTRY_FIELDS = ("id", *HASHED_FIELDS, "prev_hash", "hash")
+"""Every column of an entry, as exported and as :func:`docex.audit.log.entry_fields` reads."""
+
 # Details describe an event in a few lines; large blobs belong in the tables they describe.
 MAX_DETAILS_BYTES = 8192
 

@@ -16,25 +16,11 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from docex.audit.chain import GENESIS_HASH, canonical_json, format_time
+from docex.audit.chain import ENTRY_FIELDS, GENESIS_HASH, canonical_json, format_time
 from docex.audit.verify import ChainVerdict, check_entries, iter_entries
 from docex.errors import InputError
 
-EXPORTED_FIELDS = (
-    "id",
-    "created_at",
-    "actor_kind",
-    "actor_facility_id",
-    "actor_token_id",
-    "actor_employee_rnokpp",
-    "action",
-    "target_type",
-    "target_id",
-    "outcome",
-    "details",
-    "prev_hash",
-    "hash",
-)
+EXPORTED_FIELDS = ENTRY_FIELDS
 """The members of every exported line."""
 
 

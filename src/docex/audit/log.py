@@ -33,6 +33,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from docex.audit.chain import (
+    ENTRY_FIELDS,
     GENESIS_HASH,
     MAX_DETAILS_BYTES,
     canonical_json,
@@ -220,18 +221,4 @@ def _append_in_python(session: Session, entries: list[AuditEntry]) -> None:
 
 def entry_fields(entry: AuditEntry) -> dict[str, Any]:
     """Every column of ``entry`` by name, ``created_at`` still a datetime."""
-    return {
-        "id": entry.id,
-        "created_at": entry.created_at,
-        "actor_kind": entry.actor_kind,
-        "actor_facility_id": entry.actor_facility_id,
-        "actor_token_id": entry.actor_token_id,
-        "actor_employee_rnokpp": entry.actor_employee_rnokpp,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "outcome": entry.outcome,
-        "details": entry.details,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    return {name: getattr(entry, name) for name in ENTRY_FIELDS}

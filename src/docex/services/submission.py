@@ -154,9 +154,15 @@ def _submit_document(
                 )
             # The checks and the record share one transaction; the bytes are stored in
             # between, so a failed upload rolls back a transaction that wrote nothing.
-            document = _store(runtime, submission, report, signed_bytes, content_bytes)
-            document.submitted_by_facility_id = facility_id
-            document.recipient_facility_id = recipient_id
+            document = _store(
+                runtime,
+                submission,
+                report,
+                signed_bytes,
+                content_bytes,
+                facility_id=facility_id,
+                recipient_id=recipient_id,
+            )
             session.add(document)
             try:
                 session.flush()
@@ -219,6 +225,9 @@ def _store(
     report: ValidationReport,
     signed_bytes: bytes,
     content_bytes: bytes | None,
+    *,
+    facility_id: int,
+    recipient_id: int | None,
 ) -> Document:
     """Put the original bytes in the object store; the document row that will list them."""
     signed_sha = hashlib.sha256(signed_bytes).hexdigest()
@@ -251,6 +260,8 @@ def _store(
         content_type=signed_object.content_type,
         content_object_key=content_object_key,
         content_sha256=content_sha,
+        submitted_by_facility_id=facility_id,
+        recipient_facility_id=recipient_id,
         patient_ref=submission.patient_ref,
         answers_document_id=submission.answers_document_id,
         signer_rnokpp=first[0],

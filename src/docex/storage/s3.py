@@ -253,10 +253,7 @@ class S3ObjectStore:
     def stat(self, key: str) -> ObjectInfo:
         """See :meth:`ObjectStore.stat`."""
         check_key(key)
-        try:
-            info = self._stat_or_none(key)
-        except (MinioException, HTTPError) as exc:
-            _raise_translated(exc, f"cannot stat {key!r}", key)
+        info = self._stat_or_none_translated(key)
         if info is None:
             raise ObjectNotFoundError(key)
         return info
@@ -264,10 +261,7 @@ class S3ObjectStore:
     def exists(self, key: str) -> bool:
         """See :meth:`ObjectStore.exists`."""
         check_key(key)
-        try:
-            return self._stat_or_none(key) is not None
-        except (MinioException, HTTPError) as exc:
-            _raise_translated(exc, f"cannot stat {key!r}", key)
+        return self._stat_or_none_translated(key) is not None
 
     def open(self, key: str) -> ObjectReader:
         """See :meth:`ObjectStore.open`."""
