@@ -65,11 +65,12 @@ logger = logging.getLogger("docex.signatures")
 # and document time-stamps (LTA_UPDATES) and filling in further signature fields.
 ACCEPTABLE_MODIFICATIONS = ModificationLevel.FORM_FILLING
 
-# The SubFilter values read here (ISO 32000-2 §12.8.3, ETSI EN 319 142-1 §5.1.2).
-# adbe.x509.rsa_sha1 (a PKCS #1 signature, not CMS) is not among them.
-CMS_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"})
+# adbe.pkcs7.sha1 (ISO 32000-2 §12.8.3.3): the CMS encapsulates a SHA-1 digest of the byte
+# range. Every other SubFilter whose /Contents parses as CMS SignedData is read as a
+# detached CMS over the byte range (adbe.pkcs7.detached, ETSI.CAdES.detached, and
+# extensions such as PBAD.PAdES), as DSS reads them; one whose /Contents is not CMS
+# (adbe.x509.rsa_sha1) is reported as a format failure.
 SHA1_SUBFILTER = "/adbe.pkcs7.sha1"
-TIMESTAMP_SUBFILTER = "/ETSI.RFC3161"
 
 # The format given to the entry a PDF with only document time-stamps gets (see
 # docs/report.md): it is a verdict on the document, not on a signature.
@@ -265,9 +266,6 @@ async def _validate_signature(
 ) -> list[SignatureReport]:
     """One report per SignerInfo of a regular signature field."""
     emb = sig.embedded
-    if sig.subfilter is not None and sig.subfilter not in (*CMS_SUBFILTERS, SHA1_SUBFILTER):
-        message = f"the signature's SubFilter {sig.subfilter} is not a CMS signature docex reads"
-        return [_unreadable(engine, sig.field_name, message)]
     data = from_signed_data(emb.signed_data, parsed=engine.parsed).merged(dss)
     container = tuple(_container_checks(emb))
     content_digest: ImprintFor = _byte_range_digest(emb)
