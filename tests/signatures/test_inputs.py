@@ -85,7 +85,7 @@ def test_pdf_only_with_the_header_at_the_start() -> None:
 
 
 def test_pdf_header_beyond_the_junk_window_is_not_a_pdf() -> None:
-    with pytest.raises(NotASignatureError, match="not a CMS signature .* and not a PDF"):
+    with pytest.raises(NotASignatureError, match=r"not a CMS signature .* and not a PDF"):
         decode_signature(b"x" * 1024 + PDF)
 
 

@@ -271,7 +271,7 @@ async def _validate_signature(
     content_digest: ImprintFor = _byte_range_digest(emb)
     expected_content_type = "data"
     if sig.subfilter == SHA1_SUBFILTER:
-        content_digest, sha1_check = _sha1_subfilter(emb)
+        content_digest, sha1_check = sha1_byte_range_binding(emb)
         container = (*container, sha1_check)
     reports = []
     for index, signer_info in enumerate(sig.signer_infos, start=1):
@@ -301,7 +301,7 @@ async def _validate_signature(
     return reports
 
 
-def _sha1_subfilter(emb: EmbeddedPdfSignature) -> tuple[ImprintFor, Check]:
+def sha1_byte_range_binding(emb: EmbeddedPdfSignature) -> tuple[ImprintFor, Check]:
     """adbe.pkcs7.sha1: the CMS signs an encapsulated SHA-1 digest of the byte range.
 
     The signer's message digest covers the encapsulated octets, so that is the content
