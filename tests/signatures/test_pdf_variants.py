@@ -65,8 +65,7 @@ def _encrypted_signed_pdf(pki: DevPki, *, user_password: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def timestamp_only_pdf(pki: DevPki) -> bytes:
+def make_timestamp_only_pdf(pki: DevPki) -> bytes:
     """A PDF with one document time-stamp by the development TSA and no signature."""
     registry: SimpleCertificateStore = SimpleCertificateStore.from_certs([pki.cert(ISSUING_CA)])  # type: ignore[no-untyped-call]
     timestamper = DummyTimeStamper(
@@ -80,6 +79,11 @@ def timestamp_only_pdf(pki: DevPki) -> bytes:
         writer, "sha256"
     )
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def timestamp_only_pdf(pki: DevPki) -> bytes:
+    return make_timestamp_only_pdf(pki)
 
 
 def test_several_signer_infos_are_reported_one_by_one(verifier: Verifier) -> None:

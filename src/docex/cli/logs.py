@@ -21,13 +21,27 @@ class _OneLine(logging.Formatter):
         return f"docex: {record.getMessage()} (run with --debug for details)"
 
 
+class _Stderr(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is when a record arrives.
+
+    A stream captured at setup would outlive a test runner's or a worker's replacement
+    of stderr and then write to a closed file.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
 def configure_logging(*, debug: bool) -> None:
     """Set up logging for one CLI process; calling it again replaces the earlier setup."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if handler.get_name() == _HANDLER_NAME:
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr()
     handler.set_name(_HANDLER_NAME)
     if debug:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
