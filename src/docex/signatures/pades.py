@@ -138,7 +138,12 @@ async def validate_pades(
     if not signatures and not reports:
         raise NotASignatureError("the PDF carries no signature")
     signatures.sort(key=lambda s: s.embedded.signed_revision)
-    dss = _dss_data(reader)
+    try:
+        dss = _dss_data(reader)
+    except Exception as exc:
+        # A damaged DSS is validation data we cannot use; the signatures stand without it.
+        logger.error("reading the PDF's document security store failed", exc_info=exc)
+        dss = ValidationData(source="dss")
     doc_timestamps = [s for s in signatures if s.is_document_timestamp]
     regular = [s for s in signatures if not s.is_document_timestamp]
     timestamps = [
