@@ -1,10 +1,11 @@
 """PAdES: signatures and document time-stamps embedded in PDF files (ETSI EN 319 142-1).
 
-pyHanko reads the PDF, checks which bytes each signature covers, and analyses what the
-later revisions changed. We take its verdict on coverage and modifications, collect the
-validation data (DSS, and the Adobe revocation-info attribute), validate the document
-time-stamps, and hand each signer to the shared CMS validation with the document
-time-stamps that cover it as proofs of existence.
+pyHanko reads the PDF and checks which bytes each signature covers; our own analysis
+(:mod:`docex.signatures.pdfdiff`) decides whether what later revisions changed is
+acceptable for each signature. We collect the validation data (DSS, and the Adobe
+revocation-info attribute), validate the document time-stamps, and hand each signer to
+the shared CMS validation with the document time-stamps that cover it as proofs of
+existence.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from asn1crypto import crl, ocsp
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
-from pyhanko.sign.diff_analysis.policy_api import SuspiciousModification
 from pyhanko.sign.general import (
     MultivaluedAttributeError,
     NonexistentAttributeError,
@@ -29,14 +28,18 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from docex.errors import NotASignatureError
-from docex.signatures.cms_signature import Engine, SignerInput, validate_signer
+from docex.signatures.cms_signature import ContainerCheck, Engine, SignerInput, validate_signer
 from docex.signatures.evidence import ValidationData, from_signed_data
-from docex.signatures.report import Check, CheckOutcome, DocumentInfo, SignatureReport
+from docex.signatures.pdfdiff import DocumentChanges, analyse
+from docex.signatures.report import (
+    Check,
+    CheckOutcome,
+    DocumentInfo,
+    Indication,
+    SignatureReport,
+    SubIndication,
+)
 from docex.signatures.timestamps import ImprintFor, TimestampResult, validate_timestamp
-
-# Changes after signing that keep the signed content as it was: adding validation data
-# and document time-stamps (LTA_UPDATES) and filling in further signature fields.
-ACCEPTABLE_MODIFICATIONS = ModificationLevel.FORM_FILLING
 
 
 async def validate_pades(
@@ -59,6 +62,7 @@ async def validate_pades(
     timestamps = [
         (emb.signed_revision, await _document_timestamp(emb, dss, engine)) for emb in doc_timestamps
     ]
+    changes = analyse(reader, embedded)
     reports = []
     for emb in regular:
         data = (
@@ -77,7 +81,7 @@ async def validate_pades(
             proofs_of_existence=tuple(covering),
             has_long_term_data=data.has_revocation_data,
             has_archive_timestamp=bool(covering) and dss.has_revocation_data,
-            extra_checks=tuple(_container_checks(emb)),
+            extra_checks=tuple(_container_checks(emb, changes)),
             claimed_signing_time=emb.self_reported_timestamp,
         )
         reports.append(await validate_signer(subject, engine))
@@ -91,9 +95,12 @@ def _byte_range_digest(emb: EmbeddedPdfSignature) -> ImprintFor:
     return digest
 
 
-def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
-    emb.compute_integrity_info(diff_policy=DEFAULT_DIFF_POLICY)  # type: ignore[no-untyped-call]
-    if emb.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+def _container_checks(emb: EmbeddedPdfSignature, changes: DocumentChanges) -> list[Check]:
+    try:
+        coverage = emb.evaluate_signature_coverage()
+    except (PdfError, ValueError, OSError):
+        coverage = SignatureCoverageLevel.UNCLEAR
+    if coverage < SignatureCoverageLevel.ENTIRE_REVISION:
         return [
             Check(
                 "byte_range",
@@ -101,37 +108,55 @@ def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
                 "the signature's byte range does not cover the whole signed revision",
             )
         ]
-    checks = [Check("byte_range", CheckOutcome.PASSED, "the byte range covers the signed revision")]
-    # pyHanko types diff_result as None until compute_integrity_info has filled it in.
-    result: DiffResult | SuspiciousModification | None = emb.diff_result
-    if result is None:
-        return [*checks, Check("modifications", CheckOutcome.FAILED, "no difference analysis")]
-    if isinstance(result, SuspiciousModification):
+    checks: list[Check] = [
+        Check("byte_range", CheckOutcome.PASSED, "the byte range covers the signed revision")
+    ]
+    found = changes.for_signature(emb)
+    if found.undetermined is not None:
+        # The analysis could not finish within its bounds: neither pass nor fail.
         checks.append(
-            Check(
+            ContainerCheck(
                 "modifications",
-                CheckOutcome.FAILED,
-                # pyHanko's explanation runs to many lines of object references.
-                f"the PDF changed after signing: {str(result).splitlines()[0]}",
+                CheckOutcome.INDETERMINATE,
+                f"changes after signing could not be analysed: {found.undetermined}",
+                indication=Indication.INDETERMINATE,
+                sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
             )
         )
-    elif result.modification_level > ACCEPTABLE_MODIFICATIONS:
+    elif found.violations:
+        # EU DSS gives FORMAT_FAILURE when its PDF modification checks fail; the signed
+        # bytes themselves are intact (that would be HASH_FAILURE).
         checks.append(
-            Check(
+            ContainerCheck(
                 "modifications",
                 CheckOutcome.FAILED,
-                f"the PDF changed after signing ({result.modification_level.name.lower()})",
+                _listing(found.violations),
+                indication=Indication.TOTAL_FAILED,
+                sub_indication=SubIndication.FORMAT_FAILURE,
             )
+        )
+    elif not found.later_revisions:
+        checks.append(Check("modifications", CheckOutcome.PASSED, "no changes after signing"))
+    elif not found.accepted:
+        checks.append(
+            Check("modifications", CheckOutcome.PASSED, "only validation data added after signing")
         )
     else:
-        level = result.modification_level
-        what = {
-            ModificationLevel.NONE: "no changes after signing",
-            ModificationLevel.LTA_UPDATES: "only validation data and time-stamps added later",
-            ModificationLevel.FORM_FILLING: "only signatures and form fields added after signing",
-        }.get(level, level.name)
-        checks.append(Check("modifications", CheckOutcome.PASSED, what))
+        checks.append(
+            Check(
+                "modifications",
+                CheckOutcome.PASSED,
+                f"changes after signing are allowed: {_listing(found.accepted)}",
+            )
+        )
     return checks
+
+
+def _listing(items: tuple[str, ...], shown: int = 4) -> str:
+    text = "; ".join(items[:shown])
+    if len(items) > shown:
+        text += f" (and {len(items) - shown} more)"
+    return text
 
 
 async def _document_timestamp(
