@@ -18,6 +18,7 @@ from docex.signatures.pdfdiff.graph import (
     Budget,
     Key,
     deref,
+    entry,
     key_of,
     raw,
 )
@@ -123,10 +124,10 @@ def read_snapshot(resolver: HistoricalResolver, revision: int, budget: Budget) -
 
 def is_visible(annot: generic.DictionaryObject, budget: Budget) -> bool:
     """Whether an annotation can show: not hidden and not of zero size."""
-    flags = deref(raw(annot, "/F") or generic.NullObject(), budget)
-    if isinstance(flags, int) and flags & (_HIDDEN | _NO_VIEW):
+    flags = entry(annot, "/F", budget)
+    if isinstance(flags, generic.NumberObject) and int(flags) & (_HIDDEN | _NO_VIEW):
         return False
-    rect = deref(raw(annot, "/Rect") or generic.NullObject(), budget)
+    rect = entry(annot, "/Rect", budget)
     if isinstance(rect, generic.ArrayObject) and len(rect) == 4:
         try:
             x1, y1, x2, y2 = (float(deref(v, budget)) for v in rect)  # type: ignore[arg-type]
@@ -175,13 +176,13 @@ def _pages(root: generic.DictionaryObject, budget: Budget) -> list[Page]:
         for name in INHERITED_PAGE_KEYS:
             if (value := raw(node, name)) is not None:
                 here[name] = value
-        kids = deref(raw(node, "/Kids") or generic.NullObject(), budget)
+        kids = entry(node, "/Kids", budget)
         if isinstance(kids, generic.ArrayObject) and name_of(raw(node, "/Type")) != "/Page":
             work.extend((kid, here, depth + 1) for kid in reversed(kids))
             continue
         if node_key is None:
             continue  # pages are indirect objects; a direct one cannot be told apart
-        annots = deref(raw(node, "/Annots") or generic.ArrayObject(), budget)
+        annots = entry(node, "/Annots", budget)
         refs = []
         if isinstance(annots, generic.ArrayObject):
             budget.spend(len(annots))
@@ -194,7 +195,7 @@ _Inherited = dict[str, generic.PdfObject]
 
 
 def _fields(acroform: generic.DictionaryObject, budget: Budget) -> dict[str, FormField]:
-    top = deref(raw(acroform, "/Fields") or generic.ArrayObject(), budget)
+    top = entry(acroform, "/Fields", budget)
     if not isinstance(top, generic.ArrayObject):
         return {}
     fields: dict[str, FormField] = {}
@@ -215,7 +216,7 @@ def _fields(acroform: generic.DictionaryObject, budget: Budget) -> dict[str, For
         node = _deref_dict(value, budget)
         if node is None:
             continue
-        partial = deref(raw(node, "/T") or generic.NullObject(), budget)
+        partial = entry(node, "/T", budget)
         name = parent_name
         if isinstance(partial, generic.TextStringObject | generic.ByteStringObject):
             text = str(partial) if isinstance(partial, str) else partial.decode("latin-1")
@@ -225,7 +226,7 @@ def _fields(acroform: generic.DictionaryObject, budget: Budget) -> dict[str, For
             if (v := raw(node, attr)) is not None:
                 here[attr] = v
         nodes = [*ancestors, node_key] if node_key is not None else list(ancestors)
-        kids = deref(raw(node, "/Kids") or generic.NullObject(), budget)
+        kids = entry(node, "/Kids", budget)
         kid_fields: list[generic.PdfObject] = []
         widgets: dict[Key, generic.DictionaryObject] = {}
         if name_of(raw(node, "/Subtype")) == "/Widget" and node_key is not None:

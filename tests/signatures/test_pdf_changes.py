@@ -1,0 +1,140 @@
+"""PDF modification analysis: a conformance table of generated attacks and workflows.
+
+Each row: how the file is made, the first signature's exact indication and
+sub-indication, and the key words of its ``modifications`` check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from pyhanko.sign.fields import MDPPerm
+
+from docex.devpki.pki import DevPki
+from docex.signatures.report import CheckOutcome, Indication, SubIndication
+from docex.signatures.verifier import Verifier
+from tests.signatures import pdf_cases as cases
+
+FAILED = (Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE)
+PASSED = (Indication.TOTAL_PASSED, None)
+VARIANTS = ("incremental", "replace", "hide")
+
+ATTACKS: list[tuple[str, cases.Attack, str]] = [
+    ("field rewritten", cases.field_rewritten, 'field "diagnosis" changed after signature 1'),
+    ("read-only cleared", cases.read_only_cleared, "(read-only cleared) after signature 1"),
+    ("page content", cases.page_content_replaced, "page 1 content replaced after signature 1"),
+    ("unsigned /Sig widget", cases.unsigned_signature_widget, "with a visible appearance added"),
+    ("page added", cases.page_added, "page 2 added after signature 1"),
+    ("page removed", cases.page_removed, "page 1 removed after signature 1"),
+    ("trailing garbage", cases.trailing_garbage, "bytes after the end of the last revision"),
+]
+
+
+@pytest.fixture(scope="module")
+def signed(pki: DevPki) -> bytes:
+    return cases.signed_form(pki)
+
+
+def _first(verifier: Verifier, pdf: bytes) -> tuple[Indication, SubIndication | None, str]:
+    report = verifier.verify(pdf)
+    sig = report.signatures[0]
+    (check,) = [c for c in sig.checks if c.name == "modifications"]
+    return sig.indication, sig.sub_indication, check.message
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize(("attack", "make", "words"), ATTACKS, ids=[a[0] for a in ATTACKS])
+def test_attacks_fail_with_format_failure(
+    verifier: Verifier, signed: bytes, attack: str, make: cases.Attack, words: str, variant: str
+) -> None:
+    indication, sub, message = _first(verifier, make(signed, variant))
+    assert (indication, sub) == FAILED
+    assert words in message
+
+
+@pytest.mark.parametrize("variant", ["incremental", "hide"])
+def test_annotation_added_fails(verifier: Verifier, signed: bytes, variant: str) -> None:
+    indication, sub, message = _first(verifier, cases.annotation_added(signed, variant))
+    assert (indication, sub) == FAILED
+    assert message == "FreeText annotation added on page 1 after signature 1"
+
+
+def test_annotation_over_a_reused_widget_number_fails(verifier: Verifier, signed: bytes) -> None:
+    indication, sub, message = _first(verifier, cases.annotation_added(signed, "replace"))
+    assert (indication, sub) == FAILED
+    assert 'form field "diagnosis" removed after signature 1' in message
+
+
+def test_docmdp_no_changes_refuses_form_change_and_signature(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    certified = cases.signed_form(pki, certify=MDPPerm.NO_CHANGES)
+    # The DSS added after the certification signature is allowed even under P=1.
+    assert _first(verifier, certified)[:2] == PASSED
+    indication, sub, message = _first(verifier, cases.field_rewritten(certified, "incremental"))
+    assert (indication, sub) == FAILED
+    assert message.startswith('DocMDP of signature 1 forbids any change; field "diagnosis" changed')
+    indication, sub, message = _first(verifier, cases.fill_and_sign(pki, certified))
+    assert (indication, sub) == FAILED
+    assert "DocMDP of signature 1 forbids any change; signature 2 added" in message
+
+
+def test_docmdp_form_filling_refuses_annotations(pki: DevPki, verifier: Verifier) -> None:
+    certified = cases.signed_form(pki, certify=MDPPerm.FILL_FORMS)
+    indication, sub, message = _first(verifier, cases.annotation_added(certified, "incremental"))
+    assert (indication, sub) == FAILED
+    assert message == (
+        "DocMDP of signature 1 allows only form filling and signing; "
+        "FreeText annotation added on page 1"
+    )
+    assert _first(verifier, cases.fill_and_sign(pki, certified))[:2] == PASSED
+
+
+def test_docmdp_annotations_accepts_an_annotation(pki: DevPki, verifier: Verifier) -> None:
+    certified = cases.signed_form(pki, certify=MDPPerm.ANNOTATE)
+    indication, sub, message = _first(verifier, cases.annotation_added(certified, "incremental"))
+    assert (indication, sub) == PASSED
+    assert message == "changes after signing are allowed: FreeText annotation added on page 1"
+
+
+def test_fieldmdp_locked_field_changed_by_a_later_signer_fails(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    locked = cases.signed_form(pki, lock=cases.LOCK_DIAGNOSIS)
+    indication, sub, message = _first(verifier, cases.fill_and_sign(pki, locked))
+    assert (indication, sub) == FAILED
+    assert 'but signature 1 locks field "diagnosis" (FieldMDP)' in message
+    # The lock does not forbid other signatures.
+    assert _first(verifier, cases.cosign(pki, locked))[:2] == PASSED
+
+
+Workflow = Callable[[DevPki, bytes], bytes]
+WORKFLOWS: list[tuple[str, Workflow, str]] = [
+    ("co-signature", cases.cosign, 'signature 2 added in field "Signature2"'),
+    (
+        "filled by the second signer",
+        cases.fill_and_sign,
+        'field "diagnosis" changed by signature 2 in its signed revision',
+    ),
+    ("LTA extended", cases.lta_extended, "document time-stamp added"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "words"), WORKFLOWS, ids=[w[0] for w in WORKFLOWS])
+def test_legitimate_workflows_pass(
+    pki: DevPki, verifier: Verifier, signed: bytes, name: str, make: Workflow, words: str
+) -> None:
+    report = verifier.verify(make(pki, signed))
+    assert [(s.indication, s.sub_indication) for s in report.signatures] == [PASSED, PASSED]
+    (check,) = [c for c in report.signatures[0].checks if c.name == "modifications"]
+    assert check.outcome is CheckOutcome.PASSED
+    assert words in check.message
+
+
+def test_only_validation_data_added(verifier: Verifier, signed: bytes) -> None:
+    assert _first(verifier, signed) == (
+        Indication.TOTAL_PASSED,
+        None,
+        "only validation data added after signing",
+    )
