@@ -201,10 +201,50 @@ def annotation_added(signed: bytes, variant: str) -> bytes:
     return _write(writer)
 
 
+def invisible_annotation(signed: bytes) -> bytes:
+    """A comment of zero size: nothing a reader can see."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    page = _page(writer)
+    page["/Annots"].append(writer.add_object(_annotation((0, 0, 0, 0))))
+    writer.update_container(page)
+    return _write(writer)
+
+
+def empty_signature_field(signed: bytes) -> bytes:
+    """An unsigned signature field with an invisible widget, as signing tools prepare."""
+    return unsigned_signature_widget(signed, "invisible")
+
+
+def deep_page_tree(signed: bytes) -> bytes:
+    """The page moved under a chain of page-tree nodes deeper than the analysis goes."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    pages = writer.root["/Pages"]
+    kids = pages["/Kids"]
+    for _ in range(600):
+        node = generic.DictionaryObject(
+            {
+                pdf_name("/Type"): pdf_name("/Pages"),
+                pdf_name("/Kids"): kids,
+                pdf_name("/Count"): generic.NumberObject(1),
+            }
+        )
+        kids = generic.ArrayObject([writer.add_object(node)])
+    pages["/Kids"] = kids
+    writer.update_container(pages)
+    return _write(writer)
+
+
+def fake_end_marker(signed: bytes) -> bytes:
+    """Appended bytes that end with their own startxref (to the real xref) and %%EOF."""
+    tail = signed[signed.rindex(b"startxref") :]
+    return signed + b"\n(UNFIT - epilepsy)\n" + tail
+
+
 def unsigned_signature_widget(signed: bytes, variant: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     page = _page(writer)
-    widget = _annotation((0, 0, 595, 842), subtype="/Widget")
+    rect = (0, 0, 0, 0) if variant == "invisible" else (0, 0, 595, 842)
+    widget = _annotation(rect, subtype="/Widget")
     widget["/FT"] = pdf_name("/Sig")
     widget["/T"] = pdf_string("Overlay")
     widget["/F"] = generic.NumberObject(4)

@@ -91,6 +91,19 @@ def test_docmdp_form_filling_refuses_annotations(pki: DevPki, verifier: Verifier
     assert _first(verifier, cases.fill_and_sign(pki, certified))[:2] == PASSED
 
 
+def test_docmdp_form_filling_accepts_a_fill_without_signature(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    # The certifier granted form filling to anyone (ISO 32000-1, Table 254, P=2).
+    certified = cases.signed_form(pki, certify=MDPPerm.FILL_FORMS)
+    indication, sub, message = _first(verifier, cases.field_rewritten(certified, "incremental"))
+    assert (indication, sub) == PASSED
+    assert message.startswith(
+        'changes after signing are allowed: field "diagnosis" changed '
+        "(DocMDP of signature 1 permits form filling)"
+    )
+
+
 def test_docmdp_annotations_accepts_an_annotation(pki: DevPki, verifier: Verifier) -> None:
     certified = cases.signed_form(pki, certify=MDPPerm.ANNOTATE)
     indication, sub, message = _first(verifier, cases.annotation_added(certified, "incremental"))
@@ -130,6 +143,45 @@ def test_legitimate_workflows_pass(
     (check,) = [c for c in report.signatures[0].checks if c.name == "modifications"]
     assert check.outcome is CheckOutcome.PASSED
     assert words in check.message
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (cases.invisible_annotation, "invisible FreeText annotation added on page 1"),
+        (cases.empty_signature_field, 'empty signature field "Overlay" added'),
+    ],
+)
+def test_what_cannot_show_is_accepted(
+    verifier: Verifier, signed: bytes, make: Callable[[bytes], bytes], message: str
+) -> None:
+    assert _first(verifier, make(signed)) == (
+        Indication.TOTAL_PASSED,
+        None,
+        f"changes after signing are allowed: {message}",
+    )
+
+
+def test_appended_end_marker_is_still_trailing_garbage(verifier: Verifier, signed: bytes) -> None:
+    indication, sub, message = _first(verifier, cases.fake_end_marker(signed))
+    assert (indication, sub) == FAILED
+    assert message.endswith(
+        "bytes after the end of the last revision (%%EOF) are not part of the PDF"
+    )
+
+
+def test_a_blown_bound_is_indeterminate(verifier: Verifier, signed: bytes) -> None:
+    report = verifier.verify(cases.deep_page_tree(signed))
+    sig = report.signatures[0]
+    assert (sig.indication, sig.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIG_CONSTRAINTS_FAILURE,
+    )
+    (check,) = [c for c in sig.checks if c.name == "modifications"]
+    assert check.outcome is CheckOutcome.INDETERMINATE
+    assert check.message == (
+        "changes after signing could not be analysed: the page tree is deeper than 512 levels"
+    )
 
 
 def test_only_validation_data_added(verifier: Verifier, signed: bytes) -> None:

@@ -199,7 +199,12 @@ def _trailing_bytes(reader: PdfFileReader) -> int:
     stream = reader.stream
     stream.seek(0)
     data: bytes = stream.read()
-    start = reader.xrefs.get_xref_container_info(reader.xrefs.total_revisions - 1).start_location
+    # The physically last cross-reference section: in a linearised file the first one read
+    # (the last revision in pyHanko's order) sits at the start of the file.
+    xrefs = reader.xrefs
+    start = max(
+        xrefs.get_xref_container_info(r).start_location for r in range(xrefs.total_revisions)
+    )
     matches = list(_STARTXREF.finditer(data, max(0, start)))
     if not matches:
         end = data.rfind(b"%%EOF")

@@ -4,8 +4,9 @@ Base rules (every signature): validation data, metadata, document time-stamps, f
 signatures, empty invisible signature fields, invisible annotations without actions, and
 form filling *inside a later signature's own revision* are accepted; anything else is not.
 
-DocMDP (a certification signature's ``/TransformParams /P``): ``1`` accepts nothing beyond
-validation data and document time-stamps; ``2`` accepts form filling and signing but no
+DocMDP (a certification signature's ``/TransformParams /P``, or ``/Lock /P``): ``1``
+accepts nothing beyond validation data and document time-stamps; ``2`` accepts form
+filling (by anyone: the certifier granted it, ISO 32000-1 Table 254) and signing but no
 annotation, not even an invisible one; ``3`` also accepts annotations.
 
 FieldMDP (``/Reference`` ``/TransformMethod /FieldMDP``, or the signature field's
@@ -95,10 +96,13 @@ def judge(perms: Permissions, changes: list[Change]) -> Judgement:
         refusal = _refusal(perms, ch)
         if refusal is not None:
             violations.append(refusal)
+        elif ch.kind is ChangeKind.FORM_FILL and ch.carrier is None:
+            # Only a DocMDP of 2 or 3 lets a change through without a later signature.
+            accepted.append(f"{ch.text} (DocMDP of {perms.label} permits form filling)")
         elif ch.kind is ChangeKind.FORM_FILL:
             accepted.append(f"{ch.text} by {ch.carrier} in its signed revision")
-            if ch.carrier not in carriers and ch.carrier is not None:
-                carriers.append(ch.carrier)
+            if ch.carrier not in carriers:
+                carriers.append(str(ch.carrier))
         else:
             accepted.append(ch.text)
     return Judgement(tuple(_unique(violations)), tuple(_unique(accepted)), tuple(carriers))
@@ -120,7 +124,7 @@ def _refusal(perms: Permissions, ch: Change) -> str | None:
         return f"{ch.text} after {who}"
     if kind is ChangeKind.ANNOTATION and perms.docmdp != 3:
         return f"{ch.text} after {who}"
-    if kind is ChangeKind.FORM_FILL and ch.carrier is None:
+    if kind is ChangeKind.FORM_FILL and ch.carrier is None and perms.docmdp not in (2, 3):
         return f"{ch.text} after {who}"
     return None
 
