@@ -260,6 +260,20 @@ def unsigned_signature_widget(signed: bytes, variant: str) -> bytes:
     return _write(writer)
 
 
+def widget_unlisted(signed: bytes, variant: str) -> bytes:
+    """The field's widget taken off the page: the signed value no longer shows."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    page = _page(writer)
+    if variant == "replace":
+        ref = page.raw_get("/Annots")
+        if isinstance(ref, generic.IndirectObject):
+            writer.objects[(ref.generation, ref.idnum)] = generic.ArrayObject()
+            return _write(writer)
+    page["/Annots"] = generic.ArrayObject()
+    writer.update_container(page)
+    return _write(writer)
+
+
 def page_added(signed: bytes, variant: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     pages_ref = writer.root.raw_get("/Pages")

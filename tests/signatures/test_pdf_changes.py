@@ -25,6 +25,11 @@ ATTACKS: list[tuple[str, cases.Attack, str]] = [
     ("read-only cleared", cases.read_only_cleared, "(read-only cleared) after signature 1"),
     ("page content", cases.page_content_replaced, "page 1 content replaced after signature 1"),
     ("unsigned /Sig widget", cases.unsigned_signature_widget, "with a visible appearance added"),
+    (
+        "widget taken off the page",
+        cases.widget_unlisted,
+        'widget of field "diagnosis" removed from page 1 after signature 1',
+    ),
     ("page added", cases.page_added, "page 2 added after signature 1"),
     ("page removed", cases.page_removed, "page 1 removed after signature 1"),
     ("trailing garbage", cases.trailing_garbage, "bytes after the end of the last revision"),

@@ -13,7 +13,7 @@ from enum import Enum
 
 from pyhanko.pdf_utils import generic
 
-from docex.signatures.pdfdiff.graph import Budget, Comparer, key_of, raw
+from docex.signatures.pdfdiff.graph import Budget, Comparer, Key, key_of, raw
 from docex.signatures.pdfdiff.snapshot import (
     INHERITED_PAGE_KEYS,
     FormField,
@@ -171,6 +171,9 @@ class _Diff:
                 continue
             if name in SIGNING_FORM_KEYS and self.signing:
                 self.add(ChangeKind.STRUCTURE, f"the form's {name} updated for the signature")
+            elif name in SIGNING_FORM_KEYS:
+                # Filling in a form may add the fonts the typed text needs.
+                self.add(ChangeKind.FORM_FILL, f"the form's default {name} updated")
             else:
                 self.add(
                     ChangeKind.OTHER, f"the form's {name} {_verb(raw(fa, name), raw(fb, name))}"
@@ -208,7 +211,9 @@ class _Diff:
                 self.add(ChangeKind.OTHER, f"page {n} properties changed ({', '.join(changed)})")
 
     def annotations(self) -> None:
-        owned = self.a.widget_owner().keys() | self.b.widget_owner().keys()
+        owners = self.a.widget_owner() | self.b.widget_owner()
+        owned = owners.keys()
+        self._widget_placement(owners)
         for key, ann in self.b.annotations.items():
             if key in owned:
                 continue
@@ -233,6 +238,26 @@ class _Diff:
             if key not in owned and key not in self.b.annotations:
                 label = _annotation_label(old.obj)
                 self.add(ChangeKind.ANNOTATION, f"{label} removed from page {old.page}")
+
+    def _widget_placement(self, owners: Mapping[Key, str]) -> None:
+        # Where a field's widgets show is part of what the page shows: a widget taken off
+        # a page hides the field, one listed on another page shows it there.
+        before = self.a.widget_owner()
+        for key, name in owners.items():
+            if key not in before or name in self.signed_here:
+                continue  # a new widget is reported with its field
+            old, new = self.a.annotations.get(key), self.b.annotations.get(key)
+            pages_a = old.pages if old is not None else []
+            pages_b = new.pages if new is not None else []
+            if pages_a == pages_b:
+                continue
+            if not pages_b:
+                text = f'widget of field "{name}" removed from page {pages_a[0]}'
+            elif not pages_a:
+                text = f'widget of field "{name}" placed on page {pages_b[0]}'
+            else:
+                text = f'widget of field "{name}" moved to page {pages_b[0]}'
+            self.add(ChangeKind.OTHER, text, name)
 
     def fields(self) -> None:
         for name, fb in self.b.fields.items():

@@ -47,7 +47,9 @@ class Annotation:
     key: Key
     obj: generic.DictionaryObject
     page: int
-    """1-based page number."""
+    """1-based number of the first page listing it."""
+    pages: list[int] = field(default_factory=list)
+    """Every page listing it (an annotation listed twice shows twice)."""
 
 
 @dataclass
@@ -107,10 +109,12 @@ def read_snapshot(resolver: HistoricalResolver, revision: int, budget: Budget) -
     for number, page in enumerate(pages, start=1):
         for ref in page.annots:
             akey = (ref.idnum, ref.generation)
-            if akey not in annotations:
-                annot = _deref_dict(ref, budget)
-                if annot is not None:
-                    annotations[akey] = Annotation(akey, annot, number)
+            if akey in annotations:
+                annotations[akey].pages.append(number)
+                continue
+            annot = _deref_dict(ref, budget)
+            if annot is not None:
+                annotations[akey] = Annotation(akey, annot, number, [number])
     acroform_value = raw(root, "/AcroForm")
     acroform = None
     fields: dict[str, FormField] = {}
