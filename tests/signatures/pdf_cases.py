@@ -95,7 +95,12 @@ def form_pdf() -> bytes:
     )
     field_ref = writer.add_object(field)
     page = page_ref.get_object()
-    page["/Annots"] = generic.ArrayObject([field_ref])
+    hidden = _annotation((72, 690, 300, 730))
+    hidden["/F"] = generic.NumberObject(2)  # Hidden
+    hidden["/AP"] = generic.DictionaryObject(
+        {pdf_name("/N"): writer.add_object(_appearance(UNFIT))}
+    )
+    page["/Annots"] = generic.ArrayObject([field_ref, writer.add_object(hidden)])
     writer.update_container(page)
     writer.root["/AcroForm"] = generic.DictionaryObject(
         {pdf_name("/Fields"): generic.ArrayObject([field_ref])}
@@ -187,6 +192,12 @@ def _annotation(
 def annotation_added(signed: bytes, variant: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     page = _page(writer)
+    if variant == "hide":
+        # The comment was in the signed revision all along, hidden; now it shows.
+        hidden = page["/Annots"][1]
+        hidden["/F"] = generic.NumberObject(4)
+        writer.update_container(hidden)
+        return _write(writer)
     annot = _annotation((72, 690, 300, 730))
     annot["/AP"] = generic.DictionaryObject({pdf_name("/N"): writer.add_object(_appearance(UNFIT))})
     ref = writer.add_object(annot)
@@ -195,6 +206,10 @@ def annotation_added(signed: bytes, variant: str) -> bytes:
         # Reuse the field's widget slot: the page lists a new object under the old number.
         field_ref = writer.root["/AcroForm"]["/Fields"].raw_get(0)
         writer.objects[(field_ref.generation, field_ref.idnum)] = annot
+    elif variant == "direct":
+        # A dictionary written into /Annots itself: no object number to follow.
+        annots.append(annot)
+        writer.update_container(page)
     else:
         annots.append(ref)
         writer.update_container(page)

@@ -137,6 +137,9 @@ class _Diff:
         self.signing = bool(signed_here)
         signers = [s.label for s in signed_here.values() if s.kind == "/Sig"]
         self.carrier = signers[0] if signers else None
+        # What a signing tool updates in a document time-stamp's revision is part of the
+        # time-stamp: DocMDP P=1 accepts it as it accepts the time-stamp.
+        self.bookkeeping = ChangeKind.STRUCTURE if signers else ChangeKind.TIMESTAMP
 
     def add(self, kind: ChangeKind, text: str, field: str | None = None) -> None:
         carrier = self.carrier if kind is ChangeKind.FORM_FILL else None
@@ -149,7 +152,7 @@ class _Diff:
             if self.cmp.same(va, vb):
                 continue
             if name in SIGNING_CATALOG_KEYS and self.signing:
-                self.add(ChangeKind.STRUCTURE, f"{_WORDS[name]} updated for the signature")
+                self.add(self.bookkeeping, f"{_WORDS[name]} updated for the signature")
             elif name == "/Names":
                 self._names(va, vb)
             else:
@@ -170,7 +173,7 @@ class _Diff:
             if self.cmp.same(raw(fa, name), raw(fb, name)):
                 continue
             if name in SIGNING_FORM_KEYS and self.signing:
-                self.add(ChangeKind.STRUCTURE, f"the form's {name} updated for the signature")
+                self.add(self.bookkeeping, f"the form's {name} updated for the signature")
             elif name in SIGNING_FORM_KEYS:
                 # Filling in a form may add the fonts the typed text needs.
                 self.add(ChangeKind.FORM_FILL, f"the form's default {name} updated")
@@ -273,7 +276,9 @@ class _Diff:
             self.add(ChangeKind.OTHER, f'form field "{name}" removed', name)
 
     def _signed_field(self, fb: FormField, own: SignedField) -> None:
-        if own.kind == "/DocTimeStamp":
+        if self._has_action(fb):
+            self.add(ChangeKind.OTHER, f'signature field "{fb.name}" carries an action', fb.name)
+        elif own.kind == "/DocTimeStamp":
             visible = self._visible_widget_page(fb)
             if visible is None:
                 self.add(ChangeKind.TIMESTAMP, "document time-stamp added", fb.name)
@@ -289,7 +294,13 @@ class _Diff:
     def _field_added(self, fb: FormField) -> None:
         if fb.field_type == "/Sig" and fb.value is None:
             page = self._visible_widget_page(fb)
-            if page is None:
+            if self._has_action(fb):
+                self.add(
+                    ChangeKind.OTHER,
+                    f'signature field "{fb.name}" with an action added',
+                    fb.name,
+                )
+            elif page is None:
                 self.add(
                     ChangeKind.EMPTY_SIGNATURE_FIELD,
                     f'empty signature field "{fb.name}" added',
@@ -352,6 +363,10 @@ class _Diff:
             self.add(kind, f'widget added to field "{name}"', name)
         if fa.widgets.keys() - fb.widgets.keys():
             self.add(ChangeKind.OTHER, f'widget removed from field "{name}"', name)
+
+    @staticmethod
+    def _has_action(f: FormField) -> bool:
+        return raw(f.obj, "/AA") is not None or any(has_action(w) for w in f.widgets.values())
 
     def _visible_widget_page(self, f: FormField) -> int | None:
         for k, w in f.widgets.items():

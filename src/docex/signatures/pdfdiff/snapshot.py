@@ -26,6 +26,9 @@ from docex.signatures.pdfdiff.graph import (
 INHERITED_PAGE_KEYS = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 """Page attributes a page may inherit from its ancestors in the page tree."""
 
+DIRECT_ANNOTATION = -1_000_000
+"""Object numbers below this one stand for direct annotation dictionaries (page, index)."""
+
 _HIDDEN, _NO_VIEW = 2, 32
 """Annotation flags (ISO 32000-1, 12.5.3) that keep an annotation from being shown."""
 
@@ -37,7 +40,8 @@ class Page:
     key: Key
     obj: generic.DictionaryObject
     inherited: dict[str, generic.PdfObject]
-    annots: list[generic.IndirectObject]
+    annots: list[generic.PdfObject]
+    """The raw ``/Annots`` entries: references, or (rarely) direct dictionaries."""
 
 
 @dataclass
@@ -107,8 +111,9 @@ def read_snapshot(resolver: HistoricalResolver, revision: int, budget: Budget) -
     pages = _pages(root, budget)
     annotations: dict[Key, Annotation] = {}
     for number, page in enumerate(pages, start=1):
-        for ref in page.annots:
-            akey = (ref.idnum, ref.generation)
+        for index, ref in enumerate(page.annots):
+            # A direct annotation has no object number: it is known by its place.
+            akey = key_of(ref) or (DIRECT_ANNOTATION - number, index)
             if akey in annotations:
                 annotations[akey].pages.append(number)
                 continue
@@ -187,10 +192,10 @@ def _pages(root: generic.DictionaryObject, budget: Budget) -> list[Page]:
         if node_key is None:
             continue  # pages are indirect objects; a direct one cannot be told apart
         annots = entry(node, "/Annots", budget)
-        refs = []
+        refs: list[generic.PdfObject] = []
         if isinstance(annots, generic.ArrayObject):
             budget.spend(len(annots))
-            refs = [a for a in annots if isinstance(a, generic.IndirectObject)]
+            refs = list(annots)
         pages.append(Page(node_key, node, here, refs))
     return pages
 
