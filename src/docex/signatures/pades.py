@@ -1,8 +1,8 @@
 """PAdES: signatures and document time-stamps embedded in PDF files (ETSI EN 319 142-1).
 
-pyHanko reads the PDF and checks which bytes each signature covers; our own analysis
-(:mod:`docex.signatures.pdfdiff`) decides whether what later revisions changed is
-acceptable for each signature. We collect the validation data (DSS, and the Adobe
+pyHanko reads the PDF; our own analysis (:mod:`docex.signatures.pdfdiff`) decides which
+revisions each signature's byte range covers and whether what later revisions changed is
+acceptable for it. We collect the validation data (DSS, and the Adobe
 revocation-info attribute), validate the document time-stamps, and hand each signer to
 the shared CMS validation with the document time-stamps that cover it as proofs of
 existence.
@@ -25,7 +25,6 @@ from pyhanko.sign.general import (
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from docex.errors import NotASignatureError
 from docex.signatures.cms_signature import ContainerCheck, Engine, SignerInput, validate_signer
@@ -96,11 +95,7 @@ def _byte_range_digest(emb: EmbeddedPdfSignature) -> ImprintFor:
 
 
 def _container_checks(emb: EmbeddedPdfSignature, changes: DocumentChanges) -> list[Check]:
-    try:
-        coverage = emb.evaluate_signature_coverage()
-    except (PdfError, ValueError, OSError):
-        coverage = SignatureCoverageLevel.UNCLEAR
-    if coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+    if changes.covered_revision(emb) is None:
         return [
             Check(
                 "byte_range",

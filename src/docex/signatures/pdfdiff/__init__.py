@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
+from docex.signatures.pdfdiff.coverage import covered_revision
 from docex.signatures.pdfdiff.diff import Change, ChangeKind, SignedField, diff_revisions
 from docex.signatures.pdfdiff.graph import (
     MAX_DEPTH,
@@ -93,7 +94,13 @@ class DocumentChanges:
             self._signed.setdefault(emb.signed_revision, {})[str(emb.field_name)] = SignedField(
                 str(emb.sig_object_type), label
             )
-        self._trailing = _trailing_bytes(reader)
+        reader.stream.seek(0)
+        self._data: bytes = reader.stream.read()
+        self._trailing = _trailing_bytes(reader, self._data)
+
+    def covered_revision(self, emb: EmbeddedPdfSignature) -> int | None:
+        """The last revision ``emb``'s byte range covers in full, None if it covers none."""
+        return covered_revision(emb, self._data)
 
     def label(self, emb: EmbeddedPdfSignature) -> str:
         """How the report names a signature: ``signature 2``, ``document time-stamp``."""
@@ -103,7 +110,12 @@ class DocumentChanges:
         """Judge the changes made after ``emb``'s revision."""
         label = self.label(emb)
         last = self._reader.xrefs.total_revisions - 1
-        first = emb.signed_revision
+        covered = self.covered_revision(emb)
+        if covered is None:
+            return SignatureChanges(
+                undetermined=f"the byte range of {label} does not cover a whole revision"
+            )
+        first = covered
         trailing = (
             (
                 f"{self._trailing} bytes after the end of the last revision (%%EOF) are not part "
@@ -194,11 +206,8 @@ def _rewritten_object_streams(reader: PdfFileReader, revision: int) -> list[Chan
     ]
 
 
-def _trailing_bytes(reader: PdfFileReader) -> int:
+def _trailing_bytes(reader: PdfFileReader, data: bytes) -> int:
     """How many bytes that are not whitespace follow the last revision's ``%%EOF``."""
-    stream = reader.stream
-    stream.seek(0)
-    data: bytes = stream.read()
     # The physically last cross-reference section: in a linearised file the first one read
     # (the last revision in pyHanko's order) sits at the start of the file.
     xrefs = reader.xrefs
