@@ -7,6 +7,7 @@ sub-indication, and the key words of its ``modifications`` check.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from pyhanko.sign.fields import MDPPerm
@@ -203,3 +204,74 @@ def test_only_validation_data_added(verifier: Verifier, signed: bytes) -> None:
         None,
         "only validation data added after signing",
     )
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "pdf"
+
+# Real files from other tools (EU DSS samples, tests/data/pdf/README.md): per signature,
+# the outcome and message of the modifications check. Their roots are not trusted here, so
+# only the failing ones have a verdict decided by this check.
+REAL_FILES: list[tuple[str, list[tuple[CheckOutcome, str]]]] = [
+    (
+        "pades-ltv.pdf",
+        [(CheckOutcome.PASSED, "changes after signing are allowed: document time-stamp added")],
+    ),
+    (
+        "pades-ocsp-archiveCutOff-invalid.pdf",
+        [
+            (
+                CheckOutcome.PASSED,
+                'changes after signing are allowed: signature 2 added in field "Signature3"',
+            ),
+            (CheckOutcome.PASSED, "no changes after signing"),
+        ],
+    ),
+    (
+        "dss-1376__DSS1376-rev_n-3.pdf",
+        [
+            (
+                CheckOutcome.PASSED,
+                'changes after signing are allowed: field "Field1" changed '
+                "(DocMDP of signature 1 permits form filling); appearance of field "
+                '"Field1" changed (DocMDP of signature 1 permits form filling); field '
+                '"Field2" changed (DocMDP of signature 1 permits form filling); appearance '
+                'of field "Field2" changed (DocMDP of signature 1 permits form filling)',
+            )
+        ],
+    ),
+    (
+        "pades-signed-annot-added.pdf",
+        [
+            (
+                CheckOutcome.FAILED,
+                "the document's named AP entries added after signature 1; "
+                "FreeText annotation added on page 1 after signature 1",
+            )
+        ],
+    ),
+    (
+        "pdf-structtreeroot-changes.pdf",
+        [
+            (
+                CheckOutcome.PASSED,
+                "changes after signing are allowed: the document structure tree updated for "
+                'the signature; signature 2 added in field "sign4"',
+            ),
+            (CheckOutcome.PASSED, "no changes after signing"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), REAL_FILES, ids=[f[0] for f in REAL_FILES])
+def test_real_files(
+    verifier: Verifier, name: str, expected: list[tuple[CheckOutcome, str]]
+) -> None:
+    report = verifier.verify((SAMPLES / name).read_bytes())
+    found = []
+    for sig in report.signatures:
+        (check,) = [c for c in sig.checks if c.name == "modifications"]
+        found.append((check.outcome, check.message))
+        if check.outcome is CheckOutcome.FAILED:
+            assert (sig.indication, sig.sub_indication) == FAILED
+    assert found == expected
