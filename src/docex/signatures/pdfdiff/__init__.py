@@ -38,6 +38,7 @@ from docex.signatures.pdfdiff.graph import (
     AnalysisLimitError,
     Budget,
 )
+from docex.signatures.pdfdiff.resolver import ObjectStreams, RevisionResolver
 from docex.signatures.pdfdiff.rules import Permissions, judge, read_permissions
 from docex.signatures.pdfdiff.snapshot import Snapshot, read_snapshot
 
@@ -80,6 +81,7 @@ class DocumentChanges:
     def __init__(self, reader: PdfFileReader, signatures: Sequence[EmbeddedPdfSignature]):
         self._reader = reader
         self._snapshots: dict[int, Snapshot] = {}
+        self._streams = ObjectStreams(reader)
         self._diffs: dict[int, list[Change]] = {}
         self._signed: dict[int, dict[str, SignedField]] = {}
         self._labels: dict[int, str] = {}
@@ -150,7 +152,7 @@ class DocumentChanges:
     def _snapshot(self, revision: int) -> Snapshot:
         snap = self._snapshots.get(revision)
         if snap is None:
-            resolver = self._reader.get_historical_resolver(revision)
+            resolver = RevisionResolver(self._reader, revision, self._streams)
             snap = read_snapshot(resolver, revision, Budget())
             self._snapshots[revision] = snap
         return snap
