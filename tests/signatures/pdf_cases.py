@@ -174,6 +174,18 @@ def page_content_replaced(signed: bytes, variant: str) -> bytes:
     return _write(writer)
 
 
+def content_recompressed(signed: bytes) -> bytes:
+    """The page content written again, compressed or not: other bytes, the same content."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    ref = _page(writer).raw_get("/Contents")
+    old = ref.get_object()
+    same = generic.StreamObject(stream_data=old.data)
+    if "/Filter" not in old:
+        same.compress()
+    writer.objects[(ref.generation, ref.idnum)] = same
+    return _write(writer)
+
+
 def _annotation(
     rect: tuple[int, int, int, int], *, subtype: str = "/FreeText"
 ) -> generic.DictionaryObject:

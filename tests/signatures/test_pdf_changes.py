@@ -198,6 +198,18 @@ def test_a_blown_bound_is_indeterminate(verifier: Verifier, signed: bytes) -> No
     )
 
 
+def test_content_written_again_with_other_filters_is_no_change(
+    verifier: Verifier, signed: bytes
+) -> None:
+    # Compressed in one update, written plain again in the next.
+    twice = cases.content_recompressed(cases.content_recompressed(signed))
+    assert _first(verifier, twice) == (
+        Indication.TOTAL_PASSED,
+        None,
+        "only validation data added after signing",
+    )
+
+
 def test_only_validation_data_added(verifier: Verifier, signed: bytes) -> None:
     assert _first(verifier, signed) == (
         Indication.TOTAL_PASSED,

@@ -12,7 +12,7 @@ rules in prose.
 
 Bounds, so that a hostile file cannot make the analysis run without end:
 
-* :data:`MAX_REVISIONS` -- revisions examined in one file;
+* :data:`MAX_REVISIONS` -- revisions examined after a signature;
 * :data:`~.graph.MAX_OBJECTS_PER_REVISION` -- indirect objects read to describe one
   revision, and again to compare it with the revision before;
 * :data:`~.graph.MAX_DEPTH` -- nesting depth of any walk (page tree, field tree, values).
@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
@@ -73,6 +74,7 @@ class SignatureChanges:
     undetermined: str | None = None
     """Why the changes could not be analysed (a bound reached, an unreadable revision)."""
     later_revisions: int = 0
+    """How many revisions follow the last one the signature covers."""
 
 
 class DocumentChanges:
@@ -126,7 +128,7 @@ class DocumentChanges:
             if self._trailing
             else ()
         )
-        if last - first > MAX_REVISIONS or last + 1 > MAX_REVISIONS * 2:
+        if last - first > MAX_REVISIONS:
             return SignatureChanges(
                 undetermined=f"the PDF has more than {MAX_REVISIONS} revisions after {label}",
                 later_revisions=last - first,
@@ -178,6 +180,7 @@ def analyse(reader: PdfFileReader, signatures: Sequence[EmbeddedPdfSignature]) -
 
 # pyHanko reports unreadable objects with these (and asserts in places).
 _READ_ERRORS = (
+    PdfError,
     ValueError,
     KeyError,
     TypeError,

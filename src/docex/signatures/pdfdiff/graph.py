@@ -137,8 +137,10 @@ class Comparer:
             if isinstance(x, generic.DictionaryObject):
                 if not isinstance(y, generic.DictionaryObject):
                     return False
+                # A stream's data was compared whole, whatever its filters.
+                ignored = _STREAM_KEYS if isinstance(x, generic.StreamObject) else {"/Length"}
                 for name, value in dict.items(x):
-                    if name in skip_here or name == "/Length":
+                    if name in skip_here or name in ignored:
                         continue
                     other = dict.__getitem__(y, name)
                     if name in LINK_KEYS and (key_of(value) is not None or key_of(other)):
@@ -155,6 +157,9 @@ class Comparer:
         return True
 
 
+_STREAM_KEYS = frozenset({"/Length", "/Filter", "/DecodeParms"})
+
+
 def _shallow_equal(x: generic.PdfObject, y: generic.PdfObject, skip: frozenset[str]) -> bool:
     """Same kind, same atom, same dictionary keys or array length, same stream data."""
     if isinstance(x, generic.StreamObject) or isinstance(y, generic.StreamObject):
@@ -163,7 +168,7 @@ def _shallow_equal(x: generic.PdfObject, y: generic.PdfObject, skip: frozenset[s
         if not _stream_data_equal(x, y):
             return False
         # A stream re-encoded with other filters but the same content is the same stream.
-        skip = skip | {"/Filter", "/DecodeParms"}
+        skip = skip | _STREAM_KEYS
     if isinstance(x, generic.DictionaryObject) or isinstance(y, generic.DictionaryObject):
         if not (
             isinstance(x, generic.DictionaryObject) and isinstance(y, generic.DictionaryObject)

@@ -76,6 +76,9 @@ class ObjectStreams:
         return index
 
 
+_NULL: generic.PdfObject = generic.NullObject()
+
+
 def _number(data: BytesIO) -> int:
     # pyHanko leaves its object readers unannotated.
     read_non_whitespace(data, seek_back=True)  # type: ignore[no-untyped-call]
@@ -93,9 +96,12 @@ class RevisionResolver(HistoricalResolver):
     def get_object(
         self, ref: generic.Reference, as_metadata_stream: bool = False
     ) -> generic.PdfObject:
-        if ref not in self.cache and ref.generation == 0 and not as_metadata_stream:
+        if ref not in self.cache and not as_metadata_stream:
             where = self.reader.xrefs.get_historical_ref(ref, self.revision)
-            if isinstance(where, ObjStreamRef):
+            if where is None:
+                # Free or never defined: null, as pyHanko reads it, without its log line.
+                self.cache[ref] = _NULL
+            elif isinstance(where, ObjStreamRef) and ref.generation == 0:
                 obj = self._streams.read(ref.idnum, where)
                 if obj is not None:
                     # Subsuming makes the object's references resolve in this revision.
