@@ -256,8 +256,8 @@ REAL_FILES: list[tuple[str, list[tuple[CheckOutcome, str]]]] = [
         [
             (
                 CheckOutcome.FAILED,
-                "the document's named AP entries added after signature 1; "
-                "FreeText annotation added on page 1 after signature 1",
+                "FreeText annotation added on page 1 after signature 1; "
+                "the document's named AP entries added after signature 1",
             )
         ],
     ),
@@ -266,8 +266,8 @@ REAL_FILES: list[tuple[str, list[tuple[CheckOutcome, str]]]] = [
         [
             (
                 CheckOutcome.PASSED,
-                "changes after signing are allowed: the document structure tree updated for "
-                'the signature; signature 2 added in field "sign4"',
+                'changes after signing are allowed: signature 2 added in field "sign4"; '
+                "the document structure tree updated for the signature",
             ),
             (CheckOutcome.PASSED, "no changes after signing"),
         ],

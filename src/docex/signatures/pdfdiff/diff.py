@@ -120,11 +120,12 @@ def diff_revisions(
 ) -> list[Change]:
     """The changes revision ``b`` made to revision ``a`` (the one just before it)."""
     d = _Diff(a, b, signed_here, Comparer(budget, leaves=frozenset(a.leaves | b.leaves)))
+    # Most telling first: the report lists the first few.
+    d.pages()
+    d.fields()
+    d.annotations()
     d.catalog()
     d.form()
-    d.pages()
-    d.annotations()
-    d.fields()
     return d.changes
 
 
