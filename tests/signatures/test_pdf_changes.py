@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm
 
 from docex.devpki.pki import DevPki
 from docex.signatures.report import CheckOutcome, Indication, SubIndication
@@ -134,6 +134,18 @@ def test_fieldmdp_locked_field_changed_by_a_later_signer_fails(
     assert 'but signature 1 locks field "diagnosis" (FieldMDP)' in message
     # The lock does not forbid other signatures.
     assert _first(verifier, cases.cosign(pki, locked))[:2] == PASSED
+
+
+def test_fieldmdp_lock_of_all_fields_still_allows_new_signatures(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    locked = cases.signed_form(pki, lock=FieldMDPSpec(FieldMDPAction.ALL))
+    assert _first(verifier, cases.cosign(pki, locked))[:2] == PASSED
+    indication, sub, message = _first(verifier, cases.fill_and_sign(pki, locked))
+    assert (indication, sub) == FAILED
+    assert message.startswith(
+        'field "diagnosis" changed, but signature 1 locks field "diagnosis" (FieldMDP)'
+    )
 
 
 Workflow = Callable[[DevPki, bytes], bytes]

@@ -136,6 +136,7 @@ class DocumentChanges:
         try:
             perms: Permissions = read_permissions(label, emb.sig_object, emb.sig_field)
             changes = [ch for r in range(first + 1, last + 1) for ch in self._diff(r)]
+            signed_fields = set(self._snapshot(first).fields) if changes else set()
         except AnalysisLimitError as exc:
             return SignatureChanges(undetermined=str(exc), later_revisions=last - first)
         except _READ_ERRORS as exc:
@@ -143,7 +144,7 @@ class DocumentChanges:
                 undetermined=f"a revision after {label} cannot be read: {exc}",
                 later_revisions=last - first,
             )
-        verdict = judge(perms, changes)
+        verdict = judge(perms, changes, signed_fields=signed_fields)
         return SignatureChanges(
             violations=trailing + verdict.violations,
             accepted=verdict.accepted,

@@ -15,6 +15,7 @@ FieldMDP (``/Reference`` ``/TransformMethod /FieldMDP``, or the signature field'
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from pyhanko.pdf_utils import generic
@@ -87,13 +88,19 @@ class Judgement:
     """The later signatures whose own revisions changed form fields."""
 
 
-def judge(perms: Permissions, changes: list[Change]) -> Judgement:
-    """Apply the rules to the changes made after the signature's revision."""
+def judge(
+    perms: Permissions, changes: list[Change], *, signed_fields: Collection[str] = ()
+) -> Judgement:
+    """Apply the rules to the changes made after the signature's revision.
+
+    ``signed_fields`` are the fields that existed when the signature was made: a FieldMDP
+    lock protects what was signed, a field added later is governed by the other rules.
+    """
     violations: list[str] = []
     accepted: list[str] = []
     carriers: list[str] = []
     for ch in changes:
-        refusal = _refusal(perms, ch)
+        refusal = _refusal(perms, ch, signed_fields)
         if refusal is not None:
             violations.append(refusal)
         elif ch.kind is ChangeKind.FORM_FILL and ch.carrier is None:
@@ -108,9 +115,10 @@ def judge(perms: Permissions, changes: list[Change]) -> Judgement:
     return Judgement(tuple(_unique(violations)), tuple(_unique(accepted)), tuple(carriers))
 
 
-def _refusal(perms: Permissions, ch: Change) -> str | None:
+def _refusal(perms: Permissions, ch: Change, signed_fields: Collection[str]) -> str | None:
     who = perms.label
-    if perms.lock is not None and ch.field is not None and perms.lock.locks(ch.field):
+    locked = perms.lock is not None and ch.field is not None and perms.lock.locks(ch.field)
+    if locked and ch.field in signed_fields:
         if ch.kind is not ChangeKind.TIMESTAMP:
             return f'{ch.text}, but {who} locks field "{ch.field}" (FieldMDP)'
     kind = ch.kind
