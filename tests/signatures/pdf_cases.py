@@ -261,6 +261,31 @@ def deep_page_tree(signed: bytes) -> bytes:
     return _write(writer)
 
 
+def many_revisions(signed: bytes, count: int) -> bytes:
+    """``count`` tiny updates, each giving the document a new /Info, written directly."""
+    reader = IncrementalPdfFileWriter(BytesIO(signed)).prev
+    root = reader.root_ref
+    size = int(reader.trailer["/Size"])
+    prev = reader.last_startxref
+    out = bytearray(signed)
+    for i in range(count):
+        number = size + i
+        offset = len(out)
+        out += b"%d 0 obj\n<< /Producer (tool %d) >>\nendobj\n" % (number, i)
+        xref = len(out)
+        out += b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (number, offset)
+        out += b"trailer\n<< /Size %d /Root %d %d R /Info %d 0 R /Prev %d >>\n" % (
+            number + 1,
+            root.idnum,
+            root.generation,
+            number,
+            prev,
+        )
+        out += b"startxref\n%d\n%%%%EOF\n" % xref
+        prev = xref
+    return bytes(out)
+
+
 def fake_end_marker(signed: bytes) -> bytes:
     """Appended bytes that end with their own startxref (to the real xref) and %%EOF."""
     tail = signed[signed.rindex(b"startxref") :]

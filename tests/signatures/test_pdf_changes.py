@@ -13,6 +13,7 @@ import pytest
 from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm
 
 from docex.devpki.pki import DevPki
+from docex.signatures.pdfdiff import MAX_REVISIONS
 from docex.signatures.report import CheckOutcome, Indication, SubIndication
 from docex.signatures.verifier import Verifier
 from tests.signatures import pdf_cases as cases
@@ -220,6 +221,19 @@ def test_content_written_again_with_other_filters_is_no_change(
         None,
         "only validation data added after signing",
     )
+
+
+def test_too_many_revisions_is_indeterminate(verifier: Verifier, signed: bytes) -> None:
+    report = verifier.verify(cases.many_revisions(signed, MAX_REVISIONS + 1))
+    sig = report.signatures[0]
+    assert (sig.indication, sig.sub_indication, sig.message) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIG_CONSTRAINTS_FAILURE,
+        "changes after signing could not be analysed: the PDF has more than "
+        f"{MAX_REVISIONS} revisions after signature 1",
+    )
+    # Below the bound, metadata-only updates are no change at all.
+    assert _first(verifier, cases.many_revisions(signed, 5))[:2] == PASSED
 
 
 def test_only_validation_data_added(verifier: Verifier, signed: bytes) -> None:
