@@ -326,8 +326,51 @@ def widget_unlisted(signed: bytes, variant: str) -> bytes:
     return _write(writer)
 
 
+def open_action_added(signed: bytes) -> bytes:
+    """JavaScript run when the document opens."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    writer.root["/OpenAction"] = _javascript(writer)
+    writer.update_root()
+    return _write(writer)
+
+
+def document_javascript_added(signed: bytes) -> bytes:
+    """A document-level script in the /Names tree."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    writer.root["/Names"]["/JavaScript"] = generic.DictionaryObject(
+        {pdf_name("/Names"): generic.ArrayObject([pdf_string("x"), _javascript(writer)])}
+    )
+    writer.update_root()
+    return _write(writer)
+
+
+def _javascript(writer: IncrementalPdfFileWriter) -> generic.IndirectObject:
+    return writer.add_object(
+        generic.DictionaryObject(
+            {
+                pdf_name("/S"): pdf_name("/JavaScript"),
+                pdf_name("/JS"): pdf_string("this.getField('diagnosis').value = 'UNFIT';"),
+            }
+        )
+    )
+
+
+def pages_reordered(signed: bytes) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    pages = writer.root["/Pages"]
+    kids = pages["/Kids"]
+    pages["/Kids"] = generic.ArrayObject([kids.raw_get(1), kids.raw_get(0)])
+    writer.update_container(pages)
+    return _write(writer)
+
+
 def page_added(signed: bytes, variant: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
+    _add_page(writer)
+    return _write(writer)
+
+
+def _add_page(writer: IncrementalPdfFileWriter) -> None:
     pages_ref = writer.root.raw_get("/Pages")
     pages = pages_ref.get_object()
     old = pages["/Kids"][0].get_object()
@@ -341,9 +384,8 @@ def page_added(signed: bytes, variant: str) -> bytes:
         }
     )
     pages["/Kids"].append(writer.add_object(new_page))
-    pages["/Count"] = generic.NumberObject(2)
+    pages["/Count"] = generic.NumberObject(len(pages["/Kids"]))
     writer.update_container(pages)
-    return _write(writer)
 
 
 def page_removed(signed: bytes, variant: str) -> bytes:
@@ -426,6 +468,13 @@ def signed_form(
     return sign_in_writer(
         pki, writer, signer=SIGNER, field_name="Signature1", certify=certify, lock=lock
     )
+
+
+def signed_two_pages(pki: DevPki) -> bytes:
+    """:func:`form_pdf` with a second page, signed B-LT as "Signature1"."""
+    writer = IncrementalPdfFileWriter(BytesIO(form_pdf()))
+    _add_page(writer)
+    return sign_in_writer(pki, writer, signer=SIGNER, field_name="Signature1")
 
 
 def fill_and_sign(pki: DevPki, signed: bytes, *, value: bytes = UNFIT) -> bytes:

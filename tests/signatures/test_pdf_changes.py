@@ -75,6 +75,31 @@ def test_annotation_added_fails(
     assert (indication, sub, found) == (*FAILED, message)
 
 
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            cases.open_action_added,
+            "the action run when the document opens added after signature 1",
+        ),
+        (cases.document_javascript_added, "document JavaScript added after signature 1"),
+    ],
+)
+def test_document_actions_added_fail(
+    verifier: Verifier, signed: bytes, make: Callable[[bytes], bytes], message: str
+) -> None:
+    assert _first(verifier, make(signed)) == (*FAILED, message)
+
+
+def test_pages_reordered_fails(pki: DevPki, verifier: Verifier) -> None:
+    two = cases.signed_two_pages(pki)
+    assert _first(verifier, two)[:2] == PASSED
+    assert _first(verifier, cases.pages_reordered(two)) == (
+        *FAILED,
+        "pages reordered after signature 1",
+    )
+
+
 def test_annotation_over_a_reused_widget_number_fails(verifier: Verifier, signed: bytes) -> None:
     indication, sub, message = _first(verifier, cases.annotation_added(signed, "replace"))
     assert (indication, sub) == FAILED

@@ -234,7 +234,7 @@ class _Diff:
                         ChangeKind.INVISIBLE_ANNOTATION,
                         f"invisible {label} added on page {ann.page}",
                     )
-            elif old.page != ann.page or not self.cmp.same(
+            elif old.page_keys != ann.page_keys or not self.cmp.same(
                 old.obj, ann.obj, skip={"/StructParent"}
             ):
                 self.add(ChangeKind.ANNOTATION, f"{label} changed on page {ann.page}")
@@ -253,7 +253,7 @@ class _Diff:
             old, new = self.a.annotations.get(key), self.b.annotations.get(key)
             pages_a = old.pages if old is not None else []
             pages_b = new.pages if new is not None else []
-            if pages_a == pages_b:
+            if (old.page_keys if old else []) == (new.page_keys if new else []):
                 continue
             if not pages_b:
                 text = f'widget of field "{name}" removed from page {pages_a[0]}'

@@ -54,6 +54,8 @@ class Annotation:
     """1-based number of the first page listing it."""
     pages: list[int] = field(default_factory=list)
     """Every page listing it (an annotation listed twice shows twice)."""
+    page_keys: list[Key] = field(default_factory=list)
+    """The same pages as objects: what stays the same when pages are reordered."""
 
 
 @dataclass
@@ -116,10 +118,11 @@ def read_snapshot(resolver: HistoricalResolver, revision: int, budget: Budget) -
             akey = key_of(ref) or (DIRECT_ANNOTATION - number, index)
             if akey in annotations:
                 annotations[akey].pages.append(number)
+                annotations[akey].page_keys.append(page.key)
                 continue
             annot = _deref_dict(ref, budget)
             if annot is not None:
-                annotations[akey] = Annotation(akey, annot, number, [number])
+                annotations[akey] = Annotation(akey, annot, number, [number], [page.key])
     acroform_value = raw(root, "/AcroForm")
     acroform = None
     fields: dict[str, FormField] = {}
