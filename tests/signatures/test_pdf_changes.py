@@ -244,7 +244,7 @@ def test_content_written_again_with_other_filters_is_no_change(
     assert _first(verifier, twice) == (
         Indication.TOTAL_PASSED,
         None,
-        "only validation data added after signing",
+        "only validation data or metadata added after signing",
     )
 
 
@@ -265,7 +265,7 @@ def test_only_validation_data_added(verifier: Verifier, signed: bytes) -> None:
     assert _first(verifier, signed) == (
         Indication.TOTAL_PASSED,
         None,
-        "only validation data added after signing",
+        "only validation data or metadata added after signing",
     )
 
 

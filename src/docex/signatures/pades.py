@@ -134,7 +134,11 @@ def _container_checks(emb: EmbeddedPdfSignature, changes: DocumentChanges) -> li
         checks.append(Check("modifications", CheckOutcome.PASSED, "no changes after signing"))
     elif not found.accepted:
         checks.append(
-            Check("modifications", CheckOutcome.PASSED, "only validation data added after signing")
+            Check(
+                "modifications",
+                CheckOutcome.PASSED,
+                "only validation data or metadata added after signing",
+            )
         )
     else:
         checks.append(
