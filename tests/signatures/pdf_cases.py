@@ -147,6 +147,17 @@ def field_rewritten(signed: bytes, variant: str) -> bytes:
     return _write(writer)
 
 
+def field_rewritten_and_restored(signed: bytes) -> bytes:
+    """A forged value in one update, overridden by the signed value in the next."""
+    forged = field_rewritten(signed, "incremental")
+    writer = IncrementalPdfFileWriter(BytesIO(forged))
+    field = _field(writer)
+    field["/V"] = pdf_string(FIT.decode())
+    field["/AP"] = generic.DictionaryObject({pdf_name("/N"): writer.add_object(_appearance(FIT))})
+    writer.update_container(field)
+    return _write(writer)
+
+
 def read_only_cleared(signed: bytes, variant: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     field = _field(writer)

@@ -75,6 +75,14 @@ def test_annotation_added_fails(
     assert (indication, sub, found) == (*FAILED, message)
 
 
+def test_a_forgery_overridden_later_still_fails(verifier: Verifier, signed: bytes) -> None:
+    # The final revision shows the signed value again, but a revision in between showed a
+    # forged one, and a viewer can still display that revision.
+    indication, sub, message = _first(verifier, cases.field_rewritten_and_restored(signed))
+    assert (indication, sub) == FAILED
+    assert message.startswith('field "diagnosis" changed after signature 1')
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
