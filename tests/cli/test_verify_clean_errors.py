@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 TRUST = str(REPO / "certs-dev" / "trust")
 DSS = REPO / "tests" / "data" / "dss"
 DOCEX = str(Path(sys.executable).with_name("docex"))
-# pyHanko's difference analysis logs its failure here with exc_info (a traceback).
+# A PDF made by another tool, whose reading makes the libraries log (pyHanko, asyncio).
 NOISY_PDF = DSS / "validation__AD-RB.pdf"
 
 
@@ -44,8 +44,8 @@ def test_library_tracebacks_stay_off_the_terminal() -> None:
 
 def test_debug_shows_the_details() -> None:
     result = docex_verify("--debug", "--format", "json", str(NOISY_PDF))
-    assert "Traceback (most recent call last)" in result.stderr
-    assert "pyhanko" in result.stderr
+    # Library log records, kept off the terminal without --debug, are shown with it.
+    assert "DEBUG " in result.stderr
     # The verdict is the same with or without --debug.
     quiet = docex_verify("--format", "json", str(NOISY_PDF))
     assert json.loads(result.stdout)["indication"] == json.loads(quiet.stdout)["indication"]

@@ -59,6 +59,20 @@ class Engine:
 
 
 @dataclass(frozen=True)
+class ContainerCheck(Check):
+    """A container check that decides its own verdict when it does not pass.
+
+    A plain :class:`Check` among the container checks that fails means the signed bytes
+    are not what the container presents as signed (``HASH_FAILURE``); a PDF modified after
+    signing is a ``FORMAT_FAILURE`` instead, and an analysis that could not finish is
+    ``INDETERMINATE``.
+    """
+
+    indication: Indication = Indication.TOTAL_FAILED
+    sub_indication: SubIndication = SubIndication.HASH_FAILURE
+
+
+@dataclass(frozen=True)
 class SignerInput:
     """One CMS signer to validate, with what the container format knows about it."""
 
@@ -139,8 +153,12 @@ class _Builder:
 async def validate_signer(subject: SignerInput, engine: Engine) -> SignatureReport:
     """Validate one CMS signer and report on it."""
     b = _Builder(subject, engine)
-    b.checks.extend(subject.extra_checks)
+    # Reports carry plain checks; a ContainerCheck's verdict is used here only.
+    b.checks.extend(Check(c.name, c.outcome, c.message) for c in subject.extra_checks)
     for check in subject.extra_checks:
+        if isinstance(check, ContainerCheck) and check.outcome is not CheckOutcome.PASSED:
+            ind, sub = check.indication, check.sub_indication
+            return b.verdict(ind, sub, check.name, check.message, record=False)
         if check.outcome is CheckOutcome.FAILED:
             # The signed bytes are not what the container presents as signed.
             sub = SubIndication.HASH_FAILURE

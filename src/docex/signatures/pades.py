@@ -1,10 +1,11 @@
 """PAdES: signatures and document time-stamps embedded in PDF files (ETSI EN 319 142-1).
 
-pyHanko reads the PDF, checks which bytes each signature covers, and analyses what the
-later revisions changed. We take its verdict on coverage and modifications, collect the
-validation data (DSS, and the Adobe revocation-info attribute), validate the document
-time-stamps, and hand each signer to the shared CMS validation with the document
-time-stamps that cover it as proofs of existence.
+pyHanko reads the PDF; our own analysis (:mod:`docex.signatures.pdfdiff`) decides which
+revisions each signature's byte range covers and whether what later revisions changed is
+acceptable for it. We collect the validation data (DSS, and the Adobe
+revocation-info attribute), validate the document time-stamps, and hand each signer to
+the shared CMS validation with the document time-stamps that cover it as proofs of
+existence.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from pyhanko.pdf_utils.crypt.api import AuthStatus
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
-from pyhanko.sign.diff_analysis.policy_api import SuspiciousModification
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import (
     CMSExtractionError,
@@ -34,14 +33,14 @@ from pyhanko.sign.general import (
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from docex.errors import NotASignatureError
 from docex.signatures.algorithms import ALLOWED_DIGESTS
-from docex.signatures.cms_signature import Engine, SignerInput, validate_signer
+from docex.signatures.cms_signature import ContainerCheck, Engine, SignerInput, validate_signer
 from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.evidence import ValidationData, from_signed_data
 from docex.signatures.failures import MALFORMED_INPUT_ERRORS, error_report, unevaluated_report
+from docex.signatures.pdfdiff import DocumentChanges, analyse
 from docex.signatures.report import (
     Check,
     CheckOutcome,
@@ -60,10 +59,6 @@ from docex.signatures.timestamps import (
 )
 
 logger = logging.getLogger("docex.signatures")
-
-# Changes after signing that keep the signed content as it was: adding validation data
-# and document time-stamps (LTA_UPDATES) and filling in further signature fields.
-ACCEPTABLE_MODIFICATIONS = ModificationLevel.FORM_FILLING
 
 # adbe.pkcs7.sha1 (ISO 32000-2 §12.8.3.3): the CMS encapsulates a SHA-1 digest of the byte
 # range. Every other SubFilter whose /Contents parses as CMS SignedData is read as a
@@ -144,6 +139,7 @@ async def validate_pades(
         # A damaged DSS is validation data we cannot use; the signatures stand without it.
         logger.error("reading the PDF's document security store failed", exc_info=exc)
         dss = ValidationData(source="dss")
+    changes = analyse(reader, [s.embedded for s in signatures])
     doc_timestamps = [s for s in signatures if s.is_document_timestamp]
     regular = [s for s in signatures if not s.is_document_timestamp]
     timestamps = [
@@ -152,13 +148,13 @@ async def validate_pades(
     ]
     if not regular and not reports:
         return document, [
-            _timestamp_only(s, ts, engine)
+            _timestamp_only(s, ts, changes, engine)
             for s, (_, ts) in zip(doc_timestamps, timestamps, strict=True)
         ]
     for sig in regular:
         covering = [ts for rev, ts in timestamps if rev > sig.embedded.signed_revision]
         try:
-            reports.extend(await _validate_signature(sig, dss, covering, engine))
+            reports.extend(await _validate_signature(sig, dss, covering, changes, engine))
         except Exception as exc:
             # A bug or an unforeseen input: this field gets a verdict, the others theirs.
             logger.error("verifying PDF signature %s failed", sig.field_name, exc_info=exc)
@@ -267,12 +263,13 @@ async def _validate_signature(
     sig: PdfSignature,
     dss: ValidationData,
     covering: list[TimestampResult],
+    changes: DocumentChanges,
     engine: Engine,
 ) -> list[SignatureReport]:
     """One report per SignerInfo of a regular signature field."""
     emb = sig.embedded
     data = from_signed_data(emb.signed_data, parsed=engine.parsed).merged(dss)
-    container = tuple(_container_checks(emb))
+    container = tuple(_container_checks(emb, changes))
     content_digest: ImprintFor = _byte_range_digest(emb)
     expected_content_type = "data"
     if sig.subfilter == SHA1_SUBFILTER:
@@ -349,22 +346,31 @@ def _sha1_policy(report: SignatureReport) -> SignatureReport:
     )
 
 
-def _timestamp_only(sig: PdfSignature, ts: TimestampResult, engine: Engine) -> SignatureReport:
+def _timestamp_only(
+    sig: PdfSignature, ts: TimestampResult, changes: DocumentChanges, engine: Engine
+) -> SignatureReport:
     """The entry for a document time-stamp in a PDF that carries no signature at all."""
     try:
-        container = _container_checks(sig.embedded)
+        container = _container_checks(sig.embedded, changes)
     except Exception as exc:
         logger.error("checking PDF document time-stamp %s failed", sig.field_name, exc_info=exc)
         return error_report(sig.field_name, DOCUMENT_TIMESTAMP_FORMAT, engine.validation_time, exc)
-    if any(c.outcome is CheckOutcome.FAILED for c in container):
+    decisive = next((c for c in container if c.outcome is not CheckOutcome.PASSED), None)
+    if decisive is not None:
+        # A byte range that misses its revision is HASH_FAILURE; a container check that
+        # carries its own verdict (a modification after time-stamping) decides it.
+        if isinstance(decisive, ContainerCheck):
+            indication, sub = decisive.indication, decisive.sub_indication
+        else:
+            indication, sub = Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE
         return unevaluated_report(
             sig.field_name,
             DOCUMENT_TIMESTAMP_FORMAT,
             engine.validation_time,
-            indication=Indication.TOTAL_FAILED,
-            sub_indication=SubIndication.HASH_FAILURE,
-            message=next(c.message for c in container if c.outcome is CheckOutcome.FAILED),
-            check="modifications",
+            indication=indication,
+            sub_indication=sub,
+            message=decisive.message,
+            check=decisive.name,
         )
     if ts.info.indication is Indication.TOTAL_FAILED:
         indication, sub = Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE
@@ -417,9 +423,8 @@ def _byte_range_digest(emb: EmbeddedPdfSignature) -> ImprintFor:
     return digest
 
 
-def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
-    emb.compute_integrity_info(diff_policy=DEFAULT_DIFF_POLICY)  # type: ignore[no-untyped-call]
-    if emb.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+def _container_checks(emb: EmbeddedPdfSignature, changes: DocumentChanges) -> list[Check]:
+    if changes.covered_revision(emb) is None:
         return [
             Check(
                 "byte_range",
@@ -427,37 +432,59 @@ def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
                 "the signature's byte range does not cover the whole signed revision",
             )
         ]
-    checks = [Check("byte_range", CheckOutcome.PASSED, "the byte range covers the signed revision")]
-    # pyHanko types diff_result as None until compute_integrity_info has filled it in.
-    result: DiffResult | SuspiciousModification | None = emb.diff_result
-    if result is None:
-        return [*checks, Check("modifications", CheckOutcome.FAILED, "no difference analysis")]
-    if isinstance(result, SuspiciousModification):
+    checks: list[Check] = [
+        Check("byte_range", CheckOutcome.PASSED, "the byte range covers the signed revision")
+    ]
+    found = changes.for_signature(emb)
+    if found.undetermined is not None:
+        # The analysis could not finish within its bounds: neither pass nor fail.
         checks.append(
-            Check(
+            ContainerCheck(
                 "modifications",
-                CheckOutcome.FAILED,
-                # pyHanko's explanation runs to many lines of object references.
-                f"the PDF changed after signing: {str(result).splitlines()[0]}",
+                CheckOutcome.INDETERMINATE,
+                f"changes after signing could not be analysed: {found.undetermined}",
+                indication=Indication.INDETERMINATE,
+                sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
             )
         )
-    elif result.modification_level > ACCEPTABLE_MODIFICATIONS:
+    elif found.violations:
+        # EU DSS gives FORMAT_FAILURE when its PDF modification checks fail; the signed
+        # bytes themselves are intact (that would be HASH_FAILURE).
+        checks.append(
+            ContainerCheck(
+                "modifications",
+                CheckOutcome.FAILED,
+                _listing(found.violations),
+                indication=Indication.TOTAL_FAILED,
+                sub_indication=SubIndication.FORMAT_FAILURE,
+            )
+        )
+    elif not found.later_revisions:
+        checks.append(Check("modifications", CheckOutcome.PASSED, "no changes after signing"))
+    elif not found.accepted:
         checks.append(
             Check(
                 "modifications",
-                CheckOutcome.FAILED,
-                f"the PDF changed after signing ({result.modification_level.name.lower()})",
+                CheckOutcome.PASSED,
+                "only validation data or metadata added after signing",
             )
         )
     else:
-        level = result.modification_level
-        what = {
-            ModificationLevel.NONE: "no changes after signing",
-            ModificationLevel.LTA_UPDATES: "only validation data and time-stamps added later",
-            ModificationLevel.FORM_FILLING: "only signatures and form fields added after signing",
-        }.get(level, level.name)
-        checks.append(Check("modifications", CheckOutcome.PASSED, what))
+        checks.append(
+            Check(
+                "modifications",
+                CheckOutcome.PASSED,
+                f"changes after signing are allowed: {_listing(found.accepted)}",
+            )
+        )
     return checks
+
+
+def _listing(items: tuple[str, ...], shown: int = 4) -> str:
+    text = "; ".join(items[:shown])
+    if len(items) > shown:
+        text += f" (and {len(items) - shown} more)"
+    return text
 
 
 async def _document_timestamp(
