@@ -226,6 +226,9 @@ async def _describe(b: _Builder) -> None:
     except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
         b.malformed_timestamp = exc
     b.level = _level(b)
+    proven = [ts.time for ts in (*b.signature_timestamps, *b.document_timestamps) if ts.valid]
+    b.timestamp_time = min(proven) if proven else None
+    b.best_time = b.timestamp_time or b.engine.validation_time
 
 
 async def _collect_timestamps(b: _Builder) -> None:
@@ -508,9 +511,9 @@ def _dated_after_validation_time(b: _Builder) -> SignatureReport | None:
 
 
 async def _certificate(b: _Builder, cert: x509.Certificate) -> SignatureReport:
-    s, engine = b.subject, b.engine
+    engine = b.engine
     at = b.best_time or engine.validation_time
-    evaluation = await engine.evaluator.evaluate(cert, data=s.data, at=at, purpose="signature")
+    evaluation = await engine.evaluator.evaluate(cert, data=b.data, at=at, purpose="signature")
     b.evaluation = evaluation
     has_poe = b.timestamp_time is not None
     status = evaluation.status
