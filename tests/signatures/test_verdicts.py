@@ -7,20 +7,14 @@ signature is still described.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import cms, tsp
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.signers.pdf_signer import CAdESSignedAttrSpec
 
-from docex.devpki import signing
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
-from docex.signatures.cades_asn1 import RevocationValues
 from docex.signatures.report import (
     CheckOutcome,
     Indication,
@@ -29,7 +23,7 @@ from docex.signatures.report import (
     ValidationReport,
 )
 from docex.signatures.verifier import Verifier
-from tests.signatures import tamper
+from tests.signatures import forge, tamper
 from tests.signatures.conftest import CONTENT
 
 DSS_1220 = Path(__file__).parents[1] / "data" / "dss-1220" / "CAdES-BpT_modified_ts_hash.p7m"
@@ -40,101 +34,12 @@ def verdict(report: ValidationReport) -> tuple[Indication, SubIndication | None,
     return report.indication, report.sub_indication, report.qualification
 
 
-def _signer_info(der: bytes) -> tuple[cms.ContentInfo, cms.SignerInfo]:
-    info = tamper.load(der)
-    return info, tamper.signer_info(info)
-
-
-def _tsa_token_signature_flipped(der: bytes) -> bytes:
-    """Flip a byte in the signature value of the signature time-stamp's own signer."""
-    info, si = _signer_info(der)
-    attrs = []
-    for attr in si["unsigned_attrs"]:
-        if attr["type"].native == "signature_time_stamp_token":
-            token = cms.ContentInfo.load(attr["values"][0].dump())
-            token_si = token["content"]["signer_infos"][0]
-            value = bytearray(token_si["signature"].native)
-            value[len(value) // 2] ^= 0x01
-            token_si["signature"] = bytes(value)
-            attr = cms.CMSAttribute(
-                {
-                    "type": "signature_time_stamp_token",
-                    "values": [cms.ContentInfo.load(token.dump(force=True))],
-                }
-            )
-        attrs.append(cms.CMSAttribute.load(attr.dump(force=True)))
-    si["unsigned_attrs"] = cms.CMSAttributes(attrs)
-    return info.dump(force=True)
-
-
-def _resign(
-    pki: DevPki,
-    der: bytes,
-    signer: str,
-    edit: Callable[[list[cms.CMSAttribute]], list[cms.CMSAttribute]],
-) -> bytes:
-    """Edit the signed attributes, sign them again with ``signer``'s key, drop unsigned ones.
-
-    The signature value is valid over the edited attributes: only what was edited differs.
-    """
-    info, si = _signer_info(der)
-    signed_attrs = cms.CMSAttributes(edit(list(si["signed_attrs"])))
-    si["signed_attrs"] = signed_attrs
-    to_sign = b"\x31" + cms.CMSAttributes.load(signed_attrs.dump(force=True)).dump()[1:]
-    si["signature"] = tamper._sign(pki.key(signer), to_sign)
-    si["unsigned_attrs"] = None
-    return info.dump(force=True)
-
-
-def _with_revocation_data(pki: DevPki, der: bytes, signer: str, *, at: datetime) -> bytes:
-    """Attach OCSP and CRLs as of ``at`` (unsigned, so the signature stays intact)."""
-    info, si = _signer_info(der)
-    basic = pki.ocsp_response(signer, at=at)["response_bytes"]["response"].parsed
-    values = RevocationValues(
-        {
-            "crl_vals": [pki.crl(at=at), pki.crl(at=at, issuer="root-ca")],
-            "ocsp_vals": [basic],
-        }
-    )
-    unsigned = list(si["unsigned_attrs"] or ())
-    unsigned.append(cms.CMSAttribute({"type": "revocation_values", "values": [values]}))
-    si["unsigned_attrs"] = cms.CMSAttributes(unsigned)
-    return info.dump(force=True)
-
-
-def _with_content_timestamp(
-    pki: DevPki, content: bytes, signer: str, *, long_term: bool = False
-) -> bytes:
-    """A detached CAdES signature over ``content`` with a content-time-stamp attribute."""
-    simple = signing._simple_signer(pki, signer)
-    timestamper = signing._timestamper(pki, datetime.now(UTC))
-    attrs = PdfCMSSignedAttributes(
-        signing_time=datetime.now(UTC),
-        cades_signed_attrs=CAdESSignedAttrSpec(timestamp_content=True),
-    )
-    info = asyncio.run(
-        simple.async_sign_general_data(
-            content,
-            "sha256",
-            detached=True,
-            use_cades=True,
-            timestamper=timestamper,
-            signed_attr_settings=attrs,
-        )
-    )
-    if long_term:
-        data = signing.validation_data(pki, signer=signer, at=datetime.now(UTC))
-        signing._add_cades_validation_data(info, data)
-    der: bytes = info.dump()
-    return der
-
-
 # --- 1. A broken time-stamp is reported and ignored -------------------------------------
 
 
 def test_broken_signature_timestamp_signature_is_ignored(pki: DevPki, verifier: Verifier) -> None:
     sig = sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-LT")
-    report = verifier.verify(_tsa_token_signature_flipped(sig), content=CONTENT)
+    report = verifier.verify(forge.tsa_token_signature_flipped(sig), content=CONTENT)
     assert verdict(report) == (Indication.TOTAL_PASSED, None, Qualification.QESIG)
     (s,) = report.signatures
     # The LT data stays, but without a valid time-stamp the level is B, not T or LT.
@@ -166,7 +71,7 @@ def test_timestamp_imprint_mismatch_is_ignored(pki: DevPki, verifier: Verifier) 
 def test_broken_content_timestamp_is_ignored(pki: DevPki, verifier: Verifier) -> None:
     # A signature over CONTENT whose content time-stamp covers other data: sign "other"
     # with a content time-stamp, then point the message digest at CONTENT and re-sign.
-    other = _with_content_timestamp(pki, b"other data", "doctor-ecdsa")
+    other = forge.with_content_timestamp(pki, b"other data", "doctor-ecdsa")
     digest = hashlib.sha256(CONTENT).digest()
 
     def to_content(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
@@ -177,8 +82,8 @@ def test_broken_content_timestamp_is_ignored(pki: DevPki, verifier: Verifier) ->
             for a in attrs
         ]
 
-    sig = _resign(pki, other, "doctor-ecdsa", to_content)
-    sig = _with_revocation_data(pki, sig, "doctor-ecdsa", at=datetime.now(UTC))
+    sig = forge.resign(pki, other, "doctor-ecdsa", to_content)
+    sig = forge.with_revocation_data(pki, sig, "doctor-ecdsa", at=datetime.now(UTC))
     report = verifier.verify(sig, content=CONTENT)
     assert verdict(report) == (Indication.TOTAL_PASSED, None, Qualification.QESIG)
     (s,) = report.signatures
@@ -192,7 +97,7 @@ def test_broken_content_timestamp_is_ignored(pki: DevPki, verifier: Verifier) ->
 
 
 def test_intact_content_timestamp_passes(pki: DevPki, verifier: Verifier) -> None:
-    sig = _with_content_timestamp(pki, CONTENT, "doctor-ecdsa", long_term=True)
+    sig = forge.with_content_timestamp(pki, CONTENT, "doctor-ecdsa", long_term=True)
     report = verifier.verify(sig, content=CONTENT)
     assert verdict(report) == (Indication.TOTAL_PASSED, None, Qualification.QESIG)
     (s,) = report.signatures
@@ -276,7 +181,7 @@ def test_revocation_data_issued_after_the_validation_time_is_not_used(
 ) -> None:
     sig = sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B", signing_time=PAST)
     issued = PAST + timedelta(days=2)
-    sig = _with_revocation_data(pki, sig, "doctor-ecdsa", at=issued)
+    sig = forge.with_revocation_data(pki, sig, "doctor-ecdsa", at=issued)
     before = verifier.verify(sig, content=CONTENT, at=PAST + timedelta(days=1))
     assert verdict(before)[:2] == (Indication.INDETERMINATE, SubIndication.TRY_LATER)
     after = verifier.verify(sig, content=CONTENT, at=issued + timedelta(hours=1))
@@ -288,12 +193,12 @@ def test_content_timestamp_after_the_validation_time_dates_the_signature(
 ) -> None:
     # No claimed signing time at all: the content time-stamp alone shows the signature
     # was made after it (the signature signs the token).
-    sig = _with_content_timestamp(pki, CONTENT, "doctor-ecdsa")
+    sig = forge.with_content_timestamp(pki, CONTENT, "doctor-ecdsa")
 
     def without_signing_time(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
         return [a for a in attrs if a["type"].native != "signing_time"]
 
-    sig = _resign(pki, sig, "doctor-ecdsa", without_signing_time)
+    sig = forge.resign(pki, sig, "doctor-ecdsa", without_signing_time)
     at = datetime.now(UTC) - timedelta(days=1)
     report = verifier.verify(sig, content=CONTENT, at=at)
     assert verdict(report)[:2] == (Indication.INDETERMINATE, SubIndication.NO_POE)
@@ -309,7 +214,7 @@ def test_content_timestamp_after_the_validation_time_dates_the_signature(
 def test_a_slightly_fast_signer_clock_is_tolerated(pki: DevPki, verifier: Verifier) -> None:
     now = datetime.now(UTC)
     sig = sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B", signing_time=now)
-    sig = _with_revocation_data(pki, sig, "doctor-ecdsa", at=now)
+    sig = forge.with_revocation_data(pki, sig, "doctor-ecdsa", at=now)
     report = verifier.verify(sig, content=CONTENT, at=now - timedelta(minutes=1))
     assert verdict(report) == (Indication.TOTAL_PASSED, None, Qualification.QESIG)
 
@@ -325,8 +230,8 @@ def test_missing_signing_certificate_attribute_is_not_baseline(
     def without_ess(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
         return [a for a in attrs if a["type"].native != "signing_certificate_v2"]
 
-    sig = _resign(pki, sig, "doctor-ecdsa", without_ess)
-    sig = _with_revocation_data(pki, sig, "doctor-ecdsa", at=datetime.now(UTC))
+    sig = forge.resign(pki, sig, "doctor-ecdsa", without_ess)
+    sig = forge.with_revocation_data(pki, sig, "doctor-ecdsa", at=datetime.now(UTC))
     report = verifier.verify(sig, content=CONTENT)
     # EU DSS: BBB_ICS_ISASCP in Signature Acceptance Validation, FAIL by default.
     assert verdict(report) == (
@@ -355,7 +260,7 @@ def test_missing_signing_certificate_attribute_with_broken_content_is_a_hash_fai
     def without_ess(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
         return [a for a in attrs if a["type"].native != "signing_certificate_v2"]
 
-    report = verifier.verify(_resign(pki, sig, "doctor-ecdsa", without_ess), content=b"x")
+    report = verifier.verify(forge.resign(pki, sig, "doctor-ecdsa", without_ess), content=b"x")
     assert verdict(report)[:2] == (Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE)
     assert report.signatures[0].format == "CMS-NOT-ETSI"
 
@@ -405,8 +310,8 @@ def test_flipped_signature_still_names_its_signer(pki: DevPki, verifier: Verifie
 
 def test_message_imprint_helper_is_what_tst_info_carries(pki: DevPki) -> None:
     # Guards the helpers above: a content time-stamp's imprint is the content's digest.
-    sig = _with_content_timestamp(pki, CONTENT, "doctor-ecdsa")
-    _, si = _signer_info(sig)
+    sig = forge.with_content_timestamp(pki, CONTENT, "doctor-ecdsa")
+    _, si = forge.signer_info(sig)
     (attr,) = [a for a in si["signed_attrs"] if a["type"].native == "content_time_stamp"]
     tst = attr["values"][0]["content"]["encap_content_info"]["content"].parsed
     assert isinstance(tst, tsp.TSTInfo)
