@@ -106,6 +106,14 @@ def verify_command(
             "(referral, examination_result, medical_document, ...).",
         ),
     ] = "referral",
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the libraries' log messages and the details (tracebacks) of "
+            "internal errors on stderr.",
+        ),
+    ] = False,
 ) -> None:
     """Verify CAdES (.p7s) and PAdES (.pdf) signatures and print a verdict per file.
 
@@ -129,7 +137,11 @@ def verify_command(
     validation_time = _parse_time(at)
     trust_sources = _trust_sources(trust)
     settings = _VerifySettings(
-        trust=tuple(trust_sources), online=online, at=validation_time, kind=kind
+        trust=tuple(trust_sources),
+        online=online,
+        at=validation_time,
+        kind=kind,
+        debug=debug,
     )
     content_bytes = _read(content) if content is not None else None
     results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1)
@@ -147,6 +159,7 @@ class _VerifySettings:
     online: bool
     at: datetime | None
     kind: str = "referral"
+    debug: bool = False
 
 
 def _usage(message: str) -> NoReturn:
@@ -238,7 +251,11 @@ _WORKER: tuple[Verifier, _VerifySettings] | None = None
 
 def _init_worker(settings: _VerifySettings) -> None:
     global _WORKER
+    from docex.cli.logs import configure_logging
     from docex.errors import TrustConfigError
+
+    # In each worker process too: a forked or spawned worker logs on its own.
+    configure_logging(debug=settings.debug)
     from docex.signatures.trust import load_trust_store
     from docex.signatures.verifier import Verifier
 
