@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 from asn1crypto import cms, tsp
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
-from docex.devpki.signing import sign_cades
+from docex.devpki.signing import sign_cades, sign_pades
 from docex.signatures.report import (
     CheckOutcome,
     Indication,
@@ -317,3 +321,48 @@ def test_message_imprint_helper_is_what_tst_info_carries(pki: DevPki) -> None:
     assert isinstance(tst, tsp.TSTInfo)
     imprint = tst["message_imprint"]["hashed_message"].native
     assert imprint == hashlib.sha256(CONTENT).digest()
+
+
+def test_changed_pdf_still_names_its_signer_and_level(pki: DevPki, verifier: Verifier) -> None:
+    signed = sign_pades(pki, minimal_pdf(), signer="doctor-ecdsa", level="B-LTA")
+    writer = IncrementalPdfFileWriter(BytesIO(signed))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    page["/Contents"] = writer.add_object(
+        generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 700 Td (Changed) Tj ET")
+    )
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    report = verifier.verify(out.getvalue())
+    assert verdict(report)[:2] == (Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE)
+    (s,) = report.signatures
+    assert s.format == "PAdES-BASELINE-LTA"
+    assert s.signer is not None
+    assert s.signer.rnokpp is not None
+    assert {t.kind for t in s.timestamps} == {"signature", "document"}
+    assert len(s.certificate_chain) == 3
+
+
+def test_document_timestamp_after_the_validation_time_proves_nothing(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    stamped = PAST + timedelta(days=1)
+    signed = sign_pades(
+        pki,
+        minimal_pdf(),
+        signer="doctor-ecdsa",
+        level="B-LTA",
+        signing_time=PAST,
+        timestamp_time=stamped,
+    )
+    at = PAST + timedelta(hours=1)
+    report = verifier.verify(signed, at=at)
+    (s,) = report.signatures
+    assert {t.kind: t.indication for t in s.timestamps} == {
+        "signature": Indication.INDETERMINATE,
+        "document": Indication.INDETERMINATE,
+    }
+    assert all("after the validation time" in t.message for t in s.timestamps)
+    assert s.timestamp_time is None
+    # Its DSS was gathered at the time-stamp time too: nothing to check revocation with.
+    assert verdict(report)[:2] == (Indication.INDETERMINATE, SubIndication.TRY_LATER)
