@@ -162,3 +162,16 @@ def test_a_policy_is_a_value() -> None:
         AcceptancePolicy(name="bad", minimum_level="X")
     with pytest.raises(TypeError):
         DOCEX_GATE_2026.qualifications["referral"] = frozenset()  # type: ignore[index]
+
+
+def test_without_requiring_total_passed_an_unqualified_verdict_is_still_refused(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    report = verifier.verify(
+        sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
+    )
+    lax = AcceptancePolicy(
+        name="lax", qualifications=DOCEX_GATE_2026.qualifications, require_total_passed=False
+    )
+    (reason,) = lax.decide(report, kind="referral").reasons
+    assert reason.startswith("S1: the signature is N/A, not QESig: ")

@@ -105,7 +105,12 @@ class AcceptancePolicy:
     ) -> list[str]:
         reasons: list[str] = []
         who = signature.id
-        if signature.indication is Indication.TOTAL_PASSED and allowed is not None:
+        # A signature that did not pass has no qualification (N/A); when passing is required,
+        # the verdict is the reason already, and "N/A is not QESig" would only repeat it.
+        verdict_said_it = (
+            self.require_total_passed and signature.indication is not Indication.TOTAL_PASSED
+        )
+        if allowed is not None and not verdict_said_it:
             qualification = signature.qualification
             if qualification not in allowed:
                 names = " or ".join(sorted(q.value for q in allowed))
