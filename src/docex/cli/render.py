@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -63,14 +63,28 @@ def render_text(result: FileResult) -> None:
         proof = " (time-stamped)" if sig.timestamp_time else ""
         out.print(f"  {escape(sig.id)} {sig.format}: {escape(who)}{when_text}{proof}")
         out.print(f"    {escape(sig.message)}")
+    decision = result.acceptance
+    if decision is not None:
+        # The gate's decision is not the ETSI verdict: a line of its own, after it.
+        as_kind = f" as {result.kind}" if result.kind else ""
+        if decision.accepted:
+            out.print(f"  policy {decision.policy}: [green]accepted[/]{as_kind}")
+        else:
+            out.print(f"  policy {decision.policy}: [red]refused[/]{as_kind}")
+            for reason in decision.reasons:
+                out.print(f"    {escape(reason)}")
 
 
 def render_json(result: FileResult) -> None:
     """One JSON object per file, on one line."""
+    payload: dict[str, Any]
     if result.report is None:
         payload = {"file": result.path, "error": result.error}
     else:
         payload = {"file": result.path, **result.report.to_dict()}
+        if result.acceptance is not None:
+            # Beside the report, not in it: the report is the neutral ETSI verdict.
+            payload["acceptance"] = {"kind": result.kind, **result.acceptance.to_dict()}
     sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 

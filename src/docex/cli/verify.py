@@ -15,6 +15,7 @@ import typer
 from docex.cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from docex.signatures.policy import AcceptanceDecision
     from docex.signatures.report import ValidationReport
     from docex.signatures.verifier import Verifier
 
@@ -29,6 +30,10 @@ class FileResult:
     path: str
     report: ValidationReport | None = None
     error: str | None = None
+    acceptance: AcceptanceDecision | None = None
+    """What the gate's acceptance policy would make of the report (not the exit status)."""
+    kind: str | None = None
+    """The document kind the policy decided for."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -93,6 +98,14 @@ def verify_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes for many files.")
     ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="The document kind the gate's acceptance policy decides for "
+            "(referral, examination_result, medical_document, ...).",
+        ),
+    ] = "referral",
     debug: Annotated[
         bool,
         typer.Option(
@@ -104,20 +117,31 @@ def verify_command(
 ) -> None:
     """Verify CAdES (.p7s) and PAdES (.pdf) signatures and print a verdict per file.
 
-    Exit status: 0 every file passed with a qualified signature; 1 some signature failed;
-    2 some result is indeterminate, or passed but is not qualified; 3 bad usage or a file
-    that is not a signature.
+    Each file gets the neutral ETSI verdict and, on a line of its own, whether the
+    exchange's acceptance policy would accept it as a document of ``--kind``.
+
+    Exit status (from the ETSI verdict, not the policy): 0 every file passed with a
+    qualified signature; 1 some signature failed; 2 some result is indeterminate, or passed
+    but is not qualified; 3 bad usage or a file that is not a signature.
     """
     from docex.cli.render import render_json, render_text
+    from docex.signatures.policy import DOCEX_GATE_2026
 
     if output_format not in ("text", "json"):
         _usage(f"--format must be text or json, not {output_format!r}")
+    if kind not in DOCEX_GATE_2026.qualifications:
+        kinds = ", ".join(DOCEX_GATE_2026.qualifications)
+        _usage(f"--kind must be one of {kinds}, not {kind!r}")
     if content is not None and len(files) != 1:
         _usage("--content goes with exactly one signature file")
     validation_time = _parse_time(at)
     trust_sources = _trust_sources(trust)
     settings = _VerifySettings(
-        trust=tuple(trust_sources), online=online, at=validation_time, debug=debug
+        trust=tuple(trust_sources),
+        online=online,
+        at=validation_time,
+        kind=kind,
+        debug=debug,
     )
     content_bytes = _read(content) if content is not None else None
     results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1)
@@ -134,6 +158,7 @@ class _VerifySettings:
     trust: tuple[str, ...]
     online: bool
     at: datetime | None
+    kind: str = "referral"
     debug: bool = False
 
 
@@ -251,6 +276,7 @@ def _close_worker() -> None:
 
 def _verify_one(task: tuple[str, bytes | None]) -> FileResult:
     from docex.errors import InputError
+    from docex.signatures.policy import DOCEX_GATE_2026
     from docex.signatures.report import SubIndication
 
     path, content = task
@@ -268,7 +294,8 @@ def _verify_one(task: tuple[str, bytes | None]) -> FileResult:
         return FileResult(path, error=f"cannot read {path}: {exc.strerror}")
     except InputError as exc:
         return FileResult(path, error=str(exc))
-    return FileResult(path, report=report)
+    acceptance = DOCEX_GATE_2026.decide(report, kind=settings.kind)
+    return FileResult(path, report=report, acceptance=acceptance, kind=settings.kind)
 
 
 def _sibling_content(path: Path) -> bytes | None:

@@ -2,7 +2,9 @@
 
 An auditor (or a party to the document) re-verifies the stored original now, or as of a
 given time, with the trust and revocation data configured today. The new report is kept
-beside the one made at acceptance; neither is ever changed.
+beside the one made at acceptance; neither is ever changed. The runtime's acceptance policy
+says, beside the neutral verdict, whether the gate would accept the document on the new
+report (recorded in the audit entry, returned to the caller; it changes nothing stored).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
 from docex.services.runtime import Runtime
+from docex.signatures.policy import AcceptanceDecision
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,14 @@ class ReportHistory:
     document_id: uuid.UUID
     acceptance: dict[str, Any]
     revalidations: list[Revalidation]
+
+
+@dataclass(frozen=True)
+class RevalidationResult:
+    """A kept re-validation, and what the acceptance policy makes of its report."""
+
+    revalidation: Revalidation
+    acceptance: AcceptanceDecision
 
 
 def _document(runtime: Runtime, principal: Principal, document_id: uuid.UUID) -> Document:
@@ -69,7 +80,7 @@ def revalidate(
     principal: Principal,
     document_id: uuid.UUID,
     at: datetime | None = None,
-) -> Revalidation:
+) -> RevalidationResult:
     """Verify the stored original again (as of ``at``, default now) and keep the report."""
     document = _document(runtime, principal, document_id)
     with runtime.store.open(document.object_key) as reader:
@@ -79,6 +90,7 @@ def revalidate(
         with runtime.store.open(document.content_object_key) as reader:
             content = reader.read()
     report = runtime.verifier.verify(signed, content=content, at=at)
+    acceptance = runtime.acceptance_policy.decide(report, kind=document.kind.value)
     row = Revalidation(
         document_id=document.id,
         requested_by_token_id=principal.token_id,
@@ -105,7 +117,9 @@ def revalidate(
                 if report.sub_indication is None
                 else str(report.sub_indication),
                 "qualification": report.qualification.value,
+                "policy": acceptance.policy,
+                "accepted_by_policy": acceptance.accepted,
             },
         )
         session.expunge(row)
-    return row
+    return RevalidationResult(revalidation=row, acceptance=acceptance)

@@ -16,6 +16,7 @@ from docex.db.migrate import upgrade
 from docex.registry.tokens import TokenPolicy
 from docex.services.events import Events
 from docex.settings import Settings
+from docex.signatures.policy import DOCEX_GATE_2026, AcceptancePolicy
 from docex.signatures.trust import load_trust_store
 from docex.signatures.verifier import Verifier
 from docex.storage.base import ObjectStore
@@ -33,6 +34,8 @@ class Runtime:
     verifier: Verifier
     token_policy: TokenPolicy
     events: Events = field(default_factory=Events)
+    acceptance_policy: AcceptancePolicy = DOCEX_GATE_2026
+    """What the gate requires of a verified document before accepting it."""
 
     def close(self) -> None:
         """Release connections, files and event loops."""

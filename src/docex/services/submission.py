@@ -2,7 +2,8 @@
 
 The order is what makes failures safe:
 
-1. the signature is verified before anything is written;
+1. the signature is verified, and the runtime's acceptance policy
+   (:mod:`docex.signatures.policy`) decides on the report, before anything is written;
 2. the signer must be an active employee of the submitting facility (or, for a seal, the
    facility itself);
 3. the original bytes go to the object store under content-addressed keys, which never
@@ -52,17 +53,11 @@ from docex.services.routing import ReferralSpec
 from docex.services.runtime import Runtime
 from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
+from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
 from docex.storage.base import content_key
 
 log = logging.getLogger("docex.submission")
-
-# Which kinds a facility seal (QESeal) may sign; a referral needs a doctor's QESig.
-SEAL_ALLOWED: dict[DocumentKind, bool] = {
-    DocumentKind.REFERRAL: False,
-    DocumentKind.EXAMINATION_RESULT: True,
-    DocumentKind.MEDICAL_DOCUMENT: True,
-}
 
 SIGNATURE_CONTENT_TYPES = {
     "cades": "application/pkcs7-signature",
@@ -94,6 +89,8 @@ class SubmissionResult:
     document: Document
     created: bool
     referral: Referral | None = None
+    acceptance: AcceptanceDecision | None = None
+    """The policy's decision, for a document this call created (a replay has none)."""
 
 
 def submit_document(
@@ -137,7 +134,7 @@ def _submit_document(
         check_size(content_bytes, what="signed content", limit=runtime.settings.max_content_bytes)
     report = runtime.verifier.verify(signed_bytes, content=content_bytes)
     with _refusals_logged(submission, facility_id, principal):
-        _require_accepted(report, submission.kind)
+        acceptance = _require_accepted(runtime.acceptance_policy, report, submission.kind)
     try:
         with unit_of_work(runtime.sessions) as session:
             with _refusals_logged(submission, facility_id, principal):
@@ -180,7 +177,9 @@ def _submit_document(
                 now=now,
                 events=runtime.events,
             )
-            record_accepted(session, principal=principal, document=document)
+            record_accepted(
+                session, principal=principal, document=document, policy=acceptance.policy
+            )
             session.flush()
             session.expunge_all()
     except ConflictError:
@@ -198,7 +197,9 @@ def _submit_document(
         document.sha256,
         principal.token_id,
     )
-    return SubmissionResult(document=document, created=True, referral=referral)
+    return SubmissionResult(
+        document=document, created=True, referral=referral, acceptance=acceptance
+    )
 
 
 @contextmanager
@@ -284,20 +285,14 @@ def _routing_request(submission: Submission, recipient_id: int | None) -> routin
     )
 
 
-def _require_accepted(report: ValidationReport, kind: DocumentKind) -> None:
-    if report.indication.value != "TOTAL_PASSED":
-        raise SignatureRejectedError(f"the signature is not valid: {report.message}", report=report)
-    for signature in report.signatures:
-        qualification = signature.qualification
-        if qualification is Qualification.QESIG:
-            continue
-        if qualification is Qualification.QESEAL and SEAL_ALLOWED[kind]:
-            continue
-        if qualification is Qualification.QESEAL:
-            reason = f"a {kind.value} must carry a doctor's qualified signature, not a seal"
-        else:
-            reason = f"the signature is {qualification.value}, not qualified: {signature.message}"
-        raise SignatureRejectedError(reason, report=report)
+def _require_accepted(
+    policy: AcceptancePolicy, report: ValidationReport, kind: DocumentKind
+) -> AcceptanceDecision:
+    """The policy's decision; a refusal is raised with the report and the policy's reasons."""
+    decision = policy.decide(report, kind=kind.value)
+    if not decision.accepted:
+        raise SignatureRejectedError(decision.message, report=report)
+    return decision
 
 
 def _check_signers(session: Session, *, facility_id: int, report: ValidationReport) -> None:

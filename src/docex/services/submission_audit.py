@@ -21,9 +21,15 @@ _MAX_MESSAGE = 300
 
 
 def record_accepted(
-    session: Session, *, principal: Principal, document: Document, replay: bool = False
+    session: Session,
+    *,
+    principal: Principal,
+    document: Document,
+    replay: bool = False,
+    policy: str | None = None,
 ) -> None:
-    """``document.submit``: who submitted which document, signed by whom."""
+    """``document.submit``: who submitted which document, signed by whom, under which
+    acceptance policy (``policy``, absent for a replay, which decides nothing anew)."""
     details: dict[str, Any] = {
         "kind": document.kind.value,
         "sha256": document.sha256,
@@ -36,6 +42,8 @@ def record_accepted(
     }
     if document.answers_document_id is not None:
         details["answers_document_id"] = str(document.answers_document_id)
+    if policy is not None:
+        details["policy"] = policy
     if replay:
         details["replay"] = True
     record(

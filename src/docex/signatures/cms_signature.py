@@ -5,15 +5,26 @@ check integrity and the signature value, the algorithms, the time-stamps and the
 signature time they prove, then the certificate path with revocation at that time, and
 finally qualification. The first failing step decides the indication; every step leaves a
 check in the report.
+
+What the signature *says* (who the certificate named by the signer identifier belongs
+to, the claimed signing time, its time-stamps, the level its structure reaches, the
+certificate chain) is gathered first and independently of the checks, so that a report
+on a failed signature still describes it.
+
+Validation time semantics (``docex verify --at T``): evidence that did not exist at ``T``
+is not used. A time-stamp generated after ``T`` proves nothing at ``T``; revocation data
+issued after ``T`` (OCSP ``producedAt``, CRL ``thisUpdate``) embedded in the signature is
+set aside; and a signature dated after ``T`` (by its claimed signing time, or by a content
+time-stamp it signs) cannot pass as of ``T``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from asn1crypto import cms, x509
+from asn1crypto import cms, crl, ocsp, x509
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import extract_self_reported_ts, get_signing_cert_attr
 
@@ -41,10 +52,22 @@ from docex.signatures.report import (
 from docex.signatures.timestamps import (
     ImprintFor,
     TimestampResult,
+    as_of,
     digest_imprint,
     validate_timestamp,
 )
 from docex.signatures.trust import TrustStore
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a signer's or a responder's clock may run ahead of ours without consequence.
+
+A signature validated "now" whose claimed signing time, or whose embedded OCSP response, is
+a minute in the future is the work of a fast clock, not of a signature from the future.
+Proof of existence is never stretched by it: a time-stamp proves existence at its time only.
+"""
+
+NOT_BASELINE_FORMAT = {"CAdES": "CMS-NOT-ETSI", "PAdES": "PDF-NOT-ETSI"}
+"""The format of a signature that is not even an ETSI BES one, as EU DSS names it."""
 
 
 @dataclass(frozen=True)
@@ -97,13 +120,20 @@ class SignerInput:
 
 @dataclass
 class _Builder:
-    """Collects checks while a validation proceeds; makes the report at the end."""
+    """Collects facts and checks while a validation proceeds; makes the report at the end."""
 
     subject: SignerInput
     engine: Engine
+    data: ValidationData
+    """The subject's validation data, less what did not exist yet at the validation time."""
     checks: list[Check] = field(default_factory=list)
     cert: x509.Certificate | None = None
     timestamps: list[TimestampInfo] = field(default_factory=list)
+    content_timestamps: list[TimestampResult] = field(default_factory=list)
+    signature_timestamps: list[TimestampResult] = field(default_factory=list)
+    document_timestamps: list[TimestampResult] = field(default_factory=list)
+    malformed_timestamp: Exception | None = None
+    has_ess: bool = True
     claimed_time: datetime | None = None
     timestamp_time: datetime | None = None
     best_time: datetime | None = None
@@ -112,6 +142,13 @@ class _Builder:
 
     def passed(self, name: str, message: str) -> None:
         self.checks.append(Check(name, CheckOutcome.PASSED, message))
+
+    @property
+    def format(self) -> str:
+        prefix = self.subject.format_prefix
+        if not self.has_ess:
+            return NOT_BASELINE_FORMAT.get(prefix, f"{prefix}-NOT-ETSI")
+        return f"{prefix}-BASELINE-{self.level}"
 
     def verdict(
         self,
@@ -135,7 +172,7 @@ class _Builder:
         chain = path or ((self.cert,) if self.cert is not None else ())
         return SignatureReport(
             id=self.subject.id,
-            format=f"{self.subject.format_prefix}-BASELINE-{self.level}",
+            format=self.format,
             indication=indication,
             sub_indication=sub,
             qualification=qualification,
@@ -152,27 +189,165 @@ class _Builder:
 
 async def validate_signer(subject: SignerInput, engine: Engine) -> SignatureReport:
     """Validate one CMS signer and report on it."""
-    b = _Builder(subject, engine)
+    b = _Builder(subject, engine, data=available_at(subject.data, engine.validation_time))
+    await _describe(b)
     # Reports carry plain checks; a ContainerCheck's verdict is used here only.
     b.checks.extend(Check(c.name, c.outcome, c.message) for c in subject.extra_checks)
     for check in subject.extra_checks:
         if isinstance(check, ContainerCheck) and check.outcome is not CheckOutcome.PASSED:
             ind, sub = check.indication, check.sub_indication
-            return b.verdict(ind, sub, check.name, check.message, record=False)
+            report = b.verdict(ind, sub, check.name, check.message, record=False)
+            return await _with_chain(b, report)
         if check.outcome is CheckOutcome.FAILED:
             # The signed bytes are not what the container presents as signed.
             sub = SubIndication.HASH_FAILURE
-            return b.verdict(Indication.TOTAL_FAILED, sub, check.name, check.message, record=False)
+            report = b.verdict(
+                Indication.TOTAL_FAILED, sub, check.name, check.message, record=False
+            )
+            return await _with_chain(b, report)
     try:
-        return await _validate(b)
+        report = await _validate(b)
     except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
         # asn1crypto parses lazily: malformed inner structures surface here.
-        return b.verdict(
+        report = b.verdict(
             Indication.TOTAL_FAILED,
             SubIndication.FORMAT_FAILURE,
             "format",
             f"malformed signature structure: {exc}",
         )
+    if report.indication is not Indication.TOTAL_PASSED:
+        report = await _with_chain(b, report)
+    return report
+
+
+async def _describe(b: _Builder) -> None:
+    """Gather what the signature says about itself, whichever check will fail first.
+
+    Each fact is read on its own: a malformed part leaves that fact unknown (the checks
+    report it) without hiding the others.
+    """
+    s = b.subject
+    signer_info = s.signer_info
+    try:
+        b.claimed_time = extract_self_reported_ts(signer_info) or s.claimed_signing_time
+    except (ValueError, TypeError, KeyError, SignatureValidationError):
+        b.claimed_time = s.claimed_signing_time
+    try:
+        b.cert = find_certificate(signer_info["sid"], list(s.data.certs))
+    except (ValueError, TypeError, KeyError):
+        b.cert = None
+    try:
+        attr_types = {a["type"].native for a in signer_info["signed_attrs"] or ()}
+    except (ValueError, TypeError, KeyError):
+        attr_types = set()
+    b.has_ess = bool(attr_types & {"signing_certificate", "signing_certificate_v2"})
+    try:
+        await _collect_timestamps(b)
+    except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
+        b.malformed_timestamp = exc
+    b.level = _level(b)
+    proven = [ts.time for ts in (*b.signature_timestamps, *b.document_timestamps) if ts.valid]
+    b.timestamp_time = min(proven) if proven else None
+    b.best_time = b.timestamp_time or b.engine.validation_time
+
+
+async def _collect_timestamps(b: _Builder) -> None:
+    s, engine = b.subject, b.engine
+    signer_info = s.signer_info
+    at = engine.validation_time
+    for attr in signer_info["signed_attrs"] or ():
+        if attr["type"].native == "content_time_stamp":
+            for token in attr["values"]:
+                ts = await validate_timestamp(
+                    token["content"],
+                    kind="content",
+                    expected_imprint=s.content_digest,
+                    data=b.data,
+                    evaluator=engine.evaluator,
+                    parsed=engine.parsed,
+                )
+                b.content_timestamps.append(as_of(ts, at))
+    signature_value = signer_info["signature"].native
+    for attr in signer_info["unsigned_attrs"] or ():
+        if attr["type"].native == "signature_time_stamp_token":
+            for token in attr["values"]:
+                ts = await validate_timestamp(
+                    token["content"],
+                    kind="signature",
+                    expected_imprint=digest_imprint(signature_value),
+                    data=b.data,
+                    evaluator=engine.evaluator,
+                    parsed=engine.parsed,
+                )
+                b.signature_timestamps.append(as_of(ts, at))
+    b.document_timestamps = [as_of(poe, at) for poe in s.proofs_of_existence]
+    b.timestamps = [
+        ts.info for ts in (*b.content_timestamps, *b.signature_timestamps, *b.document_timestamps)
+    ]
+
+
+def _level(b: _Builder) -> str:
+    """The baseline level the structure reaches; a broken time-stamp claims nothing."""
+    if not any(not ts.broken for ts in b.signature_timestamps):
+        return "B"
+    if not b.subject.has_long_term_data:
+        return "T"
+    archived = b.subject.has_archive_timestamp and any(
+        not ts.broken for ts in b.document_timestamps
+    )
+    return "LTA" if archived else "LT"
+
+
+async def _with_chain(b: _Builder, report: SignatureReport) -> SignatureReport:
+    """A failed report still names the signer's certificate chain, where one can be built."""
+    if b.evaluation is not None or b.cert is None:
+        return report
+    try:
+        evaluation = await b.engine.evaluator.evaluate(
+            b.cert,
+            data=b.data,
+            at=b.best_time or b.engine.validation_time,
+            purpose="signature",
+        )
+    except Exception:  # describing a failed signature must never fail the validation
+        return report
+    if not evaluation.path:
+        return replace(report, revocation=evaluation.revocation)
+    return replace(
+        report,
+        certificate_chain=tuple(certificate_info(c) for c in evaluation.path),
+        revocation=evaluation.revocation,
+    )
+
+
+def available_at(data: ValidationData, at: datetime) -> ValidationData:
+    """``data`` less the revocation data issued after ``at`` (and the clock skew).
+
+    Validating as of a past time must not use an OCSP response produced, or a CRL issued,
+    later: at that time it did not exist. The same object comes back when nothing is set
+    aside, so that caches keyed on it keep working.
+    """
+    limit = at + CLOCK_SKEW
+    crls = tuple(c for c in data.crls if _crl_issued(c) <= limit)
+    ocsps = tuple(o for o in data.ocsps if (_ocsp_produced(o) or at) <= limit)
+    if len(crls) == len(data.crls) and len(ocsps) == len(data.ocsps):
+        return data
+    return ValidationData(certs=data.certs, crls=crls, ocsps=ocsps, source=data.source)
+
+
+def _crl_issued(item: crl.CertificateList) -> datetime:
+    issued: datetime = item["tbs_cert_list"]["this_update"].native
+    return issued
+
+
+def _ocsp_produced(item: ocsp.OCSPResponse) -> datetime | None:
+    try:
+        basic = item["response_bytes"]["response"].parsed
+        produced: datetime = basic["tbs_response_data"]["produced_at"].native
+    except (ValueError, TypeError, KeyError, AttributeError):
+        # Not a basic response with a time (or not parsable): certvalidator judges it.
+        return None
+    return produced
 
 
 async def _validate(b: _Builder) -> SignatureReport:
@@ -187,10 +362,9 @@ async def _validate(b: _Builder) -> SignatureReport:
             "the signature has no signed attributes, so it is not an AdES signature",
         )
     b.passed("format", f"{s.format_prefix} signature structure")
-    b.claimed_time = extract_self_reported_ts(signer_info) or s.claimed_signing_time
 
     # Identify the signing certificate and its ESS binding (EN 319 102-1 §5.2.3).
-    cert = find_certificate(signer_info["sid"], list(s.data.certs))
+    cert = b.cert
     if cert is None:
         return b.verdict(
             Indication.INDETERMINATE,
@@ -198,7 +372,6 @@ async def _validate(b: _Builder) -> SignatureReport:
             "signing_certificate",
             "the signing certificate is not included in the signature",
         )
-    b.cert = cert
     try:
         ess = get_signing_cert_attr(signed_attrs)
     except SignatureValidationError as exc:
@@ -208,21 +381,20 @@ async def _validate(b: _Builder) -> SignatureReport:
             "signing_certificate",
             exc.failure_message,
         )
-    if ess is None:
-        return b.verdict(
-            Indication.TOTAL_FAILED,
-            SubIndication.FORMAT_FAILURE,
-            "signing_certificate",
-            "the signing-certificate(-v2) attribute is missing (required by CAdES/PAdES)",
+    if ess is not None:
+        if not ess_binds(cert, ess["certs"][0], parsed=b.engine.parsed):
+            return b.verdict(
+                Indication.INDETERMINATE,
+                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                "signing_certificate",
+                "the signing-certificate attribute names a different certificate than the signer's",
+            )
+        b.passed(
+            "signing_certificate", "signing-certificate attribute binds the signer's certificate"
         )
-    if not ess_binds(cert, ess["certs"][0], parsed=b.engine.parsed):
-        return b.verdict(
-            Indication.INDETERMINATE,
-            SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-            "signing_certificate",
-            "the signing-certificate attribute names a different certificate than the signer's",
-        )
-    b.passed("signing_certificate", "signing-certificate attribute binds the signer's certificate")
+    # Without the attribute the signer identifier still names the certificate, which the
+    # signature value then binds; the missing attribute is judged with the signature's
+    # other attributes, after the cryptographic and certificate checks (see _certificate).
 
     # Integrity: message digest over the content, then the signature value.
     digest_algorithm = signer_digest_algorithm(signer_info)
@@ -282,67 +454,38 @@ async def _validate(b: _Builder) -> SignatureReport:
         )
     b.passed("algorithms", f"algorithms are acceptable ({digest_algorithm}, {algorithms.message})")
 
-    failure = await _timestamps(b, signer_info)
+    if b.malformed_timestamp is not None:
+        raise b.malformed_timestamp
+    failure = _timestamps(b) or _dated_after_validation_time(b)
     if failure is not None:
         return failure
     return await _certificate(b, cert)
 
 
-async def _timestamps(b: _Builder, signer_info: cms.SignerInfo) -> SignatureReport | None:
-    s, engine = b.subject, b.engine
-    proven: list[datetime] = []
-    content_times: list[datetime] = []
-    for attr in signer_info["signed_attrs"]:
-        if attr["type"].native == "content_time_stamp":
-            for token in attr["values"]:
-                ts = await validate_timestamp(
-                    token["content"],
-                    kind="content",
-                    expected_imprint=s.content_digest,
-                    data=s.data,
-                    evaluator=engine.evaluator,
-                    parsed=engine.parsed,
+def _timestamps(b: _Builder) -> SignatureReport | None:
+    """Take the time-stamps that prove something as proof of existence (EN 319 102-1 §5.5.4).
+
+    A broken one is reported and ignored, as is one that does not exist yet at the
+    validation time: neither makes the signature fail, and the signature then stands on
+    what else it has.
+    """
+    engine = b.engine
+    for ts in (*b.content_timestamps, *b.signature_timestamps, *b.document_timestamps):
+        info = ts.info
+        if ts.broken:
+            b.checks.append(
+                Check(
+                    "timestamps",
+                    CheckOutcome.FAILED,
+                    f"a {info.kind} time-stamp is broken and is ignored: {info.message}",
                 )
-                b.timestamps.append(ts.info)
-                if ts.valid:
-                    content_times.append(ts.time)
-    signature_value = signer_info["signature"].native
-    for attr in signer_info["unsigned_attrs"] or ():
-        if attr["type"].native == "signature_time_stamp_token":
-            for token in attr["values"]:
-                ts = await validate_timestamp(
-                    token["content"],
-                    kind="signature",
-                    expected_imprint=digest_imprint(signature_value),
-                    data=s.data,
-                    evaluator=engine.evaluator,
-                    parsed=engine.parsed,
-                )
-                b.timestamps.append(ts.info)
-                if ts.valid:
-                    proven.append(ts.time)
-    for poe in s.proofs_of_existence:
-        b.timestamps.append(poe.info)
-        if poe.valid:
-            proven.append(poe.time)
-    if any(t.kind == "signature" for t in b.timestamps):
-        b.level = "T"
-        if s.has_long_term_data:
-            b.level = "LT"
-            if s.has_archive_timestamp:
-                b.level = "LTA"
-    for info in b.timestamps:
-        if info.indication is Indication.TOTAL_FAILED:
-            return b.verdict(
-                Indication.TOTAL_FAILED,
-                SubIndication.HASH_FAILURE,
-                "timestamps",
-                f"a {info.kind} time-stamp is broken: {info.message}",
             )
-        if info.indication is Indication.INDETERMINATE:
+        elif info.indication is Indication.INDETERMINATE:
             b.checks.append(
                 Check("timestamps", CheckOutcome.INDETERMINATE, f"{info.kind}: {info.message}")
             )
+    proven = [ts.time for ts in (*b.signature_timestamps, *b.document_timestamps) if ts.valid]
+    content_times = [ts.time for ts in b.content_timestamps if ts.valid]
     if proven:
         b.timestamp_time = min(proven)
         if content_times and min(content_times) > b.timestamp_time:
@@ -360,10 +503,37 @@ async def _timestamps(b: _Builder, signer_info: cms.SignerInfo) -> SignatureRepo
     return None
 
 
+def _dated_after_validation_time(b: _Builder) -> SignatureReport | None:
+    """A signature dated after the validation time cannot pass as of that time.
+
+    Its claimed signing time says so, and an intact content time-stamp proves it (the
+    signature signs the token, so it was made after the token's time). ETSI EN 319 102-1
+    has no sub-indication for this and EU DSS no check of its own; docex reports
+    INDETERMINATE/NO_POE: nothing proves the signature existed at the validation time.
+    """
+    at = b.engine.validation_time
+    limit = at + CLOCK_SKEW
+    reasons = []
+    if b.claimed_time is not None and b.claimed_time > limit:
+        reasons.append(f"its claimed signing time is {b.claimed_time.isoformat()}")
+    later = [ts.time for ts in b.content_timestamps if not ts.broken and ts.time > limit]
+    if later:
+        reasons.append(f"its content time-stamp is dated {min(later).isoformat()}")
+    if not reasons:
+        return None
+    return b.verdict(
+        Indication.INDETERMINATE,
+        SubIndication.NO_POE,
+        "signing_time",
+        f"the signature is dated after the validation time {at.isoformat()} "
+        f"({'; '.join(reasons)}): nothing proves it existed then",
+    )
+
+
 async def _certificate(b: _Builder, cert: x509.Certificate) -> SignatureReport:
-    s, engine = b.subject, b.engine
+    engine = b.engine
     at = b.best_time or engine.validation_time
-    evaluation = await engine.evaluator.evaluate(cert, data=s.data, at=at, purpose="signature")
+    evaluation = await engine.evaluator.evaluate(cert, data=b.data, at=at, purpose="signature")
     b.evaluation = evaluation
     has_poe = b.timestamp_time is not None
     status = evaluation.status
@@ -456,6 +626,16 @@ async def _certificate(b: _Builder, cert: x509.Certificate) -> SignatureReport:
             "the signing certificate's key usage does not allow signatures",
         )
     b.passed("key_usage", f"key usage: {', '.join(sorted(usages))}")
+    if not b.has_ess:
+        # EU DSS (Signature Acceptance Validation, BBB_ICS_ISASCP, FAIL in its default
+        # policy): INDETERMINATE/SIG_CONSTRAINTS_FAILURE, and the format is not even BES.
+        return b.verdict(
+            Indication.INDETERMINATE,
+            SubIndication.SIG_CONSTRAINTS_FAILURE,
+            "signing_certificate",
+            "format not baseline: the signing-certificate attribute is missing "
+            "(ETSI EN 319 122-1 requires signing-certificate-v2)",
+        )
     if evaluation.qualification is None:
         qualification = Qualification.NA
         message = "no validation path to assess qualification"

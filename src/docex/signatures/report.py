@@ -20,6 +20,9 @@ from typing import Any
 
 REPORT_VERSION = "1"
 
+BASELINE_LEVELS = ("B", "T", "LT", "LTA")
+"""The ETSI baseline levels (EN 319 122-1 / 319 142-1), lowest first."""
+
 
 class Indication(StrEnum):
     """The main status of a validation (ETSI EN 319 102-1, clause 5.1.3)."""
@@ -179,7 +182,12 @@ class SignatureReport:
 
     id: str
     format: str
-    """The signature level found, e.g. ``CAdES-BASELINE-LT`` or ``PAdES-BASELINE-B``."""
+    """The signature level found, e.g. ``CAdES-BASELINE-LT`` or ``PAdES-BASELINE-B``.
+
+    A level is claimed only on evidence that holds: a broken time-stamp claims no ``T``.
+    ``CMS-NOT-ETSI`` / ``PDF-NOT-ETSI`` (EU DSS's names) for a signature that is not an
+    ETSI one at all, such as one without the signing-certificate attribute.
+    """
     indication: Indication
     sub_indication: SubIndication | None
     qualification: Qualification
@@ -192,6 +200,12 @@ class SignatureReport:
     revocation: tuple[RevocationEvidence, ...]
     timestamps: tuple[TimestampInfo, ...]
     checks: tuple[Check, ...]
+
+    @property
+    def baseline_level(self) -> str | None:
+        """``B``, ``T``, ``LT`` or ``LTA`` for a baseline signature; None otherwise."""
+        _, sep, level = self.format.rpartition("-BASELINE-")
+        return level if sep and level in BASELINE_LEVELS else None
 
     @property
     def message(self) -> str:
@@ -235,7 +249,12 @@ class ValidationReport:
 
     @property
     def accepted(self) -> bool:
-        """True when the document passed and every signature is qualified."""
+        """True when the document passed and every signature is qualified.
+
+        A shorthand for scripts; what the exchange accepts is decided by an
+        :class:`~docex.signatures.policy.AcceptancePolicy`, which asks more (per document
+        kind, level, time-stamps).
+        """
         return self.indication is Indication.TOTAL_PASSED and self.qualification.is_qualified
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from asn1crypto import cms, core, tsp, x509
@@ -39,7 +39,35 @@ class TimestampResult:
 
     @property
     def valid(self) -> bool:
+        """The token proves its time (EN 319 102-1 §5.4 returned PASSED)."""
         return self.info.indication is Indication.TOTAL_PASSED
+
+    @property
+    def broken(self) -> bool:
+        """The token does not cover what it should, or its own signature fails.
+
+        A broken token is reported and ignored as proof of existence; it says nothing
+        about the signature it is attached to (EN 319 102-1 §5.5.4 step 3: such a token
+        is removed from the set of time-stamps, as EU DSS does with a warning).
+        """
+        return self.info.indication is Indication.TOTAL_FAILED
+
+
+def as_of(result: TimestampResult, validation_time: datetime) -> TimestampResult:
+    """The token as seen at ``validation_time``: one generated later does not exist yet.
+
+    Such a token proves nothing at that time; it is reported INDETERMINATE with the reason,
+    unless it is broken, which stays the stronger finding.
+    """
+    if result.time <= validation_time or result.broken:
+        return result
+    info = replace(
+        result.info,
+        indication=Indication.INDETERMINATE,
+        message=f"generated at {result.time.isoformat()}, after the validation time "
+        f"{validation_time.isoformat()}: it proves nothing as of then",
+    )
+    return replace(result, info=info)
 
 
 def digest_imprint(data: bytes) -> ImprintFor:
@@ -96,8 +124,10 @@ async def validate_timestamp(
             Indication.INDETERMINATE, f"time-stamp imprint uses unknown digest {algorithm}"
         )
     if imprint["hashed_message"].native != expected:
+        covered = "signature value" if kind == "signature" else "signed content"
         return result(
-            Indication.TOTAL_FAILED, "time-stamp does not cover this signature (imprint mismatch)"
+            Indication.TOTAL_FAILED,
+            f"the time-stamp's message imprint does not match the {covered} (imprint mismatch)",
         )
 
     signer_info = signed_data["signer_infos"][0]

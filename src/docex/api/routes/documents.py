@@ -24,6 +24,7 @@ from docex.services import documents as reading
 from docex.services import revalidation
 from docex.services.routing import ReferralSpec
 from docex.services.submission import Submission, submit_document
+from docex.signatures.policy import AcceptanceDecision
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -87,10 +88,30 @@ class ReferralCreated(BaseModel):
     valid_until: datetime
 
 
+class AcceptanceOut(BaseModel):
+    """The gate's decision on the verified document, apart from the ETSI verdict."""
+
+    policy: str = Field(description="The acceptance policy that decided, e.g. docex-gate-2026.")
+    accepted: bool
+    reasons: list[str] = Field(description="Why not accepted; empty when accepted.")
+
+    @classmethod
+    def of(cls, decision: AcceptanceDecision | None) -> AcceptanceOut | None:
+        if decision is None:
+            return None
+        return cls(
+            policy=decision.policy, accepted=decision.accepted, reasons=list(decision.reasons)
+        )
+
+
 class SubmittedDocument(DocumentOut):
     """The accepted document; for a referral, the referral it opened."""
 
     referral: ReferralCreated | None = None
+    acceptance: AcceptanceOut | None = Field(
+        default=None,
+        description="The acceptance policy's decision; null for an Idempotency-Key replay.",
+    )
 
 
 class DocumentWithReport(DocumentOut):
@@ -239,6 +260,7 @@ async def submit(
         )
         if referral is not None
         else None,
+        acceptance=AcceptanceOut.of(result.acceptance),
     ).model_dump(mode="json")
     headers = {"Location": f"/api/v1/documents/{result.document.id}"}
     if not result.created:
@@ -292,6 +314,11 @@ class RevalidationOut(BaseModel):
     requested_by_token_id: int
     created_at: datetime
     report: dict[str, Any]
+    acceptance: AcceptanceOut | None = Field(
+        default=None,
+        description="What the acceptance policy makes of this report (in the response to "
+        "the re-validation; null in the history, where it is not kept).",
+    )
 
 
 class ReportHistoryOut(BaseModel):
@@ -308,7 +335,9 @@ class RevalidateRequest(BaseModel):
     at: datetime | None = None
 
 
-def _revalidation_out(row: Revalidation) -> RevalidationOut:
+def _revalidation_out(
+    row: Revalidation, acceptance: AcceptanceDecision | None = None
+) -> RevalidationOut:
     return RevalidationOut(
         id=row.id,
         validation_time=row.validation_time,
@@ -317,6 +346,7 @@ def _revalidation_out(row: Revalidation) -> RevalidationOut:
         requested_by_token_id=row.requested_by_token_id,
         created_at=row.created_at,
         report=row.report,
+        acceptance=AcceptanceOut.of(acceptance),
     )
 
 
@@ -344,8 +374,8 @@ def revalidate_document(
     at = body.at if body is not None else None
     if at is not None and at.tzinfo is None:
         raise InputError("at needs a time zone")
-    row = revalidation.revalidate(runtime, principal=principal, document_id=document_id, at=at)
-    return _revalidation_out(row)
+    result = revalidation.revalidate(runtime, principal=principal, document_id=document_id, at=at)
+    return _revalidation_out(result.revalidation, result.acceptance)
 
 
 @router.get(
