@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 from io import BytesIO
 
-from asn1crypto import crl, ocsp
-from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
@@ -23,14 +21,13 @@ from pyhanko.sign.general import (
     NonexistentAttributeError,
     find_unique_cms_attribute,
 )
-from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from docex.errors import NotASignatureError
 from docex.signatures.cms_signature import Engine, SignerInput, validate_signer
-from docex.signatures.evidence import ValidationData, from_signed_data
+from docex.signatures.evidence import ValidationData, dss_validation_data, from_signed_data
+from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.report import Check, CheckOutcome, DocumentInfo, SignatureReport
 from docex.signatures.timestamps import ImprintFor, TimestampResult, validate_timestamp
 
@@ -55,7 +52,7 @@ async def validate_pades(
     document = DocumentInfo(
         kind="pades", sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), detached=False
     )
-    dss = _dss_data(reader)
+    dss = _dss_data(reader, engine.evaluator.limits)
     timestamps = [
         (emb.signed_revision, await _document_timestamp(emb, dss, engine)) for emb in doc_timestamps
     ]
@@ -148,19 +145,8 @@ async def _document_timestamp(
     )
 
 
-def _dss_data(reader: PdfFileReader) -> ValidationData:
-    try:
-        dss = DocumentSecurityStore.read_dss(reader)
-    except NoDSSFoundError:
-        return ValidationData(source="dss")
-    ocsps = tuple(
-        ocsp.OCSPResponse.load(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE))
-        for ref in dss.ocsps
-    )
-    crls = tuple(
-        crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL)) for ref in dss.crls
-    )
-    return ValidationData(certs=tuple(dss.load_certs()), crls=crls, ocsps=ocsps, source="dss")
+def _dss_data(reader: PdfFileReader, limits: Limits = DEFAULT_LIMITS) -> ValidationData:
+    return dss_validation_data(reader, limits=limits)
 
 
 def _adobe_revinfo(emb: EmbeddedPdfSignature) -> ValidationData:
