@@ -50,7 +50,7 @@ async def validate_cades(
     else:
         signed_content = content
     digest = digest_imprint(signed_content)
-    data = from_signed_data(signed_data, parsed=engine.parsed)
+    data = from_signed_data(signed_data, parsed=engine.parsed, limits=engine.evaluator.limits)
     reports = []
     for index, signer_info in enumerate(signed_data["signer_infos"], start=1):
         subject = SignerInput(

@@ -203,7 +203,7 @@ class _Budget:
         if self.counts[bound] > getattr(limits, bound):
             what = _WHAT[bound]
             raise LimitExceededError(limits.exceeded(bound, what=f"the number of {what}"))
-        self.size += len(item.contents or b"") + len(item.header or b"")
+        self.size += len(item.dump())
         if self.size > limits.max_validation_data_bytes:
             raise LimitExceededError(
                 limits.exceeded("max_validation_data_bytes", what="the embedded validation data")

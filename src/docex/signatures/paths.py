@@ -375,19 +375,33 @@ def _certs(path: ValidationPath) -> tuple[x509.Certificate, ...]:
 class _Search:
     """The candidate issuers one evaluation has considered, against its bounds."""
 
+    # The bound reported first is the one that ended the search, when several were met.
+    _PRIORITY = ("max_issuer_candidates", "max_issuer_candidates_per_step", "max_path_length")
+
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.candidates = 0
-        self.exceeded: str | None = None
+        self._reached: set[str] = set()
 
-    def stop(self, bound: str, what: str) -> None:
-        if self.exceeded is None:
-            self.exceeded = self.limits.exceeded(bound, what=what)
+    def stop(self, bound: str) -> None:
+        self._reached.add(bound)
+
+    @property
+    def exceeded(self) -> str | None:
+        """The message naming the bounds the search reached, or None if it reached none."""
+        reached = [b for b in self._PRIORITY if b in self._reached]
+        if not reached:
+            return None
+        message = self.limits.exceeded(reached[0], what="certificate path building")
+        if len(reached) > 1:
+            also = ", ".join(f"{b} = {getattr(self.limits, b)}" for b in reached[1:])
+            message = f"{message} (also reached: {also})"
+        return message
 
     def take(self) -> bool:
         """Count one more candidate; False when the evaluation's total is spent."""
         if self.candidates >= self.limits.max_issuer_candidates:
-            self.stop("max_issuer_candidates", what="certificate path building")
+            self.stop("max_issuer_candidates")
             return False
         self.candidates += 1
         return True
@@ -448,7 +462,7 @@ class _BoundedPaths(CancelableAsyncIterator[ValidationPath]):
                     yield ValidationPath(issuer, list(reversed(path[1:])), path[0])
                     continue
                 if len(path) >= limits.max_path_length:
-                    builder.search.stop("max_path_length", what="a certificate path")
+                    builder.search.stop("max_path_length")
                     continue
                 longer = (*path, issuer)
                 seen = frozenset(c.issuer_serial for c in longer)
@@ -477,7 +491,7 @@ class _BoundedPaths(CancelableAsyncIterator[ValidationPath]):
                 continue
             step += 1
             if step > search.limits.max_issuer_candidates_per_step:
-                search.stop("max_issuer_candidates_per_step", what="certificate path building")
+                search.stop("max_issuer_candidates_per_step")
                 return
             if not search.take():
                 return
@@ -489,7 +503,7 @@ class _BoundedPaths(CancelableAsyncIterator[ValidationPath]):
                     continue
                 step += 1
                 if step > search.limits.max_issuer_candidates_per_step:
-                    search.stop("max_issuer_candidates_per_step", what="certificate path building")
+                    search.stop("max_issuer_candidates_per_step")
                     return
                 if not search.take():
                     return

@@ -1,0 +1,479 @@
+"""Verification with a time and memory budget it cannot escape: worker processes.
+
+    verifier = IsolatedVerifier(VerifierConfig(trust=("certs-dev/trust",)), workers=2)
+    report = verifier.verify(signature_bytes, content=detached_content)
+
+The bounds of :mod:`docex.signatures.limits` cap the costs we know of; this module is the
+backstop for the ones we do not. :class:`IsolatedVerifier` keeps a small pool of
+long-lived worker processes, each holding its own :class:`~docex.signatures.verifier.Verifier`
+(so the warm caches serve every verification that worker makes) and each started with an
+address-space limit (``RLIMIT_AS``). A caller takes an idle worker, sends it the input and
+waits with a deadline:
+
+* the worker answers in time: its report (or its input error, raised again here);
+* the deadline passes: the worker is killed and replaced, and the caller gets an
+  INDETERMINATE report, "verification exceeded its time budget of 10 s";
+* the worker runs out of memory (``MemoryError`` under its limit): it reports so and is
+  replaced; the caller gets "verification exceeded its memory budget of 1 GiB". A worker
+  that dies otherwise (killed by the kernel, for instance) gives a report saying so.
+
+Other callers keep being served by the other workers meanwhile. Budget reports carry
+``SIG_CONSTRAINTS_FAILURE``: the verifier's constraints on the resources one validation
+may use were not met, which says nothing about the signature's validity.
+
+``RLIMIT_AS`` needs the :mod:`resource` module (POSIX); where it is missing, workers run
+without a memory limit, and the time budget still holds. The limit is on the worker's
+whole address space, the interpreter and its libraries included (about 100 MiB).
+
+:class:`GuardedVerifier` is the in-process alternative (``workers=0``): no process
+boundary and no budget, but a ``RecursionError`` or ``MemoryError`` still becomes a report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+import queue
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Protocol
+
+from docex.errors import InputError
+from docex.signatures.inputs import DEFAULT_MAX_INPUT_BYTES, is_pdf
+from docex.signatures.limits import DEFAULT_LIMITS, Limits
+from docex.signatures.paths import CertificateEvaluator
+from docex.signatures.report import (
+    Check,
+    CheckOutcome,
+    DocumentInfo,
+    Indication,
+    Qualification,
+    SignatureReport,
+    SubIndication,
+    ValidationReport,
+)
+from docex.signatures.verifier import Verifier
+
+GiB = 1024 * 1024 * 1024
+DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_MEMORY_BYTES = 1 * GiB
+DEFAULT_WORKERS = 2
+# A worker imports the verifier and loads the trust configuration before its first job;
+# on a loaded machine that takes seconds. It is not part of any verification's budget.
+START_TIMEOUT_SECONDS = 120.0
+
+
+class SignatureVerifier(Protocol):
+    """What the service and the CLI need of a verifier, in process or isolated."""
+
+    online: bool
+
+    def verify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport: ...
+
+    async def averify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    """How to build a verifier: picklable, so that a worker process can build its own."""
+
+    trust: tuple[str, ...]
+    """Trust sources, as :func:`~docex.signatures.trust.load_trust_store` takes them."""
+    online: bool = False
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    limits: Limits = DEFAULT_LIMITS
+
+    def build(self) -> Verifier:
+        """A verifier for this configuration, in this process."""
+        from docex.signatures.trust import load_trust_store
+
+        return bounded_verifier(
+            load_trust_store(list(self.trust)),
+            online=self.online,
+            max_input_bytes=self.max_input_bytes,
+            limits=self.limits,
+        )
+
+
+def bounded_verifier(
+    trust: Any, *, online: bool = False, max_input_bytes: int, limits: Limits
+) -> Verifier:
+    """A :class:`Verifier` whose certificate evaluator applies ``limits``.
+
+    :class:`Verifier` does not take limits itself; its evaluator is the one object every
+    part of a validation reaches (``engine.evaluator``), so the limits travel with it.
+    """
+    verifier = Verifier(trust, online=online, max_input_bytes=max_input_bytes)
+    verifier.evaluator = CertificateEvaluator(trust, online=online, limits=limits)
+    return verifier
+
+
+def budget_report(
+    data: bytes, *, content: bytes | None, at: datetime, message: str
+) -> ValidationReport:
+    """The INDETERMINATE report of a verification stopped for ``message``."""
+    kind = "pades" if is_pdf(data) else "cades"
+    signature = SignatureReport(
+        id="document",
+        format="PAdES" if kind == "pades" else "CAdES",
+        indication=Indication.INDETERMINATE,
+        sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
+        qualification=Qualification.NA,
+        signer=None,
+        claimed_signing_time=None,
+        timestamp_time=None,
+        best_signature_time=at,
+        certificate_chain=(),
+        revocation=(),
+        timestamps=(),
+        checks=(Check("budget", CheckOutcome.INDETERMINATE, message),),
+    )
+    return ValidationReport(
+        indication=Indication.INDETERMINATE,
+        sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
+        qualification=Qualification.NA,
+        validation_time=at,
+        document=DocumentInfo(
+            kind=kind,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            detached=content is not None,
+        ),
+        signatures=(signature,),
+    )
+
+
+RECURSION_MESSAGE = (
+    "the signature holds a structure nested deeper than the verifier's recursion limit"
+)
+
+
+def time_message(seconds: float) -> str:
+    """The message of a report whose verification ran out of time."""
+    return f"verification exceeded its time budget of {seconds:g} s"
+
+
+def memory_message(memory_bytes: int | None) -> str:
+    """The message of a report whose verification ran out of memory."""
+    if memory_bytes is None:
+        return "verification ran out of memory"
+    return f"verification exceeded its memory budget of {_size(memory_bytes)}"
+
+
+def _size(value: int) -> str:
+    for unit, factor in (("GiB", GiB), ("MiB", 1024 * 1024)):
+        if value >= factor:
+            return f"{value / factor:g} {unit}"
+    return f"{value} bytes"
+
+
+def _validation_time(at: datetime | None) -> datetime:
+    if at is not None and at.tzinfo is None:
+        raise ValueError("the validation time must be timezone-aware")
+    return at or datetime.now(UTC)
+
+
+class GuardedVerifier:
+    """A verifier in this process whose recursion or memory exhaustion gives a report.
+
+    No time or memory budget: for ``workers=0``, tests and platforms without processes.
+    """
+
+    def __init__(self, config: VerifierConfig) -> None:
+        self.online = config.online
+        self.verifier = config.build()
+
+    def verify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """As :meth:`Verifier.verify`."""
+        moment = _validation_time(at)
+        try:
+            return self.verifier.verify(data, content=content, at=moment)
+        except RecursionError:
+            return budget_report(data, content=content, at=moment, message=RECURSION_MESSAGE)
+        except MemoryError:
+            return budget_report(data, content=content, at=moment, message=memory_message(None))
+
+    async def averify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """As :meth:`Verifier.averify`, in a thread (the verifier's loop is per thread)."""
+        return await asyncio.to_thread(self.verify, data, content=content, at=at)
+
+    def close(self) -> None:
+        """Release the verifier's event loops."""
+        self.verifier.close()
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process could not build its verifier; the message says why."""
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(START_TIMEOUT_SECONDS):
+            raise WorkerStartError("a verification worker did not start in time")
+        try:
+            kind, value = self.conn.recv()
+        except EOFError as exc:
+            raise WorkerStartError(
+                f"a verification worker exited while starting (code {self.process.exitcode})"
+            ) from exc
+        if kind != "ready":
+            raise _rebuilt(value)
+        self.ready = True
+
+    def stop(self, *, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                self.process.kill()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class IsolatedVerifier:
+    """Verifies in a pool of worker processes, each verification within a budget.
+
+    Thread-safe: each call takes an idle worker (waiting for one if all are busy) and
+    gives it back afterwards. The interface is :class:`Verifier`'s.
+
+    :param config: what each worker's verifier is built from.
+    :param workers: the number of worker processes (at least 1).
+    :param timeout_seconds: the wall-clock budget of one verification, counted from the
+        moment a worker has it (time spent waiting for a free worker is not counted).
+    :param memory_bytes: each worker's address-space limit; ``None`` for none.
+    :raises WorkerStartError: a worker could not start (its error, a bad trust
+        configuration for instance, is raised again as itself where it can be).
+    """
+
+    def __init__(
+        self,
+        config: VerifierConfig,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("an isolated verifier needs at least one worker")
+        self.config = config
+        self.online = config.online
+        self.timeout_seconds = timeout_seconds
+        self.memory_bytes = memory_bytes
+        # spawn, not fork: the parent may be a threaded server, and a forked child would
+        # inherit its locks in whatever state they were.
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.replaced = 0
+        """Workers killed or lost and replaced, over this verifier's life."""
+        started = [self._start() for _ in range(workers)]
+        try:
+            for worker in started:
+                worker.wait_ready()
+        except BaseException:
+            self.close()
+            raise
+        for worker in started:
+            self._idle.put(worker)
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child, self.config, self.memory_bytes),
+            name="docex-verify",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker, *, kill: bool) -> None:
+        with self._lock:
+            self._all.discard(worker)
+            closed = self._closed
+        worker.stop(kill=kill)
+        if not closed:
+            self.replaced += 1
+            self._idle.put(self._start())
+
+    def verify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """As :meth:`Verifier.verify`, within the time and memory budget.
+
+        :raises NotASignatureError: the bytes are not a signature at all.
+        :raises InputTooLargeError: an input exceeds the configured input limit.
+        """
+        if self._closed:
+            raise RuntimeError("the verifier is closed")
+        moment = _validation_time(at)
+        worker = self._idle.get()
+        keep = False
+        try:
+            worker.wait_ready()
+            outcome = self._call(worker, (data, content, moment))
+            kind, value = outcome
+            keep = kind in ("report", "error", "recursion")
+        finally:
+            if keep:
+                self._idle.put(worker)
+            else:
+                self._retire(worker, kill=True)
+        if kind == "report":
+            report: ValidationReport = value
+            return report
+        if kind == "error":
+            raise _rebuilt(value)
+        message = {
+            "timeout": time_message(self.timeout_seconds),
+            "memory": memory_message(self.memory_bytes),
+            "recursion": RECURSION_MESSAGE,
+        }.get(kind)
+        if message is None:
+            message = (
+                f"verification stopped: its worker process ended (exit code {value}), "
+                f"perhaps beyond the memory budget of {_size(self.memory_bytes)}"
+                if self.memory_bytes is not None
+                else f"verification stopped: its worker process ended (exit code {value})"
+            )
+        return budget_report(data, content=content, at=moment, message=message)
+
+    def _call(self, worker: _Worker, request: tuple[Any, ...]) -> tuple[str, Any]:
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(self.timeout_seconds):
+                return ("timeout", None)
+            answer: tuple[str, Any] = worker.conn.recv()
+            return answer
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            worker.process.join(5)
+            return ("died", worker.process.exitcode)
+
+    async def averify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """The coroutine form of :meth:`verify`: waits for the worker in a thread."""
+        return await asyncio.to_thread(self.verify, data, content=content, at=at)
+
+    def close(self) -> None:
+        """Stop every worker; verifications still running get no answer."""
+        with self._lock:
+            self._closed = True
+            workers, self._all = self._all, set()
+        for worker in workers:
+            worker.stop(kill=False)
+
+    def __enter__(self) -> IsolatedVerifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _portable(exc: BaseException) -> tuple[type[BaseException], str, dict[str, Any]]:
+    # Our exceptions take their own constructor arguments (InputTooLargeError(what,
+    # limit)), which pickle cannot replay; send the class, message and attributes.
+    return (type(exc), str(exc), dict(vars(exc)))
+
+
+def _rebuilt(value: tuple[type[BaseException], str, dict[str, Any]]) -> BaseException:
+    cls, message, attributes = value
+    exc = cls.__new__(cls)
+    BaseException.__init__(exc, message)
+    vars(exc).update(attributes)
+    return exc
+
+
+def _limit_memory(memory_bytes: int | None) -> None:
+    if memory_bytes is None:
+        return
+    try:
+        import resource
+    except ImportError:  # not POSIX: the time budget still holds (see the module docstring)
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker_main(conn: Connection, config: VerifierConfig, memory_bytes: int | None) -> None:
+    """A worker's life: build the verifier once, then verify what the parent sends."""
+    try:
+        _limit_memory(memory_bytes)
+        verifier = config.build()
+    except Exception as exc:
+        conn.send(("failed", _portable(exc)))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            verifier.close()
+            return
+        data, content, at = request
+        try:
+            conn.send(("report", verifier.verify(data, content=content, at=at)))
+        except MemoryError:
+            # The failed allocation is gone, so this small message fits; the worker's heap
+            # may be fragmented or half-updated, so it ends and the parent replaces it.
+            del data, content, request
+            conn.send(("memory", None))
+            return
+        except RecursionError:
+            conn.send(("recursion", None))
+        except InputError as exc:
+            conn.send(("error", _portable(exc)))
+        except Exception as exc:
+            # A bug, not a verdict: the caller gets it as an error, as it would in process.
+            conn.send(("error", (RuntimeError, f"verification failed: {exc!r}", {})))
+
+
+__all__ = [
+    "DEFAULT_MEMORY_BYTES",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "DEFAULT_WORKERS",
+    "GuardedVerifier",
+    "IsolatedVerifier",
+    "SignatureVerifier",
+    "VerifierConfig",
+    "WorkerStartError",
+    "bounded_verifier",
+    "budget_report",
+]
