@@ -82,6 +82,10 @@ class SignatureVerifier(Protocol):
 
     def close(self) -> None: ...
 
+    def __enter__(self) -> SignatureVerifier: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 @dataclass(frozen=True)
 class VerifierConfig:
@@ -215,6 +219,12 @@ class GuardedVerifier:
         """Release the verifier's event loops."""
         self.verifier.close()
 
+    def __enter__(self) -> GuardedVerifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class WorkerStartError(RuntimeError):
     """A worker process could not build its verifier; the message says why."""
@@ -269,6 +279,9 @@ class IsolatedVerifier:
     :param timeout_seconds: the wall-clock budget of one verification, counted from the
         moment a worker has it (time spent waiting for a free worker is not counted).
     :param memory_bytes: each worker's address-space limit; ``None`` for none.
+    :param wait: wait until every worker is ready (so that a worker's failure to start is
+        raised here); without, the workers start in the background and the first
+        verification given to each waits for it.
     :raises WorkerStartError: a worker could not start (its error, a bad trust
         configuration for instance, is raised again as itself where it can be).
     """
@@ -280,6 +293,7 @@ class IsolatedVerifier:
         workers: int = DEFAULT_WORKERS,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+        wait: bool = True,
     ) -> None:
         if workers < 1:
             raise ValueError("an isolated verifier needs at least one worker")
@@ -298,7 +312,7 @@ class IsolatedVerifier:
         """Workers killed or lost and replaced, over this verifier's life."""
         started = [self._start() for _ in range(workers)]
         try:
-            for worker in started:
+            for worker in started if wait else ():
                 worker.wait_ready()
         except BaseException:
             self.close()
@@ -395,7 +409,8 @@ class IsolatedVerifier:
             self._closed = True
             workers, self._all = self._all, set()
         for worker in workers:
-            worker.stop(kill=False)
+            # A worker still starting would read the stop request only once it is ready.
+            worker.stop(kill=not worker.ready)
 
     def __enter__(self) -> IsolatedVerifier:
         return self
