@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from asn1crypto import cms, core, crl, ocsp, x509
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from docex.signatures import cades_asn1
@@ -285,8 +284,9 @@ def dss_validation_data(reader: PdfFileReader, *, limits: Limits) -> ValidationD
         dss = reader.root["/DSS"]
     except KeyError:
         return ValidationData(source="dss")
+    # Indexing dereferences (the arrays may be indirect objects); .get would not.
     refs = {
-        key: list(dss.get(name, generic.ArrayObject()))
+        key: list(dss[name]) if name in dss else []
         for key, name in (("certs", "/Certs"), ("ocsps", "/OCSPs"), ("crls", "/CRLs"))
     }
     for key, bound, what in (
