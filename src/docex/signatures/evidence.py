@@ -73,12 +73,16 @@ class ValidationData:
         ):
             if len(items) > getattr(limits, bound):
                 return limits.exceeded(bound, what=f"{what} ({len(items)})")
-        size = sum(len(i.dump()) for i in (*self.certs, *self.crls, *self.ocsps))
+        size = self._size
         if size > limits.max_validation_data_bytes:
             return limits.exceeded(
                 "max_validation_data_bytes", what=f"the validation data ({size} bytes)"
             )
         return None
+
+    @functools.cached_property
+    def _size(self) -> int:
+        return sum(len(i.dump()) for i in (*self.certs, *self.crls, *self.ocsps))
 
     def _includes(self, other: ValidationData) -> bool:
         certs, crls, ocsps = self._encodings
