@@ -8,9 +8,13 @@ import pytest
 
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
-from docex.services.runtime import build_verifier, verification_limits
 from docex.settings import MiB, Settings
-from docex.signatures.isolation import GuardedVerifier, IsolatedVerifier
+from docex.signatures.isolation import (
+    GuardedVerifier,
+    IsolatedVerifier,
+    build_verifier,
+    verification_limits,
+)
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.report import Indication
 from tests.signatures.conftest import CONTENT, DEV_TRUST

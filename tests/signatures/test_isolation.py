@@ -145,3 +145,9 @@ def test_a_bad_trust_configuration_fails_at_start(tmp_path: object) -> None:
 def test_minimal_pdf_without_signature_is_an_input_error(isolated: IsolatedVerifier) -> None:
     with pytest.raises(NotASignatureError, match="no signature"):
         isolated.verify(minimal_pdf())
+
+
+def test_the_light_input_limit_is_the_verifiers() -> None:
+    from docex.signatures import inputs, isolation
+
+    assert isolation.DEFAULT_MAX_INPUT_BYTES == inputs.DEFAULT_MAX_INPUT_BYTES

@@ -199,9 +199,8 @@ def _run(
 
 def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerifier:
     from docex.errors import DocexError
-    from docex.services.runtime import build_verifier
     from docex.settings import load_settings
-    from docex.signatures.inputs import DEFAULT_MAX_INPUT_BYTES
+    from docex.signatures.isolation import DEFAULT_MAX_INPUT_BYTES, build_verifier
 
     try:
         return build_verifier(

@@ -6,7 +6,6 @@ Nothing here is created at import time: the API's lifespan, a CLI command or a t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -17,13 +16,7 @@ from docex.db.migrate import upgrade
 from docex.registry.tokens import TokenPolicy
 from docex.services.events import Events
 from docex.settings import Settings
-from docex.signatures.isolation import (
-    GuardedVerifier,
-    IsolatedVerifier,
-    SignatureVerifier,
-    VerifierConfig,
-)
-from docex.signatures.limits import Limits
+from docex.signatures.isolation import SignatureVerifier, build_verifier, verification_limits
 from docex.signatures.trust import load_trust_store
 from docex.storage.base import ObjectStore
 from docex.storage.factory import open_object_store
@@ -73,55 +66,4 @@ def build_runtime(
     )
 
 
-def verification_limits(settings: Settings) -> Limits:
-    """The bounds on one verification's work that ``settings`` configure."""
-    return Limits(
-        max_certificates=settings.max_embedded_certificates,
-        max_crls=settings.max_embedded_crls,
-        max_ocsp_responses=settings.max_embedded_ocsp_responses,
-        max_validation_data_bytes=settings.max_validation_data_bytes,
-        max_path_length=settings.max_path_length,
-        max_issuer_candidates_per_step=settings.max_issuer_candidates_per_step,
-        max_issuer_candidates=settings.max_issuer_candidates,
-    )
-
-
-def build_verifier(
-    settings: Settings,
-    *,
-    trust: Sequence[str] | None = None,
-    online: bool | None = None,
-    max_input_bytes: int | None = None,
-    workers: int | None = None,
-    wait: bool = True,
-) -> SignatureVerifier:
-    """The verifier ``settings`` describe: worker processes within a budget, or in process.
-
-    The keyword arguments override the settings of the same meaning (the CLI's flags);
-    ``wait=False`` lets the worker processes start in the background.
-    With ``verify_workers`` 0 the verifier runs in the calling process: no time or memory
-    budget, but a recursion or memory error still gives a report (see
-    :mod:`docex.signatures.isolation`).
-
-    :raises TrustConfigError: the trust configuration cannot be loaded.
-    """
-    config = VerifierConfig(
-        trust=tuple(trust) if trust is not None else tuple(str(p) for p in settings.trust),
-        online=settings.online_revocation if online is None else online,
-        max_input_bytes=(
-            max(settings.max_upload_bytes, settings.max_content_bytes)
-            if max_input_bytes is None
-            else max_input_bytes
-        ),
-        limits=verification_limits(settings),
-    )
-    count = settings.verify_workers if workers is None else workers
-    if count == 0:
-        return GuardedVerifier(config)
-    return IsolatedVerifier(
-        config,
-        workers=count,
-        timeout_seconds=settings.verify_timeout_seconds,
-        memory_bytes=settings.verify_memory_bytes or None,
-        wait=wait,
-    )
+__all__ = ["Runtime", "build_runtime", "build_verifier", "verification_limits"]

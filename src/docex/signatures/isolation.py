@@ -36,16 +36,15 @@ import hashlib
 import multiprocessing
 import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docex.errors import InputError
-from docex.signatures.inputs import DEFAULT_MAX_INPUT_BYTES, is_pdf
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
-from docex.signatures.paths import CertificateEvaluator
 from docex.signatures.report import (
     Check,
     CheckOutcome,
@@ -56,8 +55,17 @@ from docex.signatures.report import (
     SubIndication,
     ValidationReport,
 )
-from docex.signatures.verifier import Verifier
 
+if TYPE_CHECKING:
+    from docex.settings import Settings
+
+    # The verifier proper is imported where it is built: a process that only hands work
+    # to workers (the CLI's) does not pay for pyHanko's imports twice.
+    from docex.signatures.trust import TrustStore
+    from docex.signatures.verifier import Verifier
+
+# The verifier's own default (docex.signatures.inputs), repeated to keep imports light.
+DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
 GiB = 1024 * 1024 * 1024
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MEMORY_BYTES = 1 * GiB
@@ -110,13 +118,16 @@ class VerifierConfig:
 
 
 def bounded_verifier(
-    trust: Any, *, online: bool = False, max_input_bytes: int, limits: Limits
+    trust: TrustStore, *, online: bool = False, max_input_bytes: int, limits: Limits
 ) -> Verifier:
     """A :class:`Verifier` whose certificate evaluator applies ``limits``.
 
     :class:`Verifier` does not take limits itself; its evaluator is the one object every
     part of a validation reaches (``engine.evaluator``), so the limits travel with it.
     """
+    from docex.signatures.paths import CertificateEvaluator
+    from docex.signatures.verifier import Verifier
+
     verifier = Verifier(trust, online=online, max_input_bytes=max_input_bytes)
     verifier.evaluator = CertificateEvaluator(trust, online=online, limits=limits)
     return verifier
@@ -126,6 +137,8 @@ def budget_report(
     data: bytes, *, content: bytes | None, at: datetime, message: str
 ) -> ValidationReport:
     """The INDETERMINATE report of a verification stopped for ``message``."""
+    from docex.signatures.inputs import is_pdf
+
     kind = "pades" if is_pdf(data) else "cades"
     signature = SignatureReport(
         id="document",
@@ -304,7 +317,8 @@ class IsolatedVerifier:
         # spawn, not fork: the parent may be a threaded server, and a forked child would
         # inherit its locks in whatever state they were.
         self._context = multiprocessing.get_context("spawn")
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        # None, once closed: it wakes a caller waiting for a worker, who passes it on.
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -341,7 +355,8 @@ class IsolatedVerifier:
             closed = self._closed
         worker.stop(kill=kill)
         if not closed:
-            self.replaced += 1
+            with self._lock:
+                self.replaced += 1
             self._idle.put(self._start())
 
     def verify(
@@ -356,6 +371,9 @@ class IsolatedVerifier:
             raise RuntimeError("the verifier is closed")
         moment = _validation_time(at)
         worker = self._idle.get()
+        if worker is None:
+            self._idle.put(None)
+            raise RuntimeError("the verifier is closed")
         keep = False
         try:
             worker.wait_ready()
@@ -408,6 +426,7 @@ class IsolatedVerifier:
         with self._lock:
             self._closed = True
             workers, self._all = self._all, set()
+        self._idle.put(None)
         for worker in workers:
             # A worker still starting would read the stop request only once it is ready.
             worker.stop(kill=not worker.ready)
@@ -417,6 +436,60 @@ class IsolatedVerifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def verification_limits(settings: Settings) -> Limits:
+    """The bounds on one verification's work that ``settings`` configure."""
+    return Limits(
+        max_certificates=settings.max_embedded_certificates,
+        max_crls=settings.max_embedded_crls,
+        max_ocsp_responses=settings.max_embedded_ocsp_responses,
+        max_validation_data_bytes=settings.max_validation_data_bytes,
+        max_path_length=settings.max_path_length,
+        max_issuer_candidates_per_step=settings.max_issuer_candidates_per_step,
+        max_issuer_candidates=settings.max_issuer_candidates,
+    )
+
+
+def build_verifier(
+    settings: Settings,
+    *,
+    trust: Sequence[str] | None = None,
+    online: bool | None = None,
+    max_input_bytes: int | None = None,
+    workers: int | None = None,
+    wait: bool = True,
+) -> SignatureVerifier:
+    """The verifier ``settings`` describe: worker processes within a budget, or in process.
+
+    The keyword arguments override the settings of the same meaning (the CLI's flags);
+    ``wait=False`` lets the worker processes start in the background.
+    With ``verify_workers`` 0 the verifier runs in the calling process: no time or memory
+    budget, but a recursion or memory error still gives a report (see
+    :mod:`docex.signatures.isolation`).
+
+    :raises TrustConfigError: the trust configuration cannot be loaded.
+    """
+    config = VerifierConfig(
+        trust=tuple(trust) if trust is not None else tuple(str(p) for p in settings.trust),
+        online=settings.online_revocation if online is None else online,
+        max_input_bytes=(
+            max(settings.max_upload_bytes, settings.max_content_bytes)
+            if max_input_bytes is None
+            else max_input_bytes
+        ),
+        limits=verification_limits(settings),
+    )
+    count = settings.verify_workers if workers is None else workers
+    if count == 0:
+        return GuardedVerifier(config)
+    return IsolatedVerifier(
+        config,
+        workers=count,
+        timeout_seconds=settings.verify_timeout_seconds,
+        memory_bytes=settings.verify_memory_bytes or None,
+        wait=wait,
+    )
 
 
 def _portable(exc: BaseException) -> tuple[type[BaseException], str, dict[str, Any]]:
@@ -491,4 +564,6 @@ __all__ = [
     "WorkerStartError",
     "bounded_verifier",
     "budget_report",
+    "build_verifier",
+    "verification_limits",
 ]

@@ -41,15 +41,12 @@ every bound with its setting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.decode_limits import (
-    DEFAULT_PURPOSE_LIMITS,
-    DecodeLimits,
-    DecodePurpose,
-    StreamDecodeLimits,
-)
-from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+if TYPE_CHECKING:
+    # Imported where used: the limits are also read by processes that never open a PDF.
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits
 
 MiB = 1024 * 1024
 
@@ -83,6 +80,13 @@ class Limits:
         For the reader a PAdES validation opens, so that pyHanko's own reads of validation
         data streams (during difference analysis, for instance) are held to the same cap.
         """
+        from pyhanko.pdf_utils.decode_limits import (
+            DEFAULT_PURPOSE_LIMITS,
+            DecodeLimits,
+            DecodePurpose,
+            StreamDecodeLimits,
+        )
+
         cap = StreamDecodeLimits(max_ratio=None, max_output_size=self.max_validation_data_bytes)
         per_purpose = dict(DEFAULT_PURPOSE_LIMITS)
         per_purpose[DecodePurpose.CRL] = cap
@@ -110,6 +114,8 @@ def read_stream_bounded(stream: generic.StreamObject, *, max_bytes: int) -> byte
     :raises LimitExceededError: the stream decodes to more than ``max_bytes``.
     :raises PdfStreamError: the stream cannot be decoded.
     """
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+
     cached = stream._data  # already decoded by an earlier reader call
     if cached is not None:
         if len(cached) > max_bytes:
