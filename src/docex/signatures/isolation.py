@@ -21,6 +21,9 @@ Other callers keep being served by the other workers meanwhile. Budget reports c
 ``SIG_CONSTRAINTS_FAILURE``: the verifier's constraints on the resources one validation
 may use were not met, which says nothing about the signature's validity.
 
+Workers are started with ``spawn``: a script that makes an :class:`IsolatedVerifier` must
+do so under ``if __name__ == "__main__":``, as for any ``multiprocessing`` program.
+
 ``RLIMIT_AS`` needs the :mod:`resource` module (POSIX); where it is missing, workers run
 without a memory limit, and the time budget still holds. The limit is on the worker's
 whole address space, the interpreter and its libraries included (about 100 MiB).
