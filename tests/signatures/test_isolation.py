@@ -28,6 +28,7 @@ from tests.signatures.test_bounds import (
     deflated_zeros,
     lattice_cms,
     pdf_with_crl_bomb,
+    pdf_with_deep_catalog,
 )
 
 MiB = 1024 * 1024
@@ -80,6 +81,21 @@ def test_input_errors_are_raised_as_themselves(isolated: IsolatedVerifier) -> No
         isolated.verify(b"0" * (MiB + 1))
     assert raised.value.limit == MiB
     # The worker is still the same one: input errors are verdicts of a sort, not crashes.
+    assert isolated.replaced == 0
+
+
+def test_recursion_in_a_worker_is_a_report(isolated: IsolatedVerifier, pki: DevPki) -> None:
+    from docex.devpki.signing import sign_pades
+    from docex.signatures.isolation import RECURSION_MESSAGE
+
+    signed = sign_pades(pki, minimal_pdf(), signer="doctor-ecdsa", level="B-B")
+    report = isolated.verify(pdf_with_deep_catalog(signed, depth=20_000))
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIG_CONSTRAINTS_FAILURE,
+    )
+    assert report.message == RECURSION_MESSAGE
+    # A recursion error leaves the worker sound: it is kept.
     assert isolated.replaced == 0
 
 
