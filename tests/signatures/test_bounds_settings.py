@@ -67,7 +67,7 @@ def test_nonsense_budgets_are_refused(field: str, value: object) -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match=field):
-        Settings(**{field: value})
+        Settings.model_validate({field: value})
 
 
 def test_zero_workers_verify_in_process_with_the_settings_limits(pki: DevPki) -> None:

@@ -28,218 +28,51 @@ do so under ``if __name__ == "__main__":``, as for any ``multiprocessing`` progr
 without a memory limit, and the time budget still holds. The limit is on the worker's
 whole address space, the interpreter and its libraries included (about 100 MiB).
 
-:class:`GuardedVerifier` is the in-process alternative (``workers=0``): no process
-boundary and no budget, but a ``RecursionError`` or ``MemoryError`` still becomes a report.
+:class:`~docex.signatures.guarded.GuardedVerifier` is the in-process alternative
+(``workers=0``): no process boundary and no budget, but a ``RecursionError`` or
+``MemoryError`` still becomes a report. :func:`build_verifier` makes one or the other from
+the settings; the names of :mod:`docex.signatures.guarded` are re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import multiprocessing
 import queue
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from docex.errors import InputError
-from docex.signatures.limits import DEFAULT_LIMITS, Limits
-from docex.signatures.report import (
-    Check,
-    CheckOutcome,
-    DocumentInfo,
-    Indication,
-    Qualification,
-    SignatureReport,
-    SubIndication,
-    ValidationReport,
+from docex.signatures.guarded import (
+    DEFAULT_MAX_INPUT_BYTES,
+    RECURSION_MESSAGE,
+    GiB,
+    GuardedVerifier,
+    SignatureVerifier,
+    VerifierConfig,
+    bounded_verifier,
+    budget_report,
+    memory_message,
+    size_text,
+    time_message,
+    validation_time,
 )
+from docex.signatures.limits import Limits
+from docex.signatures.report import ValidationReport
 
 if TYPE_CHECKING:
     from docex.settings import Settings
 
-    # The verifier proper is imported where it is built: a process that only hands work
-    # to workers (the CLI's) does not pay for pyHanko's imports twice.
-    from docex.signatures.trust import TrustStore
-    from docex.signatures.verifier import Verifier
-
-# The verifier's own default (docex.signatures.inputs), repeated to keep imports light.
-DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
-GiB = 1024 * 1024 * 1024
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MEMORY_BYTES = 1 * GiB
 DEFAULT_WORKERS = 2
 # A worker imports the verifier and loads the trust configuration before its first job;
 # on a loaded machine that takes seconds. It is not part of any verification's budget.
 START_TIMEOUT_SECONDS = 120.0
-
-
-class SignatureVerifier(Protocol):
-    """What the service and the CLI need of a verifier, in process or isolated."""
-
-    online: bool
-
-    def verify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
-    ) -> ValidationReport: ...
-
-    async def averify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
-    ) -> ValidationReport: ...
-
-    def close(self) -> None: ...
-
-    def __enter__(self) -> SignatureVerifier: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-
-@dataclass(frozen=True)
-class VerifierConfig:
-    """How to build a verifier: picklable, so that a worker process can build its own."""
-
-    trust: tuple[str, ...]
-    """Trust sources, as :func:`~docex.signatures.trust.load_trust_store` takes them."""
-    online: bool = False
-    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
-    limits: Limits = DEFAULT_LIMITS
-
-    def build(self) -> Verifier:
-        """A verifier for this configuration, in this process."""
-        from docex.signatures.trust import load_trust_store
-
-        return bounded_verifier(
-            load_trust_store(list(self.trust)),
-            online=self.online,
-            max_input_bytes=self.max_input_bytes,
-            limits=self.limits,
-        )
-
-
-def bounded_verifier(
-    trust: TrustStore, *, online: bool = False, max_input_bytes: int, limits: Limits
-) -> Verifier:
-    """A :class:`Verifier` whose certificate evaluator applies ``limits``.
-
-    :class:`Verifier` does not take limits itself; its evaluator is the one object every
-    part of a validation reaches (``engine.evaluator``), so the limits travel with it.
-    """
-    from docex.signatures.paths import CertificateEvaluator
-    from docex.signatures.verifier import Verifier
-
-    verifier = Verifier(trust, online=online, max_input_bytes=max_input_bytes)
-    verifier.evaluator = CertificateEvaluator(trust, online=online, limits=limits)
-    return verifier
-
-
-def budget_report(
-    data: bytes, *, content: bytes | None, at: datetime, message: str
-) -> ValidationReport:
-    """The INDETERMINATE report of a verification stopped for ``message``."""
-    from docex.signatures.inputs import is_pdf
-
-    kind = "pades" if is_pdf(data) else "cades"
-    signature = SignatureReport(
-        id="document",
-        format="PAdES" if kind == "pades" else "CAdES",
-        indication=Indication.INDETERMINATE,
-        sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
-        qualification=Qualification.NA,
-        signer=None,
-        claimed_signing_time=None,
-        timestamp_time=None,
-        best_signature_time=at,
-        certificate_chain=(),
-        revocation=(),
-        timestamps=(),
-        checks=(Check("budget", CheckOutcome.INDETERMINATE, message),),
-    )
-    return ValidationReport(
-        indication=Indication.INDETERMINATE,
-        sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
-        qualification=Qualification.NA,
-        validation_time=at,
-        document=DocumentInfo(
-            kind=kind,
-            sha256=hashlib.sha256(data).hexdigest(),
-            size=len(data),
-            detached=content is not None,
-        ),
-        signatures=(signature,),
-    )
-
-
-RECURSION_MESSAGE = (
-    "the signature holds a structure nested deeper than the verifier's recursion limit"
-)
-
-
-def time_message(seconds: float) -> str:
-    """The message of a report whose verification ran out of time."""
-    return f"verification exceeded its time budget of {seconds:g} s"
-
-
-def memory_message(memory_bytes: int | None) -> str:
-    """The message of a report whose verification ran out of memory."""
-    if memory_bytes is None:
-        return "verification ran out of memory"
-    return f"verification exceeded its memory budget of {_size(memory_bytes)}"
-
-
-def _size(value: int) -> str:
-    for unit, factor in (("GiB", GiB), ("MiB", 1024 * 1024)):
-        if value >= factor:
-            return f"{value / factor:g} {unit}"
-    return f"{value} bytes"
-
-
-def _validation_time(at: datetime | None) -> datetime:
-    if at is not None and at.tzinfo is None:
-        raise ValueError("the validation time must be timezone-aware")
-    return at or datetime.now(UTC)
-
-
-class GuardedVerifier:
-    """A verifier in this process whose recursion or memory exhaustion gives a report.
-
-    No time or memory budget: for ``workers=0``, tests and platforms without processes.
-    """
-
-    def __init__(self, config: VerifierConfig) -> None:
-        self.online = config.online
-        self.verifier = config.build()
-
-    def verify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
-    ) -> ValidationReport:
-        """As :meth:`Verifier.verify`."""
-        moment = _validation_time(at)
-        try:
-            return self.verifier.verify(data, content=content, at=moment)
-        except RecursionError:
-            return budget_report(data, content=content, at=moment, message=RECURSION_MESSAGE)
-        except MemoryError:
-            return budget_report(data, content=content, at=moment, message=memory_message(None))
-
-    async def averify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
-    ) -> ValidationReport:
-        """As :meth:`Verifier.averify`, in a thread (the verifier's loop is per thread)."""
-        return await asyncio.to_thread(self.verify, data, content=content, at=at)
-
-    def close(self) -> None:
-        """Release the verifier's event loops."""
-        self.verifier.close()
-
-    def __enter__(self) -> GuardedVerifier:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class WorkerStartError(RuntimeError):
@@ -372,7 +205,7 @@ class IsolatedVerifier:
         """
         if self._closed:
             raise RuntimeError("the verifier is closed")
-        moment = _validation_time(at)
+        moment = validation_time(at)
         worker = self._idle.get()
         if worker is None:
             self._idle.put(None)
@@ -401,7 +234,7 @@ class IsolatedVerifier:
         if message is None:
             message = (
                 f"verification stopped: its worker process ended (exit code {value}), "
-                f"perhaps beyond the memory budget of {_size(self.memory_bytes)}"
+                f"perhaps beyond the memory budget of {size_text(self.memory_bytes)}"
                 if self.memory_bytes is not None
                 else f"verification stopped: its worker process ended (exit code {value})"
             )
@@ -557,9 +390,11 @@ def _worker_main(conn: Connection, config: VerifierConfig, memory_bytes: int | N
 
 
 __all__ = [
+    "DEFAULT_MAX_INPUT_BYTES",
     "DEFAULT_MEMORY_BYTES",
     "DEFAULT_TIMEOUT_SECONDS",
     "DEFAULT_WORKERS",
+    "RECURSION_MESSAGE",
     "GuardedVerifier",
     "IsolatedVerifier",
     "SignatureVerifier",
