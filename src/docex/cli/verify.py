@@ -203,13 +203,17 @@ def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerif
     from docex.signatures.isolation import DEFAULT_MAX_INPUT_BYTES, build_verifier
 
     try:
+        # Only the DOCEX_VERIFY_* and DOCEX_MAX_* settings matter here; production's
+        # checks guard the service's secrets and trust, which this command does not use.
+        config = load_settings(environment="development")
         return build_verifier(
-            load_settings(),
+            config,
             trust=settings.trust,
             online=settings.online,
             # The verifier's own limit: the CLI checks files, not the API's uploads.
             max_input_bytes=DEFAULT_MAX_INPUT_BYTES,
-            workers=workers,
+            # DOCEX_VERIFY_WORKERS=0 verifies in this process; otherwise --jobs decides.
+            workers=0 if config.verify_workers == 0 else workers,
         )
     except DocexError as exc:
         typer.echo(f"docex verify: {exc}", err=True)
