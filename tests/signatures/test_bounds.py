@@ -411,6 +411,27 @@ def pdf_with_deep_catalog(pdf: bytes, *, depth: int) -> bytes:
     return pdf + b"\n" + obj + tail
 
 
+def test_pyhanko_reader_limits_match_the_bounds(crl_bomb: bytes) -> None:
+    # For the reader a PAdES validation opens: pyHanko's own reads get the same cap.
+    from pyhanko.pdf_utils.decode_limits import DecodePurpose
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+
+    limits = Limits(max_validation_data_bytes=1024 * 1024)
+    writer = IncrementalPdfFileWriter(BytesIO(minimal_pdf()), strict=False)
+    stream = generic.StreamObject(
+        {generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode")}, encoded_data=crl_bomb
+    )
+    ref = writer.add_object(stream)
+    writer.root[generic.pdf_name("/Bomb")] = ref
+    writer.update_root()  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
+    out = BytesIO()
+    writer.write(out)  # type: ignore[no-untyped-call]
+    reader = PdfFileReader(out, strict=False, decode_limits=limits.pdf_decode_limits())
+    bomb = reader.root["/Bomb"]
+    with pytest.raises(PdfDecodeLimitError, match="1048576 bytes"):
+        bomb.read_data(DecodePurpose.CRL)
+
+
 def test_deeply_nested_pdf_objects_give_a_verdict(signed_pades_lt: bytes) -> None:
     # pyHanko reads nested arrays recursively: deep enough, and it raises RecursionError.
     deep = pdf_with_deep_catalog(signed_pades_lt, depth=20_000)

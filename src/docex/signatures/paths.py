@@ -316,8 +316,9 @@ async def _run_validator(
     cert: x509.Certificate, context: ValidationContext, search: _Search
 ) -> CertEvaluation:
     result = await _outcome(cert, context)
-    if not result.ok and search.exceeded is not None:
-        # The search stopped early, so "no valid path" is not established: say why.
+    # The search stopped early, so "no valid path" is not established: say why. Except
+    # for a revoked signing certificate: its own revocation holds whichever path it takes.
+    if not result.ok and result.status is not CertStatus.REVOKED and search.exceeded:
         return CertEvaluation(CertStatus.BOUND_EXCEEDED, search.exceeded)
     return result
 
