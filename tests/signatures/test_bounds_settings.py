@@ -97,3 +97,15 @@ def test_workers_get_the_budget_and_limits_of_the_settings(pki: DevPki) -> None:
         )
     assert report.indication is Indication.INDETERMINATE
     assert "max_crls = 1" in report.message
+
+
+def test_docs_list_every_bound_with_its_setting() -> None:
+    from dataclasses import fields
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "limits.md").read_text()
+    for field in fields(Limits):
+        assert f"| `{field.name}` |" in text
+    for name in Settings.model_fields:
+        if name.startswith(("verify_", "max_embedded_", "max_path", "max_issuer", "max_val")):
+            assert f"`DOCEX_{name.upper()}`" in text

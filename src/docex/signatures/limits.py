@@ -7,24 +7,21 @@ deflated zeros inflates to gigabytes. Each bound below caps one such cost. A ver
 that reaches a bound stops that part of the work and gets a verdict, INDETERMINATE with a
 message naming the bound (see :meth:`Limits.exceeded`); it never runs on unbounded.
 
-============================  =========  ==================================================
-bound                         default    what it caps
-============================  =========  ==================================================
-``max_certificates``          256        certificates embedded in one signature or document
-                                         (CMS ``certificates``, ``certificate-values``, DSS)
-``max_crls``                  64         CRLs embedded in one signature or document
-``max_ocsp_responses``        256        OCSP responses embedded in one signature or document
-``max_validation_data_bytes`` 32 MiB     decoded size of all embedded certificates, CRLs and
-                                         OCSP responses together; a PDF stream that would
-                                         inflate past what is left is not inflated further
-``max_path_length``           10         certificates on one candidate path, end entity and
-                                         anchor's child included
-``max_issuer_candidates_per_step``  8    candidate issuers tried for one certificate of a
-                                         path (issuers are first filtered by the authority
-                                         key identifier when both certificates carry one)
-``max_issuer_candidates``     256        candidate issuers tried in one certificate
-                                         evaluation, over all steps and all paths
-============================  =========  ==================================================
+Each bound, its default, and what it caps (``docs/limits.md`` has the settings):
+
+* ``max_certificates`` (256): certificates embedded in one signature or document (CMS
+  ``certificates``, CAdES ``certificate-values``, the PDF DSS);
+* ``max_crls`` (64): CRLs embedded in one signature or document;
+* ``max_ocsp_responses`` (256): OCSP responses embedded in one signature or document;
+* ``max_validation_data_bytes`` (32 MiB): decoded size of all of them together; a PDF
+  stream that would inflate past what is left is not inflated further;
+* ``max_path_length`` (10): certificates on one candidate path, the end entity included
+  and the trust anchor not;
+* ``max_issuer_candidates_per_step`` (8): candidate issuers tried for one certificate of
+  a path (after filtering by the authority key identifier, when both certificates carry
+  key identifiers);
+* ``max_issuer_candidates`` (256): candidate issuers tried in one certificate evaluation,
+  over all steps and all paths.
 
 Recursion: asn1crypto parses lazily and recursively, so a deeply nested structure can
 raise ``RecursionError`` wherever it is first read. The certificate evaluator turns one
