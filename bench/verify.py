@@ -45,6 +45,7 @@ from corpus import (
     signed_data,
 )
 from docex.signatures.evidence import from_signed_data
+from docex.signatures.isolation import IsolatedVerifier, VerifierConfig
 from docex.signatures.report import Indication, Qualification, ValidationReport
 from docex.signatures.trust import TrustStore, load_trust_store
 from docex.signatures.verifier import Verifier
@@ -177,6 +178,30 @@ def docex_warm(trust: TrustStore, warmup: Sequence[Sample], counts: list[CacheCo
                     timed_misses=verifier.evaluator.misses - misses,
                 )
             )
+        return seconds
+
+    return run
+
+
+def docex_isolated(warmup: Sequence[Sample]) -> Pass:
+    """(a'') One ``IsolatedVerifier`` with one worker process, warmed up on ``warmup``.
+
+    The same work as (a') plus one IPC round trip per signature: the input goes to the
+    worker through a pipe and the pickled report comes back. A new pool per pass, like
+    (a'), started and warmed outside the timed work.
+    """
+
+    def run(samples: Sequence[Sample]) -> float:
+        with IsolatedVerifier(VerifierConfig(trust=(str(TRUST),)), workers=1) as verifier:
+            _check_reports([verifier.verify(s.signature, content=s.content) for s in warmup])
+            reports: list[ValidationReport] = []
+
+            def work() -> None:
+                for sample in samples:
+                    reports.append(verifier.verify(sample.signature, content=sample.content))
+
+            seconds = _timed(work)
+            _check_reports(reports)
         return seconds
 
     return run
@@ -410,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     measurements = [
         Measurement("docex cold", "new Verifier per signature", docex_cold(trust)),
         Measurement("docex warm", "one warmed-up Verifier", docex_warm(trust, warmup, counts)),
+        Measurement("docex isolated", "one warmed-up worker process", docex_isolated(warmup)),
         Measurement(
             "pyHanko", "ValidationContext per signature", pyhanko_direct(root, shared_context=False)
         ),
@@ -418,11 +444,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         Measurement("bare verify", "cryptography ECDSA P-256", bare_verify),
     ]
-    cold, warm, pyhanko, pyhanko_shared, bare = measure(
+    cold, warm, isolated, pyhanko, pyhanko_shared, bare = measure(
         measurements, warmup, samples, repeat=args.repeat
     )
 
-    console.print(_results_table([cold, warm, pyhanko, pyhanko_shared, bare], bare))
+    console.print(_results_table([cold, warm, isolated, pyhanko, pyhanko_shared, bare], bare))
+    console.print(
+        f"isolated / warm: {isolated.rate / warm.rate:.2f} "
+        f"(a worker process per verification, within DOCEX_VERIFY_* budgets)"
+    )
     console.print(_targets_table(cold, warm, pyhanko, bare))
     last = counts[-1]
     console.print(

@@ -148,6 +148,63 @@ class Settings(BaseSettings):
             "bounds the work one document can cost."
         ),
     )
+    verify_workers: int = Field(
+        default=2,
+        ge=0,
+        description=(
+            "Worker processes that verify signatures, each within the time and memory "
+            "budget below (0: verify in the calling process, with no budget)."
+        ),
+    )
+    verify_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Wall-clock budget of one verification; past it, the worker is replaced and "
+            "the verdict is INDETERMINATE."
+        ),
+    )
+    verify_memory_bytes: int = Field(
+        default=1024 * MiB,
+        ge=0,
+        description=(
+            "Address-space limit (`RLIMIT_AS`) of each verification worker, the "
+            "interpreter included; past it, the verdict is INDETERMINATE (0: no limit; "
+            "ignored where the platform has no `resource` module)."
+        ),
+    )
+    max_embedded_certificates: int = Field(
+        default=256,
+        gt=0,
+        description="Most certificates one signature or PDF may embed (CMS, CAdES, DSS).",
+    )
+    max_embedded_crls: int = Field(
+        default=64, gt=0, description="Most CRLs one signature or PDF may embed."
+    )
+    max_embedded_ocsp_responses: int = Field(
+        default=256, gt=0, description="Most OCSP responses one signature or PDF may embed."
+    )
+    max_validation_data_bytes: int = Field(
+        default=32 * MiB,
+        gt=0,
+        description=(
+            "Largest decoded size of all embedded certificates, CRLs and OCSP responses of "
+            "one signature or PDF; PDF streams are not inflated past it."
+        ),
+    )
+    max_path_length: int = Field(
+        default=10, gt=0, description="Most certificates on one candidate certificate path."
+    )
+    max_issuer_candidates_per_step: int = Field(
+        default=8,
+        gt=0,
+        description="Most candidate issuers path building tries for one certificate.",
+    )
+    max_issuer_candidates: int = Field(
+        default=256,
+        gt=0,
+        description="Most candidate issuers path building tries in one certificate evaluation.",
+    )
     token_pepper: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_TOKEN_PEPPER),
         description=(

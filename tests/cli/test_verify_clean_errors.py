@@ -53,7 +53,7 @@ def test_debug_shows_the_details() -> None:
 
 def test_every_dss_sample_gets_a_verdict_in_worker_processes() -> None:
     files = sorted(str(p) for p in DSS.iterdir() if p.suffix != ".md")
-    assert len(files) >= 8  # enough for the parallel path (PARALLEL_THRESHOLD)
+    assert len(files) >= 8  # enough to keep two worker processes busy
     result = docex_verify("--format", "json", "--jobs", "2", *files)
     assert "Traceback" not in result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,12 +15,9 @@ import typer
 from docex.cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from docex.signatures.isolation import SignatureVerifier
     from docex.signatures.policy import AcceptanceDecision
     from docex.signatures.report import ValidationReport
-    from docex.signatures.verifier import Verifier
-
-# Below this many files, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 8
 
 
 @dataclass(frozen=True)
@@ -224,65 +221,55 @@ def _run(
 
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     tasks = [(str(f), content) for f in files]
-    with progress_bar(total=len(tasks), enabled=progress) as advance:
-        if workers > 1 and len(tasks) >= PARALLEL_THRESHOLD:
-            with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(settings,)
-            ) as pool:
-                results = []
-                for result in pool.map(_verify_one, tasks, chunksize=4):
-                    results.append(result)
-                    advance()
-                return results
-        _init_worker(settings)
-        try:
+    # Each file is verified in a worker process, within the time and memory budget of
+    # DOCEX_VERIFY_* (see docs/limits.md); the workers keep their caches across files.
+    verifier = _open_verifier(settings, workers=max(1, min(workers, len(tasks))))
+    with verifier, progress_bar(total=len(tasks), enabled=progress) as advance:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as threads:
             results = []
-            for task in tasks:
-                results.append(_verify_one(task))
+            for result in threads.map(lambda task: _verify_one(verifier, settings, task), tasks):
+                results.append(result)
                 advance()
             return results
-        finally:
-            _close_worker()
 
 
-# One verifier per process, so its caches serve every file that process checks.
-_WORKER: tuple[Verifier, _VerifySettings] | None = None
+def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerifier:
+    from functools import partial
 
-
-def _init_worker(settings: _VerifySettings) -> None:
-    global _WORKER
     from docex.cli.logs import configure_logging
-    from docex.errors import TrustConfigError
-
-    # In each worker process too: a forked or spawned worker logs on its own.
-    configure_logging(debug=settings.debug)
-    from docex.signatures.trust import load_trust_store
-    from docex.signatures.verifier import Verifier
+    from docex.errors import DocexError
+    from docex.settings import load_settings
+    from docex.signatures.isolation import DEFAULT_MAX_INPUT_BYTES, build_verifier
 
     try:
-        store = load_trust_store(list(settings.trust))
-    except TrustConfigError as exc:
+        # Only the DOCEX_VERIFY_* and DOCEX_MAX_* settings matter here; production's
+        # checks guard the service's secrets and trust, which this command does not use.
+        config = load_settings(environment="development")
+        return build_verifier(
+            config,
+            trust=settings.trust,
+            online=settings.online,
+            # The verifier's own limit: the CLI checks files, not the API's uploads.
+            max_input_bytes=DEFAULT_MAX_INPUT_BYTES,
+            # DOCEX_VERIFY_WORKERS=0 verifies in this process; otherwise --jobs decides.
+            workers=0 if config.verify_workers == 0 else workers,
+            # A spawned worker logs on its own: library tracebacks stay off the terminal
+            # there too, and --debug shows them.
+            initializer=partial(configure_logging, debug=settings.debug),
+        )
+    except DocexError as exc:
         typer.echo(f"docex verify: {exc}", err=True)
         raise SystemExit(int(ExitCode.USAGE)) from exc
-    _WORKER = (Verifier(store, online=settings.online), settings)
 
 
-def _close_worker() -> None:
-    global _WORKER
-    if _WORKER is not None:
-        _WORKER[0].close()
-        _WORKER = None
-
-
-def _verify_one(task: tuple[str, bytes | None]) -> FileResult:
+def _verify_one(
+    verifier: SignatureVerifier, settings: _VerifySettings, task: tuple[str, bytes | None]
+) -> FileResult:
     from docex.errors import InputError
     from docex.signatures.policy import DOCEX_GATE_2026
     from docex.signatures.report import SubIndication
 
     path, content = task
-    if _WORKER is None:
-        raise RuntimeError("worker not initialised")
-    verifier, settings = _WORKER
     try:
         data = Path(path).read_bytes()
         report = verifier.verify(data, content=content, at=settings.at)

@@ -16,9 +16,9 @@ from docex.db.migrate import upgrade
 from docex.registry.tokens import TokenPolicy
 from docex.services.events import Events
 from docex.settings import Settings
+from docex.signatures.isolation import SignatureVerifier, build_verifier, verification_limits
 from docex.signatures.policy import DOCEX_GATE_2026, AcceptancePolicy
 from docex.signatures.trust import load_trust_store
-from docex.signatures.verifier import Verifier
 from docex.storage.base import ObjectStore
 from docex.storage.factory import open_object_store
 
@@ -31,7 +31,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     store: ObjectStore
-    verifier: Verifier
+    verifier: SignatureVerifier
     token_policy: TokenPolicy
     events: Events = field(default_factory=Events)
     acceptance_policy: AcceptancePolicy = DOCEX_GATE_2026
@@ -47,16 +47,18 @@ def build_runtime(
     settings: Settings, *, migrate: bool = False, ensure_store: bool = True
 ) -> Runtime:
     """Connect to what ``settings`` names; with ``migrate``, bring the schema up to date."""
-    trust = load_trust_store(settings.trust)
-    engine = create_engine_from_settings(settings)
-    if migrate:
-        upgrade(engine)
-    store = open_object_store(settings, ensure_ready=ensure_store)
-    verifier = Verifier(
-        trust,
-        online=settings.online_revocation,
-        max_input_bytes=max(settings.max_upload_bytes, settings.max_content_bytes),
-    )
+    # Load the trust configuration here too, so that an error in it stops the start
+    # rather than the first verification; the workers start in the background.
+    load_trust_store(settings.trust)
+    verifier = build_verifier(settings, wait=False)
+    try:
+        engine = create_engine_from_settings(settings)
+        if migrate:
+            upgrade(engine)
+        store = open_object_store(settings, ensure_ready=ensure_store)
+    except BaseException:
+        verifier.close()
+        raise
     return Runtime(
         settings=settings,
         engine=engine,
@@ -65,3 +67,6 @@ def build_runtime(
         verifier=verifier,
         token_policy=TokenPolicy.from_settings(settings),
     )
+
+
+__all__ = ["Runtime", "build_runtime", "build_verifier", "verification_limits"]

@@ -54,7 +54,7 @@ async def validate_cades(
     else:
         signed_content = content
     digest = digest_imprint(signed_content)
-    data = from_signed_data(signed_data, parsed=engine.parsed)
+    data = from_signed_data(signed_data, parsed=engine.parsed, limits=engine.evaluator.limits)
     reports = []
     for index, signer_info in enumerate(signed_data["signer_infos"], start=1):
         subject = SignerInput(
@@ -73,6 +73,8 @@ async def validate_cades(
         )
         try:
             reports.append(await validate_signer(subject, engine))
+        except MemoryError:
+            raise  # the memory budget's to report, not a signature's
         except Exception as exc:
             # A bug or an unforeseen input: this signer gets a verdict, the others theirs.
             logger.error("verifying CMS signer %s failed", subject.id, exc_info=exc)

@@ -4,6 +4,14 @@ pyHanko reads the CMS ``certificates`` field but not CAdES ``certificate-values`
 ``revocation-values`` (EN 319 122-1 §5.5), nor OCSP responses in the CMS ``crls`` field
 (RFC 5940). This module collects all of them so that a CAdES B-LT signature can be
 validated offline, exactly as its signer intended.
+
+Embedded data is bounded (see :mod:`docex.signatures.limits`): at most
+``max_certificates`` certificates, ``max_crls`` CRLs and ``max_ocsp_responses`` OCSP
+responses per signature or document, and ``max_validation_data_bytes`` of them in all.
+Collection stops at the first item past a bound, and the data is marked
+:attr:`ValidationData.refused`; the certificate evaluator then refuses to evaluate with it,
+which gives an INDETERMINATE verdict naming the bound. PDF DSS streams are inflated only
+up to what is left of the byte bound (:func:`dss_validation_data`).
 """
 
 from __future__ import annotations
@@ -16,8 +24,10 @@ from datetime import datetime
 from typing import TypeVar
 
 from asn1crypto import cms, core, crl, ocsp, x509
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from docex.signatures import cades_asn1
+from docex.signatures.limits import LimitExceededError, Limits, read_stream_bounded
 from docex.signatures.parsed import ParsedCache, wrap_basic_ocsp
 from docex.signatures.report import RevocationEvidence
 
@@ -30,10 +40,17 @@ class ValidationData:
     crls: tuple[crl.CertificateList, ...] = ()
     ocsps: tuple[ocsp.OCSPResponse, ...] = ()
     source: str = "embedded"
+    refused: str | None = None
+    """Why this data must not be used: the bound it exceeded (None when within bounds).
+
+    Refused data holds only what was collected before the bound was reached."""
 
     def merged(self, other: ValidationData) -> ValidationData:
-        """The union of two sets of validation data, without duplicates."""
-        if self._includes(other):
+        """The union of two sets of validation data, without duplicates.
+
+        The union of refused data is refused, for the first reason given.
+        """
+        if other.refused is None and self._includes(other):
             # Nothing new (a time-stamp token's certificates, usually): the union is this
             # data without its repetitions, made once for this object.
             return self._deduplicated
@@ -42,7 +59,30 @@ class ValidationData:
             crls=_unique(self.crls + other.crls),
             ocsps=_unique(self.ocsps + other.ocsps),
             source=self.source,
+            refused=self.refused or other.refused,
         )
+
+    def exceeded(self, limits: Limits) -> str | None:
+        """The message naming the bound this data exceeds, or None if it is within all."""
+        if self.refused is not None:
+            return self.refused
+        for bound, items, what in (
+            ("max_certificates", self.certs, "the number of certificates"),
+            ("max_crls", self.crls, "the number of CRLs"),
+            ("max_ocsp_responses", self.ocsps, "the number of OCSP responses"),
+        ):
+            if len(items) > getattr(limits, bound):
+                return limits.exceeded(bound, what=f"{what} ({len(items)})")
+        size = self._size
+        if size > limits.max_validation_data_bytes:
+            return limits.exceeded(
+                "max_validation_data_bytes", what=f"the validation data ({size} bytes)"
+            )
+        return None
+
+    @functools.cached_property
+    def _size(self) -> int:
+        return sum(len(i.dump()) for i in (*self.certs, *self.crls, *self.ocsps))
 
     def _includes(self, other: ValidationData) -> bool:
         certs, crls, ocsps = self._encodings
@@ -67,6 +107,7 @@ class ValidationData:
             crls=_unique(self.crls),
             ocsps=_unique(self.ocsps),
             source=self.source,
+            refused=self.refused,
         )
 
     @property
@@ -98,21 +139,30 @@ def _unique(items: tuple[_Item, ...]) -> tuple[_Item, ...]:
 
 
 def from_signed_data(
-    signed_data: cms.SignedData, *, parsed: ParsedCache | None = None
+    signed_data: cms.SignedData,
+    *,
+    parsed: ParsedCache | None = None,
+    limits: Limits | None = None,
 ) -> ValidationData:
     """Collect the validation data a CMS signature carries.
 
     With ``parsed``, the certificates, CRLs and OCSP responses are the objects it keeps
     for their DER encodings (see :mod:`docex.signatures.parsed`), and the result itself is
     kept for the encodings it is collected from.
+
+    With ``limits``, collection stops at the first item past a bound and the result is
+    :attr:`~ValidationData.refused`. Without, the CMS's own size (bounded by the input
+    limit) bounds the collection, and the certificate evaluator applies its limits later.
     """
     if parsed is None:
-        return _collect(signed_data, None)
+        return _collect(signed_data, None, limits)
     key = _embedded_key(signed_data)
+    if limits is not None:
+        key += repr(limits).encode()
     kept = parsed.recall("embedded_validation_data", key)
     if isinstance(kept, ValidationData):
         return kept
-    data = _collect(signed_data, parsed)
+    data = _collect(signed_data, parsed, limits)
     parsed.remember("embedded_validation_data", key, data)
     return data
 
@@ -140,31 +190,80 @@ def _received(value: core.Asn1Value) -> bytes:
     return b"\x01" + bytes(value.contents)
 
 
-def _collect(signed_data: cms.SignedData, parsed: ParsedCache | None) -> ValidationData:
-    certs: list[x509.Certificate] = [
-        c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"
-    ]
+class _Budget:
+    """Counts collected items against the limits; raises at the first one past a bound."""
+
+    def __init__(self, limits: Limits | None) -> None:
+        self.limits = limits
+        self.counts = {"max_certificates": 0, "max_crls": 0, "max_ocsp_responses": 0}
+        self.size = 0
+
+    def take(self, bound: str, item: core.Asn1Value) -> None:
+        limits = self.limits
+        if limits is None:
+            return
+        self.counts[bound] += 1
+        if self.counts[bound] > getattr(limits, bound):
+            what = _WHAT[bound]
+            raise LimitExceededError(limits.exceeded(bound, what=f"the number of {what}"))
+        self.size += len(item.dump())
+        if self.size > limits.max_validation_data_bytes:
+            raise LimitExceededError(
+                limits.exceeded("max_validation_data_bytes", what="the embedded validation data")
+            )
+
+
+_WHAT = {
+    "max_certificates": "certificates",
+    "max_crls": "CRLs",
+    "max_ocsp_responses": "OCSP responses",
+}
+
+
+def _collect(
+    signed_data: cms.SignedData, parsed: ParsedCache | None, limits: Limits | None
+) -> ValidationData:
+    certs: list[x509.Certificate] = []
     crls: list[crl.CertificateList] = []
     ocsps: list[ocsp.OCSPResponse] = []
-    for choice in signed_data["crls"] or ():
-        if choice.name == "crl":
-            crls.append(choice.chosen)
-        elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
-            ocsps.append(choice.chosen["other_rev_info"])
     basic_ocsps: list[ocsp.BasicOCSPResponse] = []
-    for signer_info in signed_data["signer_infos"]:
-        for attr in signer_info["unsigned_attrs"] or ():
-            kind = attr["type"].native
-            if kind == "certificate_values":
-                for value in attr["values"]:
-                    certs.extend(value)
-            elif kind == "revocation_values":
-                for value in attr["values"]:
-                    crls.extend(value["crl_vals"] or ())
-                    basic_ocsps.extend(value["ocsp_vals"] or ())
+    budget = _Budget(limits)
+    refused: str | None = None
+    try:
+        for choice in signed_data["certificates"] or ():
+            if choice.name == "certificate":
+                budget.take("max_certificates", choice.chosen)
+                certs.append(choice.chosen)
+        for choice in signed_data["crls"] or ():
+            if choice.name == "crl":
+                budget.take("max_crls", choice.chosen)
+                crls.append(choice.chosen)
+            elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
+                budget.take("max_ocsp_responses", choice.chosen["other_rev_info"])
+                ocsps.append(choice.chosen["other_rev_info"])
+        for signer_info in signed_data["signer_infos"]:
+            for attr in signer_info["unsigned_attrs"] or ():
+                kind = attr["type"].native
+                if kind == "certificate_values":
+                    for value in attr["values"]:
+                        for cert in value:
+                            budget.take("max_certificates", cert)
+                            certs.append(cert)
+                elif kind == "revocation_values":
+                    for value in attr["values"]:
+                        for item in value["crl_vals"] or ():
+                            budget.take("max_crls", item)
+                            crls.append(item)
+                        for basic in value["ocsp_vals"] or ():
+                            budget.take("max_ocsp_responses", basic)
+                            basic_ocsps.append(basic)
+    except LimitExceededError as exc:
+        refused = str(exc)
     if parsed is None:
         ocsps.extend(wrap_basic_ocsp(o) for o in basic_ocsps)
-        return ValidationData(certs=tuple(certs), crls=tuple(crls), ocsps=tuple(ocsps))
+        return ValidationData(
+            certs=tuple(certs), crls=tuple(crls), ocsps=tuple(ocsps), refused=refused
+        )
     wrapped = [parsed.cached_wrapped_basic_ocsp(o) for o in basic_ocsps]
     return ValidationData(
         certs=tuple(_either(parsed.cached_certificate(c), c) for c in certs),
@@ -174,7 +273,58 @@ def _collect(signed_data: cms.SignedData, parsed: ParsedCache | None) -> Validat
             wrap_basic_ocsp(o) if w is None else w
             for w, o in zip(wrapped, basic_ocsps, strict=True)
         ),
+        refused=refused,
     )
+
+
+def dss_validation_data(reader: PdfFileReader, *, limits: Limits) -> ValidationData:
+    """The certificates, OCSP responses and CRLs of a PDF's document security store.
+
+    The streams are counted before any is decoded, and decoded one by one within what is
+    left of ``max_validation_data_bytes``: a stream that would inflate past it is not
+    inflated further, and the result is refused.
+    """
+    try:
+        dss = reader.root["/DSS"]
+    except KeyError:
+        return ValidationData(source="dss")
+    # Indexing dereferences (the arrays may be indirect objects); .get would not.
+    refs = {
+        key: list(dss[name]) if name in dss else []
+        for key, name in (("certs", "/Certs"), ("ocsps", "/OCSPs"), ("crls", "/CRLs"))
+    }
+    for key, bound, what in (
+        ("certs", "max_certificates", "the number of DSS certificates"),
+        ("crls", "max_crls", "the number of DSS CRLs"),
+        ("ocsps", "max_ocsp_responses", "the number of DSS OCSP responses"),
+    ):
+        if len(refs[key]) > getattr(limits, bound):
+            return ValidationData(
+                source="dss", refused=limits.exceeded(bound, what=f"{what} ({len(refs[key])})")
+            )
+    left = limits.max_validation_data_bytes
+    decoded: dict[str, list[bytes]] = {"certs": [], "ocsps": [], "crls": []}
+    for key, items in refs.items():
+        for ref in items:
+            try:
+                data = read_stream_bounded(ref.get_object(), max_bytes=left)
+            except LimitExceededError as exc:
+                what = f"the DSS validation data ({exc} after {_used(limits, left)})"
+                return ValidationData(
+                    source="dss", refused=limits.exceeded("max_validation_data_bytes", what=what)
+                )
+            left -= len(data)
+            decoded[key].append(data)
+    return ValidationData(
+        certs=tuple(x509.Certificate.load(d) for d in decoded["certs"]),
+        crls=tuple(crl.CertificateList.load(d) for d in decoded["crls"]),
+        ocsps=tuple(ocsp.OCSPResponse.load(d) for d in decoded["ocsps"]),
+        source="dss",
+    )
+
+
+def _used(limits: Limits, left: int) -> str:
+    return f"{limits.max_validation_data_bytes - left} bytes"
 
 
 def _either(cached: _Item | None, own: _Item) -> _Item:
@@ -287,6 +437,7 @@ def _responder_name(data: ocsp.ResponseData) -> str:
 __all__ = [
     "ValidationData",
     "cades_asn1",
+    "dss_validation_data",
     "earliest_next_update",
     "from_signed_data",
     "relevant_evidence",

@@ -29,6 +29,11 @@ from docex.signatures.report import (
 # KeyError on structurally wrong values), pyHanko PdfError. Anything else is our bug.
 MALFORMED_INPUT_ERRORS: tuple[type[Exception], ...] = (ValueError, PdfError)
 
+# A structure nested deeper than Python's recursion limit is a bound, not a bug.
+RECURSION_MESSAGE = (
+    "the signature holds a structure nested deeper than the verifier's recursion limit"
+)
+
 
 def unevaluated_report(
     sig_id: str,
@@ -66,10 +71,22 @@ def error_report(
 ) -> SignatureReport:
     """The report for a signature whose validation raised ``exc``.
 
-    Malformed structure (:data:`MALFORMED_INPUT_ERRORS`) is ``FORMAT_FAILURE``; any other
-    exception is an internal error, ``INDETERMINATE``.
+    Malformed structure (:data:`MALFORMED_INPUT_ERRORS`) is ``FORMAT_FAILURE``; nesting
+    past the recursion limit is a blown bound (``SIG_CONSTRAINTS_FAILURE``); any other
+    exception is an internal error, ``INDETERMINATE``. A ``MemoryError`` never comes
+    here: the guards let it through to the memory budget (:mod:`docex.signatures.isolation`).
     """
     detail = str(exc) or type(exc).__name__
+    if isinstance(exc, RecursionError):
+        return unevaluated_report(
+            sig_id,
+            signature_format,
+            validation_time,
+            indication=Indication.INDETERMINATE,
+            sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
+            message=RECURSION_MESSAGE,
+            check="bounds",
+        )
     if isinstance(exc, MALFORMED_INPUT_ERRORS):
         return unevaluated_report(
             sig_id,

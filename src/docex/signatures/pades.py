@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-from asn1crypto import cms, core, crl, ocsp
+from asn1crypto import cms, core
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt.api import AuthStatus
-from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
@@ -30,16 +29,15 @@ from pyhanko.sign.general import (
     NonexistentAttributeError,
     find_unique_cms_attribute,
 )
-from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from docex.errors import NotASignatureError
 from docex.signatures.algorithms import ALLOWED_DIGESTS
 from docex.signatures.cms_signature import ContainerCheck, Engine, SignerInput, validate_signer
 from docex.signatures.digests import signer_digest_algorithm
-from docex.signatures.evidence import ValidationData, from_signed_data
+from docex.signatures.evidence import ValidationData, dss_validation_data, from_signed_data
 from docex.signatures.failures import MALFORMED_INPUT_ERRORS, error_report, unevaluated_report
+from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.pdfdiff import DocumentChanges, analyse
 from docex.signatures.report import (
     Check,
@@ -112,7 +110,7 @@ async def validate_pades(
         kind="pades", sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), detached=False
     )
     try:
-        reader = open_pdf(pdf)
+        reader = open_pdf(pdf, engine.evaluator.limits)
         fields = list(enumerate_sig_fields(reader, filled_status=True))
     except NotASignatureError:
         raise
@@ -134,7 +132,9 @@ async def validate_pades(
         raise NotASignatureError("the PDF carries no signature")
     signatures.sort(key=lambda s: s.embedded.signed_revision)
     try:
-        dss = _dss_data(reader)
+        dss = _dss_data(reader, engine.evaluator.limits)
+    except MemoryError:
+        raise  # the memory budget's to report, not a signature's
     except Exception as exc:
         # A damaged DSS is validation data we cannot use; the signatures stand without it.
         logger.error("reading the PDF's document security store failed", exc_info=exc)
@@ -155,6 +155,8 @@ async def validate_pades(
         covering = [ts for rev, ts in timestamps if rev > sig.embedded.signed_revision]
         try:
             reports.extend(await _validate_signature(sig, dss, covering, changes, engine))
+        except MemoryError:
+            raise  # the memory budget's to report, not a signature's
         except Exception as exc:
             # A bug or an unforeseen input: this field gets a verdict, the others theirs.
             logger.error("verifying PDF signature %s failed", sig.field_name, exc_info=exc)
@@ -164,12 +166,15 @@ async def validate_pades(
     return document, reports
 
 
-def open_pdf(pdf: bytes) -> PdfFileReader:
+def open_pdf(pdf: bytes, limits: Limits = DEFAULT_LIMITS) -> PdfFileReader:
     """A pyHanko reader over the PDF, decrypted when it opens with the empty password.
+
+    pyHanko's own stream decoding is held to ``limits`` (its defaults allow a stream to
+    inflate to a hundred times the file's size).
 
     :raises NotASignatureError: the PDF is encrypted with a password or a certificate.
     """
-    reader = _Reader(BytesIO(pdf), strict=False)
+    reader = _Reader(BytesIO(pdf), strict=False, decode_limits=limits.pdf_decode_limits())
     if reader.encrypted:
         try:
             status = reader.decrypt("").status
@@ -293,6 +298,8 @@ async def _validate_signature(
         )
         try:
             report = await validate_signer(subject, engine)
+        except MemoryError:
+            raise  # the memory budget's to report, not a signature's
         except Exception as exc:
             # One SignerInfo's failure does not spoil the others of the same field.
             logger.error("verifying PDF signature %s failed", subject.id, exc_info=exc)
@@ -352,6 +359,8 @@ def _timestamp_only(
     """The entry for a document time-stamp in a PDF that carries no signature at all."""
     try:
         container = _container_checks(sig.embedded, changes)
+    except MemoryError:
+        raise  # the memory budget's to report, not a signature's
     except Exception as exc:
         logger.error("checking PDF document time-stamp %s failed", sig.field_name, exc_info=exc)
         return error_report(sig.field_name, DOCUMENT_TIMESTAMP_FORMAT, engine.validation_time, exc)
@@ -500,6 +509,8 @@ async def _document_timestamp(
             evaluator=engine.evaluator,
             parsed=engine.parsed,
         )
+    except MemoryError:
+        raise  # the memory budget's to report, not a signature's
     except Exception as exc:
         # A token that cannot be evaluated proves nothing, and breaks nothing either.
         if not isinstance(exc, MALFORMED_INPUT_ERRORS):
@@ -514,19 +525,8 @@ async def _document_timestamp(
         return TimestampResult(info=info, time=engine.validation_time, evaluation=None)
 
 
-def _dss_data(reader: PdfFileReader) -> ValidationData:
-    try:
-        dss = DocumentSecurityStore.read_dss(reader)
-    except NoDSSFoundError:
-        return ValidationData(source="dss")
-    ocsps = tuple(
-        ocsp.OCSPResponse.load(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE))
-        for ref in dss.ocsps
-    )
-    crls = tuple(
-        crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL)) for ref in dss.crls
-    )
-    return ValidationData(certs=tuple(dss.load_certs()), crls=crls, ocsps=ocsps, source="dss")
+def _dss_data(reader: PdfFileReader, limits: Limits = DEFAULT_LIMITS) -> ValidationData:
+    return dss_validation_data(reader, limits=limits)
 
 
 def _adobe_revinfo(signer_info: cms.SignerInfo) -> ValidationData:

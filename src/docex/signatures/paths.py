@@ -12,6 +12,17 @@ pyhanko-certvalidator builds and validates the path. What this module adds:
   certificate, the certificates and revocation data offered, the trust configuration) and
   valid only for the time window in which the same inputs give the same answer.
 
+Path building is bounded (see :mod:`docex.signatures.limits`): certvalidator's own builder
+walks every simple path through the certificates offered, which a lattice of same-name
+CAs makes exponential. :class:`BoundedPathBuilder` replaces it with an iterative search
+that considers at most ``max_issuer_candidates_per_step`` issuers for one certificate,
+``max_issuer_candidates`` in one evaluation, and paths of at most ``max_path_length``
+certificates. Candidate issuers are filtered by the authority key identifier when both
+certificates carry one. A search that reached a bound and found no valid path reports
+:attr:`CertStatus.BOUND_EXCEEDED` with the bound in its message, as does validation data
+over its bounds (:meth:`~docex.signatures.evidence.ValidationData.exceeded`), and a
+structure nested deeper than the interpreter's recursion limit.
+
 Certificate holds (reversible suspension) would make retroactive use of revocation data
 unsound; qualified CAs under eIDAS and Ukrainian law do not use them, and a held
 certificate appears as revoked in the data we read, which fails closed.
@@ -21,13 +32,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import AsyncGenerator, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from asn1crypto import x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.authority import AuthorityWithCert, TrustAnchor
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError,
     ExpiredError,
@@ -44,6 +56,8 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingPolicy,
     RevocationCheckingRule,
 )
+from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, TrustManager
+from pyhanko_certvalidator.util import CancelableAsyncIterator
 
 from docex.signatures.evidence import (
     ValidationData,
@@ -51,6 +65,7 @@ from docex.signatures.evidence import (
     relevant_evidence,
     revocation_times,
 )
+from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.qualification import QualificationVerdict, assess, service_boundaries
 from docex.signatures.report import RevocationEvidence
 from docex.signatures.trust import TrustStore
@@ -78,6 +93,8 @@ class CertStatus(StrEnum):
     NO_REVOCATION_DATA = "no_revocation_data"
     WEAK_ALGORITHM = "weak_algorithm"
     INVALID = "invalid"
+    BOUND_EXCEEDED = "bound_exceeded"
+    """A bound on the work of one evaluation was reached (see :mod:`docex.signatures.limits`)."""
 
 
 _FETCH_MAY_HELP: frozenset[str] = frozenset({"no_revocation_data", "no_chain"})
@@ -111,11 +128,22 @@ class CertificateEvaluator:
 
     Thread-safe: the cache is guarded by a lock; each evaluation builds its own
     certvalidator context.
+
+    :param limits: the bounds on validation data and path building applied to every
+        evaluation (and, through :attr:`limits`, to collecting embedded data).
     """
 
-    def __init__(self, trust: TrustStore, *, online: bool = False, cache_size: int = 4096):
+    def __init__(
+        self,
+        trust: TrustStore,
+        *,
+        online: bool = False,
+        cache_size: int = 4096,
+        limits: Limits = DEFAULT_LIMITS,
+    ):
         self.trust = trust
         self.online = online
+        self.limits = limits
         self._cache: OrderedDict[Hashable, list[CertEvaluation]] = OrderedDict()
         self._cache_size = cache_size
         self._fetched: OrderedDict[bytes, tuple[ValidationData, datetime]] = OrderedDict()
@@ -123,6 +151,8 @@ class CertificateEvaluator:
         self.hits = 0
         self.misses = 0
         self.fetches = 0
+        self.candidates_considered = 0
+        """Candidate issuers considered by path building, over all evaluations."""
 
     def cached(
         self, cert: x509.Certificate, *, data: ValidationData, at: datetime, purpose: str
@@ -147,6 +177,9 @@ class CertificateEvaluator:
         ``purpose`` (``signature`` or ``timestamp``) only separates cache entries; key usage
         is checked by the caller, which knows what the certificate was used for.
         """
+        refusal = data.exceeded(self.limits)
+        if refusal is not None:
+            return CertEvaluation(CertStatus.BOUND_EXCEEDED, refusal)
         fetched = self._fresh_fetched(cert) if self.online else None
         known = data.merged(fetched) if fetched is not None else data
         hit = self.cached(cert, data=known, at=at, purpose=purpose)
@@ -259,8 +292,12 @@ class CertificateEvaluator:
             revinfo_policy=REQUIRE_REVOCATION,
             time_tolerance=TIME_TOLERANCE,
         )
+        search = _Search(self.limits)
+        context.path_builder = BoundedPathBuilder(
+            context.path_builder.trust_manager, context.certificate_registry, search=search
+        )
         try:
-            result = await _run_validator(cert, context)
+            result = await _run_validator(cert, context, search)
             fetched = ValidationData(source="fetched")
             if fetch:
                 fetched = ValidationData(
@@ -270,13 +307,33 @@ class CertificateEvaluator:
                 )
             return result, fetched
         finally:
+            with self._lock:
+                self.candidates_considered += search.candidates
             await context.aclose()  # type: ignore[no-untyped-call]  # certvalidator lacks hints here
 
 
-async def _run_validator(cert: x509.Certificate, context: ValidationContext) -> CertEvaluation:
+async def _run_validator(
+    cert: x509.Certificate, context: ValidationContext, search: _Search
+) -> CertEvaluation:
+    result = await _outcome(cert, context)
+    # The search stopped early, so "no valid path" is not established: say why. Except
+    # for a revoked signing certificate: its own revocation holds whichever path it takes.
+    if not result.ok and result.status is not CertStatus.REVOKED and search.exceeded:
+        return CertEvaluation(CertStatus.BOUND_EXCEEDED, search.exceeded)
+    return result
+
+
+async def _outcome(cert: x509.Certificate, context: ValidationContext) -> CertEvaluation:
     try:
         validator = CertificateValidator(cert, validation_context=context)
         path = await validator.async_validate_path()
+    except RecursionError:
+        # asn1crypto parses nested structures recursively, on first access.
+        return CertEvaluation(
+            CertStatus.BOUND_EXCEEDED,
+            "a certificate or revocation structure is nested deeper than the verifier's "
+            "recursion limit; the signature was not evaluated",
+        )
     except RevokedError as exc:
         status = CertStatus.REVOKED if exc.is_ee_cert else CertStatus.CA_REVOKED
         return CertEvaluation(
@@ -314,3 +371,150 @@ def _failed(status: CertStatus, exc: PathValidationError) -> CertEvaluation:
 def _certs(path: ValidationPath) -> tuple[x509.Certificate, ...]:
     certs = [c for c in path.iter_certs(include_root=True) if isinstance(c, x509.Certificate)]
     return tuple(reversed(certs))
+
+
+class _Search:
+    """The candidate issuers one evaluation has considered, against its bounds."""
+
+    # The bound reported first is the one that ended the search, when several were met.
+    _PRIORITY = ("max_issuer_candidates", "max_issuer_candidates_per_step", "max_path_length")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.candidates = 0
+        self._reached: set[str] = set()
+
+    def stop(self, bound: str) -> None:
+        self._reached.add(bound)
+
+    @property
+    def exceeded(self) -> str | None:
+        """The message naming the bounds the search reached, or None if it reached none."""
+        reached = [b for b in self._PRIORITY if b in self._reached]
+        if not reached:
+            return None
+        message = self.limits.exceeded(reached[0], what="certificate path building")
+        if len(reached) > 1:
+            also = ", ".join(f"{b} = {getattr(self.limits, b)}" for b in reached[1:])
+            message = f"{message} (also reached: {also})"
+        return message
+
+    def take(self) -> bool:
+        """Count one more candidate; False when the evaluation's total is spent."""
+        if self.candidates >= self.limits.max_issuer_candidates:
+            self.stop("max_issuer_candidates")
+            return False
+        self.candidates += 1
+        return True
+
+
+class BoundedPathBuilder(PathBuilder):
+    """certvalidator's path builder with bounded work (see the module docstring).
+
+    It yields the same paths, from the end-entity certificate up to a trust anchor,
+    lazily and depth first, trust anchors before other candidates at each step.
+    """
+
+    def __init__(
+        self, trust_manager: TrustManager, registry: CertificateRegistry, *, search: _Search
+    ) -> None:
+        super().__init__(trust_manager, registry)
+        self.search = search
+
+    def async_build_paths_lazy(
+        self, end_entity_cert: x509.Certificate
+    ) -> CancelableAsyncIterator[ValidationPath]:
+        return _BoundedPaths(self, end_entity_cert)
+
+
+class _BoundedPaths(CancelableAsyncIterator[ValidationPath]):
+    def __init__(self, builder: BoundedPathBuilder, cert: x509.Certificate) -> None:
+        self._builder = builder
+        self._dead_end: x509.Certificate | None = None
+        self._walk = self._paths(cert)
+
+    async def __anext__(self) -> ValidationPath:
+        return await self._walk.__anext__()
+
+    async def cancel(self) -> None:
+        await self._walk.aclose()
+
+    async def _paths(self, cert: x509.Certificate) -> AsyncGenerator[ValidationPath, None]:
+        builder = self._builder
+        limits = builder.search.limits
+        anchor = builder.trust_manager.as_trust_anchor(AuthorityWithCert(cert))
+        if anchor is not None:
+            yield ValidationPath(anchor, [], None)
+            return
+        emitted = 0
+        # An explicit stack, not recursion: the depth is bounded, but so is Python's.
+        root: tuple[x509.Certificate, ...] = (cert,)
+        stack = [(root, self._candidates(cert, frozenset({cert.issuer_serial})))]
+        try:
+            while stack:
+                path, candidates = stack[-1]
+                issuer = await anext(candidates, None)
+                if issuer is None:
+                    stack.pop()
+                    continue
+                if isinstance(issuer, TrustAnchor):
+                    emitted += 1
+                    # ValidationPath wants the intermediates from the anchor down.
+                    yield ValidationPath(issuer, list(reversed(path[1:])), path[0])
+                    continue
+                if len(path) >= limits.max_path_length:
+                    builder.search.stop("max_path_length")
+                    continue
+                longer = (*path, issuer)
+                seen = frozenset(c.issuer_serial for c in longer)
+                stack.append((longer, self._candidates(issuer, seen)))
+        finally:
+            # Close the abandoned candidate generators now, not when the loop collects them.
+            for _, candidates in reversed(stack):
+                await candidates.aclose()
+        if emitted == 0:
+            missing = (self._dead_end or cert).issuer.human_friendly
+            raise PathBuildingError(
+                f'Unable to build a validation path for the certificate "'
+                f'{cert.subject.human_friendly}" - no issuer matching "{missing}" was found'
+            )
+
+    async def _candidates(
+        self, cert: x509.Certificate, seen: frozenset[bytes]
+    ) -> AsyncGenerator[TrustAnchor | x509.Certificate, None]:
+        builder = self._builder
+        search = builder.search
+        step = 0
+        for issuer in builder.registry.find_potential_issuers(cert, builder.trust_manager):
+            if isinstance(issuer, x509.Certificate) and (
+                issuer.issuer_serial in seen or not _key_ids_match(cert, issuer)
+            ):
+                continue
+            step += 1
+            if step > search.limits.max_issuer_candidates_per_step:
+                search.stop("max_issuer_candidates_per_step")
+                return
+            if not search.take():
+                return
+            yield issuer
+        if step == 0:
+            # Like certvalidator, fetch issuers (online only) when none is known locally.
+            async for fetched in builder.registry.fetch_missing_potential_issuers(cert):
+                if fetched.issuer_serial in seen:
+                    continue
+                step += 1
+                if step > search.limits.max_issuer_candidates_per_step:
+                    search.stop("max_issuer_candidates_per_step")
+                    return
+                if not search.take():
+                    return
+                yield fetched
+        if step == 0 and self._dead_end is None:
+            self._dead_end = cert
+
+
+def _key_ids_match(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """False when both carry key identifiers and the issuer's is not the one ``cert`` names."""
+    aki = cert.authority_key_identifier
+    ski = issuer.key_identifier
+    return aki is None or ski is None or aki == ski

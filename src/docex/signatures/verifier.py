@@ -114,6 +114,8 @@ class Verifier:
                 document, signatures = await validate_pades(decoded.data, engine=engine)
         except InputError:
             raise
+        except MemoryError:
+            raise  # the memory budget's to report, not a signature's
         except Exception as exc:
             # The last line: whatever escaped the per-signature guards is a bug, and the
             # caller still gets a verdict (never a traceback, never an HTTP 500).

@@ -1,0 +1,420 @@
+"""Verification with a time and memory budget it cannot escape: worker processes.
+
+    verifier = IsolatedVerifier(VerifierConfig(trust=("certs-dev/trust",)), workers=2)
+    report = verifier.verify(signature_bytes, content=detached_content)
+
+The bounds of :mod:`docex.signatures.limits` cap the costs we know of; this module is the
+backstop for the ones we do not. :class:`IsolatedVerifier` keeps a small pool of
+long-lived worker processes, each holding its own :class:`~docex.signatures.verifier.Verifier`
+(so the warm caches serve every verification that worker makes) and each started with an
+address-space limit (``RLIMIT_AS``). A caller takes an idle worker, sends it the input and
+waits with a deadline:
+
+* the worker answers in time: its report (or its input error, raised again here);
+* the deadline passes: the worker is killed and replaced, and the caller gets an
+  INDETERMINATE report, "verification exceeded its time budget of 10 s";
+* the worker runs out of memory (``MemoryError`` under its limit): it reports so and is
+  replaced; the caller gets "verification exceeded its memory budget of 1 GiB". A worker
+  that dies otherwise (killed by the kernel, for instance) gives a report saying so.
+
+Other callers keep being served by the other workers meanwhile. Budget reports carry
+``SIG_CONSTRAINTS_FAILURE``: the verifier's constraints on the resources one validation
+may use were not met, which says nothing about the signature's validity.
+
+Workers are started with ``spawn``: a script that makes an :class:`IsolatedVerifier` must
+do so under ``if __name__ == "__main__":``, as for any ``multiprocessing`` program.
+
+``RLIMIT_AS`` needs the :mod:`resource` module (POSIX); where it is missing, workers run
+without a memory limit, and the time budget still holds. The limit is on the worker's
+whole address space, the interpreter and its libraries included (about 100 MiB).
+
+:class:`~docex.signatures.guarded.GuardedVerifier` is the in-process alternative
+(``workers=0``): no process boundary and no budget, but a ``RecursionError`` or
+``MemoryError`` still becomes a report. :func:`build_verifier` makes one or the other from
+the settings; the names of :mod:`docex.signatures.guarded` are re-exported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
+
+from docex.errors import InputError
+from docex.signatures.guarded import (
+    DEFAULT_MAX_INPUT_BYTES,
+    RECURSION_MESSAGE,
+    GiB,
+    GuardedVerifier,
+    SignatureVerifier,
+    VerifierConfig,
+    bounded_verifier,
+    budget_report,
+    memory_message,
+    size_text,
+    time_message,
+    validation_time,
+)
+from docex.signatures.limits import Limits
+from docex.signatures.report import ValidationReport
+
+if TYPE_CHECKING:
+    from docex.settings import Settings
+
+DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_MEMORY_BYTES = 1 * GiB
+DEFAULT_WORKERS = 2
+# A worker imports the verifier and loads the trust configuration before its first job;
+# on a loaded machine that takes seconds. It is not part of any verification's budget.
+START_TIMEOUT_SECONDS = 120.0
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process could not build its verifier; the message says why."""
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(START_TIMEOUT_SECONDS):
+            raise WorkerStartError("a verification worker did not start in time")
+        try:
+            kind, value = self.conn.recv()
+        except EOFError as exc:
+            raise WorkerStartError(
+                f"a verification worker exited while starting (code {self.process.exitcode})"
+            ) from exc
+        if kind != "ready":
+            raise _rebuilt(value)
+        self.ready = True
+
+    def stop(self, *, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                self.process.kill()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class IsolatedVerifier:
+    """Verifies in a pool of worker processes, each verification within a budget.
+
+    Thread-safe: each call takes an idle worker (waiting for one if all are busy) and
+    gives it back afterwards. The interface is :class:`Verifier`'s.
+
+    :param config: what each worker's verifier is built from.
+    :param workers: the number of worker processes (at least 1).
+    :param timeout_seconds: the wall-clock budget of one verification, counted from the
+        moment a worker has it (time spent waiting for a free worker is not counted).
+    :param memory_bytes: each worker's address-space limit; ``None`` for none.
+    :param wait: wait until every worker is ready (so that a worker's failure to start is
+        raised here); without, the workers start in the background and the first
+        verification given to each waits for it.
+    :raises WorkerStartError: a worker could not start (its error, a bad trust
+        configuration for instance, is raised again as itself where it can be).
+    """
+
+    def __init__(
+        self,
+        config: VerifierConfig,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+        wait: bool = True,
+        initializer: Callable[[], None] | None = None,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("an isolated verifier needs at least one worker")
+        self.config = config
+        self.online = config.online
+        self.timeout_seconds = timeout_seconds
+        self.memory_bytes = memory_bytes
+        self.initializer = initializer
+        # spawn, not fork: the parent may be a threaded server, and a forked child would
+        # inherit its locks in whatever state they were.
+        self._context = multiprocessing.get_context("spawn")
+        # None, once closed: it wakes a caller waiting for a worker, who passes it on.
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.replaced = 0
+        """Workers killed or lost and replaced, over this verifier's life."""
+        started = [self._start() for _ in range(workers)]
+        try:
+            for worker in started if wait else ():
+                worker.wait_ready()
+        except BaseException:
+            self.close()
+            raise
+        for worker in started:
+            self._idle.put(worker)
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child, self.config, self.memory_bytes, self.initializer),
+            name="docex-verify",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker, *, kill: bool) -> None:
+        with self._lock:
+            self._all.discard(worker)
+            closed = self._closed
+        worker.stop(kill=kill)
+        if not closed:
+            with self._lock:
+                self.replaced += 1
+            self._idle.put(self._start())
+
+    def verify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """As :meth:`Verifier.verify`, within the time and memory budget.
+
+        :raises NotASignatureError: the bytes are not a signature at all.
+        :raises InputTooLargeError: an input exceeds the configured input limit.
+        """
+        if self._closed:
+            raise RuntimeError("the verifier is closed")
+        moment = validation_time(at)
+        worker = self._idle.get()
+        if worker is None:
+            self._idle.put(None)
+            raise RuntimeError("the verifier is closed")
+        keep = False
+        try:
+            worker.wait_ready()
+            outcome = self._call(worker, (data, content, moment))
+            kind, value = outcome
+            keep = kind in ("report", "error", "recursion")
+        finally:
+            if keep:
+                self._idle.put(worker)
+            else:
+                self._retire(worker, kill=True)
+        if kind == "report":
+            report: ValidationReport = value
+            return report
+        if kind == "error":
+            raise _rebuilt(value)
+        message = {
+            "timeout": time_message(self.timeout_seconds),
+            "memory": memory_message(self.memory_bytes),
+            "recursion": RECURSION_MESSAGE,
+        }.get(kind)
+        if message is None:
+            message = (
+                f"verification stopped: its worker process ended (exit code {value}), "
+                f"perhaps beyond the memory budget of {size_text(self.memory_bytes)}"
+                if self.memory_bytes is not None
+                else f"verification stopped: its worker process ended (exit code {value})"
+            )
+        return budget_report(data, content=content, at=moment, message=message)
+
+    def _call(self, worker: _Worker, request: tuple[Any, ...]) -> tuple[str, Any]:
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(self.timeout_seconds):
+                return ("timeout", None)
+            answer: tuple[str, Any] = worker.conn.recv()
+            return answer
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            worker.process.join(5)
+            return ("died", worker.process.exitcode)
+
+    async def averify(
+        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+    ) -> ValidationReport:
+        """The coroutine form of :meth:`verify`: waits for the worker in a thread."""
+        return await asyncio.to_thread(self.verify, data, content=content, at=at)
+
+    def close(self) -> None:
+        """Stop every worker; verifications still running get no answer."""
+        with self._lock:
+            self._closed = True
+            workers, self._all = self._all, set()
+        self._idle.put(None)
+        for worker in workers:
+            # A worker still starting would read the stop request only once it is ready.
+            worker.stop(kill=not worker.ready)
+
+    def __enter__(self) -> IsolatedVerifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def verification_limits(settings: Settings) -> Limits:
+    """The bounds on one verification's work that ``settings`` configure."""
+    return Limits(
+        max_certificates=settings.max_embedded_certificates,
+        max_crls=settings.max_embedded_crls,
+        max_ocsp_responses=settings.max_embedded_ocsp_responses,
+        max_validation_data_bytes=settings.max_validation_data_bytes,
+        max_path_length=settings.max_path_length,
+        max_issuer_candidates_per_step=settings.max_issuer_candidates_per_step,
+        max_issuer_candidates=settings.max_issuer_candidates,
+    )
+
+
+def build_verifier(
+    settings: Settings,
+    *,
+    trust: Sequence[str] | None = None,
+    online: bool | None = None,
+    max_input_bytes: int | None = None,
+    workers: int | None = None,
+    wait: bool = True,
+    initializer: Callable[[], None] | None = None,
+) -> SignatureVerifier:
+    """The verifier ``settings`` describe: worker processes within a budget, or in process.
+
+    The keyword arguments override the settings of the same meaning (the CLI's flags);
+    ``wait=False`` lets the worker processes start in the background; ``initializer``
+    (picklable) runs first in each worker process, e.g. to set up its logging: a spawned
+    worker does not inherit the parent's.
+    With ``verify_workers`` 0 the verifier runs in the calling process: no time or memory
+    budget, but a recursion or memory error still gives a report (see
+    :mod:`docex.signatures.isolation`).
+
+    :raises TrustConfigError: the trust configuration cannot be loaded.
+    """
+    config = VerifierConfig(
+        trust=tuple(trust) if trust is not None else tuple(str(p) for p in settings.trust),
+        online=settings.online_revocation if online is None else online,
+        max_input_bytes=(
+            max(settings.max_upload_bytes, settings.max_content_bytes)
+            if max_input_bytes is None
+            else max_input_bytes
+        ),
+        limits=verification_limits(settings),
+    )
+    count = settings.verify_workers if workers is None else workers
+    if count == 0:
+        return GuardedVerifier(config)
+    return IsolatedVerifier(
+        config,
+        workers=count,
+        timeout_seconds=settings.verify_timeout_seconds,
+        memory_bytes=settings.verify_memory_bytes or None,
+        wait=wait,
+        initializer=initializer,
+    )
+
+
+def _portable(exc: BaseException) -> tuple[type[BaseException], str, dict[str, Any]]:
+    # Our exceptions take their own constructor arguments (InputTooLargeError(what,
+    # limit)), which pickle cannot replay; send the class, message and attributes.
+    return (type(exc), str(exc), dict(vars(exc)))
+
+
+def _rebuilt(value: tuple[type[BaseException], str, dict[str, Any]]) -> BaseException:
+    cls, message, attributes = value
+    exc = cls.__new__(cls)
+    BaseException.__init__(exc, message)
+    vars(exc).update(attributes)
+    return exc
+
+
+def _limit_memory(memory_bytes: int | None) -> None:
+    if memory_bytes is None:
+        return
+    try:
+        import resource
+    except ImportError:  # not POSIX: the time budget still holds (see the module docstring)
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker_main(
+    conn: Connection,
+    config: VerifierConfig,
+    memory_bytes: int | None,
+    initializer: Callable[[], None] | None,
+) -> None:
+    """A worker's life: build the verifier once, then verify what the parent sends."""
+    try:
+        if initializer is not None:
+            initializer()
+        _limit_memory(memory_bytes)
+        verifier = config.build()
+    except Exception as exc:
+        conn.send(("failed", _portable(exc)))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            verifier.close()
+            return
+        data, content, at = request
+        try:
+            conn.send(("report", verifier.verify(data, content=content, at=at)))
+        except MemoryError:
+            # The failed allocation is gone, so this small message fits; the worker's heap
+            # may be fragmented or half-updated, so it ends and the parent replaces it.
+            del data, content, request
+            conn.send(("memory", None))
+            return
+        except RecursionError:
+            conn.send(("recursion", None))
+        except InputError as exc:
+            conn.send(("error", _portable(exc)))
+        except Exception as exc:
+            # A bug, not a verdict: the caller gets it as an error, as it would in process.
+            conn.send(("error", (RuntimeError, f"verification failed: {exc!r}", {})))
+
+
+__all__ = [
+    "DEFAULT_MAX_INPUT_BYTES",
+    "DEFAULT_MEMORY_BYTES",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "DEFAULT_WORKERS",
+    "RECURSION_MESSAGE",
+    "GuardedVerifier",
+    "IsolatedVerifier",
+    "SignatureVerifier",
+    "VerifierConfig",
+    "WorkerStartError",
+    "bounded_verifier",
+    "budget_report",
+    "build_verifier",
+    "verification_limits",
+]
