@@ -47,9 +47,7 @@ def test_trusted_list_grants_qualification(
 
 def test_trusted_list_with_only_withdrawn_services_has_no_anchor() -> None:
     with pytest.raises(TrustConfigError, match="no trust anchor"):
-        load_trust_store(
-            [TL / "dev-trusted-list-withdrawn.xml"], allow_unsigned_trusted_list=True
-        )
+        load_trust_store([TL / "dev-trusted-list-withdrawn.xml"], allow_unsigned_trusted_list=True)
 
 
 def test_untrusted_root_as_only_anchor_rejects_the_qualified_chain(pki: DevPki) -> None:

@@ -73,10 +73,26 @@ def verify_command(
         list[str] | None,
         typer.Option(
             "--trust",
-            help="Trust anchors: a PEM/DER file, a folder of them, or an ETSI TS 119 612 "
-            "trusted list (XML). Repeatable. Default: the development anchors in certs-dev/.",
+            help="Trust anchors: a PEM/DER file, a .p7b CA bundle, a folder of them, or an "
+            "ETSI TS 119 612 trusted list (XML). Repeatable. Default: the development "
+            "anchors in certs-dev/.",
         ),
     ] = None,
+    trusted_list_signer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-list-signer",
+            help="Certificate file of a trusted list's operator: a --trust trusted list must "
+            "carry an XML signature that verifies with one of them. Repeatable.",
+        ),
+    ] = None,
+    trusted_list_unsigned_dev_only: Annotated[
+        bool,
+        typer.Option(
+            "--trusted-list-unsigned-dev-only",
+            help="Read trusted lists without checking their signature (development PKI only).",
+        ),
+    ] = False,
     at: Annotated[
         str | None,
         typer.Option("--at", help="Validate as of this ISO 8601 time (default: now)."),
@@ -108,7 +124,13 @@ def verify_command(
         _usage("--content goes with exactly one signature file")
     validation_time = _parse_time(at)
     trust_sources = _trust_sources(trust)
-    settings = _VerifySettings(trust=tuple(trust_sources), online=online, at=validation_time)
+    settings = _VerifySettings(
+        trust=tuple(trust_sources),
+        online=online,
+        at=validation_time,
+        trusted_list_signer=tuple(trusted_list_signer or ()),
+        trusted_list_unsigned_dev_only=trusted_list_unsigned_dev_only,
+    )
     content_bytes = _read(content) if content is not None else None
     results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1)
     for result in results:
@@ -124,6 +146,8 @@ class _VerifySettings:
     trust: tuple[str, ...]
     online: bool
     at: datetime | None
+    trusted_list_signer: tuple[str, ...] = ()
+    trusted_list_unsigned_dev_only: bool = False
 
 
 def _usage(message: str) -> NoReturn:
@@ -220,7 +244,11 @@ def _init_worker(settings: _VerifySettings) -> None:
     from docex.signatures.verifier import Verifier
 
     try:
-        store = load_trust_store(list(settings.trust))
+        store = load_trust_store(
+            list(settings.trust),
+            trusted_list_signers=settings.trusted_list_signer,
+            allow_unsigned_trusted_list=settings.trusted_list_unsigned_dev_only,
+        )
     except TrustConfigError as exc:
         typer.echo(f"docex verify: {exc}", err=True)
         raise SystemExit(int(ExitCode.USAGE)) from exc

@@ -44,7 +44,11 @@ def build_runtime(
     settings: Settings, *, migrate: bool = False, ensure_store: bool = True
 ) -> Runtime:
     """Connect to what ``settings`` names; with ``migrate``, bring the schema up to date."""
-    trust = load_trust_store(settings.trust)
+    trust = load_trust_store(
+        settings.trust,
+        trusted_list_signers=settings.trusted_list_signer,
+        allow_unsigned_trusted_list=settings.trusted_list_unsigned_dev_only,
+    )
     engine = create_engine_from_settings(settings)
     if migrate:
         upgrade(engine)

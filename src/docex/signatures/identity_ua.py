@@ -213,7 +213,10 @@ def public_key_algorithm_oid(cert: x509.Certificate) -> str:
     again with a spec that leaves the parameters and key opaque.
     """
     spki = cert["tbs_certificate"]["subject_public_key_info"]
-    return str(_PublicKeyInfo.load(spki.dump())["algorithm"]["algorithm"].dotted)
+    # Re-wrap the original contents rather than dump(): after a failed look at the key,
+    # asn1crypto's half-parsed children make dump() fail too.
+    der = bytes(core.Sequence(contents=spki.contents).dump())
+    return str(_PublicKeyInfo.load(der)["algorithm"]["algorithm"].dotted)
 
 
 # --- parsing helpers -------------------------------------------------------------------

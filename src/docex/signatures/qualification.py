@@ -70,6 +70,13 @@ def assess(
             Qualification.ADESEAL if markers.seal else Qualification.ADESIG,
             "the certificate declares more than one QcType, so its type is ambiguous",
         )
+    except ValueError:
+        # A QC statement pyHanko must read (qcType) is malformed: a claim that cannot be
+        # read is not made.
+        return QualificationVerdict(
+            Qualification.ADESEAL if markers.seal else Qualification.ADESIG,
+            "the certificate's QC statements cannot be parsed, so it claims no qualification",
+        )
     status = result.status
     seal = status.qc_type is QcCertType.QC_ESEAL or markers.seal
     qualified = status.qualified
