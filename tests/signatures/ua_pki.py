@@ -254,3 +254,17 @@ def certs_only_bundle(certs: Iterable[x509.Certificate]) -> bytes:
         }
     )
     return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump())
+
+
+def sign_trusted_list(xml: bytes, signer: Issued) -> bytes:
+    """The TS 119 612 list with an enveloped XAdES signature by ``signer`` (signxml)."""
+    from lxml import etree
+    from signxml import DigestAlgorithm, SignatureMethod
+    from signxml.xades import XAdESSigner
+
+    root = etree.fromstring(xml)
+    signed = XAdESSigner(
+        signature_algorithm=SignatureMethod.ECDSA_SHA256,
+        digest_algorithm=DigestAlgorithm.SHA256,
+    ).sign(root, key=signer.key, cert=[cx.load_der_x509_certificate(signer.cert.dump())])
+    return bytes(etree.tostring(signed, encoding="UTF-8", xml_declaration=True))
