@@ -8,6 +8,7 @@ import contextlib
 import pytest
 from asn1crypto import keys
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.name import _ASN1Type
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -24,6 +25,7 @@ from docex.signatures.trust import trust_store_from_certificates
 from docex.signatures.verifier import Verifier
 from tests.signatures.ua_pki import (
     Issued,
+    bmp,
     directory_attributes,
     load,
     make_leaf,
@@ -142,6 +144,7 @@ def _sda(drfo: bytes | None = None, edrpou: bytes | None = None) -> bytes:
         # A series typed with Latin look-alikes is the same passport.
         (printable("BK123456"), "ВК123456"),  # noqa: RUF001
         (printable("123456789"), "123456789"),
+        (bmp("ВК123456"), "ВК123456"),  # noqa: RUF001
         (printable("12345"), None),
         (utf8("ЖЖЖ123456"), None),
     ],
@@ -170,6 +173,14 @@ def test_drfo_from_semantics_identifier(
 ) -> None:
     leaf = make_leaf(root, serial_number=serial_number)
     assert signer_identity(leaf.cert).rnokpp == expected
+
+
+@pytest.mark.parametrize(
+    "string_type", [_ASN1Type.UTF8String, _ASN1Type.PrintableString, _ASN1Type.BMPString]
+)
+def test_semantics_identifier_in_any_string_type(root: Issued, string_type: _ASN1Type) -> None:
+    leaf = make_leaf(root, serial_number="TINUA-1234567890", serial_number_type=string_type)
+    assert signer_identity(leaf.cert).rnokpp == "1234567890"
 
 
 def test_profiles_that_agree_give_the_identifier(root: Issued) -> None:

@@ -220,3 +220,22 @@ def test_cli_refuses_an_unchecked_list_and_takes_the_switches(
         app, ["verify", "--trust", str(DEV_TL), "--trusted-list-unsigned-dev-only", sample]
     )
     assert dev.exit_code == ExitCode.OK, dev.stderr
+
+
+def test_runtime_passes_the_trusted_list_settings(
+    signed_tl: Path, signer_pem: Path, tmp_path: Path
+) -> None:
+    from docex.services.runtime import build_runtime
+
+    base = {
+        "database_url": f"sqlite:///{tmp_path / 'docex.sqlite3'}",
+        "object_store": f"local:{tmp_path / 'objects'}",
+        "trust": [signed_tl],
+    }
+    with pytest.raises(TrustConfigError, match="no trusted-list signer certificate"):
+        build_runtime(Settings(**base))
+    runtime = build_runtime(Settings(**base, trusted_list_signer=[signer_pem]))
+    try:
+        assert runtime.verifier.trust.describe().startswith("1 trust anchor(s)")
+    finally:
+        runtime.close()

@@ -71,6 +71,10 @@ def utf8(text: str) -> bytes:
     return bytes(core.UTF8String(text).dump())
 
 
+def bmp(text: str) -> bytes:
+    return bytes(core.BMPString(text).dump())
+
+
 def directory_attributes(*attributes: tuple[str, Sequence[bytes]]) -> bytes:
     """subjectDirectoryAttributes: ``SEQUENCE OF Attribute {type, SET OF value}``."""
     return seq(*(seq(oid(kind), set_of(*values)) for kind, values in attributes))
@@ -160,6 +164,7 @@ def make_leaf(
     ekus: Iterable[str] = (),
     non_repudiation: bool = True,
     serial: int | None = None,
+    serial_number_type: _ASN1Type = _ASN1Type.UTF8String,
 ) -> Issued:
     """An end-entity certificate with the given Ukrainian-profile parts.
 
@@ -172,9 +177,10 @@ def make_leaf(
         cx.NameAttribute(NameOID.COMMON_NAME, common_name),
     ]
     if serial_number is not None:
-        # UTF8String: a passport series is Cyrillic, which PrintableString cannot carry.
+        # UTF8String by default: a passport series is Cyrillic, which PrintableString
+        # cannot carry.
         attributes.append(
-            cx.NameAttribute(NameOID.SERIAL_NUMBER, serial_number, _type=_ASN1Type.UTF8String)
+            cx.NameAttribute(NameOID.SERIAL_NUMBER, serial_number, _type=serial_number_type)
         )
     if organization_identifier is not None:
         attributes.append(cx.NameAttribute(ObjectIdentifier("2.5.4.97"), organization_identifier))
