@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from pyhanko.sign.validation.qualified.tsp import (
+    CA_QC_URI,
+    BaseServiceInformation,
+    CAServiceInformation,
+    CriteriaCombination,
+    CriteriaList,
+    PolicySetCriterion,
+    Qualifier,
+    TSPRegistry,
+)
+from pyhanko.sign.validation.qualified.tsp import Qualification as TlQualification
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.path import ValidationPath
 
@@ -20,7 +31,7 @@ from docex.signatures.identity_ua import (
 )
 from docex.signatures.qualification import QualificationVerdict, assess
 from docex.signatures.report import Qualification
-from docex.signatures.trust import trust_store_from_certificates
+from docex.signatures.trust import TrustStore, trust_store_from_certificates
 from tests.signatures.ua_pki import (
     NOW,
     Issued,
@@ -283,7 +294,8 @@ def test_malformed_qc_type_claims_nothing(root: Issued) -> None:
     )
     assert _assess(root, leaf) == QualificationVerdict(
         Qualification.ADESIG,
-        "the certificate's QC statements cannot be parsed, so it claims no qualification",
+        "the certificate's QC statements or extensions cannot be parsed, so it claims "
+        "no qualification",
     )
 
 
@@ -292,5 +304,81 @@ def test_unparseable_qc_statements_extension_claims_nothing(root: Issued) -> Non
     assert ua_markers(leaf.cert).qc_statements == frozenset()
     assert _assess(root, leaf) == QualificationVerdict(
         Qualification.ADESIG,
-        "the certificate's QC statements cannot be parsed, so it claims no qualification",
+        "the certificate's QC statements or extensions cannot be parsed, so it claims "
+        "no qualification",
     )
+
+
+def _listed(root: Issued, qualifiers: frozenset[Qualifier]) -> TrustStore:
+    """The root as a trusted-list CA/QC service whose qualifiers hit the national policy."""
+    registry = TSPRegistry()
+    info = BaseServiceInformation(
+        service_type=CA_QC_URI,
+        service_name="Тестовий ЦСК",
+        valid_from=NOW - timedelta(days=365),
+        valid_until=None,
+        provider_certs=(root.cert,),
+        additional_info_certificate_type=frozenset(),
+        other_additional_info=frozenset(),
+    )
+    criteria = CriteriaList(
+        combine_as=CriteriaCombination.ALL,
+        criteria=frozenset({PolicySetCriterion(frozenset({UA_QUALIFIED_POLICY}))}),
+    )
+    registry.register_ca(
+        CAServiceInformation(
+            base_info=info,
+            qualifications=frozenset({TlQualification(qualifiers, criteria)}),
+            expired_certs_revocation_info=None,
+        )
+    )
+    return TrustStore(registry=registry, anchors=(root.cert,), sources=("tl",), fingerprint="tl")
+
+
+@pytest.mark.parametrize(
+    ("qualifiers", "qscd_in_cert", "expected"),
+    [
+        (
+            frozenset({Qualifier.NOT_QUALIFIED}),
+            True,
+            QualificationVerdict(Qualification.ADESIG, NOT_QUALIFIED),
+        ),
+        (
+            frozenset({Qualifier.LEGAL_PERSON}),
+            True,
+            QualificationVerdict(Qualification.ADESIG, NOT_QUALIFIED),
+        ),
+        (
+            frozenset({Qualifier.NO_QSCD}),
+            True,
+            QualificationVerdict(Qualification.ADESIG_QC, NO_QSCD),
+        ),
+        (
+            frozenset({Qualifier.WITH_QSCD}),
+            False,
+            QualificationVerdict(Qualification.QESIG, UA_QES),
+        ),
+        (
+            frozenset({Qualifier.QSCD_MANAGED_ON_BEHALF}),
+            False,
+            QualificationVerdict(Qualification.QESIG, UA_QES),
+        ),
+    ],
+)
+def test_trusted_list_qualifiers_apply_to_the_national_claim(
+    root: Issued,
+    qualifiers: frozenset[Qualifier],
+    qscd_in_cert: bool,
+    expected: QualificationVerdict,
+) -> None:
+    statements = [(UA_QC_STATEMENT, None)]
+    if qscd_in_cert:
+        statements.append((ETSI_QC_SSCD, None))
+    leaf = make_leaf(root, policy_der=UA_ONLY, statements=qc_statements(*statements))
+    verdict = assess(
+        trust=_listed(root, qualifiers),
+        path=ValidationPath(CertTrustAnchor(root.cert), [], leaf.cert),
+        cert=leaf.cert,
+        at=NOW,
+    )
+    assert verdict == expected

@@ -64,6 +64,13 @@ def assess(
     markers = ua_markers(cert)
     try:
         result = QualificationAssessor(trust.registry).check_entity_cert_qualified(path, at)
+        status = result.status
+        qualified = status.qualified
+        qscd = status.qc_key_security.is_qscd
+        basis = "qualified certificate"
+        if not qualified and markers.ua_qualified and result.service_definition is not None:
+            qualified, qscd = _ua_qualified(result.service_definition, cert, markers)
+            basis = "qualified certificate by the Ukrainian profile"
     except NotImplementedError:
         # pyHanko refuses a qcType statement naming more than one type; so do we.
         return QualificationVerdict(
@@ -71,20 +78,14 @@ def assess(
             "the certificate declares more than one QcType, so its type is ambiguous",
         )
     except ValueError:
-        # A QC statement pyHanko must read (qcType) is malformed: a claim that cannot be
-        # read is not made.
+        # A QC statement pyHanko must read (qcType), or an extension a trusted-list
+        # criterion looks at, is malformed: a claim that cannot be read is not made.
         return QualificationVerdict(
             Qualification.ADESEAL if markers.seal else Qualification.ADESIG,
-            "the certificate's QC statements cannot be parsed, so it claims no qualification",
+            "the certificate's QC statements or extensions cannot be parsed, so it claims "
+            "no qualification",
         )
-    status = result.status
     seal = status.qc_type is QcCertType.QC_ESEAL or markers.seal
-    qualified = status.qualified
-    qscd = status.qc_key_security.is_qscd
-    basis = "qualified certificate"
-    if not qualified and markers.ua_qualified and result.service_definition is not None:
-        qualified, qscd = _ua_qualified(result.service_definition, cert, markers)
-        basis = "qualified certificate by the Ukrainian profile"
     if not qualified:
         return QualificationVerdict(
             Qualification.ADESEAL if seal else Qualification.ADESIG,
