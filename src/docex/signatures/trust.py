@@ -79,9 +79,9 @@ def load_trust_store(
 ) -> TrustStore:
     """Build a trust store from certificate files, bundles, folders and trusted lists.
 
-    ``trusted_list_signers`` are certificate files (PEM or DER) of the
-    trusted lists' operators: every trusted list must carry an XML signature that verifies
-    with one of them. ``allow_unsigned_trusted_list`` reads trusted lists without any
+    ``trusted_list_signers`` are certificate files (PEM or DER) of the trusted lists'
+    operators: every trusted list must carry an XML signature that verifies with one of
+    them. ``allow_unsigned_trusted_list`` reads trusted lists without any
     signature check and is for the development PKI only.
 
     :raises TrustConfigError: a path is missing, unreadable, or yields no anchor; a trusted
