@@ -126,11 +126,6 @@ class UaMarkers:
         """The certificate is for a seal: QcType eseal or the Ukrainian "stamp" EKU."""
         return ETSI_QCT_ESEAL in self.qc_types or UA_SEAL_EKU in self.extended_key_usages
 
-    @property
-    def explicit_qc_type(self) -> bool:
-        """The certificate carries a QcType statement (pyHanko defaults to esign without)."""
-        return ETSI_QC_TYPE in self.qc_statements
-
 
 def ua_identifiers(cert: x509.Certificate) -> UaIdentifiers:
     """The holder's DRFO and EDRPOU as both Ukrainian profiles state them."""
