@@ -109,6 +109,14 @@ def verify_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes for many files.")
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the libraries' log messages and the details (tracebacks) of "
+            "internal errors on stderr.",
+        ),
+    ] = False,
 ) -> None:
     """Verify CAdES (.p7s) and PAdES (.pdf) signatures and print a verdict per file.
 
@@ -128,6 +136,7 @@ def verify_command(
         trust=tuple(trust_sources),
         online=online,
         at=validation_time,
+        debug=debug,
         trusted_list_signer=tuple(trusted_list_signer or ()),
         trusted_list_unsigned_dev_only=trusted_list_unsigned_dev_only,
     )
@@ -146,6 +155,7 @@ class _VerifySettings:
     trust: tuple[str, ...]
     online: bool
     at: datetime | None
+    debug: bool = False
     trusted_list_signer: tuple[str, ...] = ()
     trusted_list_unsigned_dev_only: bool = False
 
@@ -239,7 +249,11 @@ _WORKER: tuple[Verifier, _VerifySettings] | None = None
 
 def _init_worker(settings: _VerifySettings) -> None:
     global _WORKER
+    from docex.cli.logs import configure_logging
     from docex.errors import TrustConfigError
+
+    # In each worker process too: a forked or spawned worker logs on its own.
+    configure_logging(debug=settings.debug)
     from docex.signatures.trust import load_trust_store
     from docex.signatures.verifier import Verifier
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from asn1crypto import algos, cms, keys
 
+from docex.signatures.digests import signer_digest_algorithm
+
 ALLOWED_DIGESTS = frozenset({"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"})
 ALLOWED_CURVES = frozenset(
     {
@@ -38,7 +40,7 @@ def check_signer_algorithms(
     signer_info: cms.SignerInfo, public_key: keys.PublicKeyInfo
 ) -> AlgorithmVerdict:
     """Check the digest, signature algorithm and key of one CMS signer."""
-    digest = signer_info["digest_algorithm"]["algorithm"].native
+    digest = signer_digest_algorithm(signer_info)
     if digest not in ALLOWED_DIGESTS:
         return AlgorithmVerdict(False, f"digest algorithm {digest} is not allowed")
     signature_algo: algos.SignedDigestAlgorithm = signer_info["signature_algorithm"]
