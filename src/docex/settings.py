@@ -131,6 +131,22 @@ class Settings(BaseSettings):
             "separated by the OS path separator (`:` on POSIX)."
         ),
     )
+    trusted_list_signer: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Certificates (PEM or DER files) of the operators that sign the ETSI TS 119 612 "
+            "trusted lists among the trust sources; every trusted list's XML signature "
+            "must verify with one of them. In the environment: a JSON list or paths "
+            "separated by the OS path separator."
+        ),
+    )
+    trusted_list_unsigned_dev_only: bool = Field(
+        default=False,
+        description=(
+            "Read trusted lists without checking their signature: for the development "
+            "PKI's unsigned list only. Production refuses it."
+        ),
+    )
     online_revocation: bool = Field(
         default=False,
         description="Fetch OCSP responses and CRLs over the network while validating.",
@@ -308,7 +324,7 @@ class Settings(BaseSettings):
             raise ValueError("s3_endpoint is host[:port] without scheme or path; set s3_secure")
         return value
 
-    @field_validator("trust", mode="before")
+    @field_validator("trust", "trusted_list_signer", mode="before")
     @classmethod
     def _split_trust(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -350,6 +366,9 @@ class Settings(BaseSettings):
         for path in self.trust:
             if "certs-dev" in path.parts:
                 raise ValueError(f"trust source {path} is the development PKI")
+        # An unchecked trusted list lets whoever can write the file name the qualified CAs.
+        if self.trusted_list_unsigned_dev_only:
+            raise ValueError("trusted_list_unsigned_dev_only is for development only")
 
     @property
     def object_store_kind(self) -> ObjectStoreKind:

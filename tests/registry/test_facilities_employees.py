@@ -149,7 +149,7 @@ def test_deactivated_employee(sessions: sessionmaker[Session]) -> None:
         deactivate_employee(session, facility_id=clinic.id, rnokpp="0000000000")
 
 
-@pytest.mark.parametrize("rnokpp", ["123456789", "12345678901", "abcdefghij"])
+@pytest.mark.parametrize("rnokpp", ["12345678", "12345678901", "abcdefghij", "AB1234567"])
 def test_malformed_rnokpp_is_refused(sessions: sessionmaker[Session], rnokpp: str) -> None:
     with unit_of_work(sessions) as session:
         clinic = add_facility(session, edrpou="11111111", name="Clinic")

@@ -36,7 +36,8 @@ def test_folder_file_and_der_anchors_agree(pki: DevPki, tmp_path: Path) -> None:
 def test_trusted_list_grants_qualification(
     pki: DevPki, signer: str, qualification: Qualification
 ) -> None:
-    store = load_trust_store([TL / "dev-trusted-list.xml"])
+    # The development list is unsigned: reading it needs the explicit development switch.
+    store = load_trust_store([TL / "dev-trusted-list.xml"], allow_unsigned_trusted_list=True)
     with Verifier(store) as verifier:
         report = verifier.verify(
             sign_cades(pki, CONTENT, signer=signer, level="B-LT"), content=CONTENT
@@ -46,7 +47,7 @@ def test_trusted_list_grants_qualification(
 
 def test_trusted_list_with_only_withdrawn_services_has_no_anchor() -> None:
     with pytest.raises(TrustConfigError, match="no trust anchor"):
-        load_trust_store([TL / "dev-trusted-list-withdrawn.xml"])
+        load_trust_store([TL / "dev-trusted-list-withdrawn.xml"], allow_unsigned_trusted_list=True)
 
 
 def test_untrusted_root_as_only_anchor_rejects_the_qualified_chain(pki: DevPki) -> None:

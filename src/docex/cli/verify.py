@@ -75,10 +75,26 @@ def verify_command(
         list[str] | None,
         typer.Option(
             "--trust",
-            help="Trust anchors: a PEM/DER file, a folder of them, or an ETSI TS 119 612 "
-            "trusted list (XML). Repeatable. Default: the development anchors in certs-dev/.",
+            help="Trust anchors: a PEM/DER file, a .p7b CA bundle, a folder of them, or an "
+            "ETSI TS 119 612 trusted list (XML). Repeatable. Default: the development "
+            "anchors in certs-dev/.",
         ),
     ] = None,
+    trusted_list_signer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-list-signer",
+            help="Certificate file of a trusted list's operator: a --trust trusted list must "
+            "carry an XML signature that verifies with one of them. Repeatable.",
+        ),
+    ] = None,
+    trusted_list_unsigned_dev_only: Annotated[
+        bool,
+        typer.Option(
+            "--trusted-list-unsigned-dev-only",
+            help="Read trusted lists without checking their signature (development PKI only).",
+        ),
+    ] = False,
     at: Annotated[
         str | None,
         typer.Option("--at", help="Validate as of this ISO 8601 time (default: now)."),
@@ -139,6 +155,8 @@ def verify_command(
         at=validation_time,
         kind=kind,
         debug=debug,
+        trusted_list_signer=tuple(trusted_list_signer or ()),
+        trusted_list_unsigned_dev_only=trusted_list_unsigned_dev_only,
     )
     content_bytes = _read(content) if content is not None else None
     results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1)
@@ -157,6 +175,8 @@ class _VerifySettings:
     at: datetime | None
     kind: str = "referral"
     debug: bool = False
+    trusted_list_signer: tuple[str, ...] = ()
+    trusted_list_unsigned_dev_only: bool = False
 
 
 def _usage(message: str) -> NoReturn:
@@ -248,6 +268,8 @@ def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerif
         return build_verifier(
             config,
             trust=settings.trust,
+            trusted_list_signers=settings.trusted_list_signer,
+            allow_unsigned_trusted_list=settings.trusted_list_unsigned_dev_only,
             online=settings.online,
             # The verifier's own limit: the CLI checks files, not the API's uploads.
             max_input_bytes=DEFAULT_MAX_INPUT_BYTES,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from docex.errors import InputError
+from docex.signatures.identity_ua import canonical_drfo
 
 _EDRPOU = re.compile(r"[0-9]{8}")
-_RNOKPP = re.compile(r"[0-9]{10}")
 
 
 def check_edrpou(value: str) -> str:
@@ -23,11 +23,19 @@ def check_edrpou(value: str) -> str:
 
 
 def check_rnokpp(value: str) -> str:
-    """An RNOKPP (individual tax number, 10 digits), or ``InputError``."""
-    value = value.strip()
-    if not _RNOKPP.fullmatch(value):
-        raise InputError(f"RNOKPP must be 10 digits, got {value!r}")
-    return value
+    """A person's DRFO identifier in canonical form, or ``InputError``.
+
+    Normally the RNOKPP (individual tax number, 10 digits). A person who refused a tax
+    number for religious reasons is registered in the DRFO, and named in their qualified
+    certificate, by their passport instead: the booklet's series and number (e.g. ``ЮЖ123456``)
+    or the ID card's 9 digits. Those are accepted too, in the canonical form
+    :func:`~docex.signatures.identity_ua.canonical_drfo` gives (Cyrillic capitals, no
+    blanks), so that the signer's certificate and the registry compare equal.
+    """
+    canonical = canonical_drfo(value)
+    if canonical is None:
+        raise InputError(f"RNOKPP must be 10 digits, got {value.strip()!r}")
+    return canonical
 
 
 def check_name(value: str, *, what: str, max_length: int) -> str:

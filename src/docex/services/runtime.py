@@ -16,9 +16,13 @@ from docex.db.migrate import upgrade
 from docex.registry.tokens import TokenPolicy
 from docex.services.events import Events
 from docex.settings import Settings
-from docex.signatures.isolation import SignatureVerifier, build_verifier, verification_limits
+from docex.signatures.isolation import (
+    SignatureVerifier,
+    build_verifier,
+    verification_limits,
+    verifier_config,
+)
 from docex.signatures.policy import DOCEX_GATE_2026, AcceptancePolicy
-from docex.signatures.trust import load_trust_store
 from docex.storage.base import ObjectStore
 from docex.storage.factory import open_object_store
 
@@ -49,7 +53,7 @@ def build_runtime(
     """Connect to what ``settings`` names; with ``migrate``, bring the schema up to date."""
     # Load the trust configuration here too, so that an error in it stops the start
     # rather than the first verification; the workers start in the background.
-    load_trust_store(settings.trust)
+    verifier_config(settings).trust_store()
     verifier = build_verifier(settings, wait=False)
     try:
         engine = create_engine_from_settings(settings)

@@ -44,6 +44,8 @@ class SignatureVerifier(Protocol):
     """What the service and the CLI need of a verifier, in process or isolated."""
 
     online: bool
+    config: VerifierConfig
+    """How the verifier (or each of its workers) was built."""
 
     def verify(
         self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
@@ -66,16 +68,33 @@ class VerifierConfig:
 
     trust: tuple[str, ...]
     """Trust sources, as :func:`~docex.signatures.trust.load_trust_store` takes them."""
+    trusted_list_signers: tuple[str, ...] = ()
+    """Certificates whose signature a trusted list must carry."""
+    allow_unsigned_trusted_list: bool = False
+    """Read trusted lists without checking their signature (development PKI only)."""
     online: bool = False
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
     limits: Limits = DEFAULT_LIMITS
 
-    def build(self) -> Verifier:
-        """A verifier for this configuration, in this process."""
+    def trust_store(self) -> TrustStore:
+        """The trust store these sources make.
+
+        :raises TrustConfigError: a source cannot be read, or a trusted list's signature
+            does not verify.
+        """
         from docex.signatures.trust import load_trust_store
 
+        return load_trust_store(
+            list(self.trust),
+            trusted_list_signers=self.trusted_list_signers,
+            allow_unsigned_trusted_list=self.allow_unsigned_trusted_list,
+        )
+
+    def build(self) -> Verifier:
+        """A verifier for this configuration, in this process."""
+
         return bounded_verifier(
-            load_trust_store(list(self.trust)),
+            self.trust_store(),
             online=self.online,
             max_input_bytes=self.max_input_bytes,
             limits=self.limits,
@@ -169,6 +188,7 @@ class GuardedVerifier:
     """
 
     def __init__(self, config: VerifierConfig) -> None:
+        self.config = config
         self.online = config.online
         self.verifier = config.build()
 

@@ -1,22 +1,25 @@
 """Who a certificate names: the signer's identity as Ukrainian qualified certificates carry it.
 
-Ukrainian qualified certificates (following ETSI EN 319 412-1 semantics identifiers) put
-the natural person's taxpayer number (RNOKPP) in the subject ``serialNumber`` as
-``TINUA-<10 digits>`` and a legal person's EDRPOU code in ``organizationIdentifier`` as
-``NTRUA-<8 digits>``.
+Two profiles are read (see :mod:`docex.signatures.identity_ua` and
+``docs/ukrainian-profile.md``): the ETSI EN 319 412-1 semantics identifiers in the subject
+(``serialNumber`` ``TINUA-<RNOKPP>``, ``PASUA-``/``IDCUA-`` for a person registered by
+passport, ``organizationIdentifier`` ``NTRUA-<EDRPOU>``) and the national
+subjectDirectoryAttributes (DRFO ``1.2.804.2.1.1.1.11.1.4.1.1``, EDRPOU
+``1.2.804.2.1.1.1.11.1.4.2.1``). ``SignerIdentity.rnokpp`` holds the person's DRFO
+identifier in canonical form: the RNOKPP (10 digits) or, for a person who refused one, the
+passport series and number (e.g. ``ЮЖ123456``) or the ID card number (9 digits), which is what
+the registry stores for such an employee. When the two profiles name different people the
+identifier is left out: binding the signature to either would be a guess.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 
 from asn1crypto import x509
 
+from docex.signatures.identity_ua import ua_identifiers
 from docex.signatures.report import CertificateInfo, SignerIdentity
-
-_RNOKPP = re.compile(r"^TINUA-(\d{10})$")
-_EDRPOU = re.compile(r"^NTRUA-(\d{8})$")
 
 
 def signer_identity(cert: x509.Certificate) -> SignerIdentity:
@@ -35,16 +38,13 @@ def certificate_info(cert: x509.Certificate) -> CertificateInfo:
 def _signer_identity(der: bytes) -> SignerIdentity:
     cert = x509.Certificate.load(der)
     subject = cert.subject.native
-    serial = _first(subject.get("serial_number"))
-    org_id = _first(subject.get("organization_identifier"))
-    rnokpp = _RNOKPP.match(serial) if serial else None
-    edrpou = _EDRPOU.match(org_id) if org_id else None
+    ids = ua_identifiers(cert)
     return SignerIdentity(
         subject=cert.subject.human_friendly,
         common_name=_first(subject.get("common_name")),
         organization=_first(subject.get("organization_name")),
-        rnokpp=rnokpp.group(1) if rnokpp else None,
-        edrpou=edrpou.group(1) if edrpou else None,
+        rnokpp=ids.drfo,
+        edrpou=ids.edrpou,
     )
 
 
@@ -54,6 +54,8 @@ def _certificate_info(der: bytes) -> CertificateInfo:
     return CertificateInfo(
         subject=cert.subject.human_friendly,
         issuer=cert.issuer.human_friendly,
+        # A negative serial (RFC 5280 forbids it, some CAs issued them) keeps its sign:
+        # "-1f", not the two's complement, so it reads as the number the CA wrote.
         serial_number=format(cert.serial_number, "x"),
         sha256=cert.sha256.hex(),
         not_before=cert.not_valid_before,

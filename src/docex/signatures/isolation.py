@@ -289,10 +289,44 @@ def verification_limits(settings: Settings) -> Limits:
     )
 
 
+def verifier_config(
+    settings: Settings,
+    *,
+    trust: Sequence[str] | None = None,
+    trusted_list_signers: Sequence[str] | None = None,
+    allow_unsigned_trusted_list: bool | None = None,
+    online: bool | None = None,
+    max_input_bytes: int | None = None,
+) -> VerifierConfig:
+    """How to build the verifier ``settings`` describe; keyword arguments override them."""
+    return VerifierConfig(
+        trust=tuple(trust) if trust is not None else tuple(str(p) for p in settings.trust),
+        trusted_list_signers=(
+            tuple(trusted_list_signers)
+            if trusted_list_signers is not None
+            else tuple(str(p) for p in settings.trusted_list_signer)
+        ),
+        allow_unsigned_trusted_list=(
+            settings.trusted_list_unsigned_dev_only
+            if allow_unsigned_trusted_list is None
+            else allow_unsigned_trusted_list
+        ),
+        online=settings.online_revocation if online is None else online,
+        max_input_bytes=(
+            max(settings.max_upload_bytes, settings.max_content_bytes)
+            if max_input_bytes is None
+            else max_input_bytes
+        ),
+        limits=verification_limits(settings),
+    )
+
+
 def build_verifier(
     settings: Settings,
     *,
     trust: Sequence[str] | None = None,
+    trusted_list_signers: Sequence[str] | None = None,
+    allow_unsigned_trusted_list: bool | None = None,
     online: bool | None = None,
     max_input_bytes: int | None = None,
     workers: int | None = None,
@@ -311,15 +345,13 @@ def build_verifier(
 
     :raises TrustConfigError: the trust configuration cannot be loaded.
     """
-    config = VerifierConfig(
-        trust=tuple(trust) if trust is not None else tuple(str(p) for p in settings.trust),
-        online=settings.online_revocation if online is None else online,
-        max_input_bytes=(
-            max(settings.max_upload_bytes, settings.max_content_bytes)
-            if max_input_bytes is None
-            else max_input_bytes
-        ),
-        limits=verification_limits(settings),
+    config = verifier_config(
+        settings,
+        trust=trust,
+        trusted_list_signers=trusted_list_signers,
+        allow_unsigned_trusted_list=allow_unsigned_trusted_list,
+        online=online,
+        max_input_bytes=max_input_bytes,
     )
     count = settings.verify_workers if workers is None else workers
     if count == 0:
@@ -417,4 +449,5 @@ __all__ = [
     "budget_report",
     "build_verifier",
     "verification_limits",
+    "verifier_config",
 ]

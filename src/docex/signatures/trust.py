@@ -1,15 +1,21 @@
 """Trust anchors and trusted lists: what a deployment declares trustworthy and qualified.
 
-Two sources are supported, and may be combined:
+Three sources are supported, and may be combined:
 
 * certificates (a PEM or DER file, or a folder of them). Every such anchor is declared a
   qualified CA (``http://uri.etsi.org/TrstSvc/Svctype/CA/QC``): a deployment that puts a CA
   in its trust folder says it issues qualified certificates;
+* a certificate bundle as Ukrainian software distributes it (``CACertificates.p7b``: a CMS
+  SignedData carrying certificates, DER or PEM). The bundle mixes the CAs with their
+  OCSP, TSP and CMP server certificates; only the CA certificates (basicConstraints cA)
+  become anchors, since a server certificate issues nothing. Like a PEM bundle, the file
+  is trusted because the operator chose it: a signature on it, if any, is not relied on;
 * an ETSI TS 119 612 trusted list (XML), the format of Ukraine's and the EU's trusted
-  lists, which says per service whether and when it is qualified.
-
-The trusted list is configuration chosen by the operator, read from local disk; its XML
-signature is not checked here (pyHanko's parser does not check it either).
+  lists, which says per service whether and when it is qualified. Its XML signature must
+  verify with one of the configured list-signer certificates (pyHanko's
+  :func:`trust_list_to_registry`, on signxml). A list is read without that check only if
+  the caller says explicitly that this is development (``allow_unsigned_trusted_list``;
+  the setting ``DOCEX_TRUSTED_LIST_UNSIGNED_DEV_ONLY``, which production refuses).
 """
 
 from __future__ import annotations
@@ -19,8 +25,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn1crypto import pem, x509
-from pyhanko.sign.validation.qualified.eutl_parse import trust_list_to_registry_unsafe
+from asn1crypto import cms, pem, x509
+from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type stubs
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.qualified.eutl_parse import (
+    trust_list_to_registry,
+    trust_list_to_registry_unsafe,
+)
 from pyhanko.sign.validation.qualified.tsp import (
     CA_QC_URI,
     BaseServiceInformation,
@@ -30,8 +41,11 @@ from pyhanko.sign.validation.qualified.tsp import (
 )
 
 from docex.errors import TrustConfigError
+from docex.signatures.identity_ua import is_ca_certificate
 
 CERT_SUFFIXES = frozenset({".pem", ".crt", ".cer", ".der"})
+BUNDLE_SUFFIXES = frozenset({".p7b", ".p7c"})
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 MAX_TRUST_FILE_BYTES = 32 * 1024 * 1024
 
 
@@ -57,23 +71,48 @@ class TrustStore:
         return f"{len(self.anchors)} trust anchor(s) from {', '.join(self.sources)}"
 
 
-def load_trust_store(paths: Sequence[str | Path]) -> TrustStore:
-    """Build a trust store from certificate files, folders and trusted-list XML files.
+def load_trust_store(
+    paths: Sequence[str | Path],
+    *,
+    trusted_list_signers: Sequence[str | Path] = (),
+    allow_unsigned_trusted_list: bool = False,
+) -> TrustStore:
+    """Build a trust store from certificate files, bundles, folders and trusted lists.
 
-    :raises TrustConfigError: a path is missing, unreadable, or yields no anchor.
+    ``trusted_list_signers`` are certificate files (PEM or DER) of the trusted lists'
+    operators: every trusted list must carry an XML signature that verifies with one of
+    them. ``allow_unsigned_trusted_list`` reads trusted lists without any
+    signature check and is for the development PKI only.
+
+    :raises TrustConfigError: a path is missing, unreadable, or yields no anchor; a trusted
+        list's signature does not verify, or no list signer is configured.
     """
     if not paths:
         raise TrustConfigError("no trust source given")
+    signers = _list_signers(trusted_list_signers)
     registry = TSPRegistry()
     anchors: list[x509.Certificate] = []
     digest = hashlib.sha256()
+    for signer in signers:
+        # The same list read under another signer configuration is another configuration.
+        digest.update(b"tl-signer:" + signer.sha256)
+    if allow_unsigned_trusted_list:
+        digest.update(b"tl-unsigned-dev-only")
     for raw_path in paths:
         path = Path(raw_path)
         for file in _expand(path):
             data = _read(file)
             digest.update(hashlib.sha256(data).digest())
             if _looks_like_xml(data):
-                anchors.extend(_register_trusted_list(registry, file, data))
+                anchors.extend(
+                    _register_trusted_list(
+                        registry,
+                        file,
+                        data,
+                        signers=signers,
+                        allow_unsigned=allow_unsigned_trusted_list,
+                    )
+                )
             else:
                 for cert in _parse_certificates(file, data):
                     _register_qualified_ca(registry, cert)
@@ -108,10 +147,17 @@ def _expand(path: Path) -> list[Path]:
         files = sorted(
             p
             for p in path.iterdir()
-            if p.is_file() and (p.suffix.lower() in CERT_SUFFIXES or p.suffix.lower() == ".xml")
+            if p.is_file()
+            and (
+                p.suffix.lower() in CERT_SUFFIXES
+                or p.suffix.lower() in BUNDLE_SUFFIXES
+                or p.suffix.lower() == ".xml"
+            )
         )
         if not files:
-            raise TrustConfigError(f"trust folder {path} holds no certificate or trusted list")
+            raise TrustConfigError(
+                f"trust folder {path} holds no certificate, bundle or trusted list"
+            )
         return files
     if path.is_file():
         return [path]
@@ -135,16 +181,83 @@ def _looks_like_xml(data: bytes) -> bool:
 def _parse_certificates(file: Path, data: bytes) -> list[x509.Certificate]:
     try:
         if pem.detect(data):
-            return [
-                x509.Certificate.load(der)
+            certs: list[x509.Certificate] = []
+            for kind, _, der in pem.unarmor(data, multiple=True):
+                if kind == "CERTIFICATE":
+                    certs.append(_certificate(der))
+                elif kind in ("PKCS7", "CMS"):
+                    certs.extend(_bundle_cas(file, der))
+            return certs
+        bundle = _signed_data(data)
+        if bundle is not None:
+            return _bundle_cas(file, data, bundle)
+        return [_certificate(data)]
+    except (ValueError, TypeError) as exc:
+        raise TrustConfigError(
+            f"{file} is not a certificate or certificate bundle in PEM or DER form"
+        ) from exc
+
+
+def _certificate(der: bytes) -> x509.Certificate:
+    cert = x509.Certificate.load(der)
+    _ = cert.subject  # force a parse of the parts we rely on
+    return cert
+
+
+def _signed_data(der: bytes) -> cms.SignedData | None:
+    """The SignedData of a DER ContentInfo, or ``None`` if the bytes are not one."""
+    try:
+        info = cms.ContentInfo.load(der)
+        if info["content_type"].native != "signed_data":
+            return None
+        content = info["content"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return content if isinstance(content, cms.SignedData) else None
+
+
+def _bundle_cas(
+    file: Path, der: bytes, bundle: cms.SignedData | None = None
+) -> list[x509.Certificate]:
+    bundle = bundle if bundle is not None else _signed_data(der)
+    if bundle is None:
+        raise TrustConfigError(f"{file} is not a CMS SignedData certificate bundle")
+    cas: list[x509.Certificate] = []
+    for choice in bundle["certificates"] or []:
+        if choice.name != "certificate":
+            continue  # attribute certificates and other formats are not anchors
+        cert = x509.Certificate.load(choice.chosen.dump())
+        if is_ca_certificate(cert) and cert not in cas:
+            cas.append(cert)
+    if not cas:
+        raise TrustConfigError(f"certificate bundle {file} holds no CA certificate")
+    return cas
+
+
+def _list_signers(paths: Sequence[str | Path]) -> tuple[x509.Certificate, ...]:
+    signers: list[x509.Certificate] = []
+    for raw_path in paths:
+        file = Path(raw_path)
+        if not file.is_file():
+            raise TrustConfigError(f"trusted-list signer certificate {file} does not exist")
+        data = _read(file)
+        if pem.detect(data):
+            found = [
+                _certificate(der)
                 for kind, _, der in pem.unarmor(data, multiple=True)
                 if kind == "CERTIFICATE"
             ]
-        cert = x509.Certificate.load(data)
-        _ = cert.subject  # force a parse of the parts we rely on
-        return [cert]
-    except (ValueError, TypeError) as exc:
-        raise TrustConfigError(f"{file} is not a certificate in PEM or DER form") from exc
+        else:
+            try:
+                found = [_certificate(data)]
+            except (ValueError, TypeError) as exc:
+                raise TrustConfigError(
+                    f"trusted-list signer {file} is not a certificate in PEM or DER form"
+                ) from exc
+        if not found:
+            raise TrustConfigError(f"trusted-list signer {file} holds no certificate")
+        signers.extend(found)
+    return tuple(signers)
 
 
 def _register_qualified_ca(registry: TSPRegistry, cert: x509.Certificate) -> None:
@@ -165,15 +278,38 @@ def _register_qualified_ca(registry: TSPRegistry, cert: x509.Certificate) -> Non
 
 
 def _register_trusted_list(
-    registry: TSPRegistry, file: Path, data: bytes
+    registry: TSPRegistry,
+    file: Path,
+    data: bytes,
+    *,
+    signers: tuple[x509.Certificate, ...],
+    allow_unsigned: bool,
 ) -> list[x509.Certificate]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TrustConfigError(f"trusted list {file} is not UTF-8 XML") from exc
+    try:
+        # Well-formedness first, so that a broken file says so whatever the signer setup.
+        etree.fromstring(data, parser=_XML_PARSER)  # entities and network are off
+    except etree.XMLSyntaxError as exc:
+        raise TrustConfigError(f"trusted list {file} cannot be parsed: {exc}") from exc
+    if not signers and not allow_unsigned:
+        raise TrustConfigError(
+            f"trusted list {file} cannot be trusted: no trusted-list signer certificate is "
+            "configured (DOCEX_TRUSTED_LIST_SIGNER) to check its signature"
+        )
     before = set(registry.known_certificate_authorities)
     try:
-        _, problems = trust_list_to_registry_unsafe(text, registry)
+        if signers:
+            _, problems = trust_list_to_registry(text, list(signers), registry)
+        else:
+            _, problems = trust_list_to_registry_unsafe(text, registry)
+    except SignatureValidationError as exc:
+        raise TrustConfigError(
+            f"trusted list {file} is refused: its XML signature does not verify with the "
+            f"configured trusted-list signer certificate(s): {exc.failure_message}"
+        ) from exc
     except Exception as exc:  # the XML binding raises many kinds of parse errors
         raise TrustConfigError(f"trusted list {file} cannot be parsed: {exc}") from exc
     new = [a for a in registry.known_certificate_authorities if a not in before]
