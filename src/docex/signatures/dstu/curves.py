@@ -1,7 +1,7 @@
 """Binary elliptic curves ``y^2 + xy = x^3 + A x^2 + B`` over GF(2^m), as DSTU 4145-2002 uses.
 
 Points are affine tuples ``(x, y)`` (``None`` is the point at infinity) at the edges and
-López–Dahab projective triples ``(X, Y, Z)``, ``x = X/Z``, ``y = Y/Z^2``, inside the scalar
+López-Dahab projective triples ``(X, Y, Z)``, ``x = X/Z``, ``y = Y/Z^2``, inside the scalar
 multiplications, which then need one inversion at the end instead of one per step.
 Verification needs ``sP + rQ``: both scalars are recoded in width-w NAF and walked together
 (one doubling chain for both); the base point's table of odd multiples is kept per curve.
@@ -143,7 +143,7 @@ class Curve:
         t = f.trace(f.mul(y, f.inv(x)))
         return (x & ~1) | t
 
-    # --- projective (López–Dahab) arithmetic ---
+    # --- projective (López-Dahab) arithmetic ---
 
     def _ld_double(self, p: _Projective) -> _Projective:
         x1, y1, z1 = p

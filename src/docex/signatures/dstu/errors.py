@@ -4,10 +4,10 @@
 
     DstuError
     ├── DstuFormatError        an encoding, curve or key is malformed or unsupported
-    └── DstuSignatureInvalid   well-formed, but the signature does not verify
+    └── DstuInvalidSignatureError   well-formed, but the signature does not verify
 
 A caller maps the first to FORMAT_FAILURE and the second to SIG_CRYPTO_FAILURE.
-``DstuSignatureInvalid`` is also a ``cryptography`` ``InvalidSignature``, so code that
+``DstuInvalidSignatureError`` is also a ``cryptography`` ``InvalidSignature``, so code that
 already handles that exception for other algorithms handles DSTU signatures unchanged.
 """
 
@@ -24,5 +24,5 @@ class DstuFormatError(DstuError):
     """The key, the curve, the algorithm or the signature encoding is malformed or unknown."""
 
 
-class DstuSignatureInvalid(DstuError, InvalidSignature):
+class DstuInvalidSignatureError(DstuError, InvalidSignature):
     """The signature is well-formed but does not verify with the key over the message."""

@@ -25,8 +25,11 @@ class BinaryField:
     __slots__ = ("_taps", "m", "mask", "middle", "poly")
 
     def __init__(self, m: int, middle: Sequence[int]) -> None:
-        if m < 2 or not middle or any(not 0 < k < m for k in middle) or len(set(middle)) != len(
-            middle
+        if (
+            m < 2
+            or not middle
+            or any(not 0 < k < m for k in middle)
+            or len(set(middle)) != len(middle)
         ):
             raise ValueError(f"not a trinomial or pentanomial of degree {m}: {list(middle)}")
         self.m = m
@@ -120,8 +123,10 @@ def clmul(a: int, b: int) -> int:
     a5 = a4 ^ a
     a6 = a4 ^ a2
     a7 = a6 ^ a
-    low = (0, a, a2, a3, a4, a5, a6, a7, a8, a8 ^ a, a8 ^ a2, a8 ^ a3, a8 ^ a4, a8 ^ a5)
-    low = (*low, a8 ^ a6, a8 ^ a7)
+    low = (
+        *(0, a, a2, a3, a4, a5, a6, a7),
+        *(a8, a8 ^ a, a8 ^ a2, a8 ^ a3, a8 ^ a4, a8 ^ a5, a8 ^ a6, a8 ^ a7),
+    )
     high = [t << 4 for t in low]
     r = 0
     for byte in b.to_bytes((b.bit_length() + 7) >> 3, "big"):

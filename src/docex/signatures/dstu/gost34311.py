@@ -2,7 +2,7 @@
 
 The compression function enciphers the four 64-bit quarters of the chaining value with
 GOST 28147-89 under four keys derived from it and the message block, then mixes with the
-linear shift register ψ (GOST 34.311-95 §6–§7). Blocks, lengths and the control sum are
+linear shift register ψ (GOST 34.311-95 §6-§7). Blocks, lengths and the control sum are
 little-endian 256-bit numbers, as in the standard's Annex A and in UAPKI and gost89.
 
 The S-box is the "UA" DKE №1 unless another is given, in the 64-byte compressed form that
