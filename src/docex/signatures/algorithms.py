@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from asn1crypto import algos, cms, keys
 
-ALLOWED_DIGESTS = frozenset({"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"})
+from docex.signatures import dstu
+
+# asn1crypto names the digests it knows and gives the others as dotted OIDs.
+ALLOWED_DIGESTS = frozenset(
+    {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", dstu.GOST34311}
+)
 ALLOWED_CURVES = frozenset(
     {
         "secp256r1",
@@ -24,6 +29,7 @@ ALLOWED_CURVES = frozenset(
     }
 )
 MIN_RSA_BITS = 2048
+MIN_DSTU_FIELD_BITS = 257
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,12 @@ def check_signer_algorithms(
 
 def check_public_key(public_key: keys.PublicKeyInfo) -> AlgorithmVerdict:
     """Check a public key's type and strength."""
+    try:
+        oid = dstu.key_algorithm(public_key)
+    except dstu.DstuFormatError as exc:
+        return AlgorithmVerdict(False, str(exc))
+    if dstu.is_dstu_signature_algorithm(oid):
+        return _check_dstu_key(public_key)
     algo = public_key.algorithm
     if algo in ("rsa", "rsassa_pss"):
         bits = public_key.bit_size
@@ -69,3 +81,16 @@ def check_public_key(public_key: keys.PublicKeyInfo) -> AlgorithmVerdict:
     if algo in ("ed25519", "ed448"):
         return AlgorithmVerdict(True, algo)
     return AlgorithmVerdict(False, f"public key algorithm {algo} is not supported")
+
+
+def _check_dstu_key(public_key: keys.PublicKeyInfo) -> AlgorithmVerdict:
+    try:
+        key = dstu.load_public_key(public_key)
+    except dstu.DstuFormatError as exc:
+        return AlgorithmVerdict(False, f"DSTU 4145 key is unusable: {exc}")
+    if key.field_bits < MIN_DSTU_FIELD_BITS:
+        return AlgorithmVerdict(
+            False,
+            f"DSTU 4145 key on a {key.field_bits}-bit field is below {MIN_DSTU_FIELD_BITS}",
+        )
+    return AlgorithmVerdict(True, f"DSTU 4145 m={key.field_bits}")

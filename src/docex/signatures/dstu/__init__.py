@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from asn1crypto import core, crl, ocsp, x509
 
+from docex.signatures.dstu.asn1 import AnyPublicKeyInfo
 from docex.signatures.dstu.digests import DIGEST_NAMES, hash_bytes, is_dstu_digest, new_digest
 from docex.signatures.dstu.dstu4145 import (
     DstuPublicKey,
@@ -39,6 +40,7 @@ __all__ = [
     "hash_bytes",
     "is_dstu_digest",
     "is_dstu_signature_algorithm",
+    "key_algorithm",
     "load_public_key",
     "new_digest",
     "sbox_from_parameters",
@@ -53,6 +55,22 @@ __all__ = [
 def is_dstu_signature_algorithm(oid: str) -> bool:
     """Whether a signature (or key) algorithm OID is DSTU 4145."""
     return oid in DSTU4145_KEY_ALGORITHMS
+
+
+def key_algorithm(public_key_info: core.Asn1Value) -> str:
+    """The dotted OID of a SubjectPublicKeyInfo's algorithm, for any algorithm.
+
+    asn1crypto's ``PublicKeyInfo`` raises ``KeyError`` on every field access when it does
+    not know the key algorithm (it resolves the key's type eagerly), so DSTU keys must be
+    recognised from the encoding before anything reads ``public_key.algorithm``.
+
+    :raises DstuFormatError: not a SubjectPublicKeyInfo.
+    """
+    try:
+        info = AnyPublicKeyInfo.load(bytes(public_key_info.dump()))
+        return str(info["algorithm"]["algorithm"].dotted)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DstuFormatError(f"malformed SubjectPublicKeyInfo: {exc}") from exc
 
 
 def sbox_from_parameters(parameters: core.Asn1Value | None) -> bytes | None:
