@@ -78,3 +78,18 @@ def test_zero_has_no_inverse() -> None:
 def test_bad_polynomials_are_refused(m: int, middle: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match="not a trinomial or pentanomial"):
         BinaryField(m, middle)
+
+
+@pytest.mark.parametrize(("m", "middle"), FIELDS)
+def test_trace_mask_matches_the_definition(m: int, middle: tuple[int, ...]) -> None:
+    f = BinaryField(m, middle)
+    for i in range(m):
+        assert f.trace(1 << i) == f.trace_by_squaring(1 << i)
+
+
+def test_table_products_match_plain_products(rng: random.Random) -> None:
+    f = BinaryField(431, (5, 3, 1))
+    c = rng.getrandbits(431)
+    table = f.mul_table(c)
+    for b in (0, 1, 255, rng.getrandbits(431), (1 << 431) - 1):
+        assert f.mul_by_table(table, b) == f.mul(c, b)

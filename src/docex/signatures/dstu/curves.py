@@ -17,6 +17,8 @@ from docex.signatures.dstu.gf2m import BinaryField
 
 Affine = tuple[int, int] | None
 _Projective = tuple[int, int, int]
+# A precomputed point: x, y and the byte-product tables of x, y and x + y.
+_TablePoint = tuple[int, int, list[int], list[int], list[int]]
 
 # Window widths: the base point's table is made once per curve, so it can be larger.
 _BASE_WINDOW = 6
@@ -47,7 +49,8 @@ class Curve:
         self.b = params.b
         self.n = params.n
         self.g: tuple[int, int] = (params.gx, params.gy)
-        self._g_table: list[tuple[int, int]] | None = None
+        self._g_table: list[_TablePoint] | None = None
+        self._b_table = self.field.mul_table(params.b)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -153,7 +156,7 @@ class Curve:
         x1s = f.sqr(x1)
         z1s = f.sqr(z1)
         z3 = f.mul(x1s, z1s)
-        bz4 = f.mul(self.b, f.sqr(z1s))
+        bz4 = f.mul_by_table(self._b_table, f.sqr(z1s))
         x3 = f.sqr(x1s) ^ bz4
         t = f.sqr(y1) ^ bz4
         if self.a:
@@ -185,6 +188,45 @@ class Curve:
         g = f.mul(x2 ^ y2, f.sqr(z3))
         y3 = f.mul(e ^ z3, ff) ^ g
         return (x3, y3, z3)
+
+    def _ld_add_table(self, p: _Projective, q: _TablePoint, negate: bool) -> _Projective:
+        """``p + q`` (or ``p - q``) for a precomputed ``q``: ``_ld_add_affine`` with tables."""
+        x1, y1, z1 = p
+        x2, y2, tx, ty, txy = q
+        if negate:
+            y2 ^= x2
+            ty, txy = txy, ty
+        if z1 == 0:
+            return (x2, y2, 1)
+        f = self.field
+        z1s = f.sqr(z1)
+        a_ = y1 ^ f.mul_by_table(ty, z1s)
+        b_ = x1 ^ f.mul_by_table(tx, z1)
+        if b_ == 0:
+            if a_ == 0:
+                return self._ld_double((x2, y2, 1))
+            return (1, 0, 0)
+        c = f.mul(z1, b_)
+        d = c ^ z1s if self.a else c
+        d = f.mul(f.sqr(b_), d)
+        z3 = f.sqr(c)
+        e = f.mul(a_, c)
+        x3 = f.sqr(a_) ^ d ^ e
+        ff = x3 ^ f.mul_by_table(tx, z3)
+        g = f.mul_by_table(txy, f.sqr(z3))
+        y3 = f.mul(e ^ z3, ff) ^ g
+        return (x3, y3, z3)
+
+    def prepare(self, q: tuple[int, int]) -> PointTable:
+        """The precomputation :meth:`mul_add` needs for ``q``; keep it with a public key.
+
+        :raises DstuFormatError: ``q`` has small order.
+        """
+        return PointTable(self._tabulate(self._odd_multiples(q, _KEY_WINDOW)))
+
+    def _tabulate(self, points: list[tuple[int, int]]) -> list[_TablePoint]:
+        f = self.field
+        return [(x, y, f.mul_table(x), f.mul_table(y), f.mul_table(x ^ y)) for x, y in points]
 
     def _to_affine(self, p: _Projective) -> Affine:
         x, y, z = p
@@ -221,12 +263,12 @@ class Curve:
             result[i] = (f.mul(x, zi), f.mul(y, f.sqr(zi)))
         return result
 
-    def _base_table(self) -> list[tuple[int, int]]:
+    def _base_table(self) -> list[_TablePoint]:
         table = self._g_table
         if table is None:
             with self._lock:
                 if self._g_table is None:
-                    self._g_table = self._odd_multiples(self.g, _BASE_WINDOW)
+                    self._g_table = self._tabulate(self._odd_multiples(self.g, _BASE_WINDOW))
                 table = self._g_table
         return table
 
@@ -247,27 +289,40 @@ class Curve:
                 acc = self._ld_add_affine(acc, q if digit > 0 else (q[0], q[0] ^ q[1]))
         return self._to_affine(acc)
 
-    def mul_add(self, s: int, r: int, q: tuple[int, int]) -> Affine:
-        """``s G + r q`` for the base point ``G``, with one shared doubling chain."""
+    def mul_add(
+        self, s: int, r: int, q: tuple[int, int], q_table: PointTable | None = None
+    ) -> Affine:
+        """``s G + r q`` for the base point ``G``, with one shared doubling chain.
+
+        :param q_table: ``prepare(q)``, when kept from an earlier call.
+        """
         g_table = self._base_table()
-        q_table = self._odd_multiples(q, _KEY_WINDOW)
+        q_points = (q_table or self.prepare(q)).points
         ns = _wnaf(s, _BASE_WINDOW)
         nr = _wnaf(r, _KEY_WINDOW)
         length = max(len(ns), len(nr))
         ns += [0] * (length - len(ns))
         nr += [0] * (length - len(nr))
         acc: _Projective = (1, 0, 0)
+        double, add = self._ld_double, self._ld_add_table
         for i in range(length - 1, -1, -1):
-            acc = self._ld_double(acc)
+            acc = double(acc)
             d = ns[i]
             if d:
-                pt = g_table[abs(d) >> 1]
-                acc = self._ld_add_affine(acc, pt if d > 0 else (pt[0], pt[0] ^ pt[1]))
+                acc = add(acc, g_table[abs(d) >> 1], d < 0)
             d = nr[i]
             if d:
-                pt = q_table[abs(d) >> 1]
-                acc = self._ld_add_affine(acc, pt if d > 0 else (pt[0], pt[0] ^ pt[1]))
+                acc = add(acc, q_points[abs(d) >> 1], d < 0)
         return self._to_affine(acc)
+
+
+class PointTable:
+    """Odd multiples of a point with their product tables (opaque; from ``Curve.prepare``)."""
+
+    __slots__ = ("points",)
+
+    def __init__(self, points: list[_TablePoint]) -> None:
+        self.points = points
 
 
 def _wnaf(k: int, width: int) -> list[int]:

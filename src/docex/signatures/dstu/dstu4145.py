@@ -9,13 +9,14 @@ read as an integer and truncated to ``bitlen(n) - 1`` bits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from enum import Enum
 
 from asn1crypto import core
 
 from docex.signatures.dstu import asn1
-from docex.signatures.dstu.curves import Curve, CurveParams, curve_for
+from docex.signatures.dstu.curves import Curve, CurveParams, PointTable, curve_for
 from docex.signatures.dstu.errors import DstuFormatError, DstuInvalidSignatureError
 from docex.signatures.dstu.gost34311 import expand_dke
 from docex.signatures.dstu.named_curves import NAMED_CURVES
@@ -38,6 +39,14 @@ class DstuPublicKey:
     curve: Curve
     point: tuple[int, int]
     dke: bytes | None
+    # The precomputation for sP + rQ, made on first use and kept with the key.
+    _table: list[PointTable] = field(default_factory=list, compare=False, repr=False)
+
+    def table(self) -> PointTable:
+        """The key's precomputed multiples (see ``Curve.prepare``)."""
+        if not self._table:
+            self._table.append(self.curve.prepare(self.point))
+        return self._table[0]
 
     @property
     def field_bits(self) -> int:
@@ -50,7 +59,13 @@ def load_public_key(spki: bytes | core.Asn1Value) -> DstuPublicKey:
 
     :raises DstuFormatError: not a DSTU 4145 key, unknown curve, or a point not on the curve.
     """
-    der = spki if isinstance(spki, bytes) else spki.dump()
+    der = spki if isinstance(spki, bytes) else bytes(spki.dump())
+    return _load_public_key(der)
+
+
+# Signers and CAs recur: a parsed key keeps its decompressed point and tables.
+@functools.lru_cache(maxsize=256)
+def _load_public_key(der: bytes) -> DstuPublicKey:
     try:
         info = asn1.AnyPublicKeyInfo.load(der, strict=True)
         algorithm = info["algorithm"]["algorithm"].dotted
@@ -158,7 +173,7 @@ def verify_hash(key: DstuPublicKey, digest: bytes, r: int, s: int) -> None:
     if not (0 < r < n and 0 < s < n):
         raise DstuInvalidSignatureError("r or s is outside 1..n-1")
     h = hash_to_field(digest, curve.field.m)
-    point = curve.mul_add(s, r, key.point)
+    point = curve.mul_add(s, r, key.point, key.table())
     if point is None:
         raise DstuInvalidSignatureError("sP + rQ is the point at infinity")
     y = curve.field.mul(h, point[0])

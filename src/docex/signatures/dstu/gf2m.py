@@ -22,7 +22,7 @@ class BinaryField:
         three for a pentanomial).
     """
 
-    __slots__ = ("_taps", "m", "mask", "middle", "poly")
+    __slots__ = ("_taps", "_trace_mask", "m", "mask", "middle", "poly")
 
     def __init__(self, m: int, middle: Sequence[int]) -> None:
         if (
@@ -40,6 +40,7 @@ class BinaryField:
         self.mask = (1 << m) - 1
         # Reduction folds the part above x^m back in at these offsets (x^m = sum x^k + 1).
         self._taps = (0, *self.middle)
+        self._trace_mask = _trace_mask(m, self.middle)
 
     def __repr__(self) -> str:
         return f"BinaryField({self.m}, {self.middle})"
@@ -82,12 +83,40 @@ class BinaryField:
         return self.reduce(g1)
 
     def trace(self, a: int) -> int:
-        """The absolute trace ``a + a^2 + ... + a^(2^(m-1))``, 0 or 1."""
+        """The absolute trace ``a + a^2 + ... + a^(2^(m-1))``, 0 or 1.
+
+        The trace is linear, so it is the parity of the bits of ``a`` whose basis element
+        ``x^i`` has trace 1 (the mask made once per field).
+        """
+        return (a & self._trace_mask).bit_count() & 1
+
+    def trace_by_squaring(self, a: int) -> int:
+        """The trace by its definition (m - 1 squarings); the reference for :meth:`trace`."""
         t, s = a, a
         for _ in range(self.m - 1):
             s = self.sqr(s)
             t ^= s
         return t & 1
+
+    def mul_table(self, c: int) -> list[int]:
+        """The products of ``c`` with every byte, for :meth:`mul_by_table`.
+
+        Worth it for a multiplicand used many times (a curve coefficient, a precomputed
+        point): a product then costs one lookup per byte of the other operand.
+        """
+        table = [0] * 256
+        table[1] = c
+        for i in range(2, 256, 2):
+            table[i] = table[i >> 1] << 1
+            table[i + 1] = table[i] ^ c
+        return table
+
+    def mul_by_table(self, table: list[int], b: int) -> int:
+        """The product of ``b`` with the element ``table`` was made for."""
+        r = 0
+        for byte in b.to_bytes((b.bit_length() + 7) >> 3, "big"):
+            r = (r << 8) ^ table[byte]
+        return self.reduce(r)
 
     def half_trace(self, a: int) -> int:
         """``sum(a^(4^i) for i in 0..(m-1)/2)``; solves ``z^2 + z = a`` when ``tr(a) = 0``."""
@@ -108,6 +137,25 @@ class BinaryField:
         if self.sqr(z) ^ z != w:
             return None
         return z
+
+
+def _trace_mask(m: int, middle: tuple[int, ...]) -> int:
+    """Bit ``i`` set when ``tr(x^i) = 1``: the power sums of the roots of the field polynomial.
+
+    Newton's identities over GF(2): ``s_0 = m mod 2`` and, for ``0 < i < m``,
+    ``s_i = sum(e_j s_(i-j) for 0 < j < i) + i e_i``, where ``e_j`` is the coefficient of
+    ``x^(m-j)`` (only the polynomial's few middle terms are non-zero).
+    """
+    nonzero = sorted(m - k for k in middle)
+    s = [m & 1]
+    for i in range(1, m):
+        v = (i & 1) if i in nonzero else 0
+        for j in nonzero:
+            if j >= i:
+                break
+            v ^= s[i - j]
+        s.append(v)
+    return sum(1 << i for i, bit in enumerate(s) if bit)
 
 
 def clmul(a: int, b: int) -> int:
