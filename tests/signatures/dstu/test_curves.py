@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from docex.signatures.dstu import openssl_ec2m
 from docex.signatures.dstu.curves import Curve, CurveParams, curve_for
 from docex.signatures.dstu.errors import DstuFormatError
 from docex.signatures.dstu.named_curves import NAMED_CURVES
@@ -126,3 +127,27 @@ def test_explicit_parameters_are_validated() -> None:
     bad_a = CurveParams(m=good.m, middle=good.middle, a=2, b=good.b, n=good.n, gx=1, gy=1)
     with pytest.raises(DstuFormatError, match="A must be 0 or 1"):
         curve_for(bad_a)
+
+
+def test_libcrypto_accelerator_loads() -> None:
+    # The deployment images (Debian, OpenSSL 3 with EC2M) have it; the pure code is the
+    # fallback where they do not.
+    assert openssl_ec2m.available()
+
+
+@pytest.mark.parametrize("oid", sorted(NAMED_CURVES))
+def test_libcrypto_agrees_with_the_pure_arithmetic(oid: str) -> None:
+    curve = curve_for(NAMED_CURVES[oid])
+    rng = random.Random(oid + "openssl")  # noqa: S311  # test inputs, not key material
+    q = curve.multiply(rng.randrange(1, curve.n), curve.g)
+    assert q is not None
+    for s, r in ((rng.randrange(1, curve.n), rng.randrange(1, curve.n)), (1, 1), (2, curve.n - 2)):
+        assert openssl_ec2m.mul_add(curve, s, r, q) == curve.mul_add(s, r, q)
+    # G + (n - 1) G is the point at infinity in both.
+    assert openssl_ec2m.mul_add(curve, 1, curve.n - 1, curve.g) is None
+
+
+def test_libcrypto_refuses_a_point_off_the_curve() -> None:
+    curve = curve_for(CURVE_6)
+    with pytest.raises(ValueError, match="not on the curve"):
+        openssl_ec2m.mul_add(curve, 1, 1, (curve.g[0], curve.g[1] ^ 1))

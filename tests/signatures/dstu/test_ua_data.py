@@ -19,11 +19,13 @@ from docex.signatures.dstu import (
     DstuFormatError,
     DstuInvalidSignatureError,
     SignatureEncoding,
+    decode_signature,
     hash_bytes,
     load_public_key,
     verify,
     verify_certificate_signature,
     verify_crl_signature,
+    verify_hash,
 )
 from docex.signatures.dstu.asn1 import AnyPublicKeyInfo, DSTU4145Params
 from docex.signatures.integrity import find_certificate, signed_attributes_encoding
@@ -67,6 +69,20 @@ def test_certificate_signatures_verify(subject: str, issuer: str, m: int) -> Non
     issuer_cert = cert(UAPKI / issuer)
     assert load_public_key(spki(issuer_cert)).field_bits == m
     verify_certificate_signature(cert(UAPKI / subject), issuer_cert)
+
+
+@pytest.mark.parametrize("accelerated", [True, False])
+@pytest.mark.parametrize(("subject", "issuer"), [(SIGNER, DIIA_CA), (DIIA_CA, ROOT)])
+def test_pure_and_accelerated_arithmetic_both_verify(
+    subject: str, issuer: str, accelerated: bool
+) -> None:
+    signed = cert(UAPKI / subject)
+    key = load_public_key(spki(cert(UAPKI / issuer)))
+    r, s = decode_signature(bytes(signed["signature_value"].native), SignatureEncoding.X509)
+    digest = hash_bytes("gost34311", signed["tbs_certificate"].dump())
+    verify_hash(key, digest, r, s, accelerated=accelerated)
+    with pytest.raises(DstuInvalidSignatureError, match="does not verify"):
+        verify_hash(key, digest, r ^ 2, s, accelerated=accelerated)
 
 
 def test_self_signed_jkurwa_certificate_verifies() -> None:

@@ -15,7 +15,7 @@ from enum import Enum
 
 from asn1crypto import core
 
-from docex.signatures.dstu import asn1
+from docex.signatures.dstu import asn1, openssl_ec2m
 from docex.signatures.dstu.curves import Curve, CurveParams, PointTable, curve_for
 from docex.signatures.dstu.errors import DstuFormatError, DstuInvalidSignatureError
 from docex.signatures.dstu.gost34311 import expand_dke
@@ -162,8 +162,13 @@ def hash_to_field(digest: bytes, m: int) -> int:
     return h or 1
 
 
-def verify_hash(key: DstuPublicKey, digest: bytes, r: int, s: int) -> None:
+def verify_hash(
+    key: DstuPublicKey, digest: bytes, r: int, s: int, *, accelerated: bool = True
+) -> None:
     """Verify ``(r, s)`` over an already computed hash.
+
+    :param accelerated: compute ``sP + rQ`` with the system's libcrypto when it can (about
+        twenty times faster); the pure-Python arithmetic otherwise. Both give the same point.
 
     :raises DstuInvalidSignatureError: the signature does not verify (also for r or s
         outside 1..n-1).
@@ -173,9 +178,19 @@ def verify_hash(key: DstuPublicKey, digest: bytes, r: int, s: int) -> None:
     if not (0 < r < n and 0 < s < n):
         raise DstuInvalidSignatureError("r or s is outside 1..n-1")
     h = hash_to_field(digest, curve.field.m)
-    point = curve.mul_add(s, r, key.point, key.table())
+    point = _mul_add(key, s, r) if accelerated else curve.mul_add(s, r, key.point, key.table())
     if point is None:
         raise DstuInvalidSignatureError("sP + rQ is the point at infinity")
     y = curve.field.mul(h, point[0])
     if y & ((1 << (n.bit_length() - 1)) - 1) != r:
         raise DstuInvalidSignatureError("DSTU 4145 signature does not verify")
+
+
+def _mul_add(key: DstuPublicKey, s: int, r: int) -> tuple[int, int] | None:
+    if openssl_ec2m.available():
+        try:
+            return openssl_ec2m.mul_add(key.curve, s, r, key.point)
+        except ValueError:
+            # libcrypto refused a curve or point the pure code accepted: trust the reference.
+            pass
+    return key.curve.mul_add(s, r, key.point, key.table())
