@@ -9,6 +9,10 @@ from docex.signatures.dstu.gost34311 import (
     DEFAULT_DKE,
     DEFAULT_SBOX_ROWS,
     Gost34311,
+    _key_words,
+    _mix,
+    _p,
+    _psi,
     compress_sbox,
     expand_dke,
     gost34311,
@@ -110,3 +114,11 @@ def test_malformed_sboxes_are_refused() -> None:
 def test_unknown_digest_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported digest algorithm sha256"):
         new_digest("sha256")
+
+
+def test_fast_internals_match_their_references() -> None:
+    # The word-recurrence mixing and the sliced key permutation against the definitions.
+    h, m, s = (int.from_bytes(bytes(range(i, i + 32)), "little") for i in (1, 50, 99))
+    assert _mix(h, m, s) == _psi(h ^ _psi(m ^ _psi(s, 12), 1), 61)
+    key = _key_words(s)
+    assert b"".join(w.to_bytes(4, "little") for w in key) == _p(s)
