@@ -3,7 +3,9 @@
 Allow-list based: a digest, key type or curve not listed here is refused, so an unknown
 algorithm can never pass by default. The policy follows SOG-IS Agreed Cryptographic
 Mechanisms and ETSI TS 119 312: SHA-2/SHA-3 digests, RSA from 2048 bits, ECDSA on NIST
-and Brainpool curves, EdDSA.
+and Brainpool curves, EdDSA. For Ukrainian qualified signatures it also allows DSTU 4145
+keys on fields of at least 257 bits with the GOST 34.311-95 or DSTU 7564 (Kupyna) digests:
+the smaller DSTU curves (m = 163 to 233) are below the 128-bit level required above.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from docex.signatures import dstu
 
 # asn1crypto names the digests it knows and gives the others as dotted OIDs.
 ALLOWED_DIGESTS = frozenset(
-    {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", dstu.GOST34311}
+    {
+        *("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"),
+        *(dstu.GOST34311, dstu.KUPYNA_256, dstu.KUPYNA_384, dstu.KUPYNA_512),
+    }
 )
 ALLOWED_CURVES = frozenset(
     {

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from docex.signatures.dstu.gost34311 import Gost34311
-from docex.signatures.dstu.oids import GOST34311
+from docex.signatures.dstu.kupyna import DIGEST_BITS, Kupyna
+from docex.signatures.dstu.oids import GOST34311, KUPYNA_256, KUPYNA_384, KUPYNA_512
 
 
 class Digest(Protocol):
@@ -23,7 +24,12 @@ class Digest(Protocol):
 
 
 # OID -> canonical name; asn1crypto reports unknown digest OIDs in dotted form.
-DIGEST_NAMES: dict[str, str] = {GOST34311: "gost34311"}
+DIGEST_NAMES: dict[str, str] = {
+    GOST34311: "gost34311",
+    KUPYNA_256: "kupyna256",
+    KUPYNA_384: "kupyna384",
+    KUPYNA_512: "kupyna512",
+}
 _BY_NAME = {name: oid for oid, name in DIGEST_NAMES.items()}
 
 
@@ -35,12 +41,15 @@ def is_dstu_digest(algorithm: str) -> bool:
 def new_digest(algorithm: str, data: bytes = b"", *, sbox: bytes | None = None) -> Digest:
     """A fresh hash object for a Ukrainian digest algorithm.
 
-    :param sbox: for GOST 34.311, a 64-byte compressed S-box instead of DKE №1.
+    :param sbox: for GOST 34.311, a 64-byte compressed S-box instead of DKE №1
+        (Kupyna has no parameters).
     :raises ValueError: an algorithm this module does not implement.
     """
     oid = _BY_NAME.get(algorithm, algorithm)
     if oid == GOST34311:
         return Gost34311(data, sbox=sbox)
+    if oid in DIGEST_BITS:
+        return Kupyna(DIGEST_BITS[oid], data)
     raise ValueError(f"unsupported digest algorithm {algorithm}")
 
 
