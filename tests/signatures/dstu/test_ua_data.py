@@ -276,3 +276,13 @@ def test_malformed_signature_encodings_are_format_errors() -> None:
     # The same octets, correctly unwrapped, verify.
     verify(spki(self_signed), raw, tbs, encoding=SignatureEncoding.CMS)
     verify(spki(self_signed), wrapped, tbs, encoding=SignatureEncoding.X509)
+
+
+def test_jkurwa_published_signature_is_the_one_verified() -> None:
+    # jkurwa test/test-sign.js: the signature its key PRIV1 makes over "123" at 1540236305
+    # (with SELF_SIGNED1.cer), which message.p7 carries and the tests above verify.
+    _, signer_info, _ = _signer(JKURWA / "message.p7")
+    assert bytes(signer_info["signature"].native).hex() == (
+        "a2f0f6927e40a651876548c53052dba0f6240adb5d0bffa23b5ed617c4398a60"
+        "0dd1257022b776eb16290c71de9804600307ecb01a2990c387ab7269dd44d917"
+    )
