@@ -93,6 +93,14 @@ def verify_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes for many files.")
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the libraries' log messages and the details (tracebacks) of "
+            "internal errors on stderr.",
+        ),
+    ] = False,
 ) -> None:
     """Verify CAdES (.p7s) and PAdES (.pdf) signatures and print a verdict per file.
 
@@ -108,7 +116,9 @@ def verify_command(
         _usage("--content goes with exactly one signature file")
     validation_time = _parse_time(at)
     trust_sources = _trust_sources(trust)
-    settings = _VerifySettings(trust=tuple(trust_sources), online=online, at=validation_time)
+    settings = _VerifySettings(
+        trust=tuple(trust_sources), online=online, at=validation_time, debug=debug
+    )
     content_bytes = _read(content) if content is not None else None
     results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1)
     for result in results:
@@ -124,6 +134,7 @@ class _VerifySettings:
     trust: tuple[str, ...]
     online: bool
     at: datetime | None
+    debug: bool = False
 
 
 def _usage(message: str) -> NoReturn:
@@ -215,7 +226,11 @@ _WORKER: tuple[Verifier, _VerifySettings] | None = None
 
 def _init_worker(settings: _VerifySettings) -> None:
     global _WORKER
+    from docex.cli.logs import configure_logging
     from docex.errors import TrustConfigError
+
+    # In each worker process too: a forked or spawned worker logs on its own.
+    configure_logging(debug=settings.debug)
     from docex.signatures.trust import load_trust_store
     from docex.signatures.verifier import Verifier
 

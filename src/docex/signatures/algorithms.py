@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from asn1crypto import algos, cms, keys
 
 from docex.signatures import dstu
+from docex.signatures.digests import signer_digest_algorithm
 
 # asn1crypto names the digests it knows and gives the others as dotted OIDs.
 ALLOWED_DIGESTS = frozenset(
@@ -49,7 +50,7 @@ def check_signer_algorithms(
     signer_info: cms.SignerInfo, public_key: keys.PublicKeyInfo
 ) -> AlgorithmVerdict:
     """Check the digest, signature algorithm and key of one CMS signer."""
-    digest = signer_info["digest_algorithm"]["algorithm"].native
+    digest = signer_digest_algorithm(signer_info)
     if digest not in ALLOWED_DIGESTS:
         return AlgorithmVerdict(False, f"digest algorithm {digest} is not allowed")
     signature_algo: algos.SignedDigestAlgorithm = signer_info["signature_algorithm"]

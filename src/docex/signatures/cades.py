@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from asn1crypto import core
 
 from docex.signatures.cms_signature import Engine, SignerInput, content_type_of, validate_signer
 from docex.signatures.evidence import from_signed_data
+from docex.signatures.failures import error_report
 from docex.signatures.inputs import CmsInput
 from docex.signatures.report import (
     Check,
@@ -19,6 +21,8 @@ from docex.signatures.report import (
     SubIndication,
 )
 from docex.signatures.timestamps import digest_imprint
+
+logger = logging.getLogger("docex.signatures")
 
 
 async def validate_cades(
@@ -67,7 +71,14 @@ async def validate_cades(
             has_archive_timestamp=False,
             extra_checks=tuple(extra),
         )
-        reports.append(await validate_signer(subject, engine))
+        try:
+            reports.append(await validate_signer(subject, engine))
+        except Exception as exc:
+            # A bug or an unforeseen input: this signer gets a verdict, the others theirs.
+            logger.error("verifying CMS signer %s failed", subject.id, exc_info=exc)
+            reports.append(
+                error_report(subject.id, "CAdES-BASELINE-B", engine.validation_time, exc)
+            )
     return document, reports
 
 

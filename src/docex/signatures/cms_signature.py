@@ -18,6 +18,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import extract_self_reported_ts, get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
+from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.evidence import ValidationData
 from docex.signatures.identity import certificate_info, signer_identity
 from docex.signatures.integrity import (
@@ -206,7 +207,7 @@ async def _validate(b: _Builder) -> SignatureReport:
     b.passed("signing_certificate", "signing-certificate attribute binds the signer's certificate")
 
     # Integrity: message digest over the content, then the signature value.
-    digest_algorithm = signer_info["digest_algorithm"]["algorithm"].native
+    digest_algorithm = signer_digest_algorithm(signer_info)
     try:
         actual_digest = s.content_digest(digest_algorithm)
     except ValueError:

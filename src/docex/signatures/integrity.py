@@ -28,6 +28,7 @@ from pyhanko_certvalidator.sig_validate import (
 )
 
 from docex.signatures import dstu
+from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.parsed import ParsedCache
 
 _VALIDATOR = DefaultSignatureValidator()
@@ -160,7 +161,7 @@ def signer_integrity(
             cert.public_key,
             signer_info["signature_algorithm"],
             context=SignatureValidationContext(
-                contextual_md_algorithm=signer_info["digest_algorithm"]["algorithm"].native,
+                contextual_md_algorithm=signer_digest_algorithm(signer_info),
                 prehashed=False,
             ),
         )

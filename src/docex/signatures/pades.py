@@ -9,16 +9,24 @@ time-stamps that cover it as proofs of existence.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
+from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
-from asn1crypto import crl, ocsp
+from asn1crypto import cms, core, crl, ocsp
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.crypt.api import AuthStatus
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.diff_analysis.policy_api import SuspiciousModification
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import (
+    CMSExtractionError,
     MultivaluedAttributeError,
     NonexistentAttributeError,
     find_unique_cms_attribute,
@@ -29,59 +37,377 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from docex.errors import NotASignatureError
+from docex.signatures.algorithms import ALLOWED_DIGESTS
 from docex.signatures.cms_signature import Engine, SignerInput, validate_signer
+from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.evidence import ValidationData, from_signed_data
-from docex.signatures.report import Check, CheckOutcome, DocumentInfo, SignatureReport
-from docex.signatures.timestamps import ImprintFor, TimestampResult, validate_timestamp
+from docex.signatures.failures import MALFORMED_INPUT_ERRORS, error_report, unevaluated_report
+from docex.signatures.report import (
+    Check,
+    CheckOutcome,
+    DocumentInfo,
+    Indication,
+    Qualification,
+    SignatureReport,
+    SubIndication,
+    TimestampInfo,
+)
+from docex.signatures.timestamps import (
+    ImprintFor,
+    TimestampResult,
+    digest_imprint,
+    validate_timestamp,
+)
+
+logger = logging.getLogger("docex.signatures")
 
 # Changes after signing that keep the signed content as it was: adding validation data
 # and document time-stamps (LTA_UPDATES) and filling in further signature fields.
 ACCEPTABLE_MODIFICATIONS = ModificationLevel.FORM_FILLING
 
+# adbe.pkcs7.sha1 (ISO 32000-2 §12.8.3.3): the CMS encapsulates a SHA-1 digest of the byte
+# range. Every other SubFilter whose /Contents parses as CMS SignedData is read as a
+# detached CMS over the byte range (adbe.pkcs7.detached, ETSI.CAdES.detached, and
+# extensions such as PBAD.PAdES), as DSS reads them; one whose /Contents is not CMS
+# (adbe.x509.rsa_sha1) is reported as a format failure.
+SHA1_SUBFILTER = "/adbe.pkcs7.sha1"
+
+# The format given to the entry a PDF with only document time-stamps gets (see
+# docs/report.md): it is a verdict on the document, not on a signature.
+DOCUMENT_TIMESTAMP_FORMAT = "PAdES-DOCUMENT-TIMESTAMP"
+
+# Every PDF signature dictionary has one; a PDF without it was never signed, so when
+# the file cannot be parsed at all it is refused as "not a signature" rather than
+# reported as a damaged signed PDF.
+_SIGNATURE_MARKER = b"/ByteRange"
+
+
+@dataclass(frozen=True)
+class PdfSignature:
+    """One filled signature field of a PDF, as read.
+
+    ``signer_infos`` holds every SignerInfo of the field's CMS: a PDF signature normally
+    has one, but nothing in CMS forbids more, and each is reported on its own.
+    """
+
+    field_name: str
+    embedded: EmbeddedPdfSignature
+    """pyHanko's view: byte range, signed revision and modification analysis."""
+    subfilter: str | None
+    signer_infos: tuple[cms.SignerInfo, ...]
+
+    @property
+    def is_document_timestamp(self) -> bool:
+        """True for a ``/DocTimeStamp`` (ETSI.RFC3161) field."""
+        return self.embedded.sig_object_type == "/DocTimeStamp"
+
 
 async def validate_pades(
     pdf: bytes, *, engine: Engine
 ) -> tuple[DocumentInfo, list[SignatureReport]]:
-    """Validate every signature in a PDF file."""
-    try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        embedded = list(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        raise NotASignatureError(f"the PDF cannot be read: {exc}") from exc
-    regular = [e for e in embedded if e.sig_object_type == "/Sig"]
-    doc_timestamps = [e for e in embedded if e.sig_object_type == "/DocTimeStamp"]
-    if not regular:
-        raise NotASignatureError("the PDF carries no signature")
+    """Validate every signature in a PDF file.
+
+    A PDF that carries document time-stamps but no signature gets one entry per
+    time-stamp (format :data:`DOCUMENT_TIMESTAMP_FORMAT`), never a passing verdict.
+
+    :raises NotASignatureError: the bytes are no PDF pyHanko can read and show no
+        signature dictionary, the PDF needs a password, or it has no filled signature field.
+    """
     document = DocumentInfo(
         kind="pades", sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), detached=False
     )
-    dss = _dss_data(reader)
+    try:
+        reader = open_pdf(pdf)
+        fields = list(enumerate_sig_fields(reader, filled_status=True))
+    except NotASignatureError:
+        raise
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        if _SIGNATURE_MARKER not in pdf:
+            raise NotASignatureError(f"the PDF cannot be read: {exc}") from exc
+        return document, [_unreadable(engine, "PDF", f"the signed PDF cannot be read: {exc}")]
+    signatures: list[PdfSignature] = []
+    reports: list[SignatureReport] = []
+    for fq_name, _, sig_field in fields:
+        try:
+            signatures.append(read_signature(reader, sig_field, str(fq_name)))
+        except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            # One damaged signature field does not stop the others from being checked.
+            reports.append(
+                _unreadable(engine, str(fq_name), f"the signature cannot be read: {exc}")
+            )
+    if not signatures and not reports:
+        raise NotASignatureError("the PDF carries no signature")
+    signatures.sort(key=lambda s: s.embedded.signed_revision)
+    try:
+        dss = _dss_data(reader)
+    except Exception as exc:
+        # A damaged DSS is validation data we cannot use; the signatures stand without it.
+        logger.error("reading the PDF's document security store failed", exc_info=exc)
+        dss = ValidationData(source="dss")
+    doc_timestamps = [s for s in signatures if s.is_document_timestamp]
+    regular = [s for s in signatures if not s.is_document_timestamp]
     timestamps = [
-        (emb.signed_revision, await _document_timestamp(emb, dss, engine)) for emb in doc_timestamps
+        (s.embedded.signed_revision, await _document_timestamp(s.embedded, dss, engine))
+        for s in doc_timestamps
     ]
+    if not regular and not reports:
+        return document, [
+            _timestamp_only(s, ts, engine)
+            for s, (_, ts) in zip(doc_timestamps, timestamps, strict=True)
+        ]
+    for sig in regular:
+        covering = [ts for rev, ts in timestamps if rev > sig.embedded.signed_revision]
+        try:
+            reports.extend(await _validate_signature(sig, dss, covering, engine))
+        except Exception as exc:
+            # A bug or an unforeseen input: this field gets a verdict, the others theirs.
+            logger.error("verifying PDF signature %s failed", sig.field_name, exc_info=exc)
+            reports.append(
+                error_report(sig.field_name, "PAdES-BASELINE-B", engine.validation_time, exc)
+            )
+    return document, reports
+
+
+def open_pdf(pdf: bytes) -> PdfFileReader:
+    """A pyHanko reader over the PDF, decrypted when it opens with the empty password.
+
+    :raises NotASignatureError: the PDF is encrypted with a password or a certificate.
+    """
+    reader = _Reader(BytesIO(pdf), strict=False)
+    if reader.encrypted:
+        try:
+            status = reader.decrypt("").status
+        except (PdfError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
+            raise NotASignatureError(f"the PDF's encryption is not supported: {exc}") from exc
+        if status is AuthStatus.FAILED:
+            raise NotASignatureError("the PDF is encrypted with a password")
+    return reader
+
+
+class _Reader(PdfFileReader):
+    """pyHanko's reader, reading ``/Encrypt null`` as no encryption.
+
+    ISO 32000-2 §7.3.9: a dictionary entry whose value is null is treated as absent. pyHanko
+    refuses such a trailer outright ("Encryption settings must be a dictionary").
+    """
+
+    @property
+    def encrypt_dict(self) -> generic.DictionaryObject | None:
+        try:
+            entry = self.trailer.raw_get("/Encrypt")
+        except KeyError:
+            return None
+        if isinstance(entry, generic.IndirectObject):
+            # pyHanko leaves get_object untyped.
+            entry = self.get_object(entry.reference, never_decrypt=True)  # type: ignore[no-untyped-call]
+        if isinstance(entry, generic.NullObject):
+            return None
+        encrypt_dict: generic.DictionaryObject | None = super().encrypt_dict
+        return encrypt_dict
+
+
+def read_signature(reader: PdfFileReader, sig_field: Any, fq_name: str) -> PdfSignature:
+    """Read one filled signature field.
+
+    :raises ValueError, PdfError...: the field's signature dictionary or CMS is malformed.
+    """
+    field = sig_field.get_object() if isinstance(sig_field, generic.IndirectObject) else sig_field  # type: ignore[no-untyped-call]  # pyHanko leaves get_object untyped
+    subfilter_obj = field["/V"].get_object().get("/SubFilter")
+    subfilter = str(subfilter_obj) if subfilter_obj is not None else None
+    try:
+        embedded = EmbeddedPdfSignature(reader, field, fq_name)
+    except CMSExtractionError:
+        embedded = _SeveralSignerInfos(reader, field, fq_name)
+    signer_infos = tuple(embedded.signed_data["signer_infos"])
+    if not signer_infos:
+        raise ValueError("the signature's CMS carries no signer")
+    # pyHanko digests the byte range with the signer's digestAlgorithm as written; one
+    # that carries a signature-algorithm OID is read as its digest (see digests.py).
+    digest = signer_digest_algorithm(embedded.signer_info)
+    if embedded.external_md_algorithm == embedded.md_algorithm:
+        embedded.external_md_algorithm = digest
+    embedded.md_algorithm = digest
+    return PdfSignature(fq_name, embedded, subfilter, signer_infos)
+
+
+class _SeveralSignerInfos(EmbeddedPdfSignature):
+    """pyHanko's view of a signature field whose CMS holds more than one SignerInfo.
+
+    pyHanko's constructor refuses such a CMS, though nothing it computes for us (the
+    byte-range digest, the coverage, the modification analysis) depends on the signer.
+    This completes the object the way the constructor would, around the first signer;
+    ``read_signature`` keeps every signer for validation.
+    """
+
+    def __init__(self, reader: PdfFileReader, sig_field: Any, fq_name: str) -> None:
+        try:
+            super().__init__(reader, sig_field, fq_name)
+            return
+        except CMSExtractionError:
+            pass
+        # The constructor stopped at the signer: what it set before stays, the rest follows.
+        signed_data: cms.SignedData = self.signed_data
+        self.signer_info = signed_data["signer_infos"][0]
+        self._sd_cert_info = None
+        self.md_algorithm = str(self.signer_info["digest_algorithm"]["algorithm"].native)
+        self.external_md_algorithm = self.md_algorithm
+        self.signed_revision = reader.xrefs.get_last_change(sig_field.raw_get("/V").reference)
+        self.coverage = None
+        self.external_digests = {}
+        self._docmdp = None
+        self._fieldmdp = None
+        self._docmdp_queried = self._fieldmdp_queried = False
+        self.tst_signature_digest = None
+        self.diff_result = None
+        self._integrity_checked = False
+        self.fq_name = fq_name
+
+
+async def _validate_signature(
+    sig: PdfSignature,
+    dss: ValidationData,
+    covering: list[TimestampResult],
+    engine: Engine,
+) -> list[SignatureReport]:
+    """One report per SignerInfo of a regular signature field."""
+    emb = sig.embedded
+    data = from_signed_data(emb.signed_data, parsed=engine.parsed).merged(dss)
+    container = tuple(_container_checks(emb))
+    content_digest: ImprintFor = _byte_range_digest(emb)
+    expected_content_type = "data"
+    if sig.subfilter == SHA1_SUBFILTER:
+        content_digest, sha1_check = sha1_byte_range_binding(emb)
+        container = (*container, sha1_check)
     reports = []
-    for emb in regular:
-        data = (
-            from_signed_data(emb.signed_data, parsed=engine.parsed)
-            .merged(dss)
-            .merged(_adobe_revinfo(emb))
-        )
-        covering = [ts for rev, ts in timestamps if rev > emb.signed_revision]
+    for index, signer_info in enumerate(sig.signer_infos, start=1):
         subject = SignerInput(
-            id=str(emb.field_name),
+            id=sig.field_name if index == 1 else f"{sig.field_name}#{index}",
             format_prefix="PAdES",
             signed_data=emb.signed_data,
-            signer_info=emb.signer_info,
-            content_digest=_byte_range_digest(emb),
-            data=data,
+            signer_info=signer_info,
+            content_digest=content_digest,
+            data=data.merged(_adobe_revinfo(signer_info)),
+            expected_content_type=expected_content_type,
             proofs_of_existence=tuple(covering),
             has_long_term_data=data.has_revocation_data,
             has_archive_timestamp=bool(covering) and dss.has_revocation_data,
-            extra_checks=tuple(_container_checks(emb)),
+            extra_checks=container,
             claimed_signing_time=emb.self_reported_timestamp,
         )
-        reports.append(await validate_signer(subject, engine))
-    return document, reports
+        try:
+            report = await validate_signer(subject, engine)
+        except Exception as exc:
+            # One SignerInfo's failure does not spoil the others of the same field.
+            logger.error("verifying PDF signature %s failed", subject.id, exc_info=exc)
+            report = error_report(subject.id, "PAdES-BASELINE-B", engine.validation_time, exc)
+        if sig.subfilter == SHA1_SUBFILTER:
+            report = _sha1_policy(report)
+        reports.append(report)
+    return reports
+
+
+def sha1_byte_range_binding(emb: EmbeddedPdfSignature) -> tuple[ImprintFor, Check]:
+    """adbe.pkcs7.sha1: the CMS signs an encapsulated SHA-1 digest of the byte range.
+
+    The signer's message digest covers the encapsulated octets, so that is the content
+    the CMS validation checks; the encapsulated digest must itself equal SHA-1 of the
+    byte range, or the PDF's signed bytes are not what was signed.
+    """
+    encapsulated = emb.signed_data["encap_content_info"]["content"]
+    octets = b"" if encapsulated in (None, core.VOID) else bytes(encapsulated.native or b"")
+    if octets == emb.compute_digest("sha1"):
+        check = Check(
+            "byte_range_digest",
+            CheckOutcome.PASSED,
+            "the encapsulated SHA-1 digest matches the byte range",
+        )
+    else:
+        check = Check(
+            "byte_range_digest",
+            CheckOutcome.FAILED,
+            "the encapsulated SHA-1 digest (adbe.pkcs7.sha1) does not match the byte range",
+        )
+    return digest_imprint(octets), check
+
+
+def _sha1_policy(report: SignatureReport) -> SignatureReport:
+    """An intact adbe.pkcs7.sha1 signature still rests on SHA-1, which the policy refuses."""
+    if "sha1" in ALLOWED_DIGESTS or report.indication is Indication.TOTAL_FAILED:
+        return report
+    check = Check(
+        "algorithms",
+        CheckOutcome.INDETERMINATE,
+        "algorithm policy: the byte range is bound to the signature by a SHA-1 digest "
+        "(SubFilter adbe.pkcs7.sha1), which is not allowed",
+    )
+    return dataclasses.replace(
+        report,
+        indication=Indication.INDETERMINATE,
+        sub_indication=SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+        qualification=Qualification.NA,
+        checks=(*report.checks, check),
+    )
+
+
+def _timestamp_only(sig: PdfSignature, ts: TimestampResult, engine: Engine) -> SignatureReport:
+    """The entry for a document time-stamp in a PDF that carries no signature at all."""
+    try:
+        container = _container_checks(sig.embedded)
+    except Exception as exc:
+        logger.error("checking PDF document time-stamp %s failed", sig.field_name, exc_info=exc)
+        return error_report(sig.field_name, DOCUMENT_TIMESTAMP_FORMAT, engine.validation_time, exc)
+    if any(c.outcome is CheckOutcome.FAILED for c in container):
+        return unevaluated_report(
+            sig.field_name,
+            DOCUMENT_TIMESTAMP_FORMAT,
+            engine.validation_time,
+            indication=Indication.TOTAL_FAILED,
+            sub_indication=SubIndication.HASH_FAILURE,
+            message=next(c.message for c in container if c.outcome is CheckOutcome.FAILED),
+            check="modifications",
+        )
+    if ts.info.indication is Indication.TOTAL_FAILED:
+        indication, sub = Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE
+        message = f"the document time-stamp is broken: {ts.info.message}"
+        outcome = CheckOutcome.FAILED
+    else:
+        indication, sub = Indication.INDETERMINATE, SubIndication.SIGNED_DATA_NOT_FOUND
+        message = "the PDF carries a document time-stamp but no signature"
+        outcome = CheckOutcome.INDETERMINATE
+    return SignatureReport(
+        id=sig.field_name,
+        format=DOCUMENT_TIMESTAMP_FORMAT,
+        indication=indication,
+        sub_indication=sub,
+        qualification=Qualification.NA,
+        signer=None,
+        claimed_signing_time=None,
+        timestamp_time=ts.time if ts.valid else None,
+        best_signature_time=ts.time if ts.valid else engine.validation_time,
+        certificate_chain=(),
+        revocation=(),
+        timestamps=(ts.info,),
+        checks=(
+            *container,
+            Check(
+                "timestamps",
+                CheckOutcome.PASSED if ts.valid else CheckOutcome.INDETERMINATE,
+                f"document: {ts.info.message}",
+            ),
+            Check("signature", outcome, message),
+        ),
+    )
+
+
+def _unreadable(engine: Engine, sig_id: str, message: str) -> SignatureReport:
+    return unevaluated_report(
+        sig_id,
+        "PAdES-BASELINE-B",
+        engine.validation_time,
+        indication=Indication.TOTAL_FAILED,
+        sub_indication=SubIndication.FORMAT_FAILURE,
+        message=message,
+    )
 
 
 def _byte_range_digest(emb: EmbeddedPdfSignature) -> ImprintFor:
@@ -137,15 +463,28 @@ def _container_checks(emb: EmbeddedPdfSignature) -> list[Check]:
 async def _document_timestamp(
     emb: EmbeddedPdfSignature, dss: ValidationData, engine: Engine
 ) -> TimestampResult:
-    data = dss.merged(from_signed_data(emb.signed_data, parsed=engine.parsed))
-    return await validate_timestamp(
-        emb.signed_data,
-        kind="document",
-        expected_imprint=_byte_range_digest(emb),
-        data=data,
-        evaluator=engine.evaluator,
-        parsed=engine.parsed,
-    )
+    try:
+        data = dss.merged(from_signed_data(emb.signed_data, parsed=engine.parsed))
+        return await validate_timestamp(
+            emb.signed_data,
+            kind="document",
+            expected_imprint=_byte_range_digest(emb),
+            data=data,
+            evaluator=engine.evaluator,
+            parsed=engine.parsed,
+        )
+    except Exception as exc:
+        # A token that cannot be evaluated proves nothing, and breaks nothing either.
+        if not isinstance(exc, MALFORMED_INPUT_ERRORS):
+            logger.error("validating document time-stamp %s failed", emb.field_name, exc_info=exc)
+        info = TimestampInfo(
+            kind="document",
+            time=engine.validation_time,
+            tsa="",
+            indication=Indication.INDETERMINATE,
+            message=f"the document time-stamp cannot be evaluated: {exc}",
+        )
+        return TimestampResult(info=info, time=engine.validation_time, evaluation=None)
 
 
 def _dss_data(reader: PdfFileReader) -> ValidationData:
@@ -163,10 +502,10 @@ def _dss_data(reader: PdfFileReader) -> ValidationData:
     return ValidationData(certs=tuple(dss.load_certs()), crls=crls, ocsps=ocsps, source="dss")
 
 
-def _adobe_revinfo(emb: EmbeddedPdfSignature) -> ValidationData:
+def _adobe_revinfo(signer_info: cms.SignerInfo) -> ValidationData:
     try:
         archival = find_unique_cms_attribute(
-            emb.signer_info["signed_attrs"], "adobe_revocation_info_archival"
+            signer_info["signed_attrs"], "adobe_revocation_info_archival"
         )
     except (NonexistentAttributeError, MultivaluedAttributeError):
         return ValidationData()

@@ -12,26 +12,33 @@ and reuse it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 import threading
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from docex.errors import InputError
 from docex.signatures.cades import validate_cades
 from docex.signatures.cms_signature import Engine
+from docex.signatures.failures import error_report
 from docex.signatures.inputs import (
     DEFAULT_MAX_INPUT_BYTES,
     CmsInput,
+    PdfInput,
     check_size,
     decode_signature,
 )
 from docex.signatures.pades import validate_pades
 from docex.signatures.parsed import ParsedCache
 from docex.signatures.paths import CertificateEvaluator
-from docex.signatures.report import ValidationReport, summarize
+from docex.signatures.report import DocumentInfo, ValidationReport, summarize
 from docex.signatures.trust import TrustStore
 
 _T = TypeVar("_T")
+
+logger = logging.getLogger("docex.signatures")
 
 
 class Verifier:
@@ -100,10 +107,25 @@ class Verifier:
             validation_time=validation_time,
             parsed=self.parsed_cache(),
         )
-        if isinstance(decoded, CmsInput):
-            document, signatures = await validate_cades(decoded, content=content, engine=engine)
-        else:
-            document, signatures = await validate_pades(decoded.data, engine=engine)
+        try:
+            if isinstance(decoded, CmsInput):
+                document, signatures = await validate_cades(decoded, content=content, engine=engine)
+            else:
+                document, signatures = await validate_pades(decoded.data, engine=engine)
+        except InputError:
+            raise
+        except Exception as exc:
+            # The last line: whatever escaped the per-signature guards is a bug, and the
+            # caller still gets a verdict (never a traceback, never an HTTP 500).
+            logger.error("verifying a %s signature failed", _kind(decoded), exc_info=exc)
+            document = DocumentInfo(
+                kind=_kind(decoded),
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                detached=isinstance(decoded, CmsInput) and content is not None,
+            )
+            fmt = "CAdES-BASELINE-B" if isinstance(decoded, CmsInput) else "PAdES-BASELINE-B"
+            signatures = [error_report("S1", fmt, validation_time, exc)]
         indication, sub_indication, qualification = summarize(signatures)
         return ValidationReport(
             indication=indication,
@@ -136,3 +158,7 @@ class Verifier:
             with self._loops_lock:
                 self._loops.append(loop)
         return loop.run_until_complete(coro)
+
+
+def _kind(decoded: CmsInput | PdfInput) -> str:
+    return "cades" if isinstance(decoded, CmsInput) else "pades"

@@ -1,0 +1,233 @@
+"""PDF signature variants: SubFilters, several SignerInfos, encryption, time-stamps only."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import copy_into_new_writer
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from docex.devpki.pdf import minimal_pdf
+from docex.devpki.pki import ISSUING_CA, TSA, DevPki
+from docex.devpki.signing import sign_cades
+from docex.errors import NotASignatureError
+from docex.signatures.pades import (
+    DOCUMENT_TIMESTAMP_FORMAT,
+    PdfSignature,
+    open_pdf,
+    read_signature,
+    sha1_byte_range_binding,
+)
+from docex.signatures.report import CheckOutcome, Indication, Qualification, SubIndication
+from docex.signatures.verifier import Verifier
+from tests.signatures.conftest import CONTENT
+
+DSS = Path(__file__).resolve().parents[1] / "data" / "dss"
+TEXT = "AAAA"
+
+
+def _signatures(pdf: bytes) -> list[PdfSignature]:
+    reader = open_pdf(pdf)
+    return [
+        read_signature(reader, field, str(name))
+        for name, _, field in enumerate_sig_fields(reader, filled_status=True)
+    ]
+
+
+def _simple_signer(pki: DevPki, label: str) -> signers.SimpleSigner:
+    chain = pki.chain(label)
+    registry: SimpleCertificateStore = SimpleCertificateStore.from_certs(chain[1:])  # type: ignore[no-untyped-call]
+    return signers.SimpleSigner(
+        signing_cert=chain[0], signing_key=pki.key(label), cert_registry=registry
+    )
+
+
+def _encrypted_signed_pdf(pki: DevPki, *, user_password: str) -> bytes:
+    writer = copy_into_new_writer(PdfFileReader(BytesIO(minimal_pdf(TEXT))))
+    # pyHanko leaves its writers' encrypt and write untyped.
+    writer.encrypt("owner-secret", user_password)  # type: ignore[no-untyped-call]
+    plain = BytesIO()
+    writer.write(plain)  # type: ignore[no-untyped-call]
+    incremental = IncrementalPdfFileWriter(plain)
+    incremental.encrypt(user_password)  # type: ignore[no-untyped-call]
+    meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=SigSeedSubFilter.PADES)
+    out: BytesIO = signers.sign_pdf(incremental, meta, signer=_simple_signer(pki, "doctor-rsa"))
+    return out.getvalue()
+
+
+def make_timestamp_only_pdf(pki: DevPki) -> bytes:
+    """A PDF with one document time-stamp by the development TSA and no signature."""
+    registry: SimpleCertificateStore = SimpleCertificateStore.from_certs([pki.cert(ISSUING_CA)])  # type: ignore[no-untyped-call]
+    timestamper = DummyTimeStamper(
+        tsa_cert=pki.cert(TSA),
+        tsa_key=pki.key(TSA),
+        certs_to_embed=registry,
+        fixed_dt=datetime.now(UTC),
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(minimal_pdf(TEXT)))
+    out: BytesIO = signers.PdfTimeStamper(timestamper, field_name="DocTimeStamp1").timestamp_pdf(
+        writer, "sha256"
+    )
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def timestamp_only_pdf(pki: DevPki) -> bytes:
+    return make_timestamp_only_pdf(pki)
+
+
+def test_several_signer_infos_are_reported_one_by_one(verifier: Verifier) -> None:
+    report = verifier.verify((DSS / "validation__pdf-double-signer-info.pdf").read_bytes())
+    assert [(s.id, s.indication, s.sub_indication) for s in report.signatures] == [
+        ("Signature1", Indication.INDETERMINATE, SubIndication.NO_CERTIFICATE_CHAIN_FOUND),
+        ("Signature1#2", Indication.INDETERMINATE, SubIndication.NO_CERTIFICATE_CHAIN_FOUND),
+    ]
+    # The sample repeats one SignerInfo; each copy is checked on its own.
+    assert [s.signer.common_name if s.signer else None for s in report.signatures] == [
+        "good-user",
+        "good-user",
+    ]
+
+
+def test_sha1_subfilter_binds_the_byte_range_by_an_encapsulated_digest() -> None:
+    pdf = (DSS / "validation__wrong-digest-algo.pdf").read_bytes()
+    (sig,) = [s for s in _signatures(pdf) if not s.is_document_timestamp]
+    assert sig.subfilter == "/adbe.pkcs7.sha1"
+    # Its digestAlgorithm is sha1WithRSAEncryption, read as the digest it names.
+    assert sig.signer_infos[0]["digest_algorithm"]["algorithm"].dotted == "1.2.840.113549.1.1.5"
+    assert sig.embedded.md_algorithm == "sha1"
+    imprint, check = sha1_byte_range_binding(sig.embedded)
+    assert (check.name, check.outcome) == ("byte_range_digest", CheckOutcome.PASSED)
+    encapsulated = sig.embedded.signed_data["encap_content_info"]["content"].native
+    # The legacy SubFilter is SHA-1 by definition; this only recomputes what it binds.
+    assert imprint("sha1") == hashlib.sha1(encapsulated).digest()  # noqa: S324
+
+
+def test_sha1_subfilter_over_changed_bytes_fails() -> None:
+    pdf = bytearray((DSS / "validation__wrong-digest-algo.pdf").read_bytes())
+    (sig,) = [s for s in _signatures(bytes(pdf)) if not s.is_document_timestamp]
+    start, length = int(sig.embedded.byte_range[0]), int(sig.embedded.byte_range[1])
+    # A byte inside the first signed range, in a comment line of the header.
+    position = start + pdf[start : start + length].index(b"\n%") + 2
+    pdf[position] ^= 0x01
+    (changed,) = [s for s in _signatures(bytes(pdf)) if not s.is_document_timestamp]
+    _, check = sha1_byte_range_binding(changed.embedded)
+    assert (check.name, check.outcome) == ("byte_range_digest", CheckOutcome.FAILED)
+    assert "does not match the byte range" in check.message
+
+
+def test_encrypt_null_is_read_as_not_encrypted() -> None:
+    pdf = (DSS / "validation__pdf-spoofing-attack.pdf").read_bytes()
+    assert b"/Encrypt null" in pdf
+    assert not open_pdf(pdf).encrypted
+    assert [(s.field_name, s.subfilter) for s in _signatures(pdf)] == [
+        ("Sig2", "/ETSI.CAdES.detached")
+    ]
+
+
+def test_pdf_encrypted_with_the_empty_user_password_is_verified(
+    pki: DevPki, verifier: Verifier
+) -> None:
+    pdf = _encrypted_signed_pdf(pki, user_password="")
+    assert b"/Encrypt" in pdf
+    report = verifier.verify(pdf)
+    # A B-B signature of the development PKI: intact, no revocation data embedded.
+    assert (report.indication, report.sub_indication, report.qualification) == (
+        Indication.INDETERMINATE,
+        SubIndication.TRY_LATER,
+        Qualification.NA,
+    )
+    assert [c.name for c in report.signatures[0].checks][:4] == [
+        "byte_range",
+        "modifications",
+        "format",
+        "signing_certificate",
+    ]
+
+
+def test_pdf_with_a_user_password_is_an_input_error(pki: DevPki, verifier: Verifier) -> None:
+    with pytest.raises(NotASignatureError, match="encrypted with a password"):
+        verifier.verify(_encrypted_signed_pdf(pki, user_password="patient-secret"))
+
+
+def test_document_timestamps_without_signature_are_a_verdict(
+    timestamp_only_pdf: bytes, verifier: Verifier
+) -> None:
+    report = verifier.verify(timestamp_only_pdf)
+    assert (report.indication, report.sub_indication, report.qualification) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIGNED_DATA_NOT_FOUND,
+        Qualification.NA,
+    )
+    assert not report.accepted
+    (entry,) = report.signatures
+    assert (entry.id, entry.format, entry.signer) == (
+        "DocTimeStamp1",
+        DOCUMENT_TIMESTAMP_FORMAT,
+        None,
+    )
+    (ts,) = entry.timestamps
+    assert ts.kind == "document"
+    assert "Time-Stamping Authority" in ts.tsa
+    assert report.message == "the PDF carries a document time-stamp but no signature"
+
+
+def test_broken_document_timestamp_without_signature_fails(
+    timestamp_only_pdf: bytes, verifier: Verifier
+) -> None:
+    changed = timestamp_only_pdf.replace(f"({TEXT})".encode(), b"(AAAB)")
+    assert changed != timestamp_only_pdf
+    report = verifier.verify(changed)
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.HASH_FAILURE,
+    )
+    assert report.signatures[0].format == DOCUMENT_TIMESTAMP_FORMAT
+    assert "imprint mismatch" in report.message
+
+
+def test_unreadable_signed_pdf_is_a_format_failure(verifier: Verifier) -> None:
+    # Its last revision points at /Prev 0: pyHanko cannot follow the cross-references.
+    pdf = (DSS / "validation__pades-5-signatures-and-1-document-timestamp.pdf").read_bytes()
+    report = verifier.verify(pdf)
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
+    assert report.message.startswith("the signed PDF cannot be read: ")
+
+
+def test_unreadable_pdf_without_signature_dictionary_is_not_a_signature(
+    verifier: Verifier,
+) -> None:
+    with pytest.raises(NotASignatureError, match="the PDF cannot be read"):
+        verifier.verify(b"%PDF-1.7\n" + b"\x00garbage" * 50)
+
+
+def test_digest_algorithm_given_as_signature_algorithm(pki: DevPki, verifier: Verifier) -> None:
+    der = sign_cades(pki, CONTENT, signer="doctor-rsa", level="B-LT")
+    info = cms.ContentInfo.load(der)
+    signer_info = info["content"]["signer_infos"][0]
+    assert signer_info["digest_algorithm"]["algorithm"].native == "sha256"
+    # sha256WithRSAEncryption where sha256 belongs; digestAlgorithm is not signed.
+    signer_info["digest_algorithm"] = {"algorithm": "1.2.840.113549.1.1.11"}
+    rewritten = info.dump(force=True)
+    assert rewritten != der
+    report = verifier.verify(rewritten, content=CONTENT)
+    assert (report.indication, report.sub_indication, report.qualification) == (
+        Indication.TOTAL_PASSED,
+        None,
+        Qualification.QESIG,
+    )
+    checks = {c.name: c.message for c in report.signatures[0].checks}
+    assert checks["algorithms"].startswith("algorithms are acceptable (sha256, ")
