@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import threading
 import weakref
 from collections.abc import Callable
@@ -55,7 +56,9 @@ class _Lib:
         self.mul = bind("EC_POINT_mul", i, _P, _P, _P, _P, _P, _P)
 
 
+@functools.cache
 def _load() -> _Lib | None:
+    """Bind libcrypto on first use (not at import: finding it runs ``ldconfig``)."""
     name = ctypes.util.find_library("crypto")
     if name is None:
         return None
@@ -66,12 +69,9 @@ def _load() -> _Lib | None:
         return None
 
 
-_LIB = _load()
-
-
 def available() -> bool:
     """Whether the libcrypto accelerator loaded."""
-    return _LIB is not None
+    return _load() is not None
 
 
 class _Bn:
@@ -178,7 +178,7 @@ def mul_add(curve: Curve, s: int, r: int, q: tuple[int, int]) -> tuple[int, int]
     :raises RuntimeError: the accelerator is not available.
     :raises ValueError: libcrypto refused the curve or a point.
     """
-    lib = _LIB
+    lib = _load()
     if lib is None:
         raise RuntimeError("libcrypto with GF(2^m) support is not available")
     group = _GROUPS.get(curve)
