@@ -27,6 +27,7 @@ from pyhanko_certvalidator.sig_validate import (
     SignatureValidationContext,
 )
 
+from docex.signatures import dstu
 from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.parsed import ParsedCache
 
@@ -95,7 +96,7 @@ def _ess_binds(cert: x509.Certificate, certid: tsp.ESSCertID | tsp.ESSCertIDv2) 
         else certid["hash_algorithm"]["algorithm"].native
     )
     try:
-        digest = hashlib.new(algorithm, cert.dump()).digest()
+        digest = digest_by_name(algorithm, cert.dump())
     except ValueError:
         return False
     if digest != certid["cert_hash"].native:
@@ -150,6 +151,9 @@ def signer_integrity(
             f"content type {content_type} does not match the encapsulated {expected_content_type}",
             sub_indication="FORMAT_FAILURE",
         )
+    if dstu.is_dstu_signature_algorithm(signer_info["signature_algorithm"]["algorithm"].dotted):
+        valid = _dstu_signature_valid(signer_info, cert)
+        return embedded_digest == content_digest, valid
     try:
         _VALIDATOR.validate_signature(
             signer_info["signature"].native,
@@ -165,6 +169,43 @@ def signer_integrity(
     except InvalidSignature:
         valid = False
     return embedded_digest == content_digest, valid
+
+
+def _dstu_signature_valid(signer_info: cms.SignerInfo, cert: x509.Certificate) -> bool:
+    """Verify a DSTU 4145 signer with our own implementation (pyHanko has none).
+
+    :raises IntegrityError: the key, the digest or the signature is malformed (FORMAT_FAILURE).
+    """
+    digest_algorithm = signer_info["digest_algorithm"]
+    try:
+        dstu.verify(
+            cert["tbs_certificate"]["subject_public_key_info"],
+            bytes(signer_info["signature"].native),
+            signed_attributes_encoding(signer_info["signed_attrs"]),
+            digest_algorithm=digest_algorithm["algorithm"].dotted,
+            sbox=dstu.sbox_from_parameters(digest_algorithm["parameters"]),
+            encoding=dstu.SignatureEncoding.CMS,
+        )
+    except dstu.DstuInvalidSignatureError:
+        return False
+    except dstu.DstuFormatError as exc:
+        raise IntegrityError(
+            f"DSTU 4145 signature cannot be evaluated: {exc}", sub_indication="FORMAT_FAILURE"
+        ) from exc
+    return True
+
+
+def digest_by_name(algorithm: str, data: bytes) -> bytes:
+    """Hash ``data`` with a digest named as asn1crypto names it (or by its dotted OID).
+
+    The Ukrainian digests (GOST 34.311-95) first, then ``hashlib``.
+
+    :raises ValueError: an unknown digest algorithm.
+    """
+    if dstu.is_dstu_digest(algorithm):
+        return dstu.hash_bytes(algorithm, data)
+    name = algorithm.replace("_", "-") if algorithm.startswith("sha3") else algorithm
+    return hashlib.new(name, data).digest()
 
 
 def signed_attributes_encoding(signed_attrs: cms.CMSAttributes) -> bytes:

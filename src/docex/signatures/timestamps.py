@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,6 +15,7 @@ from docex.signatures.algorithms import check_signer_algorithms
 from docex.signatures.evidence import ValidationData
 from docex.signatures.integrity import (
     IntegrityError,
+    digest_by_name,
     encapsulated_bytes,
     ess_binds,
     find_certificate,
@@ -73,13 +73,12 @@ def as_of(result: TimestampResult, validation_time: datetime) -> TimestampResult
 def digest_imprint(data: bytes) -> ImprintFor:
     """Hash ``data`` (content or a signature value) on demand, once per digest algorithm.
 
-    :raises ValueError: for a digest algorithm hashlib does not know.
+    :raises ValueError: for a digest algorithm neither hashlib nor the DSTU module knows.
     """
 
     @functools.cache
     def imprint(algorithm: str) -> bytes:
-        name = algorithm.replace("_", "-") if algorithm.startswith("sha3") else algorithm
-        return hashlib.new(name, data).digest()
+        return digest_by_name(algorithm, data)
 
     return imprint
 
@@ -158,7 +157,7 @@ async def validate_timestamp(
             signer_info,
             tsa_cert,
             expected_content_type="tst_info",
-            content_digest=hashlib.new(digest_algo, encap).digest(),
+            content_digest=digest_by_name(digest_algo, encap),
         )
     except IntegrityError as exc:
         return result(Indication.TOTAL_FAILED, f"time-stamp token: {exc}", tsa)
