@@ -139,24 +139,32 @@ def test_docmdp_form_filling_refuses_annotations(pki: DevPki, verifier: Verifier
     assert _first(verifier, cases.fill_and_sign(pki, certified))[:2] == PASSED
 
 
-def test_docmdp_form_filling_accepts_a_fill_without_signature(
+def test_docmdp_form_filling_does_not_let_an_unsigned_fill_through(
     pki: DevPki, verifier: Verifier
 ) -> None:
-    # The certifier granted form filling to anyone (ISO 32000-1, Table 254, P=2).
+    # The certifier granted form filling to anyone (ISO 32000-1, Table 254, P=2); the gate
+    # still refuses a changed finding that no later signature covers.
     certified = cases.signed_form(pki, certify=MDPPerm.FILL_FORMS)
     indication, sub, message = _first(verifier, cases.field_rewritten(certified, "incremental"))
-    assert (indication, sub) == PASSED
+    assert (indication, sub) == FAILED
     assert message.startswith(
-        'changes after signing are allowed: field "diagnosis" changed '
-        "(DocMDP of signature 1 permits form filling)"
+        'field "diagnosis" changed after signature 1 with no signature over it '
+        "(DocMDP of signature 1 permits it; the gate does not accept unsigned changes)"
     )
+    # A second signer filling the field in its own revision is still a legitimate workflow.
+    assert _first(verifier, cases.fill_and_sign(pki, certified))[:2] == PASSED
 
 
-def test_docmdp_annotations_accepts_an_annotation(pki: DevPki, verifier: Verifier) -> None:
+def test_docmdp_annotations_does_not_let_an_unsigned_annotation_through(
+    pki: DevPki, verifier: Verifier
+) -> None:
     certified = cases.signed_form(pki, certify=MDPPerm.ANNOTATE)
     indication, sub, message = _first(verifier, cases.annotation_added(certified, "incremental"))
-    assert (indication, sub) == PASSED
-    assert message == "changes after signing are allowed: FreeText annotation added on page 1"
+    assert (indication, sub) == FAILED
+    assert message == (
+        "FreeText annotation added on page 1 after signature 1 with no signature over it "
+        "(DocMDP of signature 1 permits it; the gate does not accept unsigned changes)"
+    )
 
 
 def test_fieldmdp_locked_field_changed_by_a_later_signer_fails(
@@ -301,12 +309,17 @@ REAL_FILES: list[tuple[str, list[tuple[CheckOutcome, str]]]] = [
         "dss-1376__DSS1376-rev_n-3.pdf",
         [
             (
-                CheckOutcome.PASSED,
-                'changes after signing are allowed: field "Field1" changed '
-                "(DocMDP of signature 1 permits form filling); appearance of field "
-                '"Field1" changed (DocMDP of signature 1 permits form filling); field '
-                '"Field2" changed (DocMDP of signature 1 permits form filling); appearance '
-                'of field "Field2" changed (DocMDP of signature 1 permits form filling)',
+                # Certified with P=2, then two fields filled with no signature over them.
+                CheckOutcome.FAILED,
+                'field "Field1" changed after signature 1 with no signature over it '
+                "(DocMDP of signature 1 permits it; the gate does not accept unsigned "
+                'changes); appearance of field "Field1" changed after signature 1 with no '
+                "signature over it (DocMDP of signature 1 permits it; the gate does not "
+                'accept unsigned changes); field "Field2" changed after signature 1 with no '
+                "signature over it (DocMDP of signature 1 permits it; the gate does not "
+                "accept unsigned changes); appearance of field \"Field2\" changed after "
+                "signature 1 with no signature over it (DocMDP of signature 1 permits it; "
+                "the gate does not accept unsigned changes)",
             )
         ],
     ),

@@ -4,10 +4,14 @@ Base rules (every signature): validation data, metadata, document time-stamps, f
 signatures, empty invisible signature fields, invisible annotations without actions, and
 form filling *inside a later signature's own revision* are accepted; anything else is not.
 
-DocMDP (a certification signature's ``/TransformParams /P``, or ``/Lock /P``): ``1``
-accepts nothing beyond validation data and document time-stamps; ``2`` accepts form
-filling (by anyone: the certifier granted it, ISO 32000-1 Table 254) and signing but no
-annotation, not even an invisible one; ``3`` also accepts annotations.
+DocMDP (a certification signature's ``/TransformParams /P``, or ``/Lock /P``) only ever
+narrows the base rules: ``1`` accepts nothing beyond validation data and document
+time-stamps; ``2`` accepts signing but no annotation, not even an invisible one; ``3``
+adds nothing the base rules refuse. ISO 32000-1 (Table 254) lets a certifier grant form
+filling and commenting by anyone with ``2`` and ``3``; the gate does not take up that
+grant: a field value changed, or a visible annotation added, without a later signature
+over it is exactly how a signed finding is forged ("fit for work" → "unfit"), so it fails
+the signature whatever DocMDP allows. The report says when DocMDP would have allowed it.
 
 FieldMDP (``/Reference`` ``/TransformMethod /FieldMDP``, or the signature field's
 ``/Lock``): a locked field may not change after the locking signature, whoever signs.
@@ -103,9 +107,6 @@ def judge(
         refusal = _refusal(perms, ch, signed_fields)
         if refusal is not None:
             violations.append(refusal)
-        elif ch.kind is ChangeKind.FORM_FILL and ch.carrier is None:
-            # Only a DocMDP of 2 or 3 lets a change through without a later signature.
-            accepted.append(f"{ch.text} (DocMDP of {perms.label} permits form filling)")
         elif ch.kind is ChangeKind.FORM_FILL:
             accepted.append(f"{ch.text} by {ch.carrier} in its signed revision")
             if ch.carrier not in carriers:
@@ -130,9 +131,16 @@ def _refusal(perms: Permissions, ch: Change, signed_fields: Collection[str]) -> 
         return f"DocMDP of {who} allows only form filling and signing; {ch.text}"
     if kind is ChangeKind.OTHER:
         return f"{ch.text} after {who}"
-    if kind is ChangeKind.ANNOTATION and perms.docmdp != 3:
-        return f"{ch.text} after {who}"
-    if kind is ChangeKind.FORM_FILL and ch.carrier is None and perms.docmdp not in (2, 3):
+    granted = perms.docmdp in (2, 3) if kind is ChangeKind.FORM_FILL else perms.docmdp == 3
+    unsigned = kind is ChangeKind.ANNOTATION or (
+        kind is ChangeKind.FORM_FILL and ch.carrier is None
+    )
+    if unsigned and granted:
+        return (
+            f"{ch.text} after {who} with no signature over it "
+            f"(DocMDP of {who} permits it; the gate does not accept unsigned changes)"
+        )
+    if unsigned:
         return f"{ch.text} after {who}"
     return None
 
