@@ -317,7 +317,7 @@ REAL_FILES: list[tuple[str, list[tuple[CheckOutcome, str]]]] = [
                 "signature over it (DocMDP of signature 1 permits it; the gate does not "
                 'accept unsigned changes); field "Field2" changed after signature 1 with no '
                 "signature over it (DocMDP of signature 1 permits it; the gate does not "
-                "accept unsigned changes); appearance of field \"Field2\" changed after "
+                'accept unsigned changes); appearance of field "Field2" changed after '
                 "signature 1 with no signature over it (DocMDP of signature 1 permits it; "
                 "the gate does not accept unsigned changes)",
             )

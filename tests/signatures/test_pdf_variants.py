@@ -231,3 +231,19 @@ def test_digest_algorithm_given_as_signature_algorithm(pki: DevPki, verifier: Ve
     )
     checks = {c.name: c.message for c in report.signatures[0].checks}
     assert checks["algorithms"].startswith("algorithms are acceptable (sha256, ")
+
+
+def test_byte_range_not_covering_its_revision_is_a_format_failure(verifier: Verifier) -> None:
+    # EU DSS calls this file's signature dictionary inconsistent (PAdESWithSpoofingAttackTest):
+    # the bytes its range covers are intact, but the range is not its revision's.
+    report = verifier.verify((DSS / "validation__pdf-spoofing-attack.pdf").read_bytes())
+    (sig,) = report.signatures
+    assert (sig.id, sig.indication, sig.sub_indication) == (
+        "Sig2",
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
+    assert (sig.checks[-1].name, sig.checks[-1].message) == (
+        "byte_range",
+        "the signature's byte range does not cover the whole signed revision",
+    )

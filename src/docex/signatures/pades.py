@@ -434,11 +434,16 @@ def _byte_range_digest(emb: EmbeddedPdfSignature) -> ImprintFor:
 
 def _container_checks(emb: EmbeddedPdfSignature, changes: DocumentChanges) -> list[Check]:
     if changes.covered_revision(emb) is None:
+        # The bytes the range covers may be intact (that is for the digest to say); the
+        # range itself is malformed, which EU DSS's format checking reports as
+        # FORMAT_FAILURE ("Is the /ByteRange valid?").
         return [
-            Check(
+            ContainerCheck(
                 "byte_range",
                 CheckOutcome.FAILED,
                 "the signature's byte range does not cover the whole signed revision",
+                indication=Indication.TOTAL_FAILED,
+                sub_indication=SubIndication.FORMAT_FAILURE,
             )
         ]
     checks: list[Check] = [
