@@ -520,7 +520,8 @@ def _signed_data(
     )
     encap: dict[str, object] = {"content_type": content_type}
     if not detached:
-        encap["content"] = core.ParsableOctetString(content)
+        # asn1crypto types "data" content as an OCTET STRING, a TSTInfo as a parsable one.
+        encap["content"] = content if content_type == "data" else core.ParsableOctetString(content)
     # The certificates a real signature carries: the signer and its CA, never the root.
     certificates = [cert, pki.cert(ISSUING_CA_DSTU)]
     signed = cms.SignedData(
