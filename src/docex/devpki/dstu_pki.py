@@ -63,7 +63,7 @@ _VALIDITY = {
     TSA_DSTU: (datetime(2024, 6, 1, tzinfo=UTC), datetime(2039, 1, 1, tzinfo=UTC)),
 }
 
-_FACILITY = "КНП Центр первинної медико-санітарної допомоги №1"  # noqa: RUF001 -- Ukrainian
+_FACILITY = "КНП Центр первинної медико-санітарної допомоги №1"
 _DEV_PROVIDER = "Docex DEV Qualified Provider DSTU (DEVELOPMENT ONLY)"
 _SUBJECTS: dict[str, dict[str, str]] = {
     ROOT_CA_DSTU: {
@@ -85,11 +85,11 @@ _SUBJECTS: dict[str, dict[str, str]] = {
         "country_name": "UA",
         "organization_name": _FACILITY,
         "organization_identifier": f"NTRUA-{DOCTOR_DSTU_EDRPOU}",
-        "common_name": "Бондаренко Ірина Василівна",  # noqa: RUF001 -- Ukrainian name
-        "surname": "Бондаренко",  # noqa: RUF001 -- Ukrainian name
-        "given_name": "Ірина Василівна",  # noqa: RUF001 -- Ukrainian name
+        "common_name": "Бондаренко Ірина Василівна",
+        "surname": "Бондаренко",
+        "given_name": "Ірина Василівна",
         "serial_number": f"TINUA-{DOCTOR_DSTU_RNOKPP}",
-        "locality_name": "Київ",  # noqa: RUF001 -- Ukrainian name
+        "locality_name": "Київ",
     },
 }
 
@@ -122,7 +122,10 @@ class _QcStatements(core.SequenceOf):  # type: ignore[misc]
 
 
 class _Attribute(core.Sequence):  # type: ignore[misc]
-    _fields: ClassVar = [("type", core.ObjectIdentifier), ("values", core.SetOf, {"spec": core.Any})]
+    _fields: ClassVar = [
+        ("type", core.ObjectIdentifier),
+        ("values", core.SetOf, {"spec": core.Any}),
+    ]
 
 
 class _Attributes(core.SequenceOf):  # type: ignore[misc]
@@ -211,7 +214,11 @@ class DstuPki:
         )
         signature = self.key(issuer).sign(tbs.dump(), encoding=SignatureEncoding.X509)
         return crl.CertificateList(
-            {"tbs_cert_list": tbs, "signature_algorithm": _SIGNATURE_ALGORITHM, "signature": signature}
+            {
+                "tbs_cert_list": tbs,
+                "signature_algorithm": _SIGNATURE_ALGORITHM,
+                "signature": signature,
+            }
         )
 
     def ocsp_response(self, label: str, *, at: datetime) -> ocsp.OCSPResponse:
@@ -348,7 +355,9 @@ def _key_id(key: DstuPrivateKey) -> bytes:
     return hashlib.sha1(bytes(info["public_key"])).digest()  # noqa: S324 -- a key identifier
 
 
-def _extension(oid: str, value: core.Asn1Value | bytes, *, critical: bool = False) -> x509.Extension:
+def _extension(
+    oid: str, value: core.Asn1Value | bytes, *, critical: bool = False
+) -> x509.Extension:
     der = value if isinstance(value, bytes) else value.dump()
     ext = x509.Extension({"extn_id": oid, "critical": critical})
     ext["extn_value"] = core.ParsableOctetString(der)
@@ -362,11 +371,14 @@ def _extensions(pki: DstuPki, label: str) -> list[x509.Extension]:
     if issuer != label:
         found.append(
             _extension(
-                "2.5.29.35", x509.AuthorityKeyIdentifier({"key_identifier": _key_id(pki.key(issuer))})
+                "2.5.29.35",
+                x509.AuthorityKeyIdentifier({"key_identifier": _key_id(pki.key(issuer))}),
             )
         )
     if label in (ROOT_CA_DSTU, ISSUING_CA_DSTU):
-        constraints = {"ca": True} if label == ROOT_CA_DSTU else {"ca": True, "path_len_constraint": 0}
+        constraints = (
+            {"ca": True} if label == ROOT_CA_DSTU else {"ca": True, "path_len_constraint": 0}
+        )
         found.append(_extension("2.5.29.19", x509.BasicConstraints(constraints), critical=True))
         found.append(
             _extension("2.5.29.15", x509.KeyUsage({"key_cert_sign", "crl_sign"}), critical=True)
@@ -386,7 +398,10 @@ def _extensions(pki: DstuPki, label: str) -> list[x509.Extension]:
         _extension(
             "2.5.29.32",
             x509.CertificatePolicies(
-                [{"policy_identifier": _UA_QUALIFIED_POLICY}, {"policy_identifier": _ETSI_QCP_N_QSCD}]
+                [
+                    {"policy_identifier": _UA_QUALIFIED_POLICY},
+                    {"policy_identifier": _ETSI_QCP_N_QSCD},
+                ]
             ),
         )
     )
@@ -448,7 +463,11 @@ def _certificate(pki: DstuPki, label: str) -> x509.Certificate:
     # Re-parse so that every later reader sees exactly the signed encoding.
     return x509.Certificate.load(
         x509.Certificate(
-            {"tbs_certificate": tbs, "signature_algorithm": _SIGNATURE_ALGORITHM, "signature_value": signature}
+            {
+                "tbs_certificate": tbs,
+                "signature_algorithm": _SIGNATURE_ALGORITHM,
+                "signature_value": signature,
+            }
         ).dump()
     )
 
@@ -466,9 +485,7 @@ def _signed_data(
     cert_hash = hash_bytes(GOST34311, cert.dump())
     attrs = [
         cms.CMSAttribute({"type": "content_type", "values": [content_type]}),
-        cms.CMSAttribute(
-            {"type": "message_digest", "values": [hash_bytes(GOST34311, content)]}
-        ),
+        cms.CMSAttribute({"type": "message_digest", "values": [hash_bytes(GOST34311, content)]}),
     ]
     if signing_time is not None:
         attrs.append(
