@@ -18,6 +18,7 @@ from docex.devpki.dstu_pki import (
 )
 from docex.devpki.dstu_signing import CURVE_M257, CURVE_M431, DstuPrivateKey
 from docex.devpki.generate import _dstu_files
+from docex.services.demo import read_demo_people
 from docex.signatures import dstu
 from docex.signatures.identity_ua import ua_identifiers, ua_markers
 from docex.signatures.report import SignatureReport
@@ -154,3 +155,11 @@ def test_docex_sign_doctor_dstu_refuses_pdf_and_other_digests(tmp_path: Path) ->
 def test_trust_dstu_holds_the_dstu_root(dstu_pki: DstuPki) -> None:
     _, _, der = pem.unarmor((REPO_CERTS_DEV / "trust-dstu" / "root-ca-dstu.pem").read_bytes())
     assert x509.Certificate.load(der).dump() == dstu_pki.trust_anchor().dump()
+
+
+def test_demo_seed_reads_the_dstu_doctor() -> None:
+    people = {p.label: p for p in read_demo_people(REPO_CERTS_DEV / "certs")}
+    doctor = people[DOCTOR_DSTU]
+    assert (doctor.rnokpp, doctor.edrpou) == ("3244556677", "38291045")
+    # The ECDSA/RSA doctors are still read from certs/ itself.
+    assert people["doctor-ecdsa"].rnokpp == "3012345670"
