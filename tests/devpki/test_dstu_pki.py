@@ -163,3 +163,31 @@ def test_demo_seed_reads_the_dstu_doctor() -> None:
     assert (doctor.rnokpp, doctor.edrpou) == ("3244556677", "38291045")
     # The ECDSA/RSA doctors are still read from certs/ itself.
     assert people["doctor-ecdsa"].rnokpp == "3012345670"
+
+
+def test_b_lt_carries_a_dstu_time_stamp_and_validation_data(dstu_pki: DstuPki) -> None:
+    signed = cms.ContentInfo.load(dstu_pki.sign_cades(b"referral", level="B-LT", signing_time=AT))
+    signer_info = signed["content"]["signer_infos"][0]
+    unsigned = {attr["type"].native: attr["values"][0] for attr in signer_info["unsigned_attrs"]}
+    assert set(unsigned) == {
+        "signature_time_stamp_token",
+        "certificate_values",
+        "revocation_values",
+    }
+    token = unsigned["signature_time_stamp_token"]["content"]
+    tst_info = token["encap_content_info"]["content"].parsed
+    imprint = tst_info["message_imprint"]
+    assert imprint["hash_algorithm"]["algorithm"].dotted == dstu.GOST34311
+    assert imprint["hashed_message"].native == dstu.hash_bytes(
+        dstu.GOST34311, bytes(signer_info["signature"].native)
+    )
+    assert tst_info["gen_time"].native == AT
+    tsa_info = token["signer_infos"][0]
+    dstu.verify(
+        dstu_pki.cert(TSA_DSTU)["tbs_certificate"]["subject_public_key_info"],
+        bytes(tsa_info["signature"].native),
+        tsa_info["signed_attrs"].untag().dump(),
+    )
+    revocation = unsigned["revocation_values"]
+    assert len(revocation["crl_vals"]) == 2
+    assert len(revocation["ocsp_vals"]) == 2

@@ -14,9 +14,8 @@ nonces of :mod:`.dstu_signing` the certificates and CRLs are byte-identical on e
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import ClassVar, Final
@@ -137,6 +136,8 @@ class DstuPki:
     """The DSTU branch's keys, and everything made from them, by label."""
 
     keys: dict[str, DstuPrivateKey]
+    # Certificates are made on first use and kept: signing on m=431 is pure Python.
+    _certs: dict[str, x509.Certificate] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls) -> DstuPki:
@@ -151,9 +152,6 @@ class DstuPki:
             except (OSError, ValueError) as exc:
                 raise DevPkiError(f"cannot read the DSTU development key {label}: {exc}") from exc
         return cls(keys=found)
-
-    def __hash__(self) -> int:
-        return id(self)
 
     def _check(self, label: str) -> None:
         if label not in DSTU_LABELS:
@@ -172,7 +170,9 @@ class DstuPki:
     def cert(self, label: str) -> x509.Certificate:
         """The certificate of ``label``."""
         self._check(label)
-        return _certificate(self, label)
+        if label not in self._certs:
+            self._certs[label] = _certificate(self, label)
+        return self._certs[label]
 
     def chain(self, label: str) -> list[x509.Certificate]:
         """``label``'s certificate, then its issuers up to and including the root."""
@@ -439,7 +439,6 @@ def _extensions(pki: DstuPki, label: str) -> list[x509.Extension]:
     return found
 
 
-@functools.cache
 def _certificate(pki: DstuPki, label: str) -> x509.Certificate:
     issuer = _ISSUERS[label]
     issuer_name = x509.Name.build(_SUBJECTS[issuer], use_printable=False)
