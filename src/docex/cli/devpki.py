@@ -47,9 +47,13 @@ def sign(
     level: Annotated[
         str, typer.Option("--level", help="B-B, B-T, B-LT, or (PAdES only) B-LTA.")
     ] = "B-B",
-    digest: Annotated[str, typer.Option("--digest", help="sha256, sha384, sha512 or sha1.")] = (
-        "sha256"
-    ),
+    digest: Annotated[
+        str | None,
+        typer.Option(
+            "--digest",
+            help="sha256 (default), sha384, sha512 or sha1; gost34311 (the only one) for DSTU.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Output path [default: FILE.p7s or FILE-signed.pdf]."),
@@ -62,15 +66,30 @@ def sign(
     The keys are public: never use them for anything real.
     """
     from docex.devpki import DevPki, sign_cades, sign_pades
+    from docex.devpki.dstu_pki import DSTU_END_ENTITY_LABELS, DstuPki
     from docex.devpki.pki import END_ENTITY_LABELS
     from docex.errors import DevPkiError
 
     try:
-        if signer not in END_ENTITY_LABELS:
-            raise DevPkiError(
-                f"unknown signer {signer!r}; choose one of {', '.join(END_ENTITY_LABELS)}"
-            )
+        labels = (*END_ENTITY_LABELS, *DSTU_END_ENTITY_LABELS)
+        if signer not in labels:
+            raise DevPkiError(f"unknown signer {signer!r}; choose one of {', '.join(labels)}")
         data = file.read_bytes()
+        if signer in DSTU_END_ENTITY_LABELS:
+            # The DSTU branch is built without pyHanko: CAdES only, GOST 34.311-95 only.
+            if data.startswith(_PDF_MAGIC):
+                raise DevPkiError(f"{signer} makes CAdES only; PAdES with DSTU 4145 is not built")
+            if digest not in (None, "gost34311"):
+                raise DevPkiError(f"{signer} signs with GOST 34.311-95 (--digest gost34311)")
+            target = out or file.with_name(f"{file.name}.p7s")
+            target.write_bytes(
+                DstuPki.load().sign_cades(data, signer=signer, detached=not attached, level=level)
+            )
+            typer.echo(
+                f"wrote {target} (CAdES {level}, gost34311, signer {signer}; development only)"
+            )
+            return
+        digest = digest or "sha256"
         pki = DevPki.load()
         kind = "PAdES" if data.startswith(_PDF_MAGIC) else "CAdES"
         if kind == "PAdES":

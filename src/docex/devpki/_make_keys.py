@@ -56,6 +56,23 @@ def main() -> None:
         _write(label, rsa.generate_private_key(public_exponent=65537, key_size=2048))
     for label in EC_P256_KEYS:
         _write(label, ec.generate_private_key(ec.SECP256R1()))
+    _write_dstu_keys()
+
+
+def _write_dstu_keys() -> None:
+    # The DSTU 4145 branch (docex.devpki.dstu_pki): the root on m=431, the rest on m=257.
+    from docex.devpki.dstu_pki import DSTU_LABELS, ROOT_CA_DSTU
+    from docex.devpki.dstu_signing import CURVE_M257, CURVE_M431, DstuPrivateKey
+
+    folder = KEY_DIR / "dstu"
+    folder.mkdir(exist_ok=True)
+    for label in DSTU_LABELS:
+        path = folder / f"{label}.key.pem"
+        if path.exists():
+            continue
+        curve = CURVE_M431 if label == ROOT_CA_DSTU else CURVE_M257
+        path.write_bytes(DstuPrivateKey.generate(curve).to_pem())
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from asn1crypto import cms, pem
 
+from docex.devpki.dstu_pki import DSTU_LABELS, ISSUING_CA_DSTU, ROOT_CA_DSTU, DstuPki
 from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import ALL_LABELS, ISSUING_CA, ROOT_CA, TSA, UNTRUSTED_ROOT, DevPki
 from docex.devpki.signing import sign_cades, sign_pades
@@ -68,6 +69,8 @@ def generate(out: Path = DEFAULT_OUT, *, pki: DevPki | None = None) -> list[Path
 
     for name, data in _samples(pki).items():
         write(f"samples/{name}", data)
+    for relative, data in _dstu_files(DstuPki.load()).items():
+        write(relative, data)
     write("README.md", resources.files("docex.devpki").joinpath("certs-dev-README.md").read_text())
     return written
 
@@ -117,6 +120,35 @@ def _samples(pki: DevPki) -> dict[str, bytes]:
             timestamp_time=SAMPLE_TIMESTAMP_TIME,
         ),
     }
+
+
+def _dstu_files(dstu: DstuPki) -> dict[str, bytes]:
+    # The DSTU root is kept out of trust/: pyhanko-certvalidator cannot check DSTU 4145
+    # certificate signatures yet, so trusting it by default would turn "no chain" into an
+    # internal error for every DSTU signature. Pass --trust certs-dev/trust-dstu to use it.
+    files: dict[str, bytes] = {
+        f"trust-dstu/{ROOT_CA_DSTU}.pem": pem.armor("CERTIFICATE", dstu.cert(ROOT_CA_DSTU).dump())
+    }
+    for label in DSTU_LABELS:
+        files[f"dstu/certs/{label}.pem"] = pem.armor("CERTIFICATE", dstu.cert(label).dump())
+        files[f"dstu/keys/{label}.key.pem"] = dstu.key(label).to_pem()
+    for issuer in (ISSUING_CA_DSTU, ROOT_CA_DSTU):
+        files[f"dstu/crl/{issuer}.crl"] = dstu.crl(at=SAMPLE_TIMESTAMP_TIME, issuer=issuer).dump()
+    referral = resources.files("docex.devpki").joinpath("referral.txt").read_bytes()
+    files["dstu/samples/referral-dstu.txt"] = referral
+    files["dstu/samples/referral-dstu.txt.p7s"] = dstu.sign_cades(
+        referral,
+        level="B-LT",
+        signing_time=SAMPLE_SIGNING_TIME,
+        timestamp_time=SAMPLE_TIMESTAMP_TIME,
+    )
+    files["dstu/samples/referral-dstu-attached.p7s"] = dstu.sign_cades(
+        referral,
+        detached=False,
+        level="B-B",
+        signing_time=SAMPLE_SIGNING_TIME,
+    )
+    return files
 
 
 def _tamper_attached(signature: bytes, new_content: bytes) -> bytes:

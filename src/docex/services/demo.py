@@ -38,6 +38,8 @@ DEMO_FACILITIES: tuple[tuple[str, str], ...] = (
 DEMO_TOKEN_LABEL = "demo"  # noqa: S105  # a label, not a secret
 
 _RNOKPP_PREFIX = "TINUA-"
+DSTU_CERTS = Path("dstu") / "certs"
+"""Where the dev PKI's DSTU 4145 branch keeps its certificates, beside ``certs/``."""
 _EDRPOU_PREFIX = "NTRUA-"
 
 
@@ -88,10 +90,15 @@ def _attribute(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> str
 def read_demo_people(certs_dir: Path) -> list[DemoPerson]:
     """Every person certificate (one with a ``TINUA-`` serialNumber) in ``certs_dir``.
 
+    The DSTU 4145 branch the dev PKI writes beside it (``../dstu/certs``, e.g.
+    ``doctor-dstu``) is read too when it exists, so that its samples can be submitted.
     ``InputError`` if the folder cannot be read or holds no such certificate.
     """
     try:
         paths = sorted(certs_dir.glob("*.pem"))
+        dstu_dir = certs_dir.parent / DSTU_CERTS
+        if dstu_dir.is_dir():
+            paths += sorted(dstu_dir.glob("*.pem"))
         certificates = [(p.stem, x509.load_pem_x509_certificate(p.read_bytes())) for p in paths]
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the development certificates in {certs_dir}: {exc}") from exc
