@@ -68,6 +68,7 @@ from docex.signatures.evidence import (
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.qualification import QualificationVerdict, assess, service_boundaries
 from docex.signatures.report import RevocationEvidence
+from docex.signatures.signature_validator import ALGORITHM_POLICY, SIGNATURE_VALIDATOR
 from docex.signatures.trust import TrustStore
 
 REQUIRE_REVOCATION = CertRevTrustPolicy(
@@ -291,6 +292,9 @@ class CertificateEvaluator:
             allow_fetching=fetch,
             revinfo_policy=REQUIRE_REVOCATION,
             time_tolerance=TIME_TOLERANCE,
+            # DSTU 4145 (Ukrainian chains) beside certvalidator's own algorithms.
+            signature_validator=SIGNATURE_VALIDATOR,
+            algorithm_usage_policy=ALGORITHM_POLICY,
         )
         search = _Search(self.limits)
         context.path_builder = BoundedPathBuilder(
