@@ -110,7 +110,8 @@ class DocexAlgorithmPolicy(AlgorithmUsagePolicy):
     """
 
     def __init__(self, default: AlgorithmUsagePolicy | None = None) -> None:
-        self._default = default or DisallowWeakAlgorithmsPolicy()
+        # certvalidator leaves this constructor unannotated.
+        self._default = default or DisallowWeakAlgorithmsPolicy()  # type: ignore[no-untyped-call]
 
     def digest_algorithm_allowed(
         self, algo: algos.DigestAlgorithm, moment: datetime | None
