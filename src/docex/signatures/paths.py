@@ -59,6 +59,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, TrustManager
 from pyhanko_certvalidator.util import CancelableAsyncIterator
 
+from docex.signatures.cert_quirks import tolerate_unparsable_aki
 from docex.signatures.evidence import (
     ValidationData,
     earliest_next_update,
@@ -154,6 +155,8 @@ class CertificateEvaluator:
         self.fetches = 0
         self.candidates_considered = 0
         """Candidate issuers considered by path building, over all evaluations."""
+        for anchor in trust.anchors:
+            tolerate_unparsable_aki(anchor)
 
     def cached(
         self, cert: x509.Certificate, *, data: ValidationData, at: datetime, purpose: str
@@ -181,6 +184,8 @@ class CertificateEvaluator:
         refusal = data.exceeded(self.limits)
         if refusal is not None:
             return CertEvaluation(CertStatus.BOUND_EXCEEDED, refusal)
+        for known in (cert, *data.certs):
+            tolerate_unparsable_aki(known)
         fetched = self._fresh_fetched(cert) if self.online else None
         known = data.merged(fetched) if fetched is not None else data
         hit = self.cached(cert, data=known, at=at, purpose=purpose)
