@@ -147,6 +147,10 @@ class DocexAlgorithmPolicy(AlgorithmUsagePolicy):
                 allowed=False,
                 failure_reason=f"a DSTU 4145 key cannot sign with {algo['algorithm'].native}",
             )
+        if public_key is not None and not dstu_key:
+            return AlgorithmUsageConstraint(
+                allowed=False, failure_reason=f"DSTU 4145 algorithm {oid} with a non-DSTU key"
+            )
         digest = dstu.SIGNATURE_DIGESTS.get(oid)
         if digest is None or digest not in ALLOWED_DIGESTS:
             return AlgorithmUsageConstraint(
