@@ -263,12 +263,15 @@ class CertificateEvaluator:
         if any(True for _ in revocation_times(data, result.path)):
             return None
         next_update = earliest_next_update(data)
-        if next_update is None:
+        if next_update is None and len(result.path) != 1:
             return None
+        # A path of one certificate is a trust anchor: nothing on it is checked for
+        # revocation, so only the certificate's validity bounds the result (UAPKI's and
+        # jkurwa's signer certificates are configured as anchors).
         lower = max(c["tbs_certificate"]["validity"]["not_before"].native for c in result.path)
         upper = min(
             [c["tbs_certificate"]["validity"]["not_after"].native for c in result.path]
-            + [next_update]
+            + ([next_update] if next_update is not None else [])
         )
         if result.qualification is not None and result.validation_path is not None:
             # Qualification depends on which trust services apply at the time: stay within
@@ -278,7 +281,7 @@ class CertificateEvaluator:
                     lower = max(lower, boundary)
                 else:
                     upper = min(upper, boundary - timedelta(microseconds=1))
-        if lower > upper:
+        if not lower <= at <= upper:
             return None
         return replace(result, valid_from=lower, valid_until=upper)
 

@@ -441,3 +441,17 @@ def test_jkurwa_signatures_with_the_self_signed_certificate_trusted() -> None:
         Indication.TOTAL_FAILED,
         SubIndication.HASH_FAILURE,
     )
+
+
+def test_an_anchor_path_is_cached_within_the_certificates_validity() -> None:
+    """With the signer's certificate itself trusted there is no revocation data to bound
+    the result: the certificate's validity does, so a warm verifier evaluates it once."""
+    signature_file = (UAPKI / "cades-bes-attached.p7s").read_bytes()
+    with Verifier(load_trust_store(sorted(UAPKI.glob("*.cer")))) as verifier:
+        first = verifier.verify(signature_file, at=SIGNED_AT)
+        second = verifier.verify(signature_file, at=SIGNED_AT)
+        assert (verifier.evaluator.misses, verifier.evaluator.hits) == (1, 1)
+        # After the signer's certificate expired (2024-04-05) the entry does not apply.
+        verifier.verify(signature_file, at=datetime(2024, 5, 1, tzinfo=UTC))
+        assert (verifier.evaluator.misses, verifier.evaluator.hits) == (2, 1)
+    assert first.indication is second.indication is Indication.TOTAL_PASSED
