@@ -112,6 +112,14 @@ def test_the_wrong_issuer_key_is_invalid() -> None:
         )
 
 
+def test_the_dia_delta_crl_signature_verifies_as_certvalidator_checks_it() -> None:
+    crl_list = delta_crl()
+    args = (crl_list["tbs_cert_list"].dump(), dia_ca().public_key, crl_list["signature_algorithm"])
+    SIGNATURE_VALIDATOR.validate_signature(crl_list["signature"].native, *args)
+    with pytest.raises(InvalidSignature):
+        SIGNATURE_VALIDATOR.validate_signature(crl_list["signature"].native[::-1], *args)
+
+
 def test_dstu_signature_with_an_ecdsa_key_is_invalid_not_a_crash() -> None:
     ecdsa = cert("CA-Justice-ECDSA-261217.pem", DATA)
     ca = dia_ca()
