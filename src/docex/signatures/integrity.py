@@ -28,6 +28,7 @@ from pyhanko_certvalidator.sig_validate import (
 )
 
 from docex.signatures import dstu
+from docex.signatures.cert_quirks import tolerate_unparsable_aki
 from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.parsed import ParsedCache
 
@@ -47,6 +48,9 @@ def find_certificate(
 ) -> x509.Certificate | None:
     """The certificate a CMS signer identifier names, if present."""
     candidates = list(certs)
+    for cert in candidates:
+        # Before any extension is read (the key identifier below, key usage later).
+        tolerate_unparsable_aki(cert)
     if sid.name == "issuer_and_serial_number":
         issuer: x509.Name = sid.chosen["issuer"]
         serial = sid.chosen["serial_number"].native

@@ -59,6 +59,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, TrustManager
 from pyhanko_certvalidator.util import CancelableAsyncIterator
 
+from docex.signatures.cert_quirks import tolerate_unparsable_aki
 from docex.signatures.evidence import (
     ValidationData,
     earliest_next_update,
@@ -68,6 +69,7 @@ from docex.signatures.evidence import (
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.qualification import QualificationVerdict, assess, service_boundaries
 from docex.signatures.report import RevocationEvidence
+from docex.signatures.signature_validator import ALGORITHM_POLICY, SIGNATURE_VALIDATOR
 from docex.signatures.trust import TrustStore
 
 REQUIRE_REVOCATION = CertRevTrustPolicy(
@@ -153,6 +155,8 @@ class CertificateEvaluator:
         self.fetches = 0
         self.candidates_considered = 0
         """Candidate issuers considered by path building, over all evaluations."""
+        for anchor in trust.anchors:
+            tolerate_unparsable_aki(anchor)
 
     def cached(
         self, cert: x509.Certificate, *, data: ValidationData, at: datetime, purpose: str
@@ -180,6 +184,8 @@ class CertificateEvaluator:
         refusal = data.exceeded(self.limits)
         if refusal is not None:
             return CertEvaluation(CertStatus.BOUND_EXCEEDED, refusal)
+        for known in (cert, *data.certs):
+            tolerate_unparsable_aki(known)
         fetched = self._fresh_fetched(cert) if self.online else None
         known = data.merged(fetched) if fetched is not None else data
         hit = self.cached(cert, data=known, at=at, purpose=purpose)
@@ -257,12 +263,15 @@ class CertificateEvaluator:
         if any(True for _ in revocation_times(data, result.path)):
             return None
         next_update = earliest_next_update(data)
-        if next_update is None:
+        if next_update is None and len(result.path) != 1:
             return None
+        # A path of one certificate is a trust anchor: nothing on it is checked for
+        # revocation, so only the certificate's validity bounds the result (UAPKI's and
+        # jkurwa's signer certificates are configured as anchors).
         lower = max(c["tbs_certificate"]["validity"]["not_before"].native for c in result.path)
         upper = min(
             [c["tbs_certificate"]["validity"]["not_after"].native for c in result.path]
-            + [next_update]
+            + ([next_update] if next_update is not None else [])
         )
         if result.qualification is not None and result.validation_path is not None:
             # Qualification depends on which trust services apply at the time: stay within
@@ -272,7 +281,7 @@ class CertificateEvaluator:
                     lower = max(lower, boundary)
                 else:
                     upper = min(upper, boundary - timedelta(microseconds=1))
-        if lower > upper:
+        if not lower <= at <= upper:
             return None
         return replace(result, valid_from=lower, valid_until=upper)
 
@@ -291,6 +300,9 @@ class CertificateEvaluator:
             allow_fetching=fetch,
             revinfo_policy=REQUIRE_REVOCATION,
             time_tolerance=TIME_TOLERANCE,
+            # DSTU 4145 (Ukrainian chains) beside certvalidator's own algorithms.
+            signature_validator=SIGNATURE_VALIDATOR,
+            algorithm_usage_policy=ALGORITHM_POLICY,
         )
         search = _Search(self.limits)
         context.path_builder = BoundedPathBuilder(

@@ -133,7 +133,11 @@ async def validate_timestamp(
     token_certs = [c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"]
     if parsed is not None:
         token_certs = [parsed.certificate(c) for c in token_certs]
-    tsa_cert = find_certificate(signer_info["sid"], token_certs + list(data.certs))
+    # A TSA certificate left out of the token (UAPKI's CAdES-T does so) may still be known:
+    # among the signature's certificates, or configured as trusted.
+    tsa_cert = find_certificate(
+        signer_info["sid"], [*token_certs, *data.certs, *evaluator.trust.anchors]
+    )
     if tsa_cert is None:
         return result(Indication.INDETERMINATE, "time-stamp signer certificate not found")
     tsa = tsa_cert.subject.human_friendly

@@ -1,8 +1,8 @@
 """DSTU 4145 inside the CMS signer check: integrity, ESS binding, digests and the policy.
 
-Path validation of DSTU chains is not done yet (pyhanko-certvalidator cannot verify DSTU
-certificate signatures), so end to end a Дія signature is INDETERMINATE for want of a
-chain; what is asserted here is that everything up to the path passes or fails exactly.
+Trusting only the central root, without the Дія CA certificate, a Дія signature is
+INDETERMINATE for want of a chain; what is asserted here is that everything up to the path
+passes or fails exactly (DSTU chains themselves: ``test_chains.py``).
 """
 
 from __future__ import annotations
@@ -160,7 +160,8 @@ def test_dia_signatures_pass_integrity_end_to_end(
     outcomes = {c.name: c.outcome for c in signature.checks}
     for check in ("message_digest", "signature_value", "algorithms", "signing_certificate"):
         assert outcomes[check] is CheckOutcome.PASSED
-    # No DSTU path validation yet: the chain to the central root is not found.
+    # The Дія CA certificate is neither in the signature nor trusted: no chain to the root
+    # (test_chains.py validates it when the certificate is offered).
     assert (signature.indication, signature.sub_indication) == (
         Indication.INDETERMINATE,
         SubIndication.NO_CERTIFICATE_CHAIN_FOUND,

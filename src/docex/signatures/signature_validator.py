@@ -1,0 +1,171 @@
+"""DSTU 4145 inside pyhanko-certvalidator: signature verification and algorithm policy.
+
+Ukrainian chains are DSTU-signed throughout: CA certificates (the central root uses a
+431-bit field), CRLs, OCSP responses. certvalidator verifies those with pyca/cryptography,
+which knows no DSTU 4145 and fails with ``UnsupportedAlgorithm`` on the keys; its default
+algorithm policy reads ``SignedDigestAlgorithm.hash_algo``, which asn1crypto cannot answer
+for the Ukrainian OIDs. Its two plug-in points take the objects defined here:
+
+* :class:`DocexSignatureValidator` (``ValidationContext(signature_validator=...)``) sends
+  DSTU 4145 signatures to :mod:`docex.signatures.dstu` and everything else to
+  certvalidator's default, raising ``InvalidSignature`` as the default does;
+* :class:`DocexAlgorithmPolicy` (``ValidationContext(algorithm_usage_policy=...)``) judges
+  DSTU algorithms and keys by :mod:`docex.signatures.algorithms` (fields of at least 257
+  bits, GOST 34.311-95 or Kupyna) and leaves the others to certvalidator's default policy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from asn1crypto import algos, keys
+from cryptography.exceptions import InvalidSignature
+from pyhanko_certvalidator.policy_decl import (
+    AlgorithmUsageConstraint,
+    AlgorithmUsagePolicy,
+    DisallowWeakAlgorithmsPolicy,
+)
+from pyhanko_certvalidator.sig_validate import (
+    DEFAULT_VALIDATION_CONTEXT,
+    DefaultSignatureValidator,
+    SignatureValidationContext,
+    SignatureValidator,
+)
+
+from docex.signatures import dstu
+from docex.signatures.algorithms import ALLOWED_DIGESTS, check_public_key
+
+
+def _is_dstu_key(public_key_info: keys.PublicKeyInfo) -> bool:
+    # asn1crypto's PublicKeyInfo raises KeyError on any field of a key it does not know, so
+    # the key's algorithm is read from the encoding (see dstu.key_algorithm).
+    try:
+        return dstu.is_dstu_signature_algorithm(dstu.key_algorithm(public_key_info))
+    except dstu.DstuFormatError:
+        return False
+
+
+class DocexSignatureValidator(SignatureValidator):
+    """certvalidator's signature validator, with DSTU 4145 (X.509 encoding) added.
+
+    A signature is DSTU when its algorithm OID is a DSTU 4145 one or the key is a DSTU
+    key; one without the other cannot verify. Certificates, CRLs and OCSP responses all
+    store the DSTU signature as a BIT STRING wrapping an OCTET STRING of r‖s
+    (little-endian), which is :attr:`dstu.SignatureEncoding.X509`.
+    """
+
+    def __init__(self, default: SignatureValidator | None = None) -> None:
+        self._default = default or DefaultSignatureValidator()
+
+    def validate_signature(
+        self,
+        signature: bytes,
+        signed_data: bytes,
+        public_key_info: keys.PublicKeyInfo,
+        signature_algorithm: algos.SignedDigestAlgorithm,
+        context: SignatureValidationContext = DEFAULT_VALIDATION_CONTEXT,
+    ) -> None:
+        """Verify ``signature`` over ``signed_data`` with ``public_key_info``.
+
+        :raises InvalidSignature: the signature does not verify, or cannot be evaluated
+            (an unusable DSTU key or encoding, a DSTU key with another algorithm): a
+            signature that cannot be checked must not count as checked.
+        """
+        oid = signature_algorithm["algorithm"].dotted
+        dstu_algorithm = dstu.is_dstu_signature_algorithm(oid)
+        dstu_key = _is_dstu_key(public_key_info)
+        if not dstu_algorithm and not dstu_key:
+            self._default.validate_signature(
+                signature, signed_data, public_key_info, signature_algorithm, context
+            )
+            return
+        if not (dstu_algorithm and dstu_key):
+            raise InvalidSignature(
+                f"signature algorithm {oid} does not match the key's algorithm "
+                "(DSTU 4145 with another)"
+            )
+        digest = dstu.SIGNATURE_DIGESTS.get(oid)
+        if digest is None:
+            raise InvalidSignature(f"DSTU 4145 signature algorithm {oid} names no digest")
+        if context.prehashed:
+            # certvalidator never pre-hashes X.509 structures; refuse rather than guess.
+            raise InvalidSignature("pre-hashed DSTU 4145 signatures are not supported")
+        try:
+            dstu.verify(
+                public_key_info,
+                bytes(signature),
+                signed_data,
+                digest_algorithm=digest,
+                encoding=dstu.SignatureEncoding.X509,
+            )
+        except dstu.DstuFormatError as exc:
+            raise InvalidSignature(f"DSTU 4145 signature cannot be evaluated: {exc}") from exc
+
+
+class DocexAlgorithmPolicy(AlgorithmUsagePolicy):
+    """certvalidator's algorithm policy, deciding DSTU algorithms as docex's policy does.
+
+    :param default: the policy for every other algorithm (certvalidator's default,
+        :class:`DisallowWeakAlgorithmsPolicy`, unless given).
+    """
+
+    def __init__(self, default: AlgorithmUsagePolicy | None = None) -> None:
+        # certvalidator leaves this constructor unannotated.
+        self._default = default or DisallowWeakAlgorithmsPolicy()  # type: ignore[no-untyped-call]
+
+    def digest_algorithm_allowed(
+        self, algo: algos.DigestAlgorithm, moment: datetime | None
+    ) -> AlgorithmUsageConstraint:
+        """DSTU digests by docex's allow-list, the rest by the default policy."""
+        oid = algo["algorithm"].dotted
+        if dstu.is_dstu_digest(oid):
+            if oid in ALLOWED_DIGESTS:
+                return AlgorithmUsageConstraint(allowed=True)
+            return AlgorithmUsageConstraint(
+                allowed=False, failure_reason=f"digest algorithm {oid} is not allowed"
+            )
+        result: AlgorithmUsageConstraint = self._default.digest_algorithm_allowed(algo, moment)
+        return result
+
+    def signature_algorithm_allowed(
+        self,
+        algo: algos.SignedDigestAlgorithm,
+        moment: datetime | None,
+        public_key: keys.PublicKeyInfo | None,
+    ) -> AlgorithmUsageConstraint:
+        """DSTU 4145 (by OID or by key) by docex's policy, the rest by the default policy."""
+        oid = algo["algorithm"].dotted
+        dstu_algorithm = dstu.is_dstu_signature_algorithm(oid)
+        dstu_key = public_key is not None and _is_dstu_key(public_key)
+        if not dstu_algorithm and not dstu_key:
+            result: AlgorithmUsageConstraint = self._default.signature_algorithm_allowed(
+                algo, moment, public_key
+            )
+            return result
+        if not dstu_algorithm:
+            return AlgorithmUsageConstraint(
+                allowed=False,
+                failure_reason=f"a DSTU 4145 key cannot sign with {algo['algorithm'].native}",
+            )
+        if public_key is not None and not dstu_key:
+            return AlgorithmUsageConstraint(
+                allowed=False, failure_reason=f"DSTU 4145 algorithm {oid} with a non-DSTU key"
+            )
+        digest = dstu.SIGNATURE_DIGESTS.get(oid)
+        if digest is None or digest not in ALLOWED_DIGESTS:
+            return AlgorithmUsageConstraint(
+                allowed=False, failure_reason=f"DSTU 4145 algorithm {oid} names no allowed digest"
+            )
+        if public_key is None:
+            return AlgorithmUsageConstraint(allowed=True)
+        verdict = check_public_key(public_key)
+        return AlgorithmUsageConstraint(
+            allowed=verdict.acceptable,
+            failure_reason=None if verdict.acceptable else verdict.message,
+        )
+
+
+SIGNATURE_VALIDATOR = DocexSignatureValidator()
+"""Stateless; one instance serves every validation context."""
+ALGORITHM_POLICY = DocexAlgorithmPolicy()
+"""Stateless; one instance serves every validation context."""
