@@ -148,6 +148,40 @@ def test_a_swapped_inner_cms_fails_the_seal_only(
     ]
 
 
+def _tlv(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    length = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + body
+
+
+def _with_malformed_certificates(der: bytes) -> bytes:
+    """The CMS with a certificates SET holding an INTEGER: well-formed DER, no certificate."""
+    signed_data = cms.ContentInfo.load(der)["content"]
+    parts = []
+    for name in ("version", "digest_algorithms", "encap_content_info", "certificates"):
+        parts.append(
+            b"\xa0\x03\x02\x01\x05" if name == "certificates" else signed_data[name].dump()
+        )
+    parts.append(signed_data["signer_infos"].dump())
+    body = _tlv(0x30, b"".join(parts))
+    return _tlv(0x30, cms.ContentType("signed_data").dump() + _tlv(0xA0, body))
+
+
+def test_an_unreadable_inner_layer_fails_alone(
+    pki: DevPki, verifier: Verifier, doctor_attached: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    inner = _with_malformed_certificates(doctor_attached)
+    report = verifier.verify(seal(pki, inner))
+    assert layers(report) == [
+        ("S1", 0, Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE),
+        ("L1.S1", 1, Indication.TOTAL_PASSED, None),
+    ]
+    assert report.signatures[0].message.startswith("malformed signature structure: ")
+    assert "verifying CMS layer 0 failed" in caplog.text
+
+
 def _nest(pki: DevPki, inner: bytes, times: int) -> bytes:
     for _ in range(times):
         inner = seal(pki, inner)

@@ -49,7 +49,19 @@ async def validate_cades(
         # The caller's content is the document's, so it belongs to the innermost layer;
         # every outer layer has the inner CMS attached by construction.
         given = content if layer == 0 else None
-        reports.extend(await _validate_layer(layer_input, layer, content=given, engine=engine))
+        try:
+            reports.extend(await _validate_layer(layer_input, layer, content=given, engine=engine))
+        except MemoryError:
+            raise  # the memory budget's to report, not a signature's
+        except Exception as exc:
+            # A layer whose structure cannot even be read (its embedded data, say) gets a
+            # verdict of its own; the other layers keep theirs.
+            if len(layers) == 1:
+                raise  # a single CMS: the verifier's own guard reports it, as it always has
+            sig_id = layer_signature_id(layer, 1)
+            logger.error("verifying CMS layer %s failed", layer, exc_info=exc)
+            failed = error_report(sig_id, "CAdES-BASELINE-B", engine.validation_time, exc)
+            reports.append(replace(failed, layer=layer))
     return document, reports
 
 
