@@ -221,6 +221,14 @@ class Settings(BaseSettings):
         gt=0,
         description="Most candidate issuers path building tries in one certificate evaluation.",
     )
+    max_envelope_depth: int = Field(
+        default=4,
+        gt=0,
+        description=(
+            "Most CMS SignedData layers one nested CAdES envelope may hold (a doctor's CMS "
+            "sealed by the facility is two), the outermost included."
+        ),
+    )
     token_pepper: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_TOKEN_PEPPER),
         description=(

@@ -5,7 +5,9 @@ The order is what makes failures safe:
 1. the signature is verified, and the runtime's acceptance policy
    (:mod:`docex.signatures.policy`) decides on the report, before anything is written;
 2. the signer must be an active employee of the submitting facility (or, for a seal, the
-   facility itself);
+   facility itself); in a nested CMS (a doctor's CMS sealed by the facility) this holds
+   for every layer, so the author's signature (layer 0) binds to an employee and the
+   seal around it to the facility's EDRPOU;
 3. the original bytes go to the object store under content-addressed keys, which never
    overwrite — if the store is down the client gets 503 and the database is untouched;
 4. only then is the document row, with the full validation report, written and committed
@@ -299,25 +301,30 @@ def _check_signers(session: Session, *, facility_id: int, report: ValidationRepo
     facility = session.get(Facility, facility_id)
     if facility is None or facility.status is not FacilityStatus.ACTIVE:
         raise PermissionDeniedError("the submitting facility is not active")
+    layered = any(signature.layer > 0 for signature in report.signatures)
     for signature in report.signatures:
+        # In an envelope, say which layer's signer is refused; a single CMS reads as before.
+        which = f"{signature.id}: " if layered else ""
         signer = signature.signer
         if signer is None:
-            raise SignerNotAuthorizedError("the signer cannot be identified", report=report)
+            raise SignerNotAuthorizedError(f"{which}the signer cannot be identified", report=report)
         if signature.qualification is Qualification.QESEAL:
             if signer.edrpou != facility.edrpou:
                 raise SignerNotAuthorizedError(
-                    f"the seal belongs to EDRPOU {signer.edrpou}, not to this facility "
+                    f"{which}the seal belongs to EDRPOU {signer.edrpou}, not to this facility "
                     f"({facility.edrpou})",
                     report=report,
                 )
             continue
         if signer.rnokpp is None:
             raise SignerNotAuthorizedError(
-                "the signing certificate carries no RNOKPP (TINUA-) identifier", report=report
+                f"{which}the signing certificate carries no RNOKPP (TINUA-) identifier",
+                report=report,
             )
         if find_active_employee(session, facility_id=facility_id, rnokpp=signer.rnokpp) is None:
             raise SignerNotAuthorizedError(
-                f"the signer (RNOKPP {signer.rnokpp}) is not an active employee of this facility",
+                f"{which}the signer (RNOKPP {signer.rnokpp}) is not an active employee of "
+                "this facility",
                 report=report,
             )
 
@@ -363,7 +370,9 @@ def _replay(runtime: Runtime, facility_id: int, submission: Submission) -> Submi
 
 
 def _signer_ids(signatures: tuple[SignatureReport, ...]) -> tuple[str | None, str | None]:
-    for signature in signatures:
+    # The document's signer is its author: in a sealed CMS, the innermost layer's signer,
+    # not the facility whose seal wraps it.
+    for signature in sorted(signatures, key=lambda s: s.layer):
         if signature.signer is not None:
             return signature.signer.rnokpp, signature.signer.edrpou
     return None, None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-
-from asn1crypto import core
+from dataclasses import replace
 
 from docex.signatures.cms_signature import Engine, SignerInput, content_type_of, validate_signer
+from docex.signatures.envelopes import ENVELOPE_BOUND, attached_content, layer_signature_id, unwrap
 from docex.signatures.evidence import from_signed_data
-from docex.signatures.failures import error_report
+from docex.signatures.failures import error_report, unevaluated_report
 from docex.signatures.inputs import CmsInput
+from docex.signatures.limits import LimitExceededError
 from docex.signatures.report import (
     Check,
     CheckOutcome,
@@ -28,19 +29,59 @@ logger = logging.getLogger("docex.signatures")
 async def validate_cades(
     cms_input: CmsInput, *, content: bytes | None, engine: Engine
 ) -> tuple[DocumentInfo, list[SignatureReport]]:
-    """Validate every signer of a CMS signature; ``content`` is the detached content, if any."""
-    signed_data = cms_input.signed_data
-    encapsulated = signed_data["encap_content_info"]["content"]
-    attached = encapsulated is not core.VOID and encapsulated is not None
-    document = DocumentInfo(
+    """Validate every signer of a CMS signature; ``content`` is the detached content, if any.
+
+    A CMS whose attached content is itself a CMS (a doctor's signature sealed by the
+    facility, see :mod:`docex.signatures.envelopes`) is verified layer by layer: each
+    outer layer over the bytes of the CMS it wraps, the innermost over its own attached
+    content or, when it is detached, over ``content``. The signers of every layer are
+    reported, innermost first, each with its ``layer``.
+    """
+    limits = engine.evaluator.limits
+    try:
+        layers = unwrap(cms_input, max_depth=limits.max_envelope_depth)
+    except LimitExceededError as exc:
+        return _document(cms_input, detached=False), [_too_deep(engine, str(exc))]
+    innermost = layers[0]
+    document = _document(cms_input, detached=attached_content(innermost.signed_data) is None)
+    reports: list[SignatureReport] = []
+    for layer, layer_input in enumerate(layers):
+        # The caller's content is the document's, so it belongs to the innermost layer;
+        # every outer layer has the inner CMS attached by construction.
+        given = content if layer == 0 else None
+        try:
+            reports.extend(await _validate_layer(layer_input, layer, content=given, engine=engine))
+        except MemoryError:
+            raise  # the memory budget's to report, not a signature's
+        except Exception as exc:
+            # A layer whose structure cannot even be read (its embedded data, say) gets a
+            # verdict of its own; the other layers keep theirs.
+            if len(layers) == 1:
+                raise  # a single CMS: the verifier's own guard reports it, as it always has
+            sig_id = layer_signature_id(layer, 1)
+            logger.error("verifying CMS layer %s failed", layer, exc_info=exc)
+            failed = error_report(sig_id, "CAdES-BASELINE-B", engine.validation_time, exc)
+            reports.append(replace(failed, layer=layer))
+    return document, reports
+
+
+def _document(cms_input: CmsInput, *, detached: bool) -> DocumentInfo:
+    return DocumentInfo(
         kind="cades",
         sha256=hashlib.sha256(cms_input.der).hexdigest(),
         size=len(cms_input.der),
-        detached=not attached,
+        detached=detached,
     )
+
+
+async def _validate_layer(
+    cms_input: CmsInput, layer: int, *, content: bytes | None, engine: Engine
+) -> list[SignatureReport]:
+    signed_data = cms_input.signed_data
+    attached = attached_content(signed_data)
     extra: list[Check] = []
-    if attached:
-        signed_content: bytes = encapsulated.native
+    if attached is not None:
+        signed_content = attached
         if content is not None and content != signed_content:
             extra.append(
                 Check(
@@ -50,7 +91,7 @@ async def validate_cades(
                 )
             )
     elif content is None:
-        return document, [_no_content(engine)]
+        return [_no_content(engine, layer)]
     else:
         signed_content = content
     digest = digest_imprint(signed_content)
@@ -58,7 +99,7 @@ async def validate_cades(
     reports = []
     for index, signer_info in enumerate(signed_data["signer_infos"], start=1):
         subject = SignerInput(
-            id=f"S{index}",
+            id=layer_signature_id(layer, index),
             format_prefix="CAdES",
             signed_data=signed_data,
             signer_info=signer_info,
@@ -72,21 +113,34 @@ async def validate_cades(
             extra_checks=tuple(extra),
         )
         try:
-            reports.append(await validate_signer(subject, engine))
+            report = await validate_signer(subject, engine)
         except MemoryError:
             raise  # the memory budget's to report, not a signature's
         except Exception as exc:
             # A bug or an unforeseen input: this signer gets a verdict, the others theirs.
             logger.error("verifying CMS signer %s failed", subject.id, exc_info=exc)
-            reports.append(
-                error_report(subject.id, "CAdES-BASELINE-B", engine.validation_time, exc)
-            )
-    return document, reports
+            report = error_report(subject.id, "CAdES-BASELINE-B", engine.validation_time, exc)
+        reports.append(replace(report, layer=layer))
+    return reports
 
 
-def _no_content(engine: Engine) -> SignatureReport:
+def _too_deep(engine: Engine, message: str) -> SignatureReport:
+    # No layer is verified: past the bound, which layer is the author's cannot be told, and
+    # a verdict on the outer seals alone would say nothing about the document.
+    return unevaluated_report(
+        "envelope",
+        "CAdES",
+        engine.validation_time,
+        indication=Indication.INDETERMINATE,
+        sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
+        message=engine.evaluator.limits.exceeded(ENVELOPE_BOUND, what=message),
+        check="bounds",
+    )
+
+
+def _no_content(engine: Engine, layer: int) -> SignatureReport:
     return SignatureReport(
-        id="S1",
+        id=layer_signature_id(layer, 1),
         format="CAdES-BASELINE-B",
         indication=Indication.INDETERMINATE,
         sub_indication=SubIndication.SIGNED_DATA_NOT_FOUND,
@@ -105,4 +159,5 @@ def _no_content(engine: Engine) -> SignatureReport:
                 "the signature is detached and the signed content was not provided",
             ),
         ),
+        layer=layer,
     )

@@ -286,6 +286,7 @@ def verification_limits(settings: Settings) -> Limits:
         max_path_length=settings.max_path_length,
         max_issuer_candidates_per_step=settings.max_issuer_candidates_per_step,
         max_issuer_candidates=settings.max_issuer_candidates,
+        max_envelope_depth=settings.max_envelope_depth,
     )
 
 

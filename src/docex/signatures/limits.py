@@ -22,6 +22,8 @@ Each bound, its default, and what it caps (``docs/limits.md`` has the settings):
   key identifiers);
 * ``max_issuer_candidates`` (256): candidate issuers tried in one certificate evaluation,
   over all steps and all paths.
+* ``max_envelope_depth`` (4): CMS SignedData layers of one nested CAdES envelope (a
+  doctor's CMS sealed by the facility is two), the outermost included.
 
 Recursion: asn1crypto parses lazily and recursively, so a deeply nested structure can
 raise ``RecursionError`` wherever it is first read. The certificate evaluator turns one
@@ -59,6 +61,7 @@ class Limits:
     max_path_length: int = 10
     max_issuer_candidates_per_step: int = 8
     max_issuer_candidates: int = 256
+    max_envelope_depth: int = 4
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

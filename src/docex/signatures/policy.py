@@ -10,6 +10,11 @@ the eHealth exchange *accepts* the document is a further decision, taken by an
 
 The policy is a value: the services take it from the runtime, the CLI prints its decision
 beside the verdict, and every decision names the policy that made it.
+
+Nested CMS (a doctor's CMS sealed by the facility, :mod:`docex.signatures.envelopes`):
+the kind's qualifications are asked of the innermost layer, the author's (layer 0), and
+:attr:`AcceptancePolicy.outer_qualifications` of every layer around it. Every layer's
+signatures must pass as every signature must.
 """
 
 from __future__ import annotations
@@ -66,6 +71,9 @@ class AcceptancePolicy:
         a CMS signature without the signing-certificate attribute).
     :param reject_broken_timestamps: refuse a signature carrying a broken time-stamp, which
         the ETSI verdict ignores but which a record meant to be proof should not carry.
+    :param outer_qualifications: the qualifications a signature in an outer layer of a
+        nested CMS may have, whatever the kind (``qualifications`` then applies to the
+        innermost layer, the author's). Empty: a nested CMS is refused.
     """
 
     name: str
@@ -76,6 +84,7 @@ class AcceptancePolicy:
     minimum_level: str = "B"
     require_baseline: bool = True
     reject_broken_timestamps: bool = True
+    outer_qualifications: frozenset[Qualification] = _QESIG_OR_QESEAL
 
     def __post_init__(self) -> None:
         if self.minimum_level not in BASELINE_LEVELS:
@@ -96,12 +105,20 @@ class AcceptancePolicy:
             if report.sub_indication is not None:
                 verdict += f"/{report.sub_indication.value}"
             reasons.append(f"the signature is not valid ({verdict}): {report.message}")
+        layered = any(signature.layer > 0 for signature in report.signatures)
         for signature in report.signatures:
-            reasons.extend(self._signature_reasons(signature, kind=str(kind), allowed=allowed))
+            if signature.layer == 0:
+                # In an envelope the kind's rule is the author's: say so, since the seal
+                # around it may well be what the kind would otherwise have accepted.
+                rule = f"the author's layer of a {kind}" if layered else f"a {kind}"
+                layer_allowed = allowed
+            else:
+                rule, layer_allowed = "an outer layer", self.outer_qualifications
+            reasons.extend(self._signature_reasons(signature, rule=rule, allowed=layer_allowed))
         return AcceptanceDecision(policy=self.name, accepted=not reasons, reasons=tuple(reasons))
 
     def _signature_reasons(
-        self, signature: SignatureReport, *, kind: str, allowed: frozenset[Qualification] | None
+        self, signature: SignatureReport, *, rule: str, allowed: frozenset[Qualification] | None
     ) -> list[str]:
         reasons: list[str] = []
         who = signature.id
@@ -112,10 +129,12 @@ class AcceptancePolicy:
         )
         if allowed is not None and not verdict_said_it:
             qualification = signature.qualification
-            if qualification not in allowed:
+            if not allowed:
+                reasons.append(f"{who}: {rule} is not accepted at all")
+            elif qualification not in allowed:
                 names = " or ".join(sorted(q.value for q in allowed))
                 if qualification.is_qualified:
-                    reasons.append(f"{who}: a {kind} must carry a {names}, not a {qualification}")
+                    reasons.append(f"{who}: {rule} must carry a {names}, not a {qualification}")
                 else:
                     reasons.append(
                         f"{who}: the signature is {qualification}, not {names}: {signature.message}"
@@ -152,4 +171,5 @@ DOCEX_GATE_2026 = AcceptancePolicy(
     },
 )
 """The exchange's policy: TOTAL_PASSED, qualified (a seal only where the kind allows one),
-ETSI baseline at level B or above, no broken time-stamps."""
+ETSI baseline at level B or above, no broken time-stamps. In a nested CMS, the author's
+layer as the kind says and every outer layer a QESig or QESeal (the facility's seal)."""

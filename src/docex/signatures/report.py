@@ -200,6 +200,10 @@ class SignatureReport:
     revocation: tuple[RevocationEvidence, ...]
     timestamps: tuple[TimestampInfo, ...]
     checks: tuple[Check, ...]
+    layer: int = 0
+    """Which CMS layer of a nested CAdES envelope the signature is in: 0 is the innermost
+    (the author's signature over the document), 1 the CMS wrapped around it (a facility's
+    seal), and so on; 0 for every PDF signature and every signer of a single CMS."""
 
     @property
     def baseline_level(self) -> str | None:
