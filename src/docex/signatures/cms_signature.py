@@ -537,6 +537,14 @@ async def _certificate(b: _Builder, cert: x509.Certificate) -> SignatureReport:
     b.evaluation = evaluation
     has_poe = b.timestamp_time is not None
     status = evaluation.status
+    if status is CertStatus.OK:
+        # pyhanko-certvalidator does not check a trust anchor's own validity period, and a
+        # signing certificate can be an anchor (a self-signed key, or a trust folder that
+        # lists it): its validity at the signing time is checked here in every case.
+        if at > cert.not_valid_after:
+            status = CertStatus.EXPIRED
+        elif at < cert.not_valid_before:
+            status = CertStatus.NOT_YET_VALID
     if status is CertStatus.REVOKED:
         revoked_at = evaluation.revocation_time
         claimed = b.claimed_time

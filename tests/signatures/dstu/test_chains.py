@@ -463,3 +463,18 @@ def test_an_anchor_path_is_cached_within_the_certificates_validity() -> None:
         verifier.verify(signature_file, at=datetime(2024, 5, 1, tzinfo=UTC))
         assert (verifier.evaluator.misses, verifier.evaluator.hits) == (2, 1)
     assert first.indication is second.indication is Indication.TOTAL_PASSED
+
+
+def test_an_expired_self_signed_anchor_does_not_pass_today() -> None:
+    # pyhanko-certvalidator does not check an anchor's validity; docex checks the signing
+    # certificate's own validity whether or not it is the anchor. SELF_SIGNED1 expired in
+    # 2023 and nothing proves the signature existed before.
+    with Verifier(load_trust_store([JKURWA / "SELF_SIGNED1.cer"])) as verifier:
+        report = verifier.verify((JKURWA / "message.p7").read_bytes())
+    (sig,) = report.signatures
+    assert (sig.indication, sig.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.OUT_OF_BOUNDS_NO_POE,
+    )
+    assert sig.checks[-1].message.startswith("the signing certificate expired 2023-")
+    assert sig.signer is not None
