@@ -37,7 +37,7 @@ def test_defaults_are_the_embedded_shape() -> None:
     assert settings.is_sqlite
     assert settings.object_store_kind is ObjectStoreKind.LOCAL
     assert settings.local_object_path == Path("var/objects")
-    assert settings.trust == [Path("certs-dev/trust")]
+    assert settings.trust == [Path("certs-dev/trust"), Path("certs-dev/trust-dstu")]
     assert settings.online_revocation is False
     assert settings.max_upload_bytes == 50 * MiB
     assert settings.max_content_bytes == 50 * MiB

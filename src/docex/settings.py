@@ -6,8 +6,8 @@ module-level instance. Every field can be set as a keyword argument or through a
 environment variable named ``DOCEX_<FIELD>`` (case-insensitive).
 
 The defaults are the embedded development shape: SQLite and a local folder under ``var/``
-in the working directory, the development trust anchors in ``certs-dev/trust``, and a
-built-in token pepper. ``environment="production"`` refuses the parts of that shape that
+in the working directory, the development trust anchors in ``certs-dev/trust`` and
+``certs-dev/trust-dstu``, and a built-in token pepper. ``environment="production"`` refuses the parts of that shape that
 are unsafe outside a developer's machine.
 """
 
@@ -124,7 +124,8 @@ class Settings(BaseSettings):
         description="S3 region; leave unset to let the client discover it.",
     )
     trust: Annotated[list[Path], NoDecode] = Field(
-        default_factory=lambda: [Path("certs-dev/trust")],
+        # The development PKI: its ECDSA/RSA root and its DSTU 4145 root (m=431).
+        default_factory=lambda: [Path("certs-dev/trust"), Path("certs-dev/trust-dstu")],
         description=(
             "Trust sources for signature validation: folders of CA certificates or ETSI "
             "TS 119 612 trusted-list files. In the environment: a JSON list or paths "
