@@ -7,8 +7,8 @@ environment variable named ``DOCEX_<FIELD>`` (case-insensitive).
 
 The defaults are the embedded development shape: SQLite and a local folder under ``var/``
 in the working directory, the development trust anchors in ``certs-dev/trust`` and
-``certs-dev/trust-dstu``, and a built-in token pepper. ``environment="production"`` refuses the parts of that shape that
-are unsafe outside a developer's machine.
+``certs-dev/trust-dstu``, and a built-in token pepper. ``environment="production"``
+refuses the parts of that shape that are unsafe outside a developer's machine.
 """
 
 from __future__ import annotations
