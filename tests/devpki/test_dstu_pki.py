@@ -193,7 +193,7 @@ def test_b_lt_carries_a_dstu_time_stamp_and_validation_data(dstu_pki: DstuPki) -
     assert len(revocation["ocsp_vals"]) == 2
 
 
-def test_verifier_with_the_dstu_anchor_stops_at_the_path_step() -> None:
+def test_verifier_with_the_dstu_anchor_passes_the_whole_chain() -> None:
     samples = REPO_CERTS_DEV / "dstu" / "samples"
     trust = load_trust_store([REPO_CERTS_DEV / "trust-dstu"])
     with Verifier(trust) as verifier:
@@ -202,9 +202,8 @@ def test_verifier_with_the_dstu_anchor_stops_at_the_path_step() -> None:
             content=(samples / "referral-dstu.txt").read_bytes(),
             at=AT,
         )
-    # What we get today: pyhanko-certvalidator finds the path to the DSTU root but cannot
-    # check a DSTU 4145 certificate signature (cryptography does not know the key), and the
-    # verifier's last guard turns that into an internal error. The missing piece is the
-    # DSTU path plug-in (docex issue 9); once it lands this must become TOTAL_PASSED/QESig.
-    assert report.indication.value == "INDETERMINATE"
-    assert "Unknown key type: 1.2.804.2.1.1.1.1.3.1.1" in (report.message or "")
+    # Doctor (m=257) -> CA (m=257) -> root (m=431), CRL/OCSP and time-stamp all DSTU 4145.
+    assert (report.indication.value, report.qualification.value) == ("TOTAL_PASSED", "QESig")
+    (sig,) = report.signatures
+    assert sig.format == "CAdES-BASELINE-LT"
+    assert [c.name for c in sig.checks if c.outcome.value != "passed"] == []
