@@ -13,6 +13,8 @@ evaluated (malformed encodings, unknown curves, points off the curve: FORMAT_FAI
 
 from __future__ import annotations
 
+from typing import Any
+
 from asn1crypto import core, crl, ocsp, x509
 
 from docex.signatures.dstu.asn1 import AnyPublicKeyInfo
@@ -158,35 +160,37 @@ def verify_certificate_signature(cert: x509.Certificate, issuer: x509.Certificat
     :raises DstuFormatError: not a DSTU 4145 signature, or an unusable key or encoding.
     :raises DstuInvalidSignatureError: the signature does not verify.
     """
-    digest = _implied_digest(cert["signature_algorithm"])
-    verify(
-        issuer["tbs_certificate"]["subject_public_key_info"],
-        bytes(cert["signature_value"].native),
-        cert["tbs_certificate"].dump(),
-        digest_algorithm=digest,
-        encoding=SignatureEncoding.X509,
+    _verify_signed_structure(
+        issuer,
+        cert["signature_algorithm"],
+        cert["signature_value"],
+        cert["tbs_certificate"],
     )
 
 
 def verify_crl_signature(crl_list: crl.CertificateList, issuer: x509.Certificate) -> None:
     """Verify a CRL's DSTU 4145 signature with its issuer's key (same errors as above)."""
-    digest = _implied_digest(crl_list["signature_algorithm"])
-    verify(
-        issuer["tbs_certificate"]["subject_public_key_info"],
-        bytes(crl_list["signature"].native),
-        crl_list["tbs_cert_list"].dump(),
-        digest_algorithm=digest,
-        encoding=SignatureEncoding.X509,
+    _verify_signed_structure(
+        issuer, crl_list["signature_algorithm"], crl_list["signature"], crl_list["tbs_cert_list"]
     )
 
 
 def verify_ocsp_signature(basic: ocsp.BasicOCSPResponse, responder: x509.Certificate) -> None:
     """Verify a BasicOCSPResponse's DSTU 4145 signature with the responder's key."""
-    digest = _implied_digest(basic["signature_algorithm"])
+    _verify_signed_structure(
+        responder, basic["signature_algorithm"], basic["signature"], basic["tbs_response_data"]
+    )
+
+
+def _verify_signed_structure(
+    signer: x509.Certificate, algorithm: Any, signature: Any, tbs: Any
+) -> None:
+    # Certificates, CRLs and OCSP responses share one shape: the DER of a "to be signed"
+    # part, an algorithm identifier and a BIT STRING signature in the X.509 encoding.
     verify(
-        responder["tbs_certificate"]["subject_public_key_info"],
-        bytes(basic["signature"].native),
-        basic["tbs_response_data"].dump(),
-        digest_algorithm=digest,
+        signer["tbs_certificate"]["subject_public_key_info"],
+        bytes(signature.native),
+        tbs.dump(),
+        digest_algorithm=_implied_digest(algorithm),
         encoding=SignatureEncoding.X509,
     )
