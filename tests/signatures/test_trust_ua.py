@@ -56,25 +56,45 @@ def _anchor_names(paths: list[Path]) -> set[bytes]:
     return {a.sha256 for a in load_trust_store(paths).anchors}
 
 
-def test_bundle_yields_its_ca_certificates_only(tmp_path: Path) -> None:
-    # The OCSP and TSP server certificates travel in the bundle but issue nothing.
-    cas = {load(CAO).sha256, load(DIIA_CA).sha256}
-    assert _anchor_names([BUNDLE]) == cas
+def test_bundle_anchors_the_root_and_knows_the_rest(tmp_path: Path) -> None:
+    # The QTSP CA is issued by the root in the same bundle: an intermediate, not an anchor.
+    # The OCSP and TSP server certificates issue nothing: known, never anchors.
+    others = {load(n).sha256 for n in (DIIA_CA, DIIA_OCSP, DIIA_TSP)}
     folder = tmp_path / "trust"
     folder.mkdir()
     (folder / "CACertificates.p7b").write_bytes(BUNDLE.read_bytes())
-    assert _anchor_names([folder]) == cas
     armored = tmp_path / "CACertificates.pem"
     armored.write_bytes(pem.armor("PKCS7", BUNDLE.read_bytes()))
-    assert _anchor_names([armored]) == cas
+    for source in (BUNDLE, folder, armored):
+        store = load_trust_store([source])
+        assert [a.sha256 for a in store.anchors] == [load(CAO).sha256]
+        assert {c.sha256 for c in store.certificates} == others
+
+
+def test_a_ca_whose_issuer_is_not_configured_is_an_anchor(tmp_path: Path) -> None:
+    # Without the root, the QTSP CA is where paths end (as a trusted list would list it).
+    (tmp_path / "ca.cer").write_bytes(load(DIIA_CA).dump())
+    (tmp_path / "ocsp.cer").write_bytes(load(DIIA_OCSP).dump())
+    store = load_trust_store([tmp_path])
+    assert [a.sha256 for a in store.anchors] == [load(DIIA_CA).sha256]
+    assert [c.sha256 for c in store.certificates] == [load(DIIA_OCSP).sha256]
+
+
+def test_server_certificates_alone_are_no_trust(tmp_path: Path) -> None:
+    (tmp_path / "ocsp.cer").write_bytes(load(DIIA_OCSP).dump())
+    (tmp_path / "tsp.cer").write_bytes(load(DIIA_TSP).dump())
+    with pytest.raises(TrustConfigError, match="none of its certificates is a CA"):
+        load_trust_store([tmp_path])
 
 
 def test_bundle_anchor_qualifies_the_diia_signer() -> None:
+    # The path runs from the central root through the QTSP CA, which the bundle declares
+    # a qualified CA although it is no anchor.
     store = load_trust_store([BUNDLE])
-    ca, leaf = load(DIIA_CA), load("diia-test-sign-7775603.cer")
+    root, ca, leaf = load(CAO), load(DIIA_CA), load("diia-test-sign-7775603.cer")
     verdict = assess(
         trust=store,
-        path=ValidationPath(CertTrustAnchor(ca), [], leaf),
+        path=ValidationPath(CertTrustAnchor(root), [ca], leaf),
         cert=leaf,
         at=UAPKI_SIGNED_AT,
     )

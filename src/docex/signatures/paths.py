@@ -155,8 +155,8 @@ class CertificateEvaluator:
         self.fetches = 0
         self.candidates_considered = 0
         """Candidate issuers considered by path building, over all evaluations."""
-        for anchor in trust.anchors:
-            tolerate_unparsable_aki(anchor)
+        for configured in trust.all_certificates:
+            tolerate_unparsable_aki(configured)
 
     def cached(
         self, cert: x509.Certificate, *, data: ValidationData, at: datetime, purpose: str
@@ -292,8 +292,9 @@ class CertificateEvaluator:
         context = ValidationContext(
             trust_manager=self.trust.trust_manager(),
             # TSPTrustManager, unlike certvalidator's simple one, does not register the
-            # anchor certificates; CRLs signed by an anchor need them to be found.
-            other_certs=data.certs + self.trust.anchors,
+            # anchor certificates; CRLs signed by an anchor need them to be found. The
+            # configured intermediates and servers are offered for path building too.
+            other_certs=data.certs + self.trust.all_certificates,
             crls=data.crls,
             ocsps=data.ocsps,
             moment=at,

@@ -136,7 +136,7 @@ async def validate_timestamp(
     # A TSA certificate left out of the token (UAPKI's CAdES-T does so) may still be known:
     # among the signature's certificates, or configured as trusted.
     tsa_cert = find_certificate(
-        signer_info["sid"], [*token_certs, *data.certs, *evaluator.trust.anchors]
+        signer_info["sid"], [*token_certs, *data.certs, *evaluator.trust.all_certificates]
     )
     if tsa_cert is None:
         return result(Indication.INDETERMINATE, "time-stamp signer certificate not found")

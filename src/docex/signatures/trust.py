@@ -2,14 +2,30 @@
 
 Three sources are supported, and may be combined:
 
-* certificates (a PEM or DER file, or a folder of them). Every such anchor is declared a
+* certificates (a PEM or DER file, or a folder of them). Every CA among them is declared a
   qualified CA (``http://uri.etsi.org/TrstSvc/Svctype/CA/QC``): a deployment that puts a CA
   in its trust folder says it issues qualified certificates;
 * a certificate bundle as Ukrainian software distributes it (``CACertificates.p7b``: a CMS
-  SignedData carrying certificates, DER or PEM). The bundle mixes the CAs with their
-  OCSP, TSP and CMP server certificates; only the CA certificates (basicConstraints cA)
-  become anchors, since a server certificate issues nothing. Like a PEM bundle, the file
-  is trusted because the operator chose it: a signature on it, if any, is not relied on;
+  SignedData carrying certificates, DER or PEM). Like a PEM bundle, the file is trusted
+  because the operator chose it: a signature on it, if any, is not relied on.
+
+Certificate files, folders and bundles mix roots, intermediate CAs and the CAs' OCSP, TSP
+and CMP server certificates (Ukraine's bundle and UAPKI's test folder both do). Which of
+them a path may end at follows the hierarchy they describe:
+
+* a **trust anchor** is a CA certificate (basicConstraints cA) that is self-issued, or
+  whose issuer is not among the configured certificates: paths end at the root the
+  operator configured, so a CA under it is checked against it (signature, validity,
+  revocation) like any intermediate;
+* an **intermediate CA** whose issuer is configured too is registered as a qualified CA,
+  so that certificates it issues qualify, and offered to path building, but is no anchor;
+* a **server certificate** (no cA: OCSP responders, TSAs) issues nothing and is never an
+  anchor, or a signer certificate put there would validate as its own root. It is a known
+  certificate: path building and the time-stamp signer lookup may use it, and it must
+  then validate like any certificate carried by the signature.
+
+A self-issued certificate without cA (a self-signed test key) is an anchor too: it is a
+root by construction, and an operator who configures it trusts exactly that key.
 * an ETSI TS 119 612 trusted list (XML), the format of Ukraine's and the EU's trusted
   lists, which says per service whether and when it is qualified. Its XML signature must
   verify with one of the configured list-signer certificates (pyHanko's
@@ -21,7 +37,7 @@ Three sources are supported, and may be combined:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +55,7 @@ from pyhanko.sign.validation.qualified.tsp import (
     TSPRegistry,
     TSPTrustManager,
 )
+from pyhanko_certvalidator.authority import Authority, AuthorityWithCert, TrustAnchor
 
 from docex.errors import TrustConfigError
 from docex.signatures.identity_ua import is_ca_certificate
@@ -61,10 +78,19 @@ class TrustStore:
     anchors: tuple[x509.Certificate, ...]
     sources: tuple[str, ...]
     fingerprint: str
+    certificates: tuple[x509.Certificate, ...] = ()
+    """Configured certificates that are not anchors: intermediate CAs and servers."""
 
     def trust_manager(self) -> TSPTrustManager:
-        """A certvalidator trust manager over this store."""
-        return TSPTrustManager(self.registry)
+        """A certvalidator trust manager whose roots are this store's anchors only."""
+        return _AnchorTrustManager(
+            self.registry, frozenset(AuthorityWithCert(a).hashable for a in self.anchors)
+        )
+
+    @property
+    def all_certificates(self) -> tuple[x509.Certificate, ...]:
+        """Anchors and the other configured certificates, for path building and lookup."""
+        return self.anchors + self.certificates
 
     def describe(self) -> str:
         """A one-line description for people."""
@@ -92,6 +118,7 @@ def load_trust_store(
     signers = _list_signers(trusted_list_signers)
     registry = TSPRegistry()
     anchors: list[x509.Certificate] = []
+    configured: list[x509.Certificate] = []
     digest = hashlib.sha256()
     for signer in signers:
         # The same list read under another signer configuration is another configuration.
@@ -114,17 +141,82 @@ def load_trust_store(
                     )
                 )
             else:
-                for cert in _parse_certificates(file, data):
-                    _register_qualified_ca(registry, cert)
-                    anchors.append(cert)
+                configured.extend(c for c in _parse_certificates(file, data) if c not in configured)
+    roots, others = _classify(configured)
+    for cert in configured:
+        if cert in roots or is_ca_certificate(cert):
+            _register_qualified_ca(registry, cert)
+    anchors.extend(c for c in roots if c not in anchors)
     if not anchors:
-        raise TrustConfigError(f"no trust anchor found in {', '.join(map(str, paths))}")
+        raise TrustConfigError(
+            f"no trust anchor found in {', '.join(map(str, paths))}: none of its "
+            "certificates is a CA certificate or self-issued"
+        )
     return TrustStore(
         registry=registry,
         anchors=tuple(anchors),
         sources=tuple(str(p) for p in paths),
         fingerprint=digest.hexdigest(),
+        certificates=tuple(others),
     )
+
+
+def _classify(
+    certs: Sequence[x509.Certificate],
+) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
+    """Split configured certificates into anchors and the rest (see the module docstring)."""
+    roots: list[x509.Certificate] = []
+    others: list[x509.Certificate] = []
+    for cert in certs:
+        self_issued = cert.subject == cert.issuer
+        if self_issued or (is_ca_certificate(cert) and not _issuer_configured(cert, certs)):
+            roots.append(cert)
+        else:
+            others.append(cert)
+    return roots, others
+
+
+def _issuer_configured(cert: x509.Certificate, certs: Sequence[x509.Certificate]) -> bool:
+    """Whether another configured CA certificate could have issued ``cert``."""
+    for other in certs:
+        if other is cert or other.subject != cert.issuer or not is_ca_certificate(other):
+            continue
+        aki, ski = _key_identifier(cert, authority=True), _key_identifier(other)
+        if aki is None or ski is None or aki == ski:
+            return True
+    return False
+
+
+def _key_identifier(cert: x509.Certificate, *, authority: bool = False) -> bytes | None:
+    """The certificate's AKI or SKI, or ``None`` when absent or unreadable."""
+    try:
+        value = cert.authority_key_identifier if authority else cert.key_identifier
+    except (ValueError, TypeError):
+        return None  # a malformed non-critical AKI (a real-world quirk) identifies nothing
+    return value if isinstance(value, bytes) else None
+
+
+class _AnchorTrustManager(TSPTrustManager):
+    """A trust manager whose roots are the anchors, while the registry qualifies more.
+
+    The registry holds every qualified CA (intermediates included, so that what they issue
+    qualifies); certvalidator, though, treats whatever the trust manager recognises as a
+    root. Restricting recognition to the anchors makes paths run to the configured root.
+    """
+
+    def __init__(self, registry: TSPRegistry, anchors: frozenset[object]):
+        super().__init__(registry)
+        self._anchors = anchors
+
+    def as_trust_anchor(self, authority: Authority) -> TrustAnchor | None:
+        if authority.hashable not in self._anchors:
+            return None
+        return super().as_trust_anchor(authority)
+
+    def find_potential_issuers(self, cert: x509.Certificate) -> Generator[TrustAnchor, None, None]:
+        for anchor in super().find_potential_issuers(cert):
+            if anchor.authority.hashable in self._anchors:
+                yield anchor
 
 
 def trust_store_from_certificates(
@@ -186,11 +278,11 @@ def _parse_certificates(file: Path, data: bytes) -> list[x509.Certificate]:
                 if kind == "CERTIFICATE":
                     certs.append(_certificate(der))
                 elif kind in ("PKCS7", "CMS"):
-                    certs.extend(_bundle_cas(file, der))
+                    certs.extend(_bundle_certificates(file, der))
             return certs
         bundle = _signed_data(data)
         if bundle is not None:
-            return _bundle_cas(file, data, bundle)
+            return _bundle_certificates(file, data, bundle)
         return [_certificate(data)]
     except (ValueError, TypeError) as exc:
         raise TrustConfigError(
@@ -216,22 +308,22 @@ def _signed_data(der: bytes) -> cms.SignedData | None:
     return content if isinstance(content, cms.SignedData) else None
 
 
-def _bundle_cas(
+def _bundle_certificates(
     file: Path, der: bytes, bundle: cms.SignedData | None = None
 ) -> list[x509.Certificate]:
     bundle = bundle if bundle is not None else _signed_data(der)
     if bundle is None:
         raise TrustConfigError(f"{file} is not a CMS SignedData certificate bundle")
-    cas: list[x509.Certificate] = []
+    certs: list[x509.Certificate] = []
     for choice in bundle["certificates"] or []:
         if choice.name != "certificate":
             continue  # attribute certificates and other formats are not anchors
         cert = x509.Certificate.load(choice.chosen.dump())
-        if is_ca_certificate(cert) and cert not in cas:
-            cas.append(cert)
-    if not cas:
+        if cert not in certs:
+            certs.append(cert)
+    if not any(is_ca_certificate(c) for c in certs):
         raise TrustConfigError(f"certificate bundle {file} holds no CA certificate")
-    return cas
+    return certs
 
 
 def _list_signers(paths: Sequence[str | Path]) -> tuple[x509.Certificate, ...]:

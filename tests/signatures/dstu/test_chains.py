@@ -257,6 +257,15 @@ def uapki_verifier() -> Iterator[Verifier]:
         yield verifier
 
 
+def test_in_the_uapki_folder_only_the_central_root_is_an_anchor() -> None:
+    # The folder holds the root, the QTSP CA under it, the CA's OCSP and TSP servers and
+    # two signer certificates: the CA is an intermediate, the servers and signers known.
+    trust = load_trust_store(sorted(UAPKI.glob("*.cer")))
+    assert [a.sha256 for a in trust.anchors] == [root().sha256]
+    assert dia_ca().sha256 in {c.sha256 for c in trust.certificates}
+    assert signer().sha256 in {c.sha256 for c in trust.certificates}
+
+
 @pytest.mark.parametrize(
     ("name", "detached_content"),
     [
@@ -273,27 +282,45 @@ def test_uapki_signatures_with_their_certificates_trusted(
     report = uapki_verifier.verify((UAPKI / name).read_bytes(), content=content, at=SIGNED_AT)
     (signature,) = report.signatures
     outcomes = {c.name: c.outcome for c in signature.checks}
-    for check in ("message_digest", "signature_value", "algorithms", "certificate_path"):
+    for check in ("message_digest", "signature_value", "algorithms", "signing_certificate"):
         assert outcomes[check] is CheckOutcome.PASSED, check
     assert signature.signer is not None
     assert signature.signer.common_name == SIGNER_NAME
-    # The signer's own certificate is a configured anchor: the path is that anchor alone,
-    # with nothing below it to check for revocation.
-    assert (report.indication, report.sub_indication) == (Indication.TOTAL_PASSED, None)
+    # The signer's certificate in the trust folder is no anchor: the path runs to the
+    # central root, and offline nothing says whether the QTSP CA (the root's CRL is not
+    # here) or the signer (only a delta CRL) was revoked. INDETERMINATE, as expected.json
+    # says, never TOTAL_PASSED and never failed.
+    assert [c.sha256 for c in signature.certificate_chain] == [
+        signer().sha256.hex(),
+        dia_ca().sha256.hex(),
+        root().sha256.hex(),
+    ]
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.TRY_LATER,
+    )
+    (revocation,) = [c for c in signature.checks if c.name == "revocation"]
+    assert revocation.outcome is CheckOutcome.INDETERMINATE
+    assert "no revocation information could be found for intermediate certificate 1" in (
+        revocation.message
+    )
 
 
-def test_uapki_cades_t_time_stamps_verify_with_the_tsa_certificate_from_the_trust_store(
+def test_uapki_cades_t_time_stamps_find_the_tsa_certificate_in_the_trust_store(
     uapki_verifier: Verifier,
 ) -> None:
     report = uapki_verifier.verify((UAPKI / "cades-t-attached.p7s").read_bytes(), at=SIGNED_AT)
     (signature,) = report.signatures
+    # The TSA certificate is a known certificate of the store (the token carries none);
+    # its revocation is as unknown offline as the signer's, so the tokens prove nothing.
     assert [(t.kind, t.indication) for t in signature.timestamps] == [
-        ("content", Indication.TOTAL_PASSED),
-        ("signature", Indication.TOTAL_PASSED),
+        ("content", Indication.INDETERMINATE),
+        ("signature", Indication.INDETERMINATE),
     ]
     for timestamp in signature.timestamps:
         assert f"Common Name: {TSA_NAME}" in timestamp.tsa
         assert timestamp.time == datetime(2023, 9, 19, 18, 17, 19, tzinfo=UTC)
+        assert "no revocation information could be found for the end-entity" in (timestamp.message)
 
 
 def test_uapki_signature_over_other_content_is_a_hash_failure(uapki_verifier: Verifier) -> None:
@@ -452,14 +479,15 @@ def test_jkurwa_signatures_with_the_self_signed_certificate_trusted() -> None:
 
 
 def test_an_anchor_path_is_cached_within_the_certificates_validity() -> None:
-    """With the signer's certificate itself trusted there is no revocation data to bound
-    the result: the certificate's validity does, so a warm verifier evaluates it once."""
-    signature_file = (UAPKI / "cades-bes-attached.p7s").read_bytes()
-    with Verifier(load_trust_store(sorted(UAPKI.glob("*.cer")))) as verifier:
-        first = verifier.verify(signature_file, at=SIGNED_AT)
-        second = verifier.verify(signature_file, at=SIGNED_AT)
+    """A self-signed key trusted directly has no revocation data to bound the result: the
+    certificate's validity does, so a warm verifier evaluates it once."""
+    signature_file = (JKURWA / "message.p7").read_bytes()
+    inside = datetime(2022, 6, 1, tzinfo=UTC)
+    with Verifier(load_trust_store([JKURWA / "SELF_SIGNED1.cer"])) as verifier:
+        first = verifier.verify(signature_file, at=inside)
+        second = verifier.verify(signature_file, at=inside)
         assert (verifier.evaluator.misses, verifier.evaluator.hits) == (1, 1)
-        # After the signer's certificate expired (2024-04-05) the entry does not apply.
+        # After the certificate expired (2023-11-14) the entry does not apply.
         verifier.verify(signature_file, at=datetime(2024, 5, 1, tzinfo=UTC))
         assert (verifier.evaluator.misses, verifier.evaluator.hits) == (2, 1)
     assert first.indication is second.indication is Indication.TOTAL_PASSED
