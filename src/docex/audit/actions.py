@@ -1,7 +1,8 @@
 """The names of audited actions docex records today.
 
 ``record`` takes any string, so that new parts of docex can add actions without editing
-this module; these are the ones the documents API and authentication write. Names are
+this module; these are the ones the documents API, authentication and the administrative
+use cases (``docex facility|employee|token``, webhook registration) write. Names are
 ``<subject>.<verb>``, so that a family can be filtered with ``<subject>.*``.
 """
 
@@ -35,6 +36,22 @@ DELIVERY_FETCH: Final = "delivery.fetch"
 """The recipient downloaded a delivered document for the first time."""
 DELIVERY_ACK: Final = "delivery.ack"
 """The recipient acknowledged a delivery (with or without a signed receipt)."""
+FACILITY_ADD: Final = "facility.add"
+"""A facility was registered; its EDRPOU and name are in the details."""
+FACILITY_DEACTIVATE: Final = "facility.deactivate"
+"""A facility was deactivated (recorded only when it was active)."""
+EMPLOYEE_ADD: Final = "employee.add"
+"""An employee was registered; the details name the facility and role, never the RNOKPP."""
+EMPLOYEE_DEACTIVATE: Final = "employee.deactivate"
+"""An employee was deactivated (recorded only when they were active)."""
+TOKEN_ISSUE: Final = "token.issue"  # noqa: S105  # an action name
+"""An API token was issued; its role and facility are in the details, never its secret."""
+TOKEN_REVOKE: Final = "token.revoke"  # noqa: S105  # an action name
+"""An API token was revoked (recorded only the first time); its role is in the details."""
+WEBHOOK_REGISTER: Final = "webhook.register"
+"""A facility registered or replaced its webhook; the URL's host is in the details."""
+WEBHOOK_DELETE: Final = "webhook.delete"
+"""A facility removed its webhook."""
 
 # Target types.
 DOCUMENT: Final = "document"
@@ -42,3 +59,6 @@ API_TOKEN: Final = "api_token"  # noqa: S105  # a target type, not a secret
 AUDIT_LOG: Final = "audit_log"
 REFERRAL: Final = "referral"
 DELIVERY: Final = "delivery"
+FACILITY: Final = "facility"
+EMPLOYEE: Final = "employee"
+WEBHOOK: Final = "webhook"

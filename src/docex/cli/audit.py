@@ -62,8 +62,8 @@ def verify(
     """
     from docex.audit.chain import GENESIS_HASH
     from docex.audit.export import verify_export
-    from docex.audit.verify import verify_chain
     from docex.errors import InputError
+    from docex.services.audit_chain import verify_audit_chain
 
     if partial and file is None:
         with reporting_errors():
@@ -77,8 +77,8 @@ def verify(
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read {file}: {exc}") from exc
     else:
-        with admin_context() as admin, admin.unit_of_work() as session:
-            verdict = verify_chain(session, anchor=anchor)
+        with admin_context() as admin:
+            verdict = verify_audit_chain(sessions=admin.sessions, anchor=anchor)
     _report(verdict)
 
 
@@ -113,30 +113,29 @@ def export(
     ] = None,
 ) -> None:
     """Write the audit trail as JSON Lines, oldest first, hashes included."""
-    from sqlalchemy import func, select
-
-    from docex.audit.export import write_export
     from docex.cli.render import progress_bar
-    from docex.db.audit_models import AuditEntry
     from docex.errors import InputError
+    from docex.services.audit_chain import export_audit_trail
 
     with reporting_errors():
         start = _parse_since(since) if since is not None else None
-    with admin_context() as admin, admin.unit_of_work() as session, ExitStack() as stack:
+    with admin_context() as admin, ExitStack() as stack:
+        # The database first: a stale schema is reported before an output file is made.
+        sessions = admin.sessions
         out: TextIO = sys.stdout
         if output is not None:
             try:
                 out = stack.enter_context(output.open("w", encoding="utf-8", newline="\n"))
             except OSError as exc:
                 raise InputError(f"cannot write {output}: {exc}") from exc
-        counting = select(func.count()).select_from(AuditEntry)
-        if start is not None:
-            counting = counting.where(AuditEntry.created_at >= start)
-        total = session.scalar(counting) or 0
-        with progress_bar(
-            total=total, enabled=total >= PROGRESS_THRESHOLD, label="exporting"
-        ) as advance:
-            written = write_export(session, out, since=start, progress=lambda _: advance())
+        written = export_audit_trail(
+            sessions=sessions,
+            out=out,
+            since=start,
+            progress=lambda total: progress_bar(
+                total=total, enabled=total >= PROGRESS_THRESHOLD, label="exporting"
+            ),
+        )
     if output is not None:
         typer.echo(f"docex: exported {written} audit entries to {output}", err=True)
 

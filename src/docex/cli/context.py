@@ -75,15 +75,15 @@ class AdminContext:
             self._engine = engine
         return self._engine
 
-    @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        """One transaction on the database, committed if the block succeeds."""
-        from docex.db.engine import session_factory, unit_of_work
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory the use cases in :mod:`docex.services` open their unit of
+        work on."""
+        from docex.db.engine import session_factory
 
         if self._sessions is None:
             self._sessions = session_factory(self.engine)
-        with unit_of_work(self._sessions) as session:
-            yield session
+        return self._sessions
 
     @property
     def token_policy(self) -> TokenPolicy:

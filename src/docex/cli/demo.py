@@ -48,6 +48,7 @@ def demo_seed(
     (so each sample shows its own verdict), and a token for each facility and an auditor,
     printed once. Running it again adds nothing and says so.
     """
+    from docex.audit.log import SYSTEM
     from docex.errors import SettingsError
     from docex.services.demo import read_demo_people, seed_demo
     from docex.settings import Environment
@@ -58,8 +59,9 @@ def demo_seed(
                 "demo data is for development; refusing with environment=production"
             )
         people = read_demo_people(certs or default_certs())
-        with admin.unit_of_work() as session:
-            seed = seed_demo(session, policy=admin.token_policy, people=people)
+        seed = seed_demo(
+            sessions=admin.sessions, policy=admin.token_policy, actor=SYSTEM, people=people
+        )
     _report(seed, admin.settings)
 
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from docex.cli.context import admin_context
 from docex.cli.tables import OutputFormat, print_rows
-
-if TYPE_CHECKING:
-    from docex.registry.records import EmployeeRecord, FacilityRecord
 
 app = typer.Typer(
     name="employee",
@@ -42,22 +39,23 @@ def add(
     role: Annotated[Role, typer.Option("--role", help="What the employee does.")] = Role.DOCTOR,
 ) -> None:
     """Register an employee of an active facility: their signatures become acceptable."""
+    from docex.audit.log import SYSTEM
     from docex.db.models import EmployeeRole
-    from docex.registry.employees import add_employee
-    from docex.registry.facilities import get_facility_by_edrpou
+    from docex.services.employees import add_employee
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        place = get_facility_by_edrpou(session, edrpou=facility)
-        employee = add_employee(
-            session,
-            facility_id=place.id,
+    with admin_context() as admin:
+        added = add_employee(
+            sessions=admin.sessions,
+            actor=SYSTEM,
+            facility_edrpou=facility,
             rnokpp=rnokpp,
             full_name=name,
             role=EmployeeRole(role.value),
         )
+    employee = added.employee
     typer.echo(
         f"added {employee.role.value} {employee.rnokpp} {employee.full_name} "
-        f"to facility {place.edrpou}"
+        f"to facility {added.facility_edrpou}"
     )
 
 
@@ -74,31 +72,23 @@ def list_(
     ),
 ) -> None:
     """List employees by facility and RNOKPP; active ones only unless --all."""
-    from docex.registry.employees import list_employees
-    from docex.registry.facilities import get_facility_by_edrpou, list_facilities
+    from docex.services.employees import list_employees
 
-    listing: list[tuple[FacilityRecord, EmployeeRecord]] = []
-    with admin_context() as admin, admin.unit_of_work() as session:
-        if facility is not None:
-            places = [get_facility_by_edrpou(session, edrpou=facility)]
-        else:
-            places = list_facilities(session, include_inactive=True)
-        for place in places:
-            employees = list_employees(
-                session, facility_id=place.id, include_inactive=include_inactive
-            )
-            listing.extend((place, employee) for employee in employees)
+    with admin_context() as admin:
+        listing = list_employees(
+            sessions=admin.sessions, facility_edrpou=facility, include_inactive=include_inactive
+        )
     rows: list[dict[str, Any]] = [
         {
-            "facility": place.edrpou,
-            "rnokpp": e.rnokpp,
-            "role": e.role.value,
-            "active": e.active,
-            "full_name": e.full_name,
-            "created_at": e.created_at,
-            "deactivated_at": e.deactivated_at,
+            "facility": item.facility_edrpou,
+            "rnokpp": item.employee.rnokpp,
+            "role": item.employee.role.value,
+            "active": item.employee.active,
+            "full_name": item.employee.full_name,
+            "created_at": item.employee.created_at,
+            "deactivated_at": item.employee.deactivated_at,
         }
-        for place, e in listing
+        for item in listing
     ]
     print_rows(rows, columns=COLUMNS, output=output)
 
@@ -110,13 +100,15 @@ def deactivate(
 ) -> None:
     """Mark an employee as no longer working at the facility; their new signatures are
     refused from now on. Deactivating twice changes nothing."""
-    from docex.registry.employees import deactivate_employee
-    from docex.registry.facilities import get_facility_by_edrpou
+    from docex.audit.log import SYSTEM
+    from docex.services.employees import deactivate_employee
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        place = get_facility_by_edrpou(session, edrpou=facility)
-        employee = deactivate_employee(session, facility_id=place.id, rnokpp=rnokpp)
+    with admin_context() as admin:
+        done = deactivate_employee(
+            sessions=admin.sessions, actor=SYSTEM, facility_edrpou=facility, rnokpp=rnokpp
+        )
+    employee = done.employee
     typer.echo(
-        f"employee {employee.rnokpp} {employee.full_name} of facility {place.edrpou} "
+        f"employee {employee.rnokpp} {employee.full_name} of facility {done.facility_edrpou} "
         f"is inactive since {employee.deactivated_at:%Y-%m-%d %H:%M:%S %Z}"
     )

@@ -22,10 +22,11 @@ def add(
     name: Annotated[str, typer.Option("--name", help="The facility's registered name.")],
 ) -> None:
     """Register an active facility."""
-    from docex.registry.facilities import add_facility
+    from docex.audit.log import SYSTEM
+    from docex.services.facilities import add_facility
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        facility = add_facility(session, edrpou=edrpou, name=name)
+    with admin_context() as admin:
+        facility = add_facility(sessions=admin.sessions, actor=SYSTEM, edrpou=edrpou, name=name)
     typer.echo(f"added facility {facility.edrpou} {facility.name}")
 
 
@@ -39,10 +40,10 @@ def list_(
     ),
 ) -> None:
     """List facilities by EDRPOU; active ones only unless --all."""
-    from docex.registry.facilities import list_facilities
+    from docex.services.facilities import list_facilities
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        facilities = list_facilities(session, include_inactive=include_inactive)
+    with admin_context() as admin:
+        facilities = list_facilities(sessions=admin.sessions, include_inactive=include_inactive)
     rows = [
         {
             "edrpou": f.edrpou,
@@ -64,11 +65,11 @@ def deactivate(
 
     Its documents, employees and tokens are kept. Deactivating twice changes nothing.
     """
-    from docex.registry.facilities import deactivate_facility, get_facility_by_edrpou
+    from docex.audit.log import SYSTEM
+    from docex.services.facilities import deactivate_facility
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        facility = get_facility_by_edrpou(session, edrpou=edrpou)
-        facility = deactivate_facility(session, facility_id=facility.id)
+    with admin_context() as admin:
+        facility = deactivate_facility(sessions=admin.sessions, actor=SYSTEM, edrpou=edrpou)
     typer.echo(
         f"facility {facility.edrpou} {facility.name} "
         f"is inactive since {facility.deactivated_at:%Y-%m-%d %H:%M:%S %Z}"

@@ -7,15 +7,12 @@ it goes to stderr. The token is never shown again: only a keyed hash of it is st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from docex.cli.context import admin_context
 from docex.cli.tables import OutputFormat, print_rows
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 app = typer.Typer(name="token", help="Issue, list and revoke API tokens.", no_args_is_help=True)
 
@@ -39,30 +36,23 @@ def issue(
 
     The token is printed once, alone on stdout; it cannot be recovered later.
     """
+    from docex.audit.log import SYSTEM
     from docex.db.models import TokenRole
     from docex.errors import InputError
-    from docex.registry.facilities import get_facility_by_edrpou
-    from docex.registry.tokens import issue_token
+    from docex.services.tokens import issue_token
 
     with admin_context() as admin:
         if (facility is None) == (not auditor):
             raise InputError("give exactly one of --facility EDRPOU and --auditor")
-        with admin.unit_of_work() as session:
-            if facility is not None:
-                place = get_facility_by_edrpou(session, edrpou=facility)
-                issued = issue_token(
-                    session,
-                    policy=admin.token_policy,
-                    role=TokenRole.FACILITY,
-                    facility_id=place.id,
-                    label=label,
-                )
-                holder = f"facility {place.edrpou}"
-            else:
-                issued = issue_token(
-                    session, policy=admin.token_policy, role=TokenRole.AUDITOR, label=label
-                )
-                holder = "an auditor"
+        issued = issue_token(
+            sessions=admin.sessions,
+            policy=admin.token_policy,
+            actor=SYSTEM,
+            role=TokenRole.AUDITOR if auditor else TokenRole.FACILITY,
+            facility_edrpou=facility,
+            label=label,
+        )
+    holder = "an auditor" if facility is None else f"facility {facility.strip()}"
     typer.echo(issued.token)
     typer.echo(
         f"docex: issued token {issued.record.id} for {holder}. It is shown only this once: "
@@ -82,24 +72,21 @@ def list_(
     ),
 ) -> None:
     """List tokens, oldest first; never their secrets."""
-    from docex.registry.facilities import get_facility_by_edrpou
-    from docex.registry.tokens import list_tokens
+    from docex.services.tokens import list_tokens
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        facility_id = None
-        if facility is not None:
-            facility_id = get_facility_by_edrpou(session, edrpou=facility).id
-        tokens = list_tokens(session, facility_id=facility_id, include_revoked=include_revoked)
-        edrpou = _edrpou_by_id(session)
+    with admin_context() as admin:
+        tokens = list_tokens(
+            sessions=admin.sessions, facility_edrpou=facility, include_revoked=include_revoked
+        )
     rows: list[dict[str, Any]] = [
         {
-            "id": t.id,
-            "role": t.role.value,
-            "facility": None if t.facility_id is None else edrpou[t.facility_id],
-            "label": t.label,
-            "created_at": t.created_at,
-            "last_used_at": t.last_used_at,
-            "revoked_at": t.revoked_at,
+            "id": t.token.id,
+            "role": t.token.role.value,
+            "facility": t.facility_edrpou,
+            "label": t.token.label,
+            "created_at": t.token.created_at,
+            "last_used_at": t.token.last_used_at,
+            "revoked_at": t.token.revoked_at,
         }
         for t in tokens
     ]
@@ -111,14 +98,9 @@ def revoke(
     token_id: Annotated[int, typer.Argument(help="The id shown by `docex token list`.")],
 ) -> None:
     """Revoke a token for good; it stops authenticating at once."""
-    from docex.registry.tokens import revoke_token
+    from docex.audit.log import SYSTEM
+    from docex.services.tokens import revoke_token
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        token = revoke_token(session, token_id=token_id)
+    with admin_context() as admin:
+        token = revoke_token(sessions=admin.sessions, actor=SYSTEM, token_id=token_id)
     typer.echo(f"token {token.id} is revoked since {token.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
-
-
-def _edrpou_by_id(session: Session) -> dict[int, str]:
-    from docex.registry.facilities import list_facilities
-
-    return {f.id: f.edrpou for f in list_facilities(session, include_inactive=True)}

@@ -21,13 +21,18 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from docex.audit.log import Actor
+from docex.db.engine import unit_of_work
 from docex.db.models import EmployeeRole, TokenRole
 from docex.errors import InputError, NotFoundError
-from docex.registry.employees import add_employee, list_employees
-from docex.registry.facilities import add_facility, get_facility_by_edrpou
-from docex.registry.tokens import TokenPolicy, issue_token, list_tokens
+from docex.registry.employees import list_employees
+from docex.registry.facilities import get_facility_by_edrpou
+from docex.registry.tokens import TokenPolicy, list_tokens
+from docex.services.employees import add_employee_in
+from docex.services.facilities import add_facility_in
+from docex.services.tokens import issue_token_in
 
 DEMO_FACILITIES: tuple[tuple[str, str], ...] = (
     ("38291045", "КНП Центр первинної медико-санітарної допомоги №1"),
@@ -122,13 +127,26 @@ def read_demo_people(certs_dir: Path) -> list[DemoPerson]:
     return people
 
 
-def seed_demo(session: Session, *, policy: TokenPolicy, people: Sequence[DemoPerson]) -> DemoSeed:
-    """Add whatever of the demo data is missing, in the caller's unit of work.
+def seed_demo(
+    *,
+    sessions: sessionmaker[Session],
+    policy: TokenPolicy,
+    actor: Actor,
+    people: Sequence[DemoPerson],
+) -> DemoSeed:
+    """Add whatever of the demo data is missing, in one unit of work.
 
     Two facilities; ``people`` as doctors of their facilities; one token labelled
     ``demo`` for each facility and one for an auditor, unless such a token exists and is
-    not revoked.
+    not revoked. Each addition is audited as the administrative commands audit it.
     """
+    with unit_of_work(sessions) as session:
+        return _seed(session, policy=policy, actor=actor, people=people)
+
+
+def _seed(
+    session: Session, *, policy: TokenPolicy, actor: Actor, people: Sequence[DemoPerson]
+) -> DemoSeed:
     known = {edrpou for edrpou, _ in DEMO_FACILITIES}
     strangers = sorted({p.edrpou for p in people} - known)
     if strangers:
@@ -139,7 +157,7 @@ def seed_demo(session: Session, *, policy: TokenPolicy, people: Sequence[DemoPer
         try:
             facility = get_facility_by_edrpou(session, edrpou=edrpou)
         except NotFoundError:
-            facility = add_facility(session, edrpou=edrpou, name=name)
+            facility = add_facility_in(session, actor=actor, edrpou=edrpou, name=name)
             added_facilities.append(edrpou)
         facility_ids[edrpou] = facility.id
 
@@ -149,8 +167,9 @@ def seed_demo(session: Session, *, policy: TokenPolicy, people: Sequence[DemoPer
         listed = list_employees(session, facility_id=facility_id, include_inactive=True)
         if any(e.rnokpp == person.rnokpp for e in listed):
             continue
-        add_employee(
+        add_employee_in(
             session,
+            actor=actor,
             facility_id=facility_id,
             rnokpp=person.rnokpp,
             full_name=person.full_name,
@@ -161,16 +180,19 @@ def seed_demo(session: Session, *, policy: TokenPolicy, people: Sequence[DemoPer
     tokens: list[DemoToken] = []
     for edrpou, facility_id in facility_ids.items():
         if not _has_demo_token(session, facility_id=facility_id, role=TokenRole.FACILITY):
-            issued = issue_token(
+            issued = issue_token_in(
                 session,
                 policy=policy,
+                actor=actor,
                 role=TokenRole.FACILITY,
                 facility_id=facility_id,
                 label=DEMO_TOKEN_LABEL,
             )
             tokens.append(DemoToken(token_id=issued.record.id, edrpou=edrpou, token=issued.token))
     if not _has_demo_token(session, facility_id=None, role=TokenRole.AUDITOR):
-        issued = issue_token(session, policy=policy, role=TokenRole.AUDITOR, label=DEMO_TOKEN_LABEL)
+        issued = issue_token_in(
+            session, policy=policy, actor=actor, role=TokenRole.AUDITOR, label=DEMO_TOKEN_LABEL
+        )
         tokens.append(DemoToken(token_id=issued.record.id, edrpou=None, token=issued.token))
     return DemoSeed(
         facilities=tuple(added_facilities), employees=tuple(added_people), tokens=tuple(tokens)

@@ -1,5 +1,8 @@
 """A facility managing its webhook and its events, one unit of work per call.
 
+Registering and removing a webhook are recorded in the audit log (``webhook.register``,
+``webhook.delete``) in the same transaction.
+
 Only a facility's own token may: an auditor has no webhook and changes nothing, and one
 facility never sees another's events.
 """
@@ -7,7 +10,11 @@ facility never sees another's events.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
+from docex.audit import actions
+from docex.audit.log import Actor, record
+from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
 from docex.db.webhook_models import OutboxStatus
 from docex.errors import PermissionDeniedError
@@ -28,12 +35,24 @@ def register(runtime: Runtime, *, principal: Principal, url: str) -> RegisteredW
     """Register or replace the principal's webhook; the answer carries the new secret."""
     facility_id = _facility_of(principal)
     with unit_of_work(runtime.sessions) as session:
-        return webhooks.register_webhook(
+        registered = webhooks.register_webhook(
             session,
             facility_id=facility_id,
             url=url,
             policy=WebhookUrlPolicy.from_settings(runtime.settings),
         )
+        record(
+            session,
+            actor=Actor.from_principal(principal),
+            action=actions.WEBHOOK_REGISTER,
+            outcome=Outcome.OK,
+            target_type=actions.WEBHOOK,
+            target_id=str(registered.record.id),
+            # The host says where events go; a path or query may carry a facility's
+            # own credentials and is left out.
+            details={"host": urlsplit(registered.record.url).hostname},
+        )
+        return registered
 
 
 def get(runtime: Runtime, *, principal: Principal) -> WebhookRecord:
@@ -47,7 +66,16 @@ def delete(runtime: Runtime, *, principal: Principal) -> None:
     """Stop the principal's webhook."""
     facility_id = _facility_of(principal)
     with unit_of_work(runtime.sessions) as session:
+        webhook = webhooks.get_webhook(session, facility_id=facility_id)
         webhooks.delete_webhook(session, facility_id=facility_id)
+        record(
+            session,
+            actor=Actor.from_principal(principal),
+            action=actions.WEBHOOK_DELETE,
+            outcome=Outcome.OK,
+            target_type=actions.WEBHOOK,
+            target_id=str(webhook.id),
+        )
 
 
 def list_events(

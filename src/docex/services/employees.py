@@ -1,0 +1,128 @@
+"""Registering and deactivating the employees of facilities, each change audited.
+
+Employees are named by their facility's EDRPOU and their RNOKPP, as an operator knows
+them. The RNOKPP is personal data: audit entries name the employee by row id only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from docex.audit import actions
+from docex.audit.log import Actor, record
+from docex.db.audit_models import Outcome
+from docex.db.engine import unit_of_work
+from docex.db.models import EmployeeRole, utcnow
+from docex.registry import employees, facilities
+from docex.registry.records import EmployeeRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FacilityEmployee:
+    """An employee and the EDRPOU of the facility they work at."""
+
+    facility_edrpou: str
+    employee: EmployeeRecord
+
+
+def add_employee(
+    *,
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    facility_edrpou: str,
+    rnokpp: str,
+    full_name: str,
+    role: EmployeeRole,
+) -> FacilityEmployee:
+    """Register an employee of an active facility, recorded as ``employee.add``.
+
+    ``NotFoundError`` for an unknown facility, ``ConflictError`` if it is inactive or
+    already lists the RNOKPP, ``InputError`` for a malformed RNOKPP or name.
+    """
+    with unit_of_work(sessions) as session:
+        facility = facilities.get_facility_by_edrpou(session, edrpou=facility_edrpou)
+        employee = add_employee_in(
+            session,
+            actor=actor,
+            facility_id=facility.id,
+            rnokpp=rnokpp,
+            full_name=full_name,
+            role=role,
+        )
+        return FacilityEmployee(facility_edrpou=facility.edrpou, employee=employee)
+
+
+def add_employee_in(
+    session: Session,
+    *,
+    actor: Actor,
+    facility_id: int,
+    rnokpp: str,
+    full_name: str,
+    role: EmployeeRole,
+) -> EmployeeRecord:
+    """:func:`add_employee` inside the caller's unit of work (demo seeding adds several)."""
+    employee = employees.add_employee(
+        session, facility_id=facility_id, rnokpp=rnokpp, full_name=full_name, role=role
+    )
+    record(
+        session,
+        actor=actor,
+        action=actions.EMPLOYEE_ADD,
+        outcome=Outcome.OK,
+        target_type=actions.EMPLOYEE,
+        target_id=str(employee.id),
+        details={"facility_id": facility_id, "role": employee.role.value},
+    )
+    return employee
+
+
+def list_employees(
+    *,
+    sessions: sessionmaker[Session],
+    facility_edrpou: str | None = None,
+    include_inactive: bool = False,
+) -> list[FacilityEmployee]:
+    """Employees by facility EDRPOU and RNOKPP, of one facility or of every facility.
+
+    Active ones only unless ``include_inactive``; ``NotFoundError`` for an unknown facility.
+    """
+    with unit_of_work(sessions) as session:
+        if facility_edrpou is not None:
+            places = [facilities.get_facility_by_edrpou(session, edrpou=facility_edrpou)]
+        else:
+            places = facilities.list_facilities(session, include_inactive=True)
+        return [
+            FacilityEmployee(facility_edrpou=place.edrpou, employee=employee)
+            for place in places
+            for employee in employees.list_employees(
+                session, facility_id=place.id, include_inactive=include_inactive
+            )
+        ]
+
+
+def deactivate_employee(
+    *, sessions: sessionmaker[Session], actor: Actor, facility_edrpou: str, rnokpp: str
+) -> FacilityEmployee:
+    """Mark an employee as no longer working at the facility, recorded as
+    ``employee.deactivate``; deactivating twice changes and records nothing."""
+    with unit_of_work(sessions) as session:
+        facility = facilities.get_facility_by_edrpou(session, edrpou=facility_edrpou)
+        now = utcnow()
+        employee = employees.deactivate_employee(
+            session, facility_id=facility.id, rnokpp=rnokpp, now=now
+        )
+        # An employee deactivated earlier keeps that time: then this call changed nothing.
+        if employee.deactivated_at == now:
+            record(
+                session,
+                actor=actor,
+                action=actions.EMPLOYEE_DEACTIVATE,
+                outcome=Outcome.OK,
+                target_type=actions.EMPLOYEE,
+                target_id=str(employee.id),
+                details={"facility_id": facility.id},
+            )
+        return FacilityEmployee(facility_edrpou=facility.edrpou, employee=employee)
