@@ -1,8 +1,9 @@
 """Deliveries: a facility's inbox, fetching, and acknowledging receipt.
 
 ``pending`` → ``fetched`` when the recipient downloads the content → ``acknowledged`` when
-it confirms receipt (here without a signature, or through the submission gate with a signed
-``receipt`` document, see :mod:`docex.services.routing`).
+it confirms receipt: without a signature (:func:`acknowledge`), or with a signed ``receipt``
+document that passes the submission gate like any other (:func:`acknowledge_with_receipt`,
+see :mod:`docex.services.routing`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,15 +24,44 @@ from docex.registry.records import Principal
 from docex.services.cursors import after, encode_position
 from docex.services.events import Events
 from docex.services.runtime import Runtime
+from docex.services.submission import Submission, submit_document
 
 MAX_PAGE_SIZE = 200
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRecord:
+    """A delivery as it stood when it was read: a snapshot, not a live row."""
+
+    id: uuid.UUID
+    document_id: uuid.UUID
+    facility_id: int
+    status: DeliveryStatus
+    created_at: datetime
+    fetched_at: datetime | None
+    acknowledged_at: datetime | None
+    receipt_document_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, row: Delivery) -> DeliveryRecord:
+        """Snapshot of a ``deliveries`` row."""
+        return cls(
+            id=row.id,
+            document_id=row.document_id,
+            facility_id=row.facility_id,
+            status=row.status,
+            created_at=row.created_at,
+            fetched_at=row.fetched_at,
+            acknowledged_at=row.acknowledged_at,
+            receipt_document_id=row.receipt_document_id,
+        )
+
+
 @dataclass(frozen=True)
 class InboxItem:
-    """A delivery with the document it carries."""
+    """A delivery with the document it carries (detached from its session)."""
 
-    delivery: Delivery
+    delivery: DeliveryRecord
     document: Document
 
 
@@ -69,7 +100,10 @@ def inbox(
         query = query.where(after(cursor, created_at=Delivery.created_at, ident=Delivery.id))
     query = query.order_by(Delivery.created_at, Delivery.id).limit(limit + 1)
     with unit_of_work(runtime.sessions) as session:
-        rows = [InboxItem(delivery=d, document=doc) for d, doc in session.execute(query).all()]
+        rows = [
+            InboxItem(delivery=DeliveryRecord.of(d), document=doc)
+            for d, doc in session.execute(query).all()
+        ]
         session.expunge_all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -107,7 +141,7 @@ def mark_fetched(
 
 def acknowledge(
     runtime: Runtime, *, principal: Principal, delivery_id: uuid.UUID, now: datetime | None = None
-) -> Delivery:
+) -> DeliveryRecord:
     """Confirm receipt of a fetched delivery without a signed receipt."""
     if principal.facility_id is None:
         raise PermissionDeniedError("only the recipient facility acknowledges a delivery")
@@ -121,8 +155,39 @@ def acknowledge(
         delivery.acknowledged_at = now or utcnow()
         runtime.events.delivery_acknowledged(session, delivery=delivery, principal=principal)
         session.flush()
-        session.expunge(delivery)
-    return delivery
+        return DeliveryRecord.of(delivery)
+
+
+def acknowledge_with_receipt(
+    runtime: Runtime, *, principal: Principal, delivery_id: uuid.UUID, receipt: IO[bytes]
+) -> DeliveryRecord:
+    """Confirm receipt of a delivery with a signed ``receipt`` document.
+
+    The receipt answers the delivered document and names the same patient; it is verified,
+    stored and audited like any submission (:func:`~docex.services.submission.submit_document`),
+    and the routing rules acknowledge the delivery in the transaction that stores it. The
+    signature is verified outside any transaction, so the delivery is looked up before and
+    read back after: both reads, the one change in between.
+    """
+    with unit_of_work(runtime.sessions) as session:
+        delivery = get_delivery(session, principal=principal, delivery_id=delivery_id)
+        document = session.get(Document, delivery.document_id)
+        assert document is not None  # noqa: S101 -- a foreign key guarantees it
+        answers_document_id, patient_ref = document.id, document.patient_ref
+    submit_document(
+        runtime,
+        principal=principal,
+        submission=Submission(
+            signed=receipt,
+            kind=DocumentKind.RECEIPT,
+            patient_ref=patient_ref,
+            answers_document_id=answers_document_id,
+        ),
+    )
+    with unit_of_work(runtime.sessions) as session:
+        return DeliveryRecord.of(
+            get_delivery(session, principal=principal, delivery_id=delivery_id)
+        )
 
 
 def get_delivery(

@@ -9,14 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from starlette.datastructures import UploadFile
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.api.routes.documents import MULTIPART, DocumentOut, receipt_submission
-from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind
-from docex.db.routing_models import Delivery, DeliveryStatus
+from docex.api.routes.documents import MULTIPART, DocumentOut
+from docex.db.models import DocumentKind
+from docex.db.routing_models import DeliveryStatus
+from docex.errors import InputError
 from docex.services import deliveries
-from docex.services.submission import submit_document
+from docex.services.deliveries import DeliveryRecord
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
 
@@ -32,7 +33,7 @@ class DeliveryOut(BaseModel):
     receipt_document_id: uuid.UUID | None
 
     @classmethod
-    def of(cls, row: Delivery) -> DeliveryOut:
+    def of(cls, row: DeliveryRecord) -> DeliveryOut:
         return cls(
             id=row.id,
             status=row.status,
@@ -97,33 +98,18 @@ async def acknowledge(
             deliveries.acknowledge, runtime, principal=principal, delivery_id=delivery_id
         )
         return DeliveryOut.of(row)
-
-    def document_of_delivery() -> tuple[uuid.UUID, str]:
-        with unit_of_work(runtime.sessions) as session:
-            delivery = deliveries.get_delivery(
-                session, principal=principal, delivery_id=delivery_id
-            )
-            document = session.get(Document, delivery.document_id)
-            assert document is not None  # noqa: S101 -- a foreign key guarantees it
-            return document.id, document.patient_ref
-
-    document_id, patient_ref = await run_in_threadpool(document_of_delivery)
-    submission = await receipt_submission(
-        request, answers_document_id=document_id, patient_ref=patient_ref
-    )
+    form = await request.form(max_files=1, max_fields=5)
+    receipt = form.get("file")
+    if not isinstance(receipt, UploadFile):
+        raise InputError("the multipart form needs a 'file' part with the signed receipt")
     try:
-        await run_in_threadpool(
-            submit_document, runtime, principal=principal, submission=submission
+        row = await run_in_threadpool(
+            deliveries.acknowledge_with_receipt,
+            runtime,
+            principal=principal,
+            delivery_id=delivery_id,
+            receipt=receipt.file,
         )
     finally:
-        submission.signed.close()
-
-    def reload() -> Delivery:
-        with unit_of_work(runtime.sessions) as session:
-            delivery = deliveries.get_delivery(
-                session, principal=principal, delivery_id=delivery_id
-            )
-            session.expunge(delivery)
-            return delivery
-
-    return DeliveryOut.of(await run_in_threadpool(reload))
+        await form.close()
+    return DeliveryOut.of(row)

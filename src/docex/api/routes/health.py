@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import text
 
 from docex.api.deps import RuntimeDep
-from docex.db.engine import unit_of_work
+from docex.services.health import check_ready
 
 router = APIRouter(tags=["health"])
 
@@ -21,11 +20,5 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz")
 async def readyz(runtime: RuntimeDep) -> dict[str, str]:
     """The database and the object store answer (503 otherwise)."""
-
-    def check() -> None:
-        with unit_of_work(runtime.sessions) as session:
-            session.execute(text("SELECT 1"))
-        runtime.store.ensure_ready()
-
-    await run_in_threadpool(check)
+    await run_in_threadpool(check_ready, sessions=runtime.sessions, store=runtime.store)
     return {"status": "ready"}

@@ -1,0 +1,111 @@
+"""Acknowledging a delivery with a signed receipt: one use case, called directly."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+
+from docex.audit import actions
+from docex.db.audit_models import ActorKind
+from docex.db.models import DocumentKind
+from docex.db.routing_models import DeliveryStatus
+from docex.devpki.pki import DevPki
+from docex.devpki.signing import sign_cades
+from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
+from docex.services import deliveries
+from docex.services.documents import get_document, open_content
+from docex.services.runtime import Runtime
+from docex.services.submission import Submission, submit_document
+from tests.services.conftest import FACILITY_A, Parties, audit_entries
+
+
+def _result_for_a(runtime: Runtime, parties: Parties, pki: DevPki) -> uuid.UUID:
+    """B sends A an examination result; the id of A's delivery."""
+    signed = sign_cades(pki, b"Result", signer="doctor2-ecdsa", level="B-LT", detached=False)
+    submit_document(
+        runtime,
+        principal=parties.b,
+        submission=Submission(
+            signed=io.BytesIO(signed),
+            kind=DocumentKind.EXAMINATION_RESULT,
+            patient_ref="patient-1",
+            recipient_edrpou=FACILITY_A,
+        ),
+    )
+    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    return item.delivery.id
+
+
+def _receipt(pki: DevPki) -> io.BytesIO:
+    return io.BytesIO(
+        sign_cades(pki, b"received", signer="doctor-rsa", level="B-LT", detached=False)
+    )
+
+
+def test_signed_receipt_acknowledges_the_delivery(
+    runtime: Runtime, parties: Parties, pki: DevPki
+) -> None:
+    delivery_id = _result_for_a(runtime, parties, pki)
+    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    document, reader = open_content(runtime, principal=parties.a, document_id=item.document.id)
+    reader.close()
+
+    acked = deliveries.acknowledge_with_receipt(
+        runtime, principal=parties.a, delivery_id=delivery_id, receipt=_receipt(pki)
+    )
+    assert isinstance(acked, deliveries.DeliveryRecord)
+    assert (acked.id, acked.status) == (delivery_id, DeliveryStatus.ACKNOWLEDGED)
+    assert acked.acknowledged_at is not None
+    assert acked.receipt_document_id is not None
+    receipt = get_document(runtime, principal=parties.a, document_id=acked.receipt_document_id)
+    assert (receipt.kind, receipt.answers_document_id, receipt.patient_ref) == (
+        DocumentKind.RECEIPT,
+        document.id,
+        "patient-1",
+    )
+    (ack,) = audit_entries(runtime.sessions, actions.DELIVERY_ACK)
+    assert (ack.actor_kind, ack.actor_token_id, ack.target_id) == (
+        ActorKind.FACILITY,
+        parties.a.token_id,
+        str(delivery_id),
+    )
+    submitted = audit_entries(runtime.sessions, actions.DOCUMENT_SUBMIT)
+    assert [e.target_id for e in submitted][-1] == str(acked.receipt_document_id)
+
+
+def test_receipt_before_fetching_is_refused(
+    runtime: Runtime, parties: Parties, pki: DevPki
+) -> None:
+    delivery_id = _result_for_a(runtime, parties, pki)
+    with pytest.raises(TransitionError, match=r"^fetch the document before acknowledging it$"):
+        deliveries.acknowledge_with_receipt(
+            runtime, principal=parties.a, delivery_id=delivery_id, receipt=_receipt(pki)
+        )
+    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    assert (item.delivery.status, item.delivery.receipt_document_id) == (
+        DeliveryStatus.PENDING,
+        None,
+    )
+    assert audit_entries(runtime.sessions, actions.DELIVERY_ACK) == []
+    (refused,) = audit_entries(runtime.sessions, actions.DOCUMENT_REFUSE)
+    assert refused.actor_token_id == parties.a.token_id
+
+
+def test_someone_elses_delivery_is_not_found(
+    runtime: Runtime, parties: Parties, pki: DevPki
+) -> None:
+    delivery_id = _result_for_a(runtime, parties, pki)
+    with pytest.raises(NotFoundError, match=f"^no delivery {delivery_id}$"):
+        deliveries.acknowledge_with_receipt(
+            runtime, principal=parties.b, delivery_id=delivery_id, receipt=_receipt(pki)
+        )
+
+
+def test_an_auditor_submits_no_receipt(runtime: Runtime, parties: Parties, pki: DevPki) -> None:
+    delivery_id = _result_for_a(runtime, parties, pki)
+    with pytest.raises(PermissionDeniedError, match=r"only facilities submit them$"):
+        deliveries.acknowledge_with_receipt(
+            runtime, principal=parties.auditor, delivery_id=delivery_id, receipt=_receipt(pki)
+        )
