@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from docex.api.app import create_app
+from docex.composition import Container
 from docex.db.engine import unit_of_work
 from docex.db.models import EmployeeRole, TokenRole
 from docex.devpki.pki import DevPki
@@ -22,7 +23,6 @@ from docex.devpki.signing import sign_cades
 from docex.registry.employees import add_employee
 from docex.registry.facilities import add_facility
 from docex.registry.tokens import TokenPolicy, issue_token
-from docex.services.runtime import Runtime
 from docex.settings import Settings
 from docex.signatures.identity import signer_identity
 from docex.signatures.trust import load_trust_store
@@ -53,7 +53,7 @@ class Api:
     """A running API and what the tests need to talk to it."""
 
     url: str
-    runtime: Runtime
+    runtime: Container
     backend: Backend
     tokens: dict[str, str]
     facility_ids: dict[str, int]
@@ -70,7 +70,7 @@ def _free_port() -> int:
         return port
 
 
-def _seed(runtime: Runtime, pki: DevPki) -> tuple[dict[str, str], dict[str, int]]:
+def _seed(runtime: Container, pki: DevPki) -> tuple[dict[str, str], dict[str, int]]:
     tokens: dict[str, str] = {}
     ids: dict[str, int] = {}
     with unit_of_work(runtime.sessions) as session:
@@ -101,14 +101,14 @@ def _seed(runtime: Runtime, pki: DevPki) -> tuple[dict[str, str], dict[str, int]
 
 
 @contextmanager
-def serve(settings: Settings, runtime: Runtime | None) -> Iterator[str]:
+def serve(settings: Settings, runtime: Container | None) -> Iterator[str]:
     """Serve the app with uvicorn in a thread; yield its URL.
 
     Without a runtime the app builds its own from ``settings``, as a fresh process does.
     """
     port = _free_port()
     config = uvicorn.Config(
-        create_app(settings, runtime=runtime),
+        create_app(settings, container=runtime),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -138,9 +138,9 @@ def replace_settings(settings: Settings, **changes: object) -> Settings:
     return settings.model_copy(update=changes)
 
 
-def runtime_for(backend: Backend, settings: Settings) -> Runtime:
+def runtime_for(backend: Backend, settings: Settings) -> Container:
     """A runtime on the test backend's (migrated) database and store."""
-    return Runtime(
+    return Container(
         settings=settings,
         engine=backend.engine,
         sessions=backend.sessions,

@@ -84,12 +84,16 @@ def test_commit_failing_after_the_object_was_written_leaves_an_orphan_that_recon
     assert orphans  # the signature object was written before the commit failed
 
     # Fresh orphans are left alone: a submission may still be about to commit them.
-    recent = reconcile_storage(api.runtime, grace=timedelta(hours=1))
+    recent = reconcile_storage(
+        sessions=api.runtime.sessions, store=api.runtime.store, grace=timedelta(hours=1)
+    )
     assert sorted(recent.too_recent) == sorted(orphans)
     assert recent.removed == []
     assert sorted(stored_keys(api)) == sorted(orphans)
 
-    report = reconcile_storage(api.runtime, grace=timedelta(0))
+    report = reconcile_storage(
+        sessions=api.runtime.sessions, store=api.runtime.store, grace=timedelta(0)
+    )
     assert sorted(report.removed) == sorted(orphans)
     assert report.missing == []
     assert stored_keys(api) == []
@@ -101,9 +105,16 @@ def test_reconcile_keeps_referenced_objects_and_reports_missing_ones(
     with api.client("a") as a:
         doc = submit(a, good_sig).json()
     keys = sorted(stored_keys(api))
-    assert reconcile_storage(api.runtime, grace=timedelta(0)).removed == []
+    assert (
+        reconcile_storage(
+            sessions=api.runtime.sessions, store=api.runtime.store, grace=timedelta(0)
+        ).removed
+        == []
+    )
     assert sorted(stored_keys(api)) == keys
     # Someone deletes a document's object by hand: reconcile reports it, never "fixes" it.
     signature_key = next(k for k in keys if k.endswith(doc["sha256"]))
     api.backend.store.delete(signature_key)
-    assert reconcile_storage(api.runtime, grace=timedelta(0)).missing == [signature_key]
+    assert reconcile_storage(
+        sessions=api.runtime.sessions, store=api.runtime.store, grace=timedelta(0)
+    ).missing == [signature_key]

@@ -202,9 +202,17 @@ def test_expiry_recalls_active_referrals(parties: Parties) -> None:
     soon = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     doc = parties.refer(recipient_edrpou=FACILITY_B, valid_until=soon)
     ref = doc["referral"]["id"]
-    assert expire_referrals(parties.api.runtime) == 0
+    assert (
+        expire_referrals(sessions=parties.api.runtime.sessions, events=parties.api.runtime.events)
+        == 0
+    )
     later = datetime.now(UTC) + timedelta(minutes=10)
-    assert expire_referrals(parties.api.runtime, now=later) == 1
+    assert (
+        expire_referrals(
+            sessions=parties.api.runtime.sessions, events=parties.api.runtime.events, now=later
+        )
+        == 1
+    )
     state = parties.a.get(f"/api/v1/referrals/{ref}").json()
     assert state["status"] == "recalled"
     assert state["history"][-1]["actor_facility_id"] is None

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.log import SYSTEM
+from docex.composition import Container
 from docex.db.audit_models import AuditEntry
 from docex.db.engine import unit_of_work
 from docex.db.models import EmployeeRole, TokenRole
@@ -24,7 +25,6 @@ from docex.registry.records import Principal
 from docex.registry.tokens import TokenPolicy, authenticate
 from docex.services.employees import add_employee
 from docex.services.facilities import add_facility
-from docex.services.runtime import Runtime
 from docex.services.tokens import issue_token
 from docex.signatures.identity import signer_identity
 from docex.signatures.isolation import build_verifier
@@ -62,10 +62,10 @@ def pki() -> DevPki:
 
 
 @pytest.fixture
-def runtime(backend: Backend) -> Iterator[Runtime]:
+def runtime(backend: Backend) -> Iterator[Container]:
     """The test backend's database and store, and a verifier trusting the dev PKI."""
     settings = backend.settings.model_copy(update={"trust": [REPO / "certs-dev" / "trust"]})
-    runtime = Runtime(
+    runtime = Container(
         settings=settings,
         engine=backend.engine,
         sessions=backend.sessions,
@@ -88,7 +88,7 @@ class Parties:
 
 
 @pytest.fixture
-def parties(runtime: Runtime, pki: DevPki) -> Parties:
+def parties(runtime: Container, pki: DevPki) -> Parties:
     """Registered through the use cases, as ``docex demo-seed`` would."""
     principals = []
     for edrpou, doctor in ((FACILITY_A, "doctor-rsa"), (FACILITY_B, "doctor2-ecdsa")):
@@ -108,7 +108,7 @@ def parties(runtime: Runtime, pki: DevPki) -> Parties:
     return Parties(a=principals[0], b=principals[1], auditor=auditor)
 
 
-def _principal(runtime: Runtime, role: TokenRole, edrpou: str | None) -> Principal:
+def _principal(runtime: Container, role: TokenRole, edrpou: str | None) -> Principal:
     issued = issue_token(
         sessions=runtime.sessions,
         policy=POLICY,

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from docex.audit import actions
+from docex.composition import Container
 from docex.db.audit_models import ActorKind
 from docex.db.models import DocumentKind
 from docex.db.routing_models import DeliveryStatus
@@ -16,12 +17,11 @@ from docex.devpki.signing import sign_cades
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.services import deliveries
 from docex.services.documents import get_document, open_content
-from docex.services.runtime import Runtime
 from docex.services.submission import Submission, submit_document
 from tests.services.conftest import FACILITY_A, Parties, audit_entries
 
 
-def _result_for_a(runtime: Runtime, parties: Parties, pki: DevPki) -> uuid.UUID:
+def _result_for_a(runtime: Container, parties: Parties, pki: DevPki) -> uuid.UUID:
     """B sends A an examination result; the id of A's delivery."""
     signed = sign_cades(pki, b"Result", signer="doctor2-ecdsa", level="B-LT", detached=False)
     submit_document(
@@ -45,7 +45,7 @@ def _receipt(pki: DevPki) -> io.BytesIO:
 
 
 def test_signed_receipt_acknowledges_the_delivery(
-    runtime: Runtime, parties: Parties, pki: DevPki
+    runtime: Container, parties: Parties, pki: DevPki
 ) -> None:
     delivery_id = _result_for_a(runtime, parties, pki)
     (item,) = deliveries.inbox(runtime, principal=parties.a).items
@@ -76,7 +76,7 @@ def test_signed_receipt_acknowledges_the_delivery(
 
 
 def test_receipt_before_fetching_is_refused(
-    runtime: Runtime, parties: Parties, pki: DevPki
+    runtime: Container, parties: Parties, pki: DevPki
 ) -> None:
     delivery_id = _result_for_a(runtime, parties, pki)
     with pytest.raises(TransitionError, match=r"^fetch the document before acknowledging it$"):
@@ -94,7 +94,7 @@ def test_receipt_before_fetching_is_refused(
 
 
 def test_someone_elses_delivery_is_not_found(
-    runtime: Runtime, parties: Parties, pki: DevPki
+    runtime: Container, parties: Parties, pki: DevPki
 ) -> None:
     delivery_id = _result_for_a(runtime, parties, pki)
     with pytest.raises(NotFoundError, match=f"^no delivery {delivery_id}$"):
@@ -103,7 +103,7 @@ def test_someone_elses_delivery_is_not_found(
         )
 
 
-def test_an_auditor_submits_no_receipt(runtime: Runtime, parties: Parties, pki: DevPki) -> None:
+def test_an_auditor_submits_no_receipt(runtime: Container, parties: Parties, pki: DevPki) -> None:
     delivery_id = _result_for_a(runtime, parties, pki)
     with pytest.raises(PermissionDeniedError, match=r"only facilities submit them$"):
         deliveries.acknowledge_with_receipt(

@@ -245,7 +245,7 @@ def test_cli_refuses_an_unchecked_list_and_takes_the_switches(
 def test_runtime_passes_the_trusted_list_settings(
     signed_tl: Path, signer_pem: Path, tmp_path: Path
 ) -> None:
-    from docex.services.runtime import build_runtime
+    from docex.composition import build_container
 
     base = {
         "database_url": f"sqlite:///{tmp_path / 'docex.sqlite3'}",
@@ -253,8 +253,8 @@ def test_runtime_passes_the_trusted_list_settings(
         "trust": [signed_tl],
     }
     with pytest.raises(TrustConfigError, match="no trusted-list signer certificate"):
-        build_runtime(Settings(**base))
-    runtime = build_runtime(Settings(**base, trusted_list_signer=[signer_pem]))
+        build_container(Settings(**base))
+    runtime = build_container(Settings(**base, trusted_list_signer=[signer_pem]))
     try:
         # The workers build their trust store from the verifier's configuration.
         config = runtime.verifier.config

@@ -12,8 +12,8 @@ from docex import __version__
 from docex.api import problems
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, health, referrals, webhooks
+from docex.composition import Container, build_container, webhook_dispatcher
 from docex.services.periodic import ReferralExpiry
-from docex.services.runtime import Runtime, build_runtime
 from docex.settings import Settings
 
 log = logging.getLogger("docex.api")
@@ -27,31 +27,34 @@ Authenticate every call with `Authorization: Bearer <token>` (tokens: `docex tok
 """
 
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
-    """Build the API. The runtime (database, store, verifier) is made in the lifespan,
-    unless a test passes one in."""
+def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:
+    """Build the API. Its container (database, store, verifier) is built in the lifespan
+    by the composition root, unless a test passes one in."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The embedded SQLite default migrates itself; PostgreSQL is migrated by the
-        # operator (`docex db upgrade`) before the workers start.
-        own = runtime is None
-        app.state.runtime = runtime or build_runtime(settings, migrate=settings.is_sqlite)
+        # operator (`docex db upgrade`) before the workers start, and checked here.
+        own = container is None
+        built = container or build_container(settings)
+        app.state.runtime = built
         expiry = None
         if settings.referral_expiry_interval_seconds > 0:
             expiry = ReferralExpiry(
-                app.state.runtime, interval=settings.referral_expiry_interval_seconds
+                sessions=built.sessions,
+                events=built.events,
+                interval=settings.referral_expiry_interval_seconds,
             )
             expiry.start()
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
-            with _webhook_dispatcher(app.state.runtime, settings):
+            with _dispatching_webhooks(built, settings):
                 yield
         finally:
             if expiry is not None:
                 expiry.stop()
             if own:
-                app.state.runtime.close()
+                built.close()
 
     app = FastAPI(
         title="docex",
@@ -71,7 +74,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
 
 @contextmanager
-def _webhook_dispatcher(runtime: Runtime, settings: Settings) -> Iterator[None]:
+def _dispatching_webhooks(container: Container, settings: Settings) -> Iterator[None]:
     """Send webhook events from this process while the app runs, if ``webhooks_enabled``.
 
     Every worker runs one; their leases on the outbox keep them from sending an event twice.
@@ -79,15 +82,10 @@ def _webhook_dispatcher(runtime: Runtime, settings: Settings) -> Iterator[None]:
     if not settings.webhooks_enabled:
         yield
         return
-    from docex.routing.dispatcher import Dispatcher, RetryPolicy, dispatching_in_background
-    from docex.routing.transport import HttpxTransport
+    from docex.routing.dispatcher import dispatching_in_background
 
-    transport = HttpxTransport()
-    dispatcher = Dispatcher(
-        runtime.sessions, transport=transport, policy=RetryPolicy.from_settings(settings)
-    )
-    try:
-        with dispatching_in_background(dispatcher):
-            yield
-    finally:
-        transport.close()
+    with (
+        webhook_dispatcher(container.sessions, settings) as dispatcher,
+        dispatching_in_background(dispatcher),
+    ):
+        yield

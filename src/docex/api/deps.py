@@ -1,4 +1,5 @@
-"""Dependencies the routes declare: the runtime and the authenticated principal."""
+"""Dependencies the routes declare: the container the app was built with, and the
+authenticated principal."""
 
 from __future__ import annotations
 
@@ -8,20 +9,21 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from docex.composition import Container
 from docex.errors import AuthenticationError
 from docex.registry.records import Principal
 from docex.services.authentication import authenticate_request
-from docex.services.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by `docex token issue`.")
 
 
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def get_runtime(request: Request) -> Container:
+    """The container the composition root built in the app's lifespan."""
+    container: Container = request.app.state.runtime
+    return container
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Container, Depends(get_runtime)]
 
 
 async def get_principal(
@@ -37,7 +39,8 @@ async def get_principal(
         raise AuthenticationError("an API token is required (Authorization: Bearer …)")
     return await run_in_threadpool(
         authenticate_request,
-        runtime,
+        sessions=runtime.sessions,
+        policy=runtime.token_policy,
         token=credentials.credentials,
         method=request.method,
         path=request.url.path,

@@ -3,11 +3,13 @@ once a command needs it, and the translation of our errors into one line and an 
 
 A command body reads::
 
-    with admin_context() as admin, admin.unit_of_work() as session:
-        ...
+    with admin_context() as admin:
+        facility = add_facility(sessions=admin.sessions, actor=SYSTEM, ...)
 
-Settings are read when the command runs, never at import; SQLAlchemy is imported only by
-the commands that open the database.
+and calls one use case of :mod:`docex.services`. What the context opens it gets from the
+composition root (:mod:`docex.composition`), as the API does. Settings are read when the
+command runs, never at import; SQLAlchemy is imported only by the commands that open the
+database.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 from docex.cli.exit_codes import exit_code_for_error
-from docex.errors import DatabaseError, DocexError
+from docex.errors import DocexError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
     from docex.registry.tokens import TokenPolicy
+    from docex.services.events import Events
     from docex.settings import Settings
+    from docex.storage.base import ObjectStore
 
 
 def fail(exc: DocexError) -> NoReturn:
@@ -57,22 +61,12 @@ class AdminContext:
 
     @property
     def engine(self) -> Engine:
-        """The engine on ``settings.database_url``, with the schema checked on first use.
-
-        The embedded SQLite default is migrated here, as the server does on start; any
-        other database must have been migrated with ``docex db upgrade``, so that a
-        command never changes a production schema as a side effect.
-        """
+        """The engine on ``settings.database_url``, opened on first use by
+        :func:`docex.composition.open_database` (SQLite migrated, others checked)."""
         if self._engine is None:
-            from docex.db.engine import create_engine_from_settings
+            from docex.composition import open_database
 
-            engine = create_engine_from_settings(self.settings)
-            try:
-                ensure_schema(engine, migrate=self.settings.is_sqlite)
-            except BaseException:
-                engine.dispose()
-                raise
-            self._engine = engine
+            self._engine = open_database(self.settings)
         return self._engine
 
     @property
@@ -92,27 +86,26 @@ class AdminContext:
 
         return TokenPolicy.from_settings(self.settings)
 
+    @property
+    def store(self) -> ObjectStore:
+        """The object store ``settings`` name, checked to answer."""
+        from docex.composition import open_store
+
+        return open_store(self.settings)
+
+    @property
+    def events(self) -> Events:
+        """Where the routing use cases report what they change."""
+        from docex.composition import build_events
+
+        return build_events()
+
     def close(self) -> None:
         """Release the database connections, if any were opened."""
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
             self._sessions = None
-
-
-def ensure_schema(engine: Engine, *, migrate: bool) -> None:
-    """Migrate the database (``migrate``) or check that it is at the newest revision."""
-    from docex.db.migrate import current_revision, head_revision, upgrade
-
-    if migrate:
-        upgrade(engine)
-        return
-    current, head = current_revision(engine), head_revision()
-    if current != head:
-        state = "has never been migrated" if current is None else f"is at revision {current}"
-        raise DatabaseError(
-            f"the database {state}; this docex needs revision {head}: run `docex db upgrade`"
-        )
 
 
 @contextmanager

@@ -10,15 +10,9 @@ app = typer.Typer(name="referrals", help="Referral housekeeping.", no_args_is_he
 @app.command("expire")
 def expire() -> None:
     """Recall every active referral whose validity period is over (also run by the API)."""
-    from docex.cli.context import reporting_errors
+    from docex.cli.context import admin_context
     from docex.services.referrals import expire_referrals
-    from docex.services.runtime import build_runtime
-    from docex.settings import load_settings
 
-    with reporting_errors():
-        runtime = build_runtime(load_settings())
-        try:
-            count = expire_referrals(runtime)
-        finally:
-            runtime.close()
+    with admin_context() as admin:
+        count = expire_referrals(sessions=admin.sessions, events=admin.events)
     typer.echo(f"recalled {count} expired referral(s)")

@@ -39,8 +39,7 @@ def serve(
     """
     import uvicorn
 
-    from docex.cli.context import ensure_schema
-    from docex.db.engine import create_engine_from_settings
+    from docex.composition import open_database
     from docex.settings import load_settings
 
     overrides: dict[str, object] = {}
@@ -53,11 +52,7 @@ def serve(
         # Migrating here, once, keeps several SQLite workers from racing to migrate in
         # their lifespans; elsewhere a stale schema stops the start with a clear message
         # rather than failing requests.
-        engine = create_engine_from_settings(settings)
-        try:
-            ensure_schema(engine, migrate=settings.is_sqlite)
-        finally:
-            engine.dispose()
+        open_database(settings).dispose()
     url = base_url(settings.host, settings.port)
     typer.echo(f"docex: serving {url} with {workers} worker(s); OpenAPI docs at {url}/docs")
     if workers == 1:

@@ -33,23 +33,26 @@ def reconcile(
     """
     from datetime import timedelta
 
+    from docex.cli.context import AdminContext
     from docex.errors import DocexError
     from docex.services.reconcile import reconcile_storage
-    from docex.services.runtime import build_runtime
     from docex.settings import load_settings
 
+    admin: AdminContext | None = None
     try:
-        runtime = build_runtime(load_settings())
-    except DocexError as exc:
-        typer.echo(f"docex storage reconcile: {exc}", err=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from exc
-    try:
-        report = reconcile_storage(runtime, grace=timedelta(minutes=grace_minutes), dry_run=dry_run)
+        admin = AdminContext(load_settings())
+        report = reconcile_storage(
+            sessions=admin.sessions,
+            store=admin.store,
+            grace=timedelta(minutes=grace_minutes),
+            dry_run=dry_run,
+        )
     except DocexError as exc:
         typer.echo(f"docex storage reconcile: {exc}", err=True)
         raise typer.Exit(int(ExitCode.USAGE)) from exc
     finally:
-        runtime.close()
+        if admin is not None:
+            admin.close()
     verb = "would remove" if dry_run else "removed"
     typer.echo(
         f"{report.objects_seen} objects; {len(report.orphans)} unreferenced; "

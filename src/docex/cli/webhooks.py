@@ -28,29 +28,17 @@ def dispatch(
     import signal
     import threading
 
-    from docex.db.engine import session_factory
-    from docex.routing.dispatcher import Dispatcher, RetryPolicy
-    from docex.routing.transport import HttpxTransport
+    from docex.composition import webhook_dispatcher
 
-    with admin_context() as admin:
-        transport = HttpxTransport()
-        try:
-            dispatcher = Dispatcher(
-                session_factory(admin.engine),
-                transport=transport,
-                policy=RetryPolicy.from_settings(admin.settings),
+    with admin_context() as admin, webhook_dispatcher(admin.sessions, admin.settings) as dispatcher:
+        if once:
+            stats = dispatcher.drain()
+            typer.echo(
+                f"webhooks: {stats.delivered} delivered, {stats.failed} to retry, {stats.dead} dead"
             )
-            if once:
-                stats = dispatcher.drain()
-                typer.echo(
-                    f"webhooks: {stats.delivered} delivered, {stats.failed} to retry, "
-                    f"{stats.dead} dead"
-                )
-                return
-            stop = threading.Event()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: stop.set())
-            typer.echo("docex: dispatching webhook events; Ctrl-C stops", err=True)
-            dispatcher.run_forever(stop)
-        finally:
-            transport.close()
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        typer.echo("docex: dispatching webhook events; Ctrl-C stops", err=True)
+        dispatcher.run_forever(stop)

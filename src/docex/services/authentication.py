@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from docex.audit import actions
 from docex.audit.log import ANONYMOUS, Actor, record
 from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
 from docex.errors import AuthenticationError
 from docex.registry.records import Principal
-from docex.registry.tokens import authenticate
-from docex.services.runtime import Runtime
+from docex.registry.tokens import TokenPolicy, authenticate
 
 
-def authenticate_request(runtime: Runtime, *, token: str, method: str, path: str) -> Principal:
+def authenticate_request(
+    *, sessions: sessionmaker[Session], policy: TokenPolicy, token: str, method: str, path: str
+) -> Principal:
     """Who ``token`` speaks for, recorded as ``token.use``; or ``AuthenticationError``,
     recorded as ``token.refused`` with the token's public lookup id, never its secret.
 
@@ -20,8 +23,8 @@ def authenticate_request(runtime: Runtime, *, token: str, method: str, path: str
     """
     request = {"method": method, "path": path[:200]}
     try:
-        with unit_of_work(runtime.sessions) as session:
-            principal = authenticate(session, policy=runtime.token_policy, token=token)
+        with unit_of_work(sessions) as session:
+            principal = authenticate(session, policy=policy, token=token)
             record(
                 session,
                 actor=Actor.from_principal(principal),
@@ -34,7 +37,7 @@ def authenticate_request(runtime: Runtime, *, token: str, method: str, path: str
     except AuthenticationError as exc:
         # The authentication transaction changed nothing worth keeping; the refusal is
         # recorded on its own.
-        with unit_of_work(runtime.sessions) as session:
+        with unit_of_work(sessions) as session:
             record(
                 session,
                 actor=ANONYMOUS,

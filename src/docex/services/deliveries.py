@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import IO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db.engine import unit_of_work
 from docex.db.models import Document, DocumentKind, utcnow
@@ -140,12 +140,18 @@ def mark_fetched(
 
 
 def acknowledge(
-    runtime: Runtime, *, principal: Principal, delivery_id: uuid.UUID, now: datetime | None = None
+    *,
+    sessions: sessionmaker[Session],
+    events: Events,
+    principal: Principal,
+    delivery_id: uuid.UUID,
+    now: datetime | None = None,
 ) -> DeliveryRecord:
-    """Confirm receipt of a fetched delivery without a signed receipt."""
+    """Confirm receipt of a fetched delivery without a signed receipt, recorded as
+    ``delivery.ack`` through ``events`` in the same unit of work."""
     if principal.facility_id is None:
         raise PermissionDeniedError("only the recipient facility acknowledges a delivery")
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         delivery = get_delivery(session, principal=principal, delivery_id=delivery_id, lock=True)
         if delivery.status is DeliveryStatus.PENDING:
             raise TransitionError("fetch the document before acknowledging it")
@@ -153,7 +159,7 @@ def acknowledge(
             raise TransitionError("the delivery is already acknowledged")
         delivery.status = DeliveryStatus.ACKNOWLEDGED
         delivery.acknowledged_at = now or utcnow()
-        runtime.events.delivery_acknowledged(session, delivery=delivery, principal=principal)
+        events.delivery_acknowledged(session, delivery=delivery, principal=principal)
         session.flush()
         return DeliveryRecord.of(delivery)
 

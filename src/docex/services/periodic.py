@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from docex.errors import DocexError
+from docex.services.events import Events
 from docex.services.referrals import expire_referrals
-from docex.services.runtime import Runtime
 
 log = logging.getLogger("docex.periodic")
 
@@ -19,8 +21,9 @@ log = logging.getLogger("docex.periodic")
 class ReferralExpiry:
     """Calls :func:`expire_referrals` every ``interval`` seconds until stopped."""
 
-    def __init__(self, runtime: Runtime, *, interval: float) -> None:
-        self._runtime = runtime
+    def __init__(self, *, sessions: sessionmaker[Session], events: Events, interval: float) -> None:
+        self._sessions = sessions
+        self._events = events
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="referral-expiry", daemon=True)
@@ -35,7 +38,7 @@ class ReferralExpiry:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                count = expire_referrals(self._runtime)
+                count = expire_referrals(sessions=self._sessions, events=self._events)
             except DocexError as exc:  # the database may be down; try again next time
                 log.warning("referral expiry failed: %s", exc)
                 continue

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db.engine import unit_of_work
 from docex.db.models import Document
 from docex.errors import ObjectNotFoundError
-from docex.services.runtime import Runtime
+from docex.storage.base import ObjectStore
 
 log = logging.getLogger("docex.reconcile")
 
@@ -41,8 +42,9 @@ class ReconcileReport:
 
 
 def reconcile_storage(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
+    store: ObjectStore,
     grace: timedelta = DEFAULT_GRACE,
     dry_run: bool = False,
     now: datetime | None = None,
@@ -50,18 +52,18 @@ def reconcile_storage(
     """Remove unreferenced objects older than ``grace``; report referenced ones that are gone."""
     moment = now or datetime.now(UTC)
     report = ReconcileReport()
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         rows = session.execute(select(Document.object_key, Document.content_object_key)).all()
     referenced = {key for row in rows for key in row if key is not None}
     present: set[str] = set()
-    for key in runtime.store.iter_keys(OBJECT_PREFIX):
+    for key in store.iter_keys(OBJECT_PREFIX):
         report.objects_seen += 1
         present.add(key)
         if key in referenced:
             continue
         report.orphans.append(key)
         try:
-            info = runtime.store.stat(key)
+            info = store.stat(key)
         except ObjectNotFoundError:
             continue
         if moment - info.modified_at < grace:
@@ -69,10 +71,10 @@ def reconcile_storage(
             continue
         # Check again just before removing: a submission may have committed since the
         # reference list was read.
-        if _is_referenced(runtime, key):
+        if _is_referenced(sessions, key):
             continue
         if not dry_run:
-            runtime.store.delete(key)
+            store.delete(key)
             log.info("removed orphan object %s (%d bytes)", key, info.size)
         report.removed.append(key)
     report.missing = sorted(referenced - present)
@@ -81,8 +83,8 @@ def reconcile_storage(
     return report
 
 
-def _is_referenced(runtime: Runtime, key: str) -> bool:
-    with unit_of_work(runtime.sessions) as session:
+def _is_referenced(sessions: sessionmaker[Session], key: str) -> bool:
+    with unit_of_work(sessions) as session:
         hit = session.scalar(
             select(Document.id)
             .where((Document.object_key == key) | (Document.content_object_key == key))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db.engine import unit_of_work
 from docex.db.models import Document, utcnow
@@ -21,6 +21,7 @@ from docex.registry.records import Principal
 from docex.routing.lifecycle import Action, is_expired, next_status
 from docex.routing.requisition import normalise
 from docex.services import routing
+from docex.services.events import Events
 from docex.services.runtime import Runtime
 
 
@@ -156,10 +157,16 @@ def list_referrals(
     return rows
 
 
-def expire_referrals(runtime: Runtime, *, now: datetime | None = None) -> int:
-    """Recall every active referral whose validity is over; returns how many."""
+def expire_referrals(
+    *, sessions: sessionmaker[Session], events: Events, now: datetime | None = None
+) -> int:
+    """Recall every active referral whose validity is over; returns how many.
+
+    Each recall goes through ``events`` (audit entry, webhook event) in the same unit of
+    work, as a recall by its issuer does.
+    """
     moment = now or utcnow()
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         due = list(
             session.scalars(
                 select(Referral)
@@ -175,7 +182,7 @@ def expire_referrals(runtime: Runtime, *, now: datetime | None = None) -> int:
                 principal=None,
                 reason=f"expired at {referral.valid_until.isoformat()}",
                 now=moment,
-                events=runtime.events,
+                events=events,
             )
     return len(due)
 

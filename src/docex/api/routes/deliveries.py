@@ -95,7 +95,11 @@ async def acknowledge(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != MULTIPART:
         row = await run_in_threadpool(
-            deliveries.acknowledge, runtime, principal=principal, delivery_id=delivery_id
+            deliveries.acknowledge,
+            sessions=runtime.sessions,
+            events=runtime.events,
+            principal=principal,
+            delivery_id=delivery_id,
         )
         return DeliveryOut.of(row)
     form = await request.form(max_files=1, max_fields=5)

@@ -1,0 +1,49 @@
+"""A facility registering and removing its webhook: both audited, the URL's host only."""
+
+from __future__ import annotations
+
+import pytest
+
+from docex.audit import actions
+from docex.composition import Container
+from docex.db.audit_models import ActorKind
+from docex.errors import InputError, NotFoundError, PermissionDeniedError
+from docex.services import webhooks
+from tests.services.conftest import Parties, audit_entries
+
+URL = "https://mis.example.org/hooks/docex?key=facility-own-secret"
+
+
+def test_register_and_delete_are_audited(runtime: Container, parties: Parties) -> None:
+    registered = webhooks.register(runtime, principal=parties.a, url=URL)
+    again = webhooks.register(runtime, principal=parties.a, url=URL)
+    webhooks.delete(runtime, principal=parties.a)
+
+    entries = audit_entries(runtime.sessions, actions.WEBHOOK_REGISTER)
+    assert [(e.actor_kind, e.actor_token_id, e.actor_facility_id) for e in entries] == [
+        (ActorKind.FACILITY, parties.a.token_id, parties.a.facility_id)
+    ] * 2
+    assert [(e.target_type, e.target_id) for e in entries] == [
+        ("webhook", str(registered.record.id)),
+        ("webhook", str(again.record.id)),
+    ]
+    assert [e.details for e in entries] == [{"host": "mis.example.org"}] * 2
+    (deleted,) = audit_entries(runtime.sessions, actions.WEBHOOK_DELETE)
+    assert (deleted.actor_token_id, deleted.target_id) == (
+        parties.a.token_id,
+        str(registered.record.id),
+    )
+    for entry in [*entries, deleted]:
+        assert registered.secret not in str(entry.details)
+        assert "facility-own-secret" not in str(entry.details)
+
+
+def test_refusals_record_nothing(runtime: Container, parties: Parties) -> None:
+    with pytest.raises(PermissionDeniedError, match=r"^webhooks belong to facilities"):
+        webhooks.register(runtime, principal=parties.auditor, url=URL)
+    with pytest.raises(InputError, match=r"^the webhook URL must start with https://$"):
+        webhooks.register(runtime, principal=parties.a, url="ftp://mis.example.org/")
+    with pytest.raises(NotFoundError, match=r"^no webhook is registered for this facility$"):
+        webhooks.delete(runtime, principal=parties.b)
+    assert audit_entries(runtime.sessions, actions.WEBHOOK_REGISTER) == []
+    assert audit_entries(runtime.sessions, actions.WEBHOOK_DELETE) == []
