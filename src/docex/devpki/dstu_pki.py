@@ -32,10 +32,11 @@ from docex.signatures.dstu.oids import DSTU4145_LE, GOST34311
 ROOT_CA_DSTU: Final = "root-ca-dstu"
 ISSUING_CA_DSTU: Final = "issuing-ca-dstu"
 DOCTOR_DSTU: Final = "doctor-dstu"
+DOCTOR_DSTU_431: Final = "doctor-dstu-431"
 TSA_DSTU: Final = "tsa-dstu"
 
-DSTU_LABELS: Final = (ROOT_CA_DSTU, ISSUING_CA_DSTU, DOCTOR_DSTU, TSA_DSTU)
-DSTU_END_ENTITY_LABELS: Final = (DOCTOR_DSTU,)
+DSTU_LABELS: Final = (ROOT_CA_DSTU, ISSUING_CA_DSTU, DOCTOR_DSTU, DOCTOR_DSTU_431, TSA_DSTU)
+DSTU_END_ENTITY_LABELS: Final = (DOCTOR_DSTU, DOCTOR_DSTU_431)
 """The DSTU labels that sign documents (``docex sign --signer doctor-dstu``)."""
 
 DSTU_CADES_LEVELS: Final = ("B-B", "B-T", "B-LT")
@@ -44,21 +45,29 @@ DOCTOR_DSTU_RNOKPP: Final = "3244556677"
 """The DSTU doctor's RNOKPP (a valid check digit; fictitious)."""
 DOCTOR_DSTU_EDRPOU: Final = "38291045"
 """Facility 1 of the development PKI, as in ``services/demo.py``."""
+DOCTOR_DSTU_431_RNOKPP: Final = "3355667788"
+"""The m=431 doctor's RNOKPP (fictitious; the doctor works at the same facility)."""
+
+_PEOPLE = {DOCTOR_DSTU: DOCTOR_DSTU_RNOKPP, DOCTOR_DSTU_431: DOCTOR_DSTU_431_RNOKPP}
 
 _CURVES = {ROOT_CA_DSTU: CURVE_M431, ISSUING_CA_DSTU: CURVE_M257, DOCTOR_DSTU: CURVE_M257}
+_CURVES[DOCTOR_DSTU_431] = CURVE_M431  # as the central root's key: the largest curve in use
 _CURVES[TSA_DSTU] = CURVE_M257
 _ISSUERS = {
     ROOT_CA_DSTU: ROOT_CA_DSTU,
     ISSUING_CA_DSTU: ROOT_CA_DSTU,
     DOCTOR_DSTU: ISSUING_CA_DSTU,
+    DOCTOR_DSTU_431: ISSUING_CA_DSTU,
     TSA_DSTU: ISSUING_CA_DSTU,
 }
 _SERIALS = {ROOT_CA_DSTU: 0x4145_01, ISSUING_CA_DSTU: 0x4145_02, DOCTOR_DSTU: 0x4145_10}
 _SERIALS[TSA_DSTU] = 0x4145_11
+_SERIALS[DOCTOR_DSTU_431] = 0x4145_12
 _VALIDITY = {
     ROOT_CA_DSTU: (datetime(2024, 1, 1, tzinfo=UTC), datetime(2045, 1, 1, tzinfo=UTC)),
     ISSUING_CA_DSTU: (datetime(2024, 1, 1, tzinfo=UTC), datetime(2040, 1, 1, tzinfo=UTC)),
     DOCTOR_DSTU: (datetime(2025, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)),
+    DOCTOR_DSTU_431: (datetime(2025, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)),
     TSA_DSTU: (datetime(2024, 6, 1, tzinfo=UTC), datetime(2039, 1, 1, tzinfo=UTC)),
 }
 
@@ -88,6 +97,16 @@ _SUBJECTS: dict[str, dict[str, str]] = {
         "surname": "Бондаренко",
         "given_name": "Ірина Василівна",
         "serial_number": f"TINUA-{DOCTOR_DSTU_RNOKPP}",
+        "locality_name": "Київ",
+    },
+    DOCTOR_DSTU_431: {
+        "country_name": "UA",
+        "organization_name": _FACILITY,
+        "organization_identifier": f"NTRUA-{DOCTOR_DSTU_EDRPOU}",
+        "common_name": "Коваль Олег Петрович",
+        "surname": "Коваль",
+        "given_name": "Олег Петрович",
+        "serial_number": f"TINUA-{DOCTOR_DSTU_431_RNOKPP}",
         "locality_name": "Київ",
     },
 }
@@ -426,7 +445,7 @@ def _extensions(pki: DstuPki, label: str) -> list[x509.Extension]:
                 [
                     {
                         "type": _DRFO_ATTRIBUTE,
-                        "values": [core.Any(core.PrintableString(DOCTOR_DSTU_RNOKPP))],
+                        "values": [core.Any(core.PrintableString(_PEOPLE[label]))],
                     },
                     {
                         "type": _EDRPOU_ATTRIBUTE,

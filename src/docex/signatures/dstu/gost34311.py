@@ -148,7 +148,7 @@ def _p(y: int) -> bytes:
 def _psi(y: int, times: int) -> int:
     """ψ applied ``times`` times: the new top 16-bit word is the xor of words 1,2,3,4,13,16.
 
-    The reference for :func:`_mix`.
+    The reference for :func:`_mix_by_recurrence`.
     """
     for _ in range(times):
         t = (y ^ (y >> 16) ^ (y >> 32) ^ (y >> 48) ^ (y >> 192) ^ (y >> 240)) & 0xFFFF
@@ -165,8 +165,8 @@ def _extend(w: list[int], times: int) -> None:
         w.append(w[t] ^ w[t + 1] ^ w[t + 2] ^ w[t + 3] ^ w[t + 12] ^ w[t + 15])
 
 
-def _mix(h: int, m: int, s: int) -> int:
-    """``ψ^61(h + ψ(m + ψ^12(s)))`` on 16-bit words (about twice as fast as on 256-bit ints)."""
+def _mix_by_recurrence(h: int, m: int, s: int) -> int:
+    """``ψ^61(h + ψ(m + ψ^12(s)))`` on 16-bit words: the reference for :func:`_mix`."""
     w = list(_WORDS.unpack(s.to_bytes(32, "little")))
     _extend(w, 12)
     w = [a ^ b for a, b in zip(w[12:], _WORDS.unpack(m.to_bytes(32, "little")), strict=True)]
@@ -174,6 +174,39 @@ def _mix(h: int, m: int, s: int) -> int:
     w = [a ^ b for a, b in zip(w[1:], _WORDS.unpack(h.to_bytes(32, "little")), strict=True)]
     _extend(w, 61)
     return int.from_bytes(_WORDS.pack(*w[61:]), "little")
+
+
+@functools.cache
+def _mix_tables() -> tuple[tuple[int, ...], ...]:
+    """Per input byte of ``h‖m‖s``, its contribution to the mix, for each byte value.
+
+    The mix is linear over GF(2) (ψ only xors words), so it is the xor of what each input
+    byte contributes alone. The 768 single-bit images come from the recurrence; every
+    other byte value is the xor of its bits' images (96 rows of 256, about 1.5 MB).
+    """
+    rows: list[tuple[int, ...]] = []
+    for operand in range(3):
+        for position in range(32):
+            bits = []
+            for bit in range(8):
+                args = [0, 0, 0]
+                args[operand] = 1 << (8 * position + bit)
+                bits.append(_mix_by_recurrence(args[0], args[1], args[2]))
+            row = [0] * 256
+            for value in range(1, 256):
+                low = value & -value
+                row[value] = row[value ^ low] ^ bits[low.bit_length() - 1]
+            rows.append(tuple(row))
+    return tuple(rows)
+
+
+def _mix(h: int, m: int, s: int) -> int:
+    """``ψ^61(h + ψ(m + ψ^12(s)))`` as 96 table lookups (about six times the recurrence's speed)."""
+    out = 0
+    operands = h.to_bytes(32, "little") + m.to_bytes(32, "little") + s.to_bytes(32, "little")
+    for row, byte in zip(_mix_tables(), operands, strict=True):
+        out ^= row[byte]
+    return out
 
 
 def _step(tables: _Tables, h: int, m: int) -> int:
