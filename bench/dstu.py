@@ -10,7 +10,8 @@
   path results are warm, as in the ECDSA row.
 * **docex warm DSTU m=257, 1 KB**: the same over 1 KB, the size of a referral's text: the
   part of a DSTU verification that does not grow with the content.
-* **GOST 34.311-95**: the pure-Python hash's throughput, which the content costs.
+* **GOST 34.311-95**: the hash's throughput (the C extension where it was built, else pure
+  Python), which the content costs.
 * **DSTU m=257 / m=431 certificate signature**: the certificate signature check alone, as
   certvalidator calls it (:data:`docex.signatures.signature_validator.SIGNATURE_VALIDATOR`).
 """
