@@ -17,8 +17,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from docex.clock import utcnow
 from docex.db.engine import unit_of_work
-from docex.db.models import utcnow
 from docex.routing.dispatcher import Dispatcher, DispatchStats
 from docex.routing.outbox import EventType, OutboxEventRecord, enqueue
 from docex.routing.transport import HttpxTransport

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import create_engine_from_settings, session_factory, unit_of_work
-from docex.db.webhook_models import OutboxEvent, OutboxStatus
+from docex.db.webhooks import OutboxEvent
+from docex.domain import OutboxStatus
 from docex.routing.dispatcher import (
     JITTER,
     Dispatcher,

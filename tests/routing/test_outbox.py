@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
-from docex.db.models import Facility
-from docex.db.webhook_models import OutboxEvent, OutboxStatus
+from docex.db.registry import Facility
+from docex.db.webhooks import OutboxEvent
+from docex.domain import OutboxStatus
 from docex.errors import ConflictError, InputError, NotFoundError
 from docex.registry import add_facility
 from docex.routing.outbox import (

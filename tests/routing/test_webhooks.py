@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
-from docex.db.webhook_models import WebhookSubscription
+from docex.db.webhooks import WebhookSubscription
 from docex.errors import ConflictError, InputError, NotFoundError, WebhookSignatureError
 from docex.registry import deactivate_facility
 from docex.routing.webhooks import (

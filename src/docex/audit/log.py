@@ -42,8 +42,9 @@ from docex.audit.chain import (
     hashed_fields,
 )
 from docex.audit.chain import entry_hash as compute_hash
-from docex.db.audit_models import ActorKind, AuditEntry, Outcome
-from docex.db.models import utcnow
+from docex.clock import utcnow
+from docex.db.audit import AuditEntry
+from docex.domain import ActorKind, Outcome
 from docex.registry.records import Principal
 
 # Arbitrary and fixed, distinct from the migration lock: every process appending to the

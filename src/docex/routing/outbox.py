@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docex.db.webhook_models import OutboxEvent, OutboxStatus
+from docex.clock import now_or
+from docex.db.webhooks import OutboxEvent
+from docex.domain import OutboxStatus
 from docex.errors import ConflictError, InputError, NotFoundError
-from docex.registry._common import now_or
 from docex.routing.webhooks import has_active_webhook
 
 MAX_PAYLOAD_BYTES = 64 * 1024

@@ -19,7 +19,7 @@ timeout, is retried with the same ``Docex-Event-Id``; since a delivery may also 
 repeated after a crash of the sender, a receiver processes each event id at most once.
 
 The secret is stored in clear: signing needs the key itself (see
-:mod:`docex.db.webhook_models`). Registering again replaces both URL and secret.
+:mod:`docex.db.webhooks`). Registering again replaces both URL and secret.
 """
 
 from __future__ import annotations
@@ -39,9 +39,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docex.db.webhook_models import MAX_WEBHOOK_URL_LENGTH, WebhookSubscription
+from docex.clock import now_or
+from docex.db.engine import flush_or_conflict
+from docex.db.webhooks import WebhookSubscription
+from docex.domain import MAX_WEBHOOK_URL_LENGTH
 from docex.errors import ConflictError, InputError, NotFoundError, WebhookSignatureError
-from docex.registry._common import flush_or_conflict, now_or
 from docex.registry.facilities import get_facility
 from docex.settings import Environment, Settings
 

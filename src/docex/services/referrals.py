@@ -13,9 +13,11 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from docex.clock import utcnow
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, utcnow
-from docex.db.routing_models import Referral, ReferralStatus, ReferralTransition
+from docex.db.referrals import Referral, ReferralTransition
+from docex.domain import ReferralStatus
 from docex.errors import InputError, NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
 from docex.routing.lifecycle import Action, is_expired, next_status

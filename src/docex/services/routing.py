@@ -29,14 +29,15 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docex.db.models import Document, DocumentKind, DocumentStatus
-from docex.db.routing_models import (
-    Delivery,
+from docex.db.deliveries import Delivery
+from docex.db.documents import Document
+from docex.db.referrals import Referral, ReferralTransition
+from docex.domain import (
     DeliveryStatus,
-    Referral,
+    DocumentKind,
+    DocumentStatus,
     ReferralPriority,
     ReferralStatus,
-    ReferralTransition,
 )
 from docex.errors import InputError, NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal

@@ -32,9 +32,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from docex.clock import utcnow
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind, Facility, FacilityStatus, utcnow
-from docex.db.routing_models import Referral
+from docex.db.referrals import Referral
+from docex.db.registry import Facility
+from docex.domain import DocumentKind, FacilityStatus
 from docex.errors import (
     ConflictError,
     DatabaseError,

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import Outcome
-from docex.db.models import Document
+from docex.db.documents import Document
+from docex.domain import Outcome
 from docex.errors import DocexError, SubmissionRefusedError
 from docex.registry.records import Principal
 

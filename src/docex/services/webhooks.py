@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from docex.db.engine import unit_of_work
-from docex.db.webhook_models import OutboxStatus
+from docex.domain import OutboxStatus
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
 from docex.routing import outbox, webhooks

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.db.webhook_models import MAX_WEBHOOK_URL_LENGTH, OutboxStatus
+from docex.domain import MAX_WEBHOOK_URL_LENGTH, OutboxStatus
 from docex.routing.outbox import MAX_PAGE_SIZE, OutboxEventRecord
 from docex.routing.webhooks import WebhookRecord
 from docex.services import webhooks as service
