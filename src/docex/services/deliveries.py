@@ -2,7 +2,7 @@
 
 ``pending`` → ``fetched`` when the recipient downloads the content → ``acknowledged`` when
 it confirms receipt (here without a signature, or through the submission gate with a signed
-``receipt`` document, see :mod:`docex.services.routing`).
+``receipt`` document, see :mod:`docex.referrals.plan`).
 """
 
 from __future__ import annotations

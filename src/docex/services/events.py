@@ -14,7 +14,7 @@ from docex.db.documents import Document
 from docex.db.referrals import Referral
 from docex.domain import ActorKind, Outcome, ReferralStatus
 from docex.registry.records import Principal
-from docex.routing.outbox import EventType, enqueue
+from docex.webhooks.outbox import EventType, enqueue
 
 log = logging.getLogger("docex.routing")
 

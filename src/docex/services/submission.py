@@ -50,11 +50,11 @@ from docex.errors import (
     StorageError,
     SubmissionRefusedError,
 )
+from docex.referrals.plan import ReferralSpec, RoutingRequest
 from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
-from docex.services import routing
+from docex.services import routing_state
 from docex.services.access import visible_documents
-from docex.services.routing import ReferralSpec
 from docex.services.runtime import Runtime
 from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
@@ -151,7 +151,7 @@ def _submit_document(
                 routing_request = _routing_request(submission, recipient_id)
                 # Checked before storing so that a document the routing refuses leaves
                 # nothing stored; checked again under row locks once the row is written.
-                routing.plan(
+                routing_state.plan(
                     session, facility_id=facility_id, request=routing_request, now=utcnow()
                 )
             # The checks and the record share one transaction; the bytes are stored in
@@ -171,10 +171,10 @@ def _submit_document(
             except IntegrityError as exc:
                 raise ConflictError("the document conflicts with one already stored") from exc
             now = utcnow()
-            routing_plan = routing.plan(
+            routing_plan = routing_state.plan(
                 session, facility_id=facility_id, request=routing_request, now=now, lock=True
             )
-            referral = routing.apply(
+            referral = routing_state.apply(
                 session,
                 plan_=routing_plan,
                 document=document,
@@ -279,8 +279,8 @@ def _store(
     )
 
 
-def _routing_request(submission: Submission, recipient_id: int | None) -> routing.RoutingRequest:
-    return routing.RoutingRequest(
+def _routing_request(submission: Submission, recipient_id: int | None) -> RoutingRequest:
+    return RoutingRequest(
         kind=submission.kind,
         patient_ref=submission.patient_ref,
         recipient_facility_id=recipient_id,

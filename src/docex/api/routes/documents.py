@@ -20,9 +20,9 @@ from docex.api.deps import PrincipalDep, RuntimeDep
 from docex.db.documents import Document, Revalidation
 from docex.domain import DocumentKind, DocumentStatus, ReferralPriority, ReferralStatus
 from docex.errors import InputError, NotASignatureError
+from docex.referrals.plan import ReferralSpec
 from docex.services import documents as reading
 from docex.services import revalidation
-from docex.services.routing import ReferralSpec
 from docex.services.submission import Submission, submit_document
 from docex.signatures.policy import AcceptanceDecision
 

@@ -16,19 +16,11 @@ from docex.db import unit_of_work
 from docex.db.webhooks import WebhookSubscription
 from docex.errors import ConflictError, InputError, NotFoundError, WebhookSignatureError
 from docex.registry import deactivate_facility
-from docex.routing.webhooks import (
-    SIGNATURE_HEADER,
-    WebhookUrlPolicy,
-    check_webhook_url,
-    delete_webhook,
-    delivery_headers,
-    get_webhook,
-    register_webhook,
-    sign,
-    verify_signature,
-)
 from docex.settings import Environment, Settings
-from tests.routing.conftest import DEV_URLS
+from docex.webhooks.signing import SIGNATURE_HEADER, delivery_headers, sign, verify_signature
+from docex.webhooks.subscriptions import delete_webhook, get_webhook, register_webhook
+from docex.webhooks.url_policy import WebhookUrlPolicy, check_webhook_url
+from tests.webhooks.conftest import DEV_URLS
 
 STRICT = WebhookUrlPolicy()
 SECRET = "whsec_test-secret"

@@ -38,9 +38,9 @@ from docex.db.engine import unit_of_work
 from docex.db.webhooks import OutboxEvent, WebhookSubscription
 from docex.domain import OutboxStatus
 from docex.errors import DocexError
-from docex.routing.transport import DeliveryOutcome, WebhookTransport
-from docex.routing.webhooks import delivery_headers, event_body
 from docex.settings import Settings
+from docex.webhooks.signing import delivery_headers, event_body
+from docex.webhooks.transport import DeliveryOutcome, WebhookTransport
 
 log = logging.getLogger("docex.webhooks")
 
