@@ -114,7 +114,14 @@ def submit_document(
         raise
     except DocexError as exc:
         with unit_of_work(runtime.sessions) as session:
-            record_refusal(session, principal=principal, submission=submission, error=exc)
+            record_refusal(
+                session,
+                principal=principal,
+                kind=submission.kind,
+                patient_ref=submission.patient_ref,
+                recipient_edrpou=submission.recipient_edrpou,
+                error=exc,
+            )
         raise
     if not result.created:
         with unit_of_work(runtime.sessions) as session:
