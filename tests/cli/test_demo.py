@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from docex.cli.exit_codes import ExitCode
-from docex.db.models import TokenRole
+from docex.domain import TokenRole
 from docex.registry.employees import find_active_employee
 from docex.registry.facilities import get_facility_by_edrpou
 from docex.registry.tokens import authenticate

@@ -79,8 +79,8 @@ def _webhook_dispatcher(runtime: Runtime, settings: Settings) -> Iterator[None]:
     if not settings.webhooks_enabled:
         yield
         return
-    from docex.routing.dispatcher import Dispatcher, RetryPolicy, dispatching_in_background
-    from docex.routing.transport import HttpxTransport
+    from docex.webhooks.dispatcher import Dispatcher, RetryPolicy, dispatching_in_background
+    from docex.webhooks.transport import HttpxTransport
 
     transport = HttpxTransport()
     dispatcher = Dispatcher(

@@ -117,7 +117,7 @@ def export(
 
     from docex.audit.export import write_export
     from docex.cli.render import progress_bar
-    from docex.db.audit_models import AuditEntry
+    from docex.db.audit import AuditEntry
     from docex.errors import InputError
 
     with reporting_errors():

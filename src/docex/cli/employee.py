@@ -23,7 +23,7 @@ COLUMNS = ("facility", "rnokpp", "role", "active", "full_name", "created_at", "d
 
 
 class Role(StrEnum):
-    """The choices of ``--role``: the values of :class:`docex.db.models.EmployeeRole`.
+    """The choices of ``--role``: the values of :class:`docex.domain.EmployeeRole`.
 
     Spelled out rather than imported so that ``docex --help`` does not load SQLAlchemy;
     tests/cli/test_employee.py checks that the two agree.
@@ -42,7 +42,7 @@ def add(
     role: Annotated[Role, typer.Option("--role", help="What the employee does.")] = Role.DOCTOR,
 ) -> None:
     """Register an employee of an active facility: their signatures become acceptable."""
-    from docex.db.models import EmployeeRole
+    from docex.domain import EmployeeRole
     from docex.registry.employees import add_employee
     from docex.registry.facilities import get_facility_by_edrpou
 

@@ -39,7 +39,7 @@ def issue(
 
     The token is printed once, alone on stdout; it cannot be recovered later.
     """
-    from docex.db.models import TokenRole
+    from docex.domain import TokenRole
     from docex.errors import InputError
     from docex.registry.facilities import get_facility_by_edrpou
     from docex.registry.tokens import issue_token

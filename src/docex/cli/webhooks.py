@@ -29,8 +29,8 @@ def dispatch(
     import threading
 
     from docex.db.engine import session_factory
-    from docex.routing.dispatcher import Dispatcher, RetryPolicy
-    from docex.routing.transport import HttpxTransport
+    from docex.webhooks.dispatcher import Dispatcher, RetryPolicy
+    from docex.webhooks.transport import HttpxTransport
 
     with admin_context() as admin:
         transport = HttpxTransport()

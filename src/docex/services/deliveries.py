@@ -2,7 +2,7 @@
 
 ``pending`` → ``fetched`` when the recipient downloads the content → ``acknowledged`` when
 it confirms receipt (here without a signature, or through the submission gate with a signed
-``receipt`` document, see :mod:`docex.services.routing`).
+``receipt`` document, see :mod:`docex.referrals.plan`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docex.clock import utcnow
+from docex.db.deliveries import Delivery
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind, utcnow
-from docex.db.routing_models import Delivery, DeliveryStatus
+from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
 from docex.services.cursors import after, encode_position

@@ -23,7 +23,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
-from docex.db.models import EmployeeRole, TokenRole
+from docex.domain import EmployeeRole, TokenRole
 from docex.errors import InputError, NotFoundError
 from docex.registry.employees import add_employee, list_employees
 from docex.registry.facilities import add_facility, get_facility_by_edrpou

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document
 from docex.errors import ObjectNotFoundError
 from docex.services.runtime import Runtime
 

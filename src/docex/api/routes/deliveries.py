@@ -12,9 +12,10 @@ from pydantic import BaseModel
 
 from docex.api.deps import PrincipalDep, RuntimeDep
 from docex.api.routes.documents import MULTIPART, DocumentOut, receipt_submission
+from docex.db.deliveries import Delivery
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind
-from docex.db.routing_models import Delivery, DeliveryStatus
+from docex.domain import DeliveryStatus, DocumentKind
 from docex.services import deliveries
 from docex.services.submission import submit_document
 
