@@ -1,38 +1,46 @@
 """DSTU 4145 rows of the verification benchmark (run by ``verify.py`` in the same process).
 
-* **docex warm DSTU**: one warmed-up ``Verifier`` verifying UAPKI's CAdES-T (signer and TSA
-  on m=257 curves: three DSTU 4145 verifications, GOST 34.311 hashing of the signed
-  attributes, the content, the TSTInfo and the signature value) with every UAPKI
-  certificate trusted, as ``check-corpora`` does. The same file is verified each time: it
-  is the only DSTU CAdES-T in the data; every pass still hashes and verifies everything.
-* **DSTU m=257 / m=431 certificate signature**: the certificate signature check alone,
-  as certvalidator calls it (:data:`docex.signatures.signature_validator.SIGNATURE_VALIDATOR`):
-  the "Дія" signer's certificate by the "Дія" CA (m=257) and the "Дія" CA's certificate by
-  the central root (m=431, the only m=431 signatures in the data).
+* **docex warm DSTU m=257 / m=431**: one warmed-up ``Verifier`` verifying a detached
+  CAdES B-LT of the development PKI's DSTU branch (``docex.devpki.dstu_pki``) over the
+  same 20 KB content as the ECDSA rows: the doctor on m=257 (``doctor-dstu``) or m=431
+  (``doctor-dstu-431``), the TSA on m=257, the CA on m=257 under the m=431 root, CRLs and
+  OCSP responses signed with DSTU 4145 and embedded. Each pass verifies everything again:
+  GOST 34.311 of the content, the signed attributes, the TSTInfo and the token's
+  attributes, and the signer's and the TSA's DSTU 4145 signatures. Only the certificate
+  path results are warm, as in the ECDSA row.
+* **docex warm DSTU m=257, 1 KB**: the same over 1 KB, the size of a referral's text: the
+  part of a DSTU verification that does not grow with the content.
+* **GOST 34.311-95**: the hash's throughput (the C extension where it was built, else pure
+  Python), which the content costs.
+* **DSTU m=257 / m=431 certificate signature**: the certificate signature check alone, as
+  certvalidator calls it (:data:`docex.signatures.signature_validator.SIGNATURE_VALIDATOR`).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
-from asn1crypto import x509
-
-from docex.signatures.report import Indication, ValidationReport
+from docex.devpki.dstu_pki import (
+    DOCTOR_DSTU,
+    DOCTOR_DSTU_431,
+    ISSUING_CA_DSTU,
+    ROOT_CA_DSTU,
+    DstuPki,
+)
+from docex.signatures.dstu.gost34311 import gost34311
+from docex.signatures.report import Indication, Qualification, ValidationReport
 from docex.signatures.signature_validator import SIGNATURE_VALIDATOR
-from docex.signatures.trust import load_trust_store
+from docex.signatures.trust import trust_store_from_certificates
 from docex.signatures.verifier import Verifier
 
-UAPKI = Path(__file__).resolve().parents[1] / "tests" / "data" / "ua" / "uapki"
-SIGNATURE = UAPKI / "cades-t-attached.p7s"
-AT = datetime(2023, 9, 19, 18, 30, tzinfo=UTC)
-ROOT_CERT = "CAO-05E19E2CD92EA2990100000001000000C1000000.cer"
-CA_CERT = "diia-CA-05E19E2CD92EA2990100000001000000E1000000.cer"
-SIGNER_CERT = "diia-test-sign-7775603.cer"
+SIGNED_AT = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+"""Signing, time-stamp and revocation-data time of the DSTU signatures."""
 WARMUP = 3
+SIGNERS = {257: DOCTOR_DSTU, 431: DOCTOR_DSTU_431}
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -42,47 +50,64 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def warm_passes(count: int, repeat: int) -> tuple[float, ...]:
-    """Seconds of each pass of ``count`` warm verifications of the UAPKI CAdES-T."""
-    signature = SIGNATURE.read_bytes()
-    trust = load_trust_store(sorted(UAPKI.glob("*.cer")))
+def warm_passes(m: int, content_bytes: int, count: int, repeat: int) -> tuple[float, ...]:
+    """Seconds of each pass of ``count`` warm verifications of a DSTU B-LT on an m-bit key.
+
+    :raises SystemExit: a verification is not TOTAL_PASSED and QESig with its time-stamp.
+    """
+    pki = DstuPki.load()
+    content = os.urandom(content_bytes)
+    signature = pki.sign_cades(
+        content, signer=SIGNERS[m], level="B-LT", signing_time=SIGNED_AT, detached=True
+    )
+    trust = trust_store_from_certificates([pki.trust_anchor()], name="DSTU root")
     passes: list[float] = []
     with Verifier(trust) as verifier:
         for _ in range(WARMUP):
-            verifier.verify(signature, at=AT)
+            _check(verifier.verify(signature, content=content, at=SIGNED_AT))
         for _ in range(repeat):
             reports: list[ValidationReport] = []
 
             def work(into: list[ValidationReport] = reports) -> None:
                 for _ in range(count):
-                    into.append(verifier.verify(signature, at=AT))
+                    into.append(verifier.verify(signature, content=content, at=SIGNED_AT))
 
             passes.append(_timed(work))
             for report in reports:
-                stamps = [t.indication for s in report.signatures for t in s.timestamps]
-                if (
-                    report.indication is not Indication.TOTAL_PASSED
-                    or stamps != [Indication.TOTAL_PASSED] * 2
-                ):
-                    raise SystemExit(
-                        f"docex did not pass the UAPKI CAdES-T: {report.indication} "
-                        f"{report.sub_indication}, time-stamps {stamps}"
-                    )
+                _check(report)
     return tuple(passes)
 
 
-def _load(name: str) -> x509.Certificate:
-    return x509.Certificate.load((UAPKI / name).read_bytes())
+def _check(report: ValidationReport) -> None:
+    stamps = [t.indication for s in report.signatures for t in s.timestamps]
+    if (
+        report.indication is not Indication.TOTAL_PASSED
+        or report.qualification is not Qualification.QESIG
+        or stamps != [Indication.TOTAL_PASSED]
+    ):
+        raise SystemExit(
+            f"docex did not pass the DSTU B-LT: {report.indication} {report.sub_indication} "
+            f"{report.qualification}, time-stamps {stamps}"
+        )
+
+
+def gost_kilobytes_per_second(size: int = 64 * 1024) -> float:
+    """GOST 34.311-95 throughput in kB/s (best of three)."""
+    data = os.urandom(size)
+    gost34311(data[:64])  # first-call costs: the round and mix tables
+    best = min(_timed(lambda: gost34311(data)) for _ in range(3))
+    return size / best / 1000
 
 
 def certificate_signature_passes(m: int, count: int, repeat: int) -> tuple[float, ...]:
     """Seconds of each pass of ``count`` certificate-signature checks on an m-bit field."""
+    pki = DstuPki.load()
     if m == 257:
-        cert, issuer = _load(SIGNER_CERT), _load(CA_CERT)
+        cert, issuer = pki.cert(DOCTOR_DSTU), pki.cert(ISSUING_CA_DSTU)
     elif m == 431:
-        cert, issuer = _load(CA_CERT), _load(ROOT_CERT)
+        cert, issuer = pki.cert(ISSUING_CA_DSTU), pki.cert(ROOT_CA_DSTU)
     else:
-        raise ValueError(f"no certificate signature on an m={m} field in the data")
+        raise ValueError(f"no certificate signature on an m={m} field in the DSTU branch")
     signature = cert["signature_value"].native
     tbs = cert["tbs_certificate"].dump()
     key = issuer.public_key

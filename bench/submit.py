@@ -56,8 +56,8 @@ from tests.servers import PostgresServer, SeaweedS3Server, free_ports, start_ser
 
 from corpus import CONTENT_BYTES, SIGNED_AT, SIGNER, Sample, revocation_values_digest  # noqa: E402
 from docex.db import create_engine_from_url, session_factory, unit_of_work, upgrade  # noqa: E402
-from docex.db.models import EmployeeRole, TokenRole  # noqa: E402
 from docex.devpki.pki import DevPki  # noqa: E402
+from docex.domain import EmployeeRole, TokenRole  # noqa: E402
 from docex.registry.employees import add_employee  # noqa: E402
 from docex.registry.facilities import add_facility  # noqa: E402
 from docex.registry.tokens import TokenPolicy, issue_token  # noqa: E402

@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from docex.registry.tokens import TokenPolicy
-    from docex.routing.dispatcher import Dispatcher
     from docex.services.events import Events
     from docex.settings import Settings
     from docex.signatures.isolation import SignatureVerifier
     from docex.signatures.policy import AcceptancePolicy
     from docex.storage.base import ObjectStore
+    from docex.webhooks.dispatcher import Dispatcher
 
 
 def build_events() -> Events:
@@ -146,8 +146,8 @@ def build_container(settings: Settings, *, ensure_store: bool = True) -> Contain
 def webhook_dispatcher(sessions: sessionmaker[Session], settings: Settings) -> Iterator[Dispatcher]:
     """The dispatcher that sends the outbox's events over HTTP, retrying as ``settings``
     say; its HTTP client is closed when the block ends."""
-    from docex.routing.dispatcher import Dispatcher, RetryPolicy
-    from docex.routing.transport import HttpxTransport
+    from docex.webhooks.dispatcher import Dispatcher, RetryPolicy
+    from docex.webhooks.transport import HttpxTransport
 
     transport = HttpxTransport()
     try:

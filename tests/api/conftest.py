@@ -17,9 +17,9 @@ import uvicorn
 from docex.api.app import create_app
 from docex.composition import Container
 from docex.db.engine import unit_of_work
-from docex.db.models import EmployeeRole, TokenRole
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
+from docex.domain import EmployeeRole, TokenRole
 from docex.registry.employees import add_employee
 from docex.registry.facilities import add_facility
 from docex.registry.tokens import TokenPolicy, issue_token

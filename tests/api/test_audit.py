@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from docex.audit.verify import verify_chain
-from docex.db.audit_models import ActorKind, AuditEntry, Outcome
+from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
-from docex.db.models import ApiToken
+from docex.db.registry import ApiToken
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
+from docex.domain import ActorKind, Outcome
 from docex.registry.tokens import revoke_token
 from tests.api.conftest import FACILITY_A, FACILITY_B, REFERRAL, Api
 from tests.api.test_documents import submit

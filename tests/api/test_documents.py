@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document
 from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades, sign_pades

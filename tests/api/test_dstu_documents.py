@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from docex.db.engine import unit_of_work
-from docex.db.models import EmployeeRole
 from docex.devpki.dstu_pki import DOCTOR_DSTU, DstuPki
 from docex.devpki.pki import DevPki
+from docex.domain import EmployeeRole
 from docex.registry.employees import add_employee
 from docex.settings import Settings
 from docex.signatures.identity import signer_identity

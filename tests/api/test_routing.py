@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from docex.db.engine import unit_of_work
-from docex.db.models import TokenRole
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
+from docex.domain import TokenRole
 from docex.registry.facilities import add_facility
 from docex.registry.tokens import issue_token
 from docex.services.referrals import expire_referrals

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from docex.devpki.pki import DevPki
-from docex.routing.dispatcher import Dispatcher
-from docex.routing.transport import HttpxTransport
 from docex.settings import Settings
+from docex.webhooks.dispatcher import Dispatcher
+from docex.webhooks.transport import HttpxTransport
 from tests.api.conftest import FACILITY_B, REPO, Api, replace_settings
 from tests.api.test_routing import Parties
 from tests.conftest import Backend
-from tests.routing.conftest import POLICY
-from tests.routing.receiver import Receiver, running_receiver
+from tests.webhooks.conftest import POLICY
+from tests.webhooks.receiver import Receiver, running_receiver
 
 
 @pytest.fixture

@@ -17,16 +17,16 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from docex.clock import utcnow
 from docex.db.engine import unit_of_work
-from docex.db.models import utcnow
-from docex.routing.dispatcher import Dispatcher, DispatchStats
-from docex.routing.outbox import EventType, OutboxEventRecord, enqueue
-from docex.routing.transport import HttpxTransport
 from docex.settings import Settings
+from docex.webhooks.dispatcher import Dispatcher, DispatchStats
+from docex.webhooks.outbox import EventType, OutboxEventRecord, enqueue
+from docex.webhooks.transport import HttpxTransport
 from tests.api.conftest import FACILITY_A, REPO, Api, replace_settings, serve
 from tests.conftest import Backend
-from tests.routing.conftest import POLICY, Clock
-from tests.routing.receiver import Receiver, running_receiver
+from tests.webhooks.conftest import POLICY, Clock
+from tests.webhooks.receiver import Receiver, running_receiver
 
 
 @pytest.fixture

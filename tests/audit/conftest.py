@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.log import ANONYMOUS, SYSTEM, Actor, record
-from docex.db.audit_models import ActorKind, AuditEntry, Outcome
+from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
+from docex.domain import ActorKind, Outcome
 
 FACILITY = Actor(kind=ActorKind.FACILITY, facility_id=7, token_id=3, employee_rnokpp="3012345678")
 AUDITOR = Actor(kind=ActorKind.AUDITOR, token_id=4)

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from docex.audit.log import SYSTEM, record
 from docex.audit.verify import verify_chain
-from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
+from docex.domain import Outcome
 from tests.audit.conftest import all_entries
 from tests.conftest import Backend
 

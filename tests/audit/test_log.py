@@ -13,9 +13,9 @@ from sqlalchemy import func, select, text
 from docex.audit.chain import GENESIS_HASH
 from docex.audit.log import SYSTEM, Actor, record
 from docex.audit.verify import verify_chain
-from docex.db.audit_models import ActorKind, AuditEntry, Outcome
+from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
-from docex.db.models import TokenRole
+from docex.domain import ActorKind, Outcome, TokenRole
 from docex.errors import DatabaseError
 from docex.registry.records import Principal
 from tests.audit.conftest import all_entries, append

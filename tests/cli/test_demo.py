@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from docex.cli.exit_codes import ExitCode
-from docex.db.models import TokenRole
+from docex.domain import TokenRole
 from docex.registry.employees import find_active_employee
 from docex.registry.facilities import get_facility_by_edrpou
 from docex.registry.tokens import authenticate
@@ -147,7 +147,11 @@ def test_the_printed_curl_example_submits_the_sample(docex: Docex, cli_env: CliE
     assert files["file"] == REPO / "certs-dev" / "samples" / "referral.txt.p7s"
     assert authorization == f"Bearer {tokens['38291045']}"
     uploads = {name: (path.name, path.read_bytes()) for name, path in files.items()}
-    with running(cli_env.root / "serve.log") as url, httpx.Client(base_url=url) as client:
+    # A generous timeout: the first request starts the verifier workers, slow on a busy machine.
+    with (
+        running(cli_env.root / "serve.log") as url,
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
         response = client.post(
             "/api/v1/documents",
             data=fields,

@@ -8,7 +8,7 @@ import pytest
 
 from docex.cli.employee import Role
 from docex.cli.exit_codes import ExitCode
-from docex.db.models import EmployeeRole
+from docex.domain import EmployeeRole
 from docex.registry.employees import find_active_employee
 from docex.registry.facilities import get_facility_by_edrpou
 from tests.cli.conftest import CliEnv, Docex, one_line_error

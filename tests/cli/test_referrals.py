@@ -6,19 +6,20 @@ import io
 import time
 from datetime import UTC, datetime, timedelta
 
+from docex.services.routing import ReferralSpec
+
 from docex.audit.log import SYSTEM
 from docex.cli.exit_codes import ExitCode
 from docex.composition import build_container
-from docex.db.audit_models import ActorKind, AuditEntry
+from docex.db.audit import AuditEntry
 from docex.db.migrate import head_revision
-from docex.db.models import DocumentKind, EmployeeRole, TokenRole
-from docex.db.routing_models import Referral, ReferralStatus
+from docex.db.referrals import Referral
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
+from docex.domain import ActorKind, DocumentKind, EmployeeRole, ReferralStatus, TokenRole
 from docex.registry.tokens import authenticate
 from docex.services.employees import add_employee
 from docex.services.facilities import add_facility
-from docex.services.routing import ReferralSpec
 from docex.services.submission import Submission, submit_document
 from docex.services.tokens import issue_token
 from docex.signatures.identity import signer_identity

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from docex.cli.exit_codes import ExitCode
-from docex.db.models import TokenRole
+from docex.domain import TokenRole
 from docex.errors import AuthenticationError
 from docex.registry.tokens import authenticate
 from tests.cli.conftest import CliEnv, Docex, one_line_error

@@ -6,10 +6,11 @@ from collections import Counter
 
 from docex.cli.exit_codes import ExitCode
 from docex.registry.facilities import get_facility_by_edrpou
-from docex.routing.outbox import EventType, enqueue
-from docex.routing.webhooks import WebhookUrlPolicy, register_webhook
+from docex.webhooks.outbox import EventType, enqueue
+from docex.webhooks.subscriptions import register_webhook
+from docex.webhooks.url_policy import WebhookUrlPolicy
 from tests.cli.conftest import CliEnv, Docex, one_line_error
-from tests.routing.receiver import running_receiver
+from tests.webhooks.receiver import running_receiver
 
 FACILITY = "38291045"
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import create_engine_from_url, unit_of_work
-from docex.db.models import Facility
+from docex.db.registry import Facility
 from docex.errors import DatabaseUnavailableError, InputError
 from tests.conftest import Servers
 

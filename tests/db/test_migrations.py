@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from docex.db import create_engine_from_settings, upgrade
 from docex.db.migrate import current_revision, head_revision
-from docex.db.models import Base
+from docex.db.schema import metadata
 from docex.settings import Settings
 
 
@@ -39,7 +39,7 @@ def test_models_match_migrations(backend_settings: Settings) -> None:
     try:
         upgrade(engine)
         with engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(connection), metadata)
     finally:
         engine.dispose()
     assert diff == []

@@ -11,15 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
-from docex.db.models import (
-    ApiToken,
-    Document,
-    DocumentKind,
-    Employee,
-    EmployeeRole,
-    Facility,
-    TokenRole,
-)
+from docex.db.documents import Document
+from docex.db.registry import ApiToken, Employee, Facility
+from docex.domain import DocumentKind, EmployeeRole, TokenRole
 from docex.errors import DatabaseError
 from docex.storage import content_key
 

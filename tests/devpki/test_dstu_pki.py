@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from docex.cli.main import app
 from docex.devpki.dstu_pki import (
     DOCTOR_DSTU,
+    DOCTOR_DSTU_431,
     DSTU_LABELS,
     ISSUING_CA_DSTU,
     ROOT_CA_DSTU,
@@ -57,7 +58,13 @@ def test_curves_of_the_branch(dstu_pki: DstuPki) -> None:
         ).field_bits
         for label in DSTU_LABELS
     }
-    assert bits == {ROOT_CA_DSTU: 431, ISSUING_CA_DSTU: 257, DOCTOR_DSTU: 257, TSA_DSTU: 257}
+    assert bits == {
+        ROOT_CA_DSTU: 431,
+        ISSUING_CA_DSTU: 257,
+        DOCTOR_DSTU: 257,
+        DOCTOR_DSTU_431: 431,
+        TSA_DSTU: 257,
+    }
 
 
 def test_certificates_crls_and_ocsp_verify(dstu_pki: DstuPki) -> None:
@@ -206,4 +213,21 @@ def test_verifier_with_the_dstu_anchor_passes_the_whole_chain() -> None:
     assert (report.indication.value, report.qualification.value) == ("TOTAL_PASSED", "QESig")
     (sig,) = report.signatures
     assert sig.format == "CAdES-BASELINE-LT"
+    assert [c.name for c in sig.checks if c.outcome.value != "passed"] == []
+
+
+def test_the_m431_doctor_signs_b_lt_that_passes_as_a_qualified_signature(
+    dstu_pki: DstuPki,
+) -> None:
+    trust = load_trust_store([REPO_CERTS_DEV / "trust-dstu"])
+    signed = dstu_pki.sign_cades(b"referral", signer=DOCTOR_DSTU_431, level="B-LT", signing_time=AT)
+    with Verifier(trust) as verifier:
+        report = verifier.verify(signed, content=b"referral", at=AT)
+    (sig,) = report.signatures
+    # Doctor (m=431) -> CA (m=257) -> root (m=431); the signer named from its profile.
+    assert (report.indication.value, report.qualification.value) == ("TOTAL_PASSED", "QESig")
+    assert sig.signer is not None
+    assert (sig.signer.common_name, sig.signer.rnokpp) == ("Коваль Олег Петрович", "3355667788")
+    algorithms = next(c for c in sig.checks if c.name == "algorithms")
+    assert algorithms.message.endswith("DSTU 4145 m=431)")
     assert [c.name for c in sig.checks if c.outcome.value != "passed"] == []

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
-from docex.db.models import EmployeeRole
+from docex.domain import EmployeeRole
 from docex.registry import add_employee, add_facility, find_active_employee
 from docex.signatures.identity import signer_identity
 from docex.signatures.identity_ua import DRFO_ATTRIBUTE

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
-from docex.db.models import EmployeeRole, FacilityStatus
+from docex.domain import EmployeeRole, FacilityStatus
 from docex.errors import ConflictError, InputError, NotFoundError
 from docex.registry import (
     add_employee,

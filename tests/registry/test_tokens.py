@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
-from docex.db.models import ApiToken, TokenRole
+from docex.db.registry import ApiToken
+from docex.domain import TokenRole
 from docex.errors import AuthenticationError, ConflictError, InputError
 from docex.registry import (
     FacilityRecord,

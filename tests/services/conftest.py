@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.log import SYSTEM
 from docex.composition import Container
-from docex.db.audit_models import AuditEntry
+from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
-from docex.db.models import EmployeeRole, TokenRole
 from docex.devpki.pki import DevPki
+from docex.domain import EmployeeRole, TokenRole
 from docex.registry.records import Principal
 from docex.registry.tokens import TokenPolicy, authenticate
 from docex.services.employees import add_employee

@@ -9,11 +9,9 @@ import pytest
 
 from docex.audit import actions
 from docex.composition import Container
-from docex.db.audit_models import ActorKind
-from docex.db.models import DocumentKind
-from docex.db.routing_models import DeliveryStatus
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
+from docex.domain import ActorKind, DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.services import deliveries
 from docex.services.documents import get_document, open_content

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import SYSTEM
-from docex.db.audit_models import ActorKind
+from docex.domain import ActorKind
 from docex.services.demo import DEMO_FACILITIES, read_demo_people, seed_demo
 from tests.services.conftest import POLICY, audit_entries
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from docex.audit import actions
 from docex.audit.chain import canonical_json
 from docex.audit.log import SYSTEM
-from docex.db.audit_models import ActorKind, AuditEntry
-from docex.db.models import EmployeeRole
+from docex.db.audit import AuditEntry
+from docex.domain import ActorKind, EmployeeRole
 from docex.errors import ConflictError, NotFoundError
 from docex.registry.records import FacilityRecord
 from docex.services.employees import add_employee, deactivate_employee, list_employees

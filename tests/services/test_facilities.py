@@ -7,8 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import SYSTEM, Actor
-from docex.db.audit_models import ActorKind, Outcome
-from docex.db.models import FacilityStatus
+from docex.domain import ActorKind, FacilityStatus, Outcome
 from docex.errors import ConflictError, InputError, NotFoundError
 from docex.services.facilities import add_facility, deactivate_facility, list_facilities
 from tests.services.conftest import audit_entries

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from docex.audit import actions
 from docex.audit.chain import canonical_json
 from docex.audit.log import SYSTEM
-from docex.db.audit_models import ActorKind
 from docex.db.engine import unit_of_work
-from docex.db.models import TokenRole
+from docex.domain import ActorKind, TokenRole
 from docex.errors import ConflictError, InputError, NotFoundError
 from docex.registry.records import FacilityRecord
 from docex.registry.tokens import authenticate

@@ -6,7 +6,7 @@ import pytest
 
 from docex.audit import actions
 from docex.composition import Container
-from docex.db.audit_models import ActorKind
+from docex.domain import ActorKind
 from docex.errors import InputError, NotFoundError, PermissionDeniedError
 from docex.services import webhooks
 from tests.services.conftest import Parties, audit_entries

@@ -82,7 +82,7 @@ def _dispatching_webhooks(container: Container, settings: Settings) -> Iterator[
     if not settings.webhooks_enabled:
         yield
         return
-    from docex.routing.dispatcher import dispatching_in_background
+    from docex.webhooks.dispatcher import dispatching_in_background
 
     with (
         webhook_dispatcher(container.sessions, settings) as dispatcher,

@@ -17,6 +17,11 @@ reads the chain head and inserts the entries; the commit follows at once and rel
 the lock. Until then an entry returned by :func:`record` has no ``id``, ``prev_hash`` or
 ``hash``; they are set on it when its transaction commits.
 
+The commit-time hooks doing this are attached to the session factory (the
+``sessionmaker``) a session comes from, by the first :func:`record` in one of its
+sessions: sessions of that factory then chain their entries, while sessions of other
+factories, and of other code in the process, are left alone.
+
 Entries are never updated or deleted by docex; the database refuses it as well (triggers
 installed by migration ``0003``).
 """
@@ -24,6 +29,8 @@ installed by migration ``0003``).
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -42,8 +49,9 @@ from docex.audit.chain import (
     hashed_fields,
 )
 from docex.audit.chain import entry_hash as compute_hash
-from docex.db.audit_models import ActorKind, AuditEntry, Outcome
-from docex.db.models import utcnow
+from docex.clock import utcnow
+from docex.db.audit import AuditEntry
+from docex.domain import ActorKind, Outcome
 from docex.registry.records import Principal
 
 # Arbitrary and fixed, distinct from the migration lock: every process appending to the
@@ -116,6 +124,7 @@ def record(
         outcome=outcome,
         details=details,
     )
+    _attach_hooks(session)
     transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is None:
         transaction = session.begin()
@@ -126,8 +135,35 @@ def record(
 
 _PENDING = "docex.audit.pending"
 
+_ATTACHING = threading.Lock()
+# Kept here rather than asked of ``event.contains``, which identifies a target by its
+# id(): a factory class garbage-collected after a test can leave its id to a new one.
+_HOOKED: weakref.WeakSet[type[Session]] = weakref.WeakSet()
 
-@event.listens_for(Session, "before_commit")
+
+def _attach_hooks(session: Session) -> None:
+    """Make the factory that built ``session`` chain audit entries when its sessions commit.
+
+    ``sessionmaker`` gives each factory a ``Session`` subclass of its own, so the hooks
+    go on that class: every session of the factory has them, no other session does, and
+    a session costs nothing more once its factory has them. A bare ``Session`` has no
+    factory of its own; hooking it would hook every session in the process.
+    """
+    factory_class = type(session)
+    if factory_class is Session:
+        raise TypeError("record audit entries in a session of a sessionmaker, not a bare Session")
+    if factory_class in _HOOKED:
+        return
+    with _ATTACHING:
+        # Checked again under the lock: attached twice, the entries would be appended twice.
+        if factory_class in _HOOKED:
+            return
+        event.listen(factory_class, "before_commit", _append_pending)
+        event.listen(factory_class, "after_soft_rollback", _forget_rolled_back)
+        event.listen(factory_class, "after_transaction_end", _forget_pending)
+        _HOOKED.add(factory_class)
+
+
 def _append_pending(session: Session) -> None:
     """Append the transaction's pending entries, last thing before its commit."""
     if session.in_nested_transaction():
@@ -145,7 +181,6 @@ def _append_pending(session: Session) -> None:
         _append_in_python(session, entries)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     """Drop the entries recorded in a transaction or savepoint that was rolled back."""
     pending: list[tuple[SessionTransaction, AuditEntry]] = session.info.get(_PENDING, [])
@@ -156,7 +191,6 @@ def _forget_rolled_back(session: Session, previous_transaction: SessionTransacti
     ]
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
     """Nothing stays pending past the end of the transaction (committed or not)."""
     if transaction.parent is None:

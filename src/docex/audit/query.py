@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docex.db.audit_models import AuditEntry, Outcome
+from docex.db.audit import AuditEntry
+from docex.domain import Outcome
 from docex.errors import InputError
 
 MAX_PAGE_SIZE = 500

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docex.audit.chain import GENESIS_HASH, entry_hash
-from docex.db.audit_models import AuditEntry
+from docex.db.audit import AuditEntry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,7 +20,7 @@ COLUMNS = ("facility", "rnokpp", "role", "active", "full_name", "created_at", "d
 
 
 class Role(StrEnum):
-    """The choices of ``--role``: the values of :class:`docex.db.models.EmployeeRole`.
+    """The choices of ``--role``: the values of :class:`docex.domain.EmployeeRole`.
 
     Spelled out rather than imported so that ``docex --help`` does not load SQLAlchemy;
     tests/cli/test_employee.py checks that the two agree.
@@ -40,7 +40,7 @@ def add(
 ) -> None:
     """Register an employee of an active facility: their signatures become acceptable."""
     from docex.audit.log import SYSTEM
-    from docex.db.models import EmployeeRole
+    from docex.domain import EmployeeRole
     from docex.services.employees import add_employee
 
     with admin_context() as admin:

@@ -37,7 +37,7 @@ def issue(
     The token is printed once, alone on stdout; it cannot be recovered later.
     """
     from docex.audit.log import SYSTEM
-    from docex.db.models import TokenRole
+    from docex.domain import TokenRole
     from docex.errors import InputError
     from docex.services.tokens import issue_token
 

@@ -1,4 +1,4 @@
-"""Engines and units of work, built from settings when the application starts.
+"""Engines, sessions and units of work, built from settings when the application starts.
 
 Nothing here runs at import time: ``create_engine_from_settings`` is called by whoever
 builds the application and the engine is passed down.
@@ -14,10 +14,16 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from docex.errors import DatabaseError, DatabaseUnavailableError
+from docex.errors import ConflictError, DatabaseError, DatabaseUnavailableError
 from docex.settings import Settings
 
 # How long SQLite waits for another writer before reporting "database is locked".
@@ -128,3 +134,16 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
     finally:
         with suppress(SQLAlchemyError):
             session.close()
+
+
+def flush_or_conflict(session: Session, message: str) -> None:
+    """Flush pending changes, turning a unique or foreign-key violation into ``ConflictError``.
+
+    The services check for duplicates first; this catches the race where another
+    transaction inserts the same row in between. The transaction is unusable afterwards,
+    which is fine: the caller's unit of work rolls it back.
+    """
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise ConflictError(message) from exc

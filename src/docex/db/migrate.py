@@ -1,7 +1,7 @@
 """Schema migrations, run from code: no alembic.ini on disk, no CLI needed.
 
 ``upgrade(engine)`` is what deployments and tests call; ``revision(...)`` is for developers
-adding a migration after changing :mod:`docex.db.models`.
+adding a migration after changing a table module (see :mod:`docex.db.schema`).
 """
 
 from __future__ import annotations

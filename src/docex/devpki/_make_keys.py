@@ -60,8 +60,9 @@ def main() -> None:
 
 
 def _write_dstu_keys() -> None:
-    # The DSTU 4145 branch (docex.devpki.dstu_pki): the root on m=431, the rest on m=257.
-    from docex.devpki.dstu_pki import DSTU_LABELS, ROOT_CA_DSTU
+    # The DSTU 4145 branch (docex.devpki.dstu_pki): the root and one doctor on m=431, the
+    # rest on m=257.
+    from docex.devpki.dstu_pki import DOCTOR_DSTU_431, DSTU_LABELS, ROOT_CA_DSTU
     from docex.devpki.dstu_signing import CURVE_M257, CURVE_M431, DstuPrivateKey
 
     folder = KEY_DIR / "dstu"
@@ -70,7 +71,7 @@ def _write_dstu_keys() -> None:
         path = folder / f"{label}.key.pem"
         if path.exists():
             continue
-        curve = CURVE_M431 if label == ROOT_CA_DSTU else CURVE_M257
+        curve = CURVE_M431 if label in (ROOT_CA_DSTU, DOCTOR_DSTU_431) else CURVE_M257
         path.write_bytes(DstuPrivateKey.generate(curve).to_pem())
         print(f"wrote {path}")
 

@@ -18,9 +18,15 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from io import BytesIO
 from typing import ClassVar, Final
 
 from asn1crypto import algos, cms, core, crl, keys, ocsp, tsp, x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigObjSetup
+from pyhanko.sign.signers.pdf_byterange import SignatureObject
 
 from docex.devpki.dstu_signing import CURVE_M257, CURVE_M431, DstuPrivateKey
 from docex.errors import DevPkiError
@@ -32,10 +38,11 @@ from docex.signatures.dstu.oids import DSTU4145_LE, GOST34311
 ROOT_CA_DSTU: Final = "root-ca-dstu"
 ISSUING_CA_DSTU: Final = "issuing-ca-dstu"
 DOCTOR_DSTU: Final = "doctor-dstu"
+DOCTOR_DSTU_431: Final = "doctor-dstu-431"
 TSA_DSTU: Final = "tsa-dstu"
 
-DSTU_LABELS: Final = (ROOT_CA_DSTU, ISSUING_CA_DSTU, DOCTOR_DSTU, TSA_DSTU)
-DSTU_END_ENTITY_LABELS: Final = (DOCTOR_DSTU,)
+DSTU_LABELS: Final = (ROOT_CA_DSTU, ISSUING_CA_DSTU, DOCTOR_DSTU, DOCTOR_DSTU_431, TSA_DSTU)
+DSTU_END_ENTITY_LABELS: Final = (DOCTOR_DSTU, DOCTOR_DSTU_431)
 """The DSTU labels that sign documents (``docex sign --signer doctor-dstu``)."""
 
 DSTU_CADES_LEVELS: Final = ("B-B", "B-T", "B-LT")
@@ -44,21 +51,29 @@ DOCTOR_DSTU_RNOKPP: Final = "3244556677"
 """The DSTU doctor's RNOKPP (a valid check digit; fictitious)."""
 DOCTOR_DSTU_EDRPOU: Final = "38291045"
 """Facility 1 of the development PKI, as in ``services/demo.py``."""
+DOCTOR_DSTU_431_RNOKPP: Final = "3355667788"
+"""The m=431 doctor's RNOKPP (fictitious; the doctor works at the same facility)."""
+
+_PEOPLE = {DOCTOR_DSTU: DOCTOR_DSTU_RNOKPP, DOCTOR_DSTU_431: DOCTOR_DSTU_431_RNOKPP}
 
 _CURVES = {ROOT_CA_DSTU: CURVE_M431, ISSUING_CA_DSTU: CURVE_M257, DOCTOR_DSTU: CURVE_M257}
+_CURVES[DOCTOR_DSTU_431] = CURVE_M431  # as the central root's key: the largest curve in use
 _CURVES[TSA_DSTU] = CURVE_M257
 _ISSUERS = {
     ROOT_CA_DSTU: ROOT_CA_DSTU,
     ISSUING_CA_DSTU: ROOT_CA_DSTU,
     DOCTOR_DSTU: ISSUING_CA_DSTU,
+    DOCTOR_DSTU_431: ISSUING_CA_DSTU,
     TSA_DSTU: ISSUING_CA_DSTU,
 }
 _SERIALS = {ROOT_CA_DSTU: 0x4145_01, ISSUING_CA_DSTU: 0x4145_02, DOCTOR_DSTU: 0x4145_10}
 _SERIALS[TSA_DSTU] = 0x4145_11
+_SERIALS[DOCTOR_DSTU_431] = 0x4145_12
 _VALIDITY = {
     ROOT_CA_DSTU: (datetime(2024, 1, 1, tzinfo=UTC), datetime(2045, 1, 1, tzinfo=UTC)),
     ISSUING_CA_DSTU: (datetime(2024, 1, 1, tzinfo=UTC), datetime(2040, 1, 1, tzinfo=UTC)),
     DOCTOR_DSTU: (datetime(2025, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)),
+    DOCTOR_DSTU_431: (datetime(2025, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)),
     TSA_DSTU: (datetime(2024, 6, 1, tzinfo=UTC), datetime(2039, 1, 1, tzinfo=UTC)),
 }
 
@@ -88,6 +103,16 @@ _SUBJECTS: dict[str, dict[str, str]] = {
         "surname": "Бондаренко",
         "given_name": "Ірина Василівна",
         "serial_number": f"TINUA-{DOCTOR_DSTU_RNOKPP}",
+        "locality_name": "Київ",
+    },
+    DOCTOR_DSTU_431: {
+        "country_name": "UA",
+        "organization_name": _FACILITY,
+        "organization_identifier": f"NTRUA-{DOCTOR_DSTU_EDRPOU}",
+        "common_name": "Коваль Олег Петрович",
+        "surname": "Коваль",
+        "given_name": "Олег Петрович",
+        "serial_number": f"TINUA-{DOCTOR_DSTU_431_RNOKPP}",
         "locality_name": "Київ",
     },
 }
@@ -297,16 +322,92 @@ class DstuPki:
         time-stamp from the DSTU TSA; B-LT the CA certificates, the CRLs of both CAs and the
         OCSP responses for the signer and the TSA, as of ``timestamp_time``.
         """
+        signing_time = signing_time or datetime.now(UTC)
+        return self._cms(
+            content,
+            signer=signer,
+            detached=detached,
+            level=level,
+            signing_time=signing_time,
+            timestamp_time=timestamp_time or signing_time,
+            signing_time_attribute=True,
+        )
+
+    def sign_pades(
+        self,
+        pdf: bytes,
+        *,
+        signer: str = DOCTOR_DSTU,
+        level: str = "B-B",
+        signing_time: datetime | None = None,
+        timestamp_time: datetime | None = None,
+        field_name: str = "Signature1",
+    ) -> bytes:
+        """``pdf`` signed as PAdES (``ETSI.CAdES.detached``) by ``signer`` with DSTU 4145.
+
+        pyHanko lays out the incremental update (field, signature dictionary with ``/M``,
+        the byte range); the CMS over the byte range is made here, as :meth:`sign_cades`
+        makes it but without the signing-time attribute PAdES forbids. B-LT carries its
+        validation data in the CMS (certificate-values, revocation-values), which PAdES
+        readers accept beside a DSS.
+        """
+        signing_time = signing_time or datetime.now(UTC)
+        _require_aware(signing_time)
+        try:
+            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        except (PdfError, ValueError, OSError) as exc:
+            raise DevPkiError(f"not a PDF that can be signed: {exc}") from exc
+        embedder = PdfCMSEmbedder(new_field_spec=SigFieldSpec(sig_field_name=field_name))
+        steps = embedder.write_cms(field_name=field_name, writer=writer)
+        next(steps)
+        placeholder = SignatureObject(
+            timestamp=signing_time, subfilter=SigSeedSubFilter.PADES, bytes_reserved=32768
+        )
+        steps.send(SigObjSetup(sig_placeholder=placeholder))
+        # pyHanko hashes the byte range with a hashlib digest to hand back; GOST 34.311 is
+        # not one, so that digest is ignored and the covered bytes are hashed here.
+        prepared, output = steps.send(SigIOSetup(md_algorithm="sha256", in_place=False))
+        laid_out = output.getvalue()
+        covered = (
+            laid_out[: prepared.reserved_region_start] + laid_out[prepared.reserved_region_end :]
+        )
+        signature = self._cms(
+            covered,
+            signer=signer,
+            detached=True,
+            level=level,
+            signing_time=signing_time,
+            timestamp_time=timestamp_time or signing_time,
+            signing_time_attribute=False,
+        )
+        steps.send(signature)
+        signed: bytes = output.getvalue()
+        return signed
+
+    def _cms(
+        self,
+        content: bytes,
+        *,
+        signer: str,
+        detached: bool,
+        level: str,
+        signing_time: datetime,
+        timestamp_time: datetime,
+        signing_time_attribute: bool,
+    ) -> bytes:
         if level not in DSTU_CADES_LEVELS:
             raise DevPkiError(f"unsupported level {level!r}; choose one of {DSTU_CADES_LEVELS}")
         if signer not in DSTU_END_ENTITY_LABELS:
             raise DevPkiError(f"{signer!r} does not sign documents")
-        signing_time = signing_time or datetime.now(UTC)
-        timestamp_time = timestamp_time or signing_time
         _require_aware(signing_time)
         _require_aware(timestamp_time)
         content_info = _signed_data(
-            self, signer, content, content_type="data", signing_time=signing_time, detached=detached
+            self,
+            signer,
+            content,
+            content_type="data",
+            signing_time=signing_time if signing_time_attribute else None,
+            detached=detached,
         )
         signer_info = content_info["content"]["signer_infos"][0]
         unsigned: list[cms.CMSAttribute] = []
@@ -426,7 +527,7 @@ def _extensions(pki: DstuPki, label: str) -> list[x509.Extension]:
                 [
                     {
                         "type": _DRFO_ATTRIBUTE,
-                        "values": [core.Any(core.PrintableString(DOCTOR_DSTU_RNOKPP))],
+                        "values": [core.Any(core.PrintableString(_PEOPLE[label]))],
                     },
                     {
                         "type": _EDRPOU_ATTRIBUTE,

@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docex.db.models import Facility, FacilityStatus
+from docex.clock import now_or
+from docex.db.engine import flush_or_conflict
+from docex.db.registry import Facility
+from docex.domain import FacilityStatus
 from docex.errors import ConflictError, NotFoundError
-from docex.registry._common import flush_or_conflict, now_or
 from docex.registry.identifiers import check_edrpou, check_name
 from docex.registry.records import FacilityRecord
 

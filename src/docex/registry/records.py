@@ -8,14 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from docex.db.models import (
-    ApiToken,
-    Employee,
-    EmployeeRole,
-    Facility,
-    FacilityStatus,
-    TokenRole,
-)
+from docex.db.registry import ApiToken, Employee, Facility
+from docex.domain import EmployeeRole, FacilityStatus, TokenRole
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

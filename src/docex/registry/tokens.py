@@ -20,9 +20,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docex.db.models import ApiToken, Facility, FacilityStatus, TokenRole
+from docex.clock import now_or
+from docex.db.engine import flush_or_conflict
+from docex.db.registry import ApiToken, Facility
+from docex.domain import FacilityStatus, TokenRole
 from docex.errors import AuthenticationError, ConflictError, InputError, NotFoundError
-from docex.registry._common import flush_or_conflict, now_or
 from docex.registry.facilities import get_facility
 from docex.registry.records import IssuedToken, Principal, TokenRecord
 from docex.settings import Settings

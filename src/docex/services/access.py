@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
 
-from docex.db.models import Document
-from docex.db.routing_models import Delivery
+from docex.db.deliveries import Delivery
+from docex.db.documents import Document
 from docex.registry.records import Principal
 
 

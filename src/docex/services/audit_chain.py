@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.export import write_export
 from docex.audit.verify import ChainVerdict, verify_chain
-from docex.db.audit_models import AuditEntry
+from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
 
 Step = Callable[[], None]

@@ -8,8 +8,8 @@ from datetime import datetime
 from docex.audit import actions
 from docex.audit.log import Actor, record
 from docex.audit.query import AuditFilter, AuditPage, list_entries
-from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
+from docex.domain import Outcome
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
 from docex.services.runtime import Runtime

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import ANONYMOUS, Actor, record
-from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
+from docex.domain import Outcome
 from docex.errors import AuthenticationError
 from docex.registry.records import Principal
 from docex.registry.tokens import TokenPolicy, authenticate

@@ -3,7 +3,7 @@
 ``pending`` → ``fetched`` when the recipient downloads the content → ``acknowledged`` when
 it confirms receipt: without a signature (:func:`acknowledge`), or with a signed ``receipt``
 document that passes the submission gate like any other (:func:`acknowledge_with_receipt`,
-see :mod:`docex.services.routing`).
+see :mod:`docex.referrals.plan`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from docex.clock import utcnow
+from docex.db.deliveries import Delivery
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind, utcnow
-from docex.db.routing_models import Delivery, DeliveryStatus
+from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
 from docex.services.cursors import after, encode_position

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.log import Actor
 from docex.db.engine import unit_of_work
-from docex.db.models import EmployeeRole, TokenRole
+from docex.domain import EmployeeRole, TokenRole
 from docex.errors import InputError, NotFoundError
 from docex.registry.employees import list_employees
 from docex.registry.facilities import get_facility_by_edrpou

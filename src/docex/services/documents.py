@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import Outcome
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind
+from docex.domain import DocumentKind, Outcome
 from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import ActorKind, Outcome
-from docex.db.models import Document
-from docex.db.routing_models import Delivery, Referral, ReferralStatus
+from docex.db.deliveries import Delivery
+from docex.db.documents import Document
+from docex.db.referrals import Referral
+from docex.domain import ActorKind, Outcome, ReferralStatus
 from docex.registry.records import Principal
-from docex.routing.outbox import EventType, enqueue
+from docex.webhooks.outbox import EventType, enqueue
 
 log = logging.getLogger("docex.routing")
 

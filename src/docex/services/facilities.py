@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import Outcome
+from docex.clock import utcnow
 from docex.db.engine import unit_of_work
-from docex.db.models import utcnow
+from docex.domain import Outcome
 from docex.registry import facilities
 from docex.registry.records import FacilityRecord
 

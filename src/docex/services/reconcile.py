@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document
 from docex.errors import ObjectNotFoundError
 from docex.storage.base import ObjectStore
 

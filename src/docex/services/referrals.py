@@ -1,7 +1,7 @@
 """Referrals after issue: take, release, read with history, list, expire.
 
 Issue, completion, recall and cancellation come with signed documents and go through the
-submission gate (see :mod:`docex.services.routing`); the actions here need no signature.
+submission gate (see :mod:`docex.referrals.plan`); the actions here need no signature.
 """
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from docex.clock import utcnow
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, utcnow
-from docex.db.routing_models import Referral, ReferralStatus, ReferralTransition
+from docex.db.referrals import Referral, ReferralTransition
+from docex.domain import ReferralStatus
 from docex.errors import InputError, NotFoundError, PermissionDeniedError, TransitionError
+from docex.referrals.lifecycle import Action, is_expired, next_status
+from docex.referrals.requisition import normalise
 from docex.registry.records import Principal
-from docex.routing.lifecycle import Action, is_expired, next_status
-from docex.routing.requisition import normalise
-from docex.services import routing
+from docex.services import routing_state
 from docex.services.events import Events
 from docex.services.runtime import Runtime
 
@@ -73,7 +75,7 @@ def take(
         referral = _for_taking(session, facility_id, referral_id, requisition_number, patient_ref)
         if referral.status is ReferralStatus.ACTIVE and is_expired(referral.valid_until, moment):
             raise TransitionError(f"the referral expired at {referral.valid_until.isoformat()}")
-        routing.change(
+        routing_state.change(
             session,
             referral=referral,
             action=Action.TAKE,
@@ -85,7 +87,7 @@ def take(
         document = session.get(Document, referral.document_id)
         if document is not None:
             # The performer needs the signed referral itself: route it there.
-            routing.deliver(
+            routing_state.deliver(
                 session,
                 document=document,
                 facility_id=facility_id,
@@ -105,7 +107,7 @@ def release(
         next_status(Action.RELEASE, referral.status)  # the status reason comes first
         if referral.taken_by_facility_id != facility_id:
             raise TransitionError("only the facility working on the referral may release it")
-        routing.change(
+        routing_state.change(
             session,
             referral=referral,
             action=Action.RELEASE,
@@ -175,7 +177,7 @@ def expire_referrals(
             )
         )
         for referral in due:
-            routing.change(
+            routing_state.change(
                 session,
                 referral=referral,
                 action=Action.EXPIRE,

@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import Outcome
+from docex.clock import utcnow
+from docex.db.documents import Document, Revalidation
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, utcnow
-from docex.db.routing_models import Revalidation
+from docex.domain import Outcome
 from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to

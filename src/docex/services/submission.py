@@ -32,9 +32,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from docex.clock import utcnow
+from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.models import Document, DocumentKind, Facility, FacilityStatus, utcnow
-from docex.db.routing_models import Referral
+from docex.db.referrals import Referral
+from docex.db.registry import Facility
+from docex.domain import DocumentKind, FacilityStatus
 from docex.errors import (
     ConflictError,
     DatabaseError,
@@ -47,11 +50,11 @@ from docex.errors import (
     StorageError,
     SubmissionRefusedError,
 )
+from docex.referrals.plan import ReferralSpec, RoutingRequest
 from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
-from docex.services import routing
+from docex.services import routing_state
 from docex.services.access import visible_documents
-from docex.services.routing import ReferralSpec
 from docex.services.runtime import Runtime
 from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
@@ -111,7 +114,14 @@ def submit_document(
         raise
     except DocexError as exc:
         with unit_of_work(runtime.sessions) as session:
-            record_refusal(session, principal=principal, submission=submission, error=exc)
+            record_refusal(
+                session,
+                principal=principal,
+                kind=submission.kind,
+                patient_ref=submission.patient_ref,
+                recipient_edrpou=submission.recipient_edrpou,
+                error=exc,
+            )
         raise
     if not result.created:
         with unit_of_work(runtime.sessions) as session:
@@ -148,7 +158,7 @@ def _submit_document(
                 routing_request = _routing_request(submission, recipient_id)
                 # Checked before storing so that a document the routing refuses leaves
                 # nothing stored; checked again under row locks once the row is written.
-                routing.plan(
+                routing_state.plan(
                     session, facility_id=facility_id, request=routing_request, now=utcnow()
                 )
             # The checks and the record share one transaction; the bytes are stored in
@@ -168,10 +178,10 @@ def _submit_document(
             except IntegrityError as exc:
                 raise ConflictError("the document conflicts with one already stored") from exc
             now = utcnow()
-            routing_plan = routing.plan(
+            routing_plan = routing_state.plan(
                 session, facility_id=facility_id, request=routing_request, now=now, lock=True
             )
-            referral = routing.apply(
+            referral = routing_state.apply(
                 session,
                 plan_=routing_plan,
                 document=document,
@@ -276,8 +286,8 @@ def _store(
     )
 
 
-def _routing_request(submission: Submission, recipient_id: int | None) -> routing.RoutingRequest:
-    return routing.RoutingRequest(
+def _routing_request(submission: Submission, recipient_id: int | None) -> RoutingRequest:
+    return RoutingRequest(
         kind=submission.kind,
         patient_ref=submission.patient_ref,
         recipient_facility_id=recipient_id,

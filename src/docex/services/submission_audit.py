@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import Outcome
-from docex.db.models import Document
+from docex.db.documents import Document
+from docex.domain import DocumentKind, Outcome
 from docex.errors import DocexError, SubmissionRefusedError
 from docex.registry.records import Principal
-
-if TYPE_CHECKING:
-    from docex.services.submission import Submission
 
 # A refusal's message can quote a certificate; the report itself stays out of the log.
 _MAX_MESSAGE = 300
@@ -58,15 +55,21 @@ def record_accepted(
 
 
 def record_refusal(
-    session: Session, *, principal: Principal, submission: Submission, error: DocexError
+    session: Session,
+    *,
+    principal: Principal,
+    kind: DocumentKind,
+    patient_ref: str,
+    recipient_edrpou: str | None,
+    error: DocexError,
 ) -> None:
     """``document.refuse``: who tried to submit what, and the problem code that refused it."""
     details: dict[str, Any] = {
         "code": error.code,
         "message": str(error)[:_MAX_MESSAGE],
-        "kind": submission.kind.value,
-        "patient_ref": submission.patient_ref,
-        "recipient_edrpou": submission.recipient_edrpou,
+        "kind": kind.value,
+        "patient_ref": patient_ref,
+        "recipient_edrpou": recipient_edrpou,
     }
     signer_rnokpp: str | None = None
     if isinstance(error, SubmissionRefusedError):

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import Outcome
+from docex.clock import utcnow
 from docex.db.engine import unit_of_work
-from docex.db.models import TokenRole, utcnow
+from docex.domain import Outcome, TokenRole
 from docex.errors import InputError
 from docex.registry import facilities, tokens
 from docex.registry.records import IssuedToken, TokenRecord

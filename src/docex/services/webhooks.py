@@ -14,15 +14,15 @@ from urllib.parse import urlsplit
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.db.audit_models import Outcome
 from docex.db.engine import unit_of_work
-from docex.db.webhook_models import OutboxStatus
+from docex.domain import OutboxStatus, Outcome
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
-from docex.routing import outbox, webhooks
-from docex.routing.outbox import EventPage, OutboxEventRecord
-from docex.routing.webhooks import RegisteredWebhook, WebhookRecord, WebhookUrlPolicy
 from docex.services.runtime import Runtime
+from docex.webhooks import outbox, subscriptions
+from docex.webhooks.outbox import EventPage, OutboxEventRecord
+from docex.webhooks.subscriptions import RegisteredWebhook, WebhookRecord
+from docex.webhooks.url_policy import WebhookUrlPolicy
 
 
 def _facility_of(principal: Principal) -> int:
@@ -35,7 +35,7 @@ def register(runtime: Runtime, *, principal: Principal, url: str) -> RegisteredW
     """Register or replace the principal's webhook; the answer carries the new secret."""
     facility_id = _facility_of(principal)
     with unit_of_work(runtime.sessions) as session:
-        registered = webhooks.register_webhook(
+        registered = subscriptions.register_webhook(
             session,
             facility_id=facility_id,
             url=url,
@@ -59,15 +59,15 @@ def get(runtime: Runtime, *, principal: Principal) -> WebhookRecord:
     """The principal's webhook, without its secret."""
     facility_id = _facility_of(principal)
     with unit_of_work(runtime.sessions) as session:
-        return webhooks.get_webhook(session, facility_id=facility_id)
+        return subscriptions.get_webhook(session, facility_id=facility_id)
 
 
 def delete(runtime: Runtime, *, principal: Principal) -> None:
     """Stop the principal's webhook."""
     facility_id = _facility_of(principal)
     with unit_of_work(runtime.sessions) as session:
-        webhook = webhooks.get_webhook(session, facility_id=facility_id)
-        webhooks.delete_webhook(session, facility_id=facility_id)
+        webhook = subscriptions.get_webhook(session, facility_id=facility_id)
+        subscriptions.delete_webhook(session, facility_id=facility_id)
         record(
             session,
             actor=Actor.from_principal(principal),

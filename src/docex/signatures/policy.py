@@ -64,7 +64,7 @@ class AcceptancePolicy:
 
     :param name: names the policy in every decision (and so in responses and the audit log).
     :param qualifications: the qualifications every signature may have, per document kind
-        (the :class:`docex.db.models.DocumentKind` values). A kind not listed is refused.
+        (the :class:`docex.domain.DocumentKind` values). A kind not listed is refused.
     :param require_total_passed: every signature must be TOTAL_PASSED.
     :param minimum_level: the lowest baseline level accepted (``B``, ``T``, ``LT``, ``LTA``).
     :param require_baseline: the signature must be an ETSI baseline signature (not, e.g.,

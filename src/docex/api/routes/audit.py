@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from docex.api.deps import PrincipalDep, RuntimeDep
 from docex.audit.query import MAX_PAGE_SIZE, AuditFilter
-from docex.db.audit_models import ActorKind, AuditEntry, Outcome
+from docex.db.audit import AuditEntry
+from docex.domain import ActorKind, Outcome
 from docex.services.audit_trail import read_audit_log
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])

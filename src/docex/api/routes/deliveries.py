@@ -13,8 +13,7 @@ from starlette.datastructures import UploadFile
 
 from docex.api.deps import PrincipalDep, RuntimeDep
 from docex.api.routes.documents import MULTIPART, DocumentOut
-from docex.db.models import DocumentKind
-from docex.db.routing_models import DeliveryStatus
+from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import InputError
 from docex.services import deliveries
 from docex.services.deliveries import DeliveryRecord

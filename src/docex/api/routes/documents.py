@@ -17,12 +17,12 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.db.models import Document, DocumentKind, DocumentStatus
-from docex.db.routing_models import ReferralPriority, ReferralStatus, Revalidation
+from docex.db.documents import Document, Revalidation
+from docex.domain import DocumentKind, DocumentStatus, ReferralPriority, ReferralStatus
 from docex.errors import InputError, NotASignatureError
+from docex.referrals.plan import ReferralSpec
 from docex.services import documents as reading
 from docex.services import revalidation
-from docex.services.routing import ReferralSpec
 from docex.services.submission import Submission, submit_document
 from docex.signatures.policy import AcceptanceDecision
 

@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.db.routing_models import Referral, ReferralPriority, ReferralStatus, ReferralTransition
+from docex.db.referrals import Referral, ReferralTransition
+from docex.domain import ReferralPriority, ReferralStatus
 from docex.services import referrals
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.db.webhook_models import MAX_WEBHOOK_URL_LENGTH, OutboxStatus
-from docex.routing.outbox import MAX_PAGE_SIZE, OutboxEventRecord
-from docex.routing.webhooks import WebhookRecord
+from docex.domain import MAX_WEBHOOK_URL_LENGTH, OutboxStatus
 from docex.services import webhooks as service
+from docex.webhooks.outbox import MAX_PAGE_SIZE, OutboxEventRecord
+from docex.webhooks.subscriptions import WebhookRecord
 
 router = APIRouter(prefix="/api/v1/webhook", tags=["webhooks"])
 

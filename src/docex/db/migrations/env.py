@@ -7,9 +7,8 @@ from typing import Any, Literal
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
-from docex.db import webhook_models  # noqa: F401  # its tables join Base.metadata
-from docex.db.models import Base
-from docex.db.types import UTCDateTime
+from docex.db.base import UTCDateTime
+from docex.db.schema import metadata
 
 config = context.config
 
@@ -26,7 +25,7 @@ def _run_offline() -> None:
     # `alembic upgrade --sql`: render the DDL for a DBA instead of executing it.
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         literal_binds=True,
     )
     with context.begin_transaction():
@@ -39,7 +38,7 @@ def _run_online() -> None:
         raise RuntimeError("run docex migrations through docex.db.migrate.upgrade()")
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=_render_item,

@@ -8,12 +8,31 @@ little-endian 256-bit numbers, as in the standard's Annex A and in UAPKI and gos
 The S-box is the "UA" DKE №1 unless another is given, in the 64-byte compressed form that
 certificates carry next to DSTU 4145 keys (``DSTU4145Params.dke``) or in the expanded form
 of eight rows of sixteen 4-bit values.
+
+Where the optional C extension ``_gost34311_c`` was built (``setup.py``; it needs a C
+compiler at install time, nothing else), whole blocks are compressed by it, some 300 times
+faster; this module is the reference, and is used whenever the extension is absent. The
+extension takes the round tables from here, so S-boxes are handled in one place.
 """
 
 from __future__ import annotations
 
 import functools
 import struct
+from types import ModuleType
+
+
+def _load_accelerator() -> ModuleType | None:
+    try:
+        from docex.signatures.dstu import _gost34311_c  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    accelerator: ModuleType = _gost34311_c
+    return accelerator
+
+
+ACCELERATOR: ModuleType | None = _load_accelerator()
+"""The C block compression, or ``None`` when it was not built (see the module docstring)."""
 
 DIGEST_SIZE = 32
 BLOCK_SIZE = 32
@@ -88,6 +107,12 @@ def _round_tables(rows: tuple[bytes, ...]) -> _Tables:
     return tables[0], tables[1], tables[2], tables[3]
 
 
+@functools.cache
+def _packed_tables(rows: tuple[bytes, ...]) -> bytes:
+    """The round tables as 4 x 256 little-endian uint32, as the C extension takes them."""
+    return struct.pack("<1024I", *(v for table in _round_tables(rows) for v in table))
+
+
 def _encrypt_block(tables: _Tables, key: bytes, block: int) -> int:
     """GOST 28147-89 simple replacement of a 64-bit little-endian block."""
     k = [int.from_bytes(key[4 * i : 4 * i + 4], "little") for i in range(8)]
@@ -148,7 +173,7 @@ def _p(y: int) -> bytes:
 def _psi(y: int, times: int) -> int:
     """ψ applied ``times`` times: the new top 16-bit word is the xor of words 1,2,3,4,13,16.
 
-    The reference for :func:`_mix`.
+    The reference for :func:`_mix_by_recurrence`.
     """
     for _ in range(times):
         t = (y ^ (y >> 16) ^ (y >> 32) ^ (y >> 48) ^ (y >> 192) ^ (y >> 240)) & 0xFFFF
@@ -165,8 +190,8 @@ def _extend(w: list[int], times: int) -> None:
         w.append(w[t] ^ w[t + 1] ^ w[t + 2] ^ w[t + 3] ^ w[t + 12] ^ w[t + 15])
 
 
-def _mix(h: int, m: int, s: int) -> int:
-    """``ψ^61(h + ψ(m + ψ^12(s)))`` on 16-bit words (about twice as fast as on 256-bit ints)."""
+def _mix_by_recurrence(h: int, m: int, s: int) -> int:
+    """``ψ^61(h + ψ(m + ψ^12(s)))`` on 16-bit words: the reference for :func:`_mix`."""
     w = list(_WORDS.unpack(s.to_bytes(32, "little")))
     _extend(w, 12)
     w = [a ^ b for a, b in zip(w[12:], _WORDS.unpack(m.to_bytes(32, "little")), strict=True)]
@@ -174,6 +199,39 @@ def _mix(h: int, m: int, s: int) -> int:
     w = [a ^ b for a, b in zip(w[1:], _WORDS.unpack(h.to_bytes(32, "little")), strict=True)]
     _extend(w, 61)
     return int.from_bytes(_WORDS.pack(*w[61:]), "little")
+
+
+@functools.cache
+def _mix_tables() -> tuple[tuple[int, ...], ...]:
+    """Per input byte of ``h‖m‖s``, its contribution to the mix, for each byte value.
+
+    The mix is linear over GF(2) (ψ only xors words), so it is the xor of what each input
+    byte contributes alone. The 768 single-bit images come from the recurrence; every
+    other byte value is the xor of its bits' images (96 rows of 256, about 1.5 MB).
+    """
+    rows: list[tuple[int, ...]] = []
+    for operand in range(3):
+        for position in range(32):
+            bits = []
+            for bit in range(8):
+                args = [0, 0, 0]
+                args[operand] = 1 << (8 * position + bit)
+                bits.append(_mix_by_recurrence(args[0], args[1], args[2]))
+            row = [0] * 256
+            for value in range(1, 256):
+                low = value & -value
+                row[value] = row[value ^ low] ^ bits[low.bit_length() - 1]
+            rows.append(tuple(row))
+    return tuple(rows)
+
+
+def _mix(h: int, m: int, s: int) -> int:
+    """``ψ^61(h + ψ(m + ψ^12(s)))`` as 96 table lookups (about six times the recurrence's speed)."""
+    out = 0
+    operands = h.to_bytes(32, "little") + m.to_bytes(32, "little") + s.to_bytes(32, "little")
+    for row, byte in zip(_mix_tables(), operands, strict=True):
+        out ^= row[byte]
+    return out
 
 
 def _step(tables: _Tables, h: int, m: int) -> int:
@@ -200,9 +258,13 @@ class Gost34311:
     digest_size = DIGEST_SIZE
     block_size = BLOCK_SIZE
 
-    def __init__(self, data: bytes = b"", *, sbox: bytes | None = None) -> None:
+    def __init__(
+        self, data: bytes = b"", *, sbox: bytes | None = None, accelerated: bool = True
+    ) -> None:
         rows = DEFAULT_SBOX_ROWS if sbox is None else expand_dke(sbox)
         self._tables = _round_tables(rows)
+        self._accelerator = ACCELERATOR if accelerated else None
+        self._packed = _packed_tables(rows) if self._accelerator is not None else b""
         self._h = 0
         self._sum = 0
         self._length = 0
@@ -215,10 +277,16 @@ class Gost34311:
         buf = self._pending + bytes(data)
         whole = len(buf) - len(buf) % BLOCK_SIZE
         h, total, tables = self._h, self._sum, self._tables
-        for off in range(0, whole, BLOCK_SIZE):
-            m = int.from_bytes(buf[off : off + BLOCK_SIZE], "little")
-            h = _step(tables, h, m)
-            total = (total + m) & _MASK256
+        if self._accelerator is not None and whole:
+            h_bytes, total_bytes = self._accelerator.blocks(
+                self._packed, h.to_bytes(32, "little"), total.to_bytes(32, "little"), buf[:whole]
+            )
+            h, total = int.from_bytes(h_bytes, "little"), int.from_bytes(total_bytes, "little")
+        else:
+            for off in range(0, whole, BLOCK_SIZE):
+                m = int.from_bytes(buf[off : off + BLOCK_SIZE], "little")
+                h = _step(tables, h, m)
+                total = (total + m) & _MASK256
         self._h, self._sum = h, total
         self._length += whole
         self._pending = buf[whole:]
@@ -227,6 +295,7 @@ class Gost34311:
         """An independent copy of the current state."""
         other = Gost34311.__new__(Gost34311)
         other._tables = self._tables
+        other._accelerator, other._packed = self._accelerator, self._packed
         other._h, other._sum, other._length = self._h, self._sum, self._length
         other._pending = self._pending
         return other
@@ -234,12 +303,22 @@ class Gost34311:
     def digest(self) -> bytes:
         """The 32-byte hash of everything fed so far (the state is left unchanged)."""
         h, total, length = self._h, self._sum, self._length
-        if self._pending:
-            # The last partial block is padded with zero bytes and counted by its length.
-            m = int.from_bytes(self._pending, "little")
+        # The last partial block is padded with zero bytes and counted by its length; the
+        # bit length and the control sum are the last two blocks.
+        tail = self._pending.ljust(BLOCK_SIZE, b"\0") if self._pending else b""
+        length += len(self._pending)
+        if self._accelerator is not None:
+            h_bytes, total_bytes = self._accelerator.blocks(
+                self._packed, h.to_bytes(32, "little"), total.to_bytes(32, "little"), tail
+            )
+            final = ((length * 8) & _MASK256).to_bytes(32, "little") + total_bytes
+            # The sum the extension keeps over these two blocks is not used.
+            h_bytes, _ = self._accelerator.blocks(self._packed, h_bytes, bytes(32), final)
+            return bytes(h_bytes)
+        if tail:
+            m = int.from_bytes(tail, "little")
             h = _step(self._tables, h, m)
             total = (total + m) & _MASK256
-            length += len(self._pending)
         h = _step(self._tables, h, (length * 8) & _MASK256)
         h = _step(self._tables, h, total)
         return h.to_bytes(32, "little")
@@ -249,6 +328,6 @@ class Gost34311:
         return self.digest().hex()
 
 
-def gost34311(data: bytes, *, sbox: bytes | None = None) -> bytes:
-    """The GOST 34.311-95 hash of ``data``."""
-    return Gost34311(data, sbox=sbox).digest()
+def gost34311(data: bytes, *, sbox: bytes | None = None, accelerated: bool = True) -> bytes:
+    """The GOST 34.311-95 hash of ``data`` (``accelerated=False``: pure Python only)."""
+    return Gost34311(data, sbox=sbox, accelerated=accelerated).digest()

@@ -4,7 +4,7 @@ A service that creates a delivery or changes a referral's status calls :func:`en
 with the session of *its own* unit of work. The event is then committed with the change
 or rolled back with it, so no event announces a change that did not happen and no
 committed change goes unannounced, whatever crashes in between. The dispatcher
-(:mod:`docex.routing.dispatcher`) sends what the outbox holds, later, at least once.
+(:mod:`docex.webhooks.dispatcher`) sends what the outbox holds, later, at least once.
 
 Events are recorded only for a facility with an active webhook: a facility without one
 reads its inbox instead, and registering later does not flood it with the past. Replay
@@ -24,10 +24,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docex.db.webhook_models import OutboxEvent, OutboxStatus
+from docex.clock import now_or
+from docex.db.webhooks import OutboxEvent
+from docex.domain import OutboxStatus
 from docex.errors import ConflictError, InputError, NotFoundError
-from docex.registry._common import now_or
-from docex.routing.webhooks import has_active_webhook
+from docex.webhooks.subscriptions import has_active_webhook
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 """An event announces a change; the documents themselves are fetched through the API."""

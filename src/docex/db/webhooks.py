@@ -2,7 +2,7 @@
 
 An ``outbox_events`` row is written in the same transaction as the change it announces
 (a delivery, a referral's new status), so the event exists if and only if the change
-committed. The dispatcher (:mod:`docex.routing.dispatcher`) reads the outbox afterwards and
+committed. The dispatcher (:mod:`docex.webhooks.dispatcher`) reads the outbox afterwards and
 POSTs each event to the recipient facility's webhook until it is acknowledged or its
 retry window runs out.
 
@@ -16,30 +16,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from docex.db.models import Base, _enum, utcnow
-
-# SQLite gives automatic row ids only to a column declared exactly INTEGER PRIMARY KEY;
-# PostgreSQL gets 64 bits, since an outbox sees every event the exchange ever announced.
-_EVENT_PK = BigInteger().with_variant(Integer(), "sqlite")
-
-MAX_WEBHOOK_URL_LENGTH = 2048
-
-
-class OutboxStatus(StrEnum):
-    """Where an outbox event stands."""
-
-    PENDING = "pending"
-    """Not yet acknowledged; the dispatcher will try at ``next_attempt_at``."""
-    DELIVERED = "delivered"
-    """The receiver answered 2xx."""
-    DEAD = "dead"
-    """The retry window ran out (or no webhook was registered); the facility may replay it."""
+from docex.clock import utcnow
+from docex.db.base import BIG_ID, Base, enum_type
+from docex.db.registry import Facility
+from docex.domain import MAX_WEBHOOK_URL_LENGTH, OutboxStatus
 
 
 class WebhookSubscription(Base):
@@ -48,7 +33,7 @@ class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey(Facility.id), unique=True)
     url: Mapped[str] = mapped_column(String(MAX_WEBHOOK_URL_LENGTH))
     secret: Mapped[str] = mapped_column(String(100))
     """The HMAC-SHA-256 signing key, in clear (see the module docstring)."""
@@ -68,16 +53,16 @@ class OutboxEvent(Base):
         Index("ix_outbox_events_facility_id_id", "facility_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(_EVENT_PK, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     event_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     """Sent as ``Docex-Event-Id``; receivers de-duplicate on it."""
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey(Facility.id))
     """The recipient."""
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[OutboxStatus] = mapped_column(
-        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+        enum_type(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(default=0)
     """Failed and successful POSTs since creation or the last replay."""

@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from docex.db.routing_models import ReferralStatus
+from docex.domain import ReferralStatus
 from docex.errors import TransitionError
 
 LOCAL_TIME = ZoneInfo("Europe/Kyiv")

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
 from docex.registry import add_facility
-from docex.routing.dispatcher import Dispatcher, RetryPolicy
-from docex.routing.outbox import EventType, OutboxEventRecord, enqueue
-from docex.routing.transport import HttpxTransport, WebhookTransport
-from docex.routing.webhooks import WebhookUrlPolicy, register_webhook
-from tests.routing.receiver import Receiver, running_receiver
+from docex.webhooks.dispatcher import Dispatcher, RetryPolicy
+from docex.webhooks.outbox import EventType, OutboxEventRecord, enqueue
+from docex.webhooks.subscriptions import register_webhook
+from docex.webhooks.transport import HttpxTransport, WebhookTransport
+from docex.webhooks.url_policy import WebhookUrlPolicy
+from tests.webhooks.receiver import Receiver, running_receiver
 
 DEV_URLS = WebhookUrlPolicy(allow_loopback_http=True, allow_private_hosts=True)
 POLICY = RetryPolicy(

@@ -33,13 +33,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from docex.clock import utcnow
 from docex.db.engine import unit_of_work
-from docex.db.models import utcnow
-from docex.db.webhook_models import OutboxEvent, OutboxStatus, WebhookSubscription
+from docex.db.webhooks import OutboxEvent, WebhookSubscription
+from docex.domain import OutboxStatus
 from docex.errors import DocexError
-from docex.routing.transport import DeliveryOutcome, WebhookTransport
-from docex.routing.webhooks import delivery_headers, event_body
 from docex.settings import Settings
+from docex.webhooks.signing import delivery_headers, event_body
+from docex.webhooks.transport import DeliveryOutcome, WebhookTransport
 
 log = logging.getLogger("docex.webhooks")
 

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from docex.errors import WebhookSignatureError
-from docex.routing.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
+from docex.webhooks.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
 from tests.servers import free_ports
 
 

@@ -19,25 +19,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import create_engine_from_settings, session_factory, unit_of_work
-from docex.db.webhook_models import OutboxEvent, OutboxStatus
-from docex.routing.dispatcher import (
+from docex.db.webhooks import OutboxEvent
+from docex.domain import OutboxStatus
+from docex.webhooks.dispatcher import (
     JITTER,
     Dispatcher,
     DispatchStats,
     dispatching_in_background,
     retry_delay,
 )
-from docex.routing.outbox import OutboxEventRecord, replay_event
-from docex.routing.transport import (
+from docex.webhooks.outbox import OutboxEventRecord, replay_event
+from docex.webhooks.signing import verify_signature
+from docex.webhooks.subscriptions import delete_webhook
+from docex.webhooks.transport import (
     DeliveryOutcome,
     HttpxTransport,
     UrllibTransport,
     WebhookTransport,
 )
-from docex.routing.webhooks import delete_webhook, verify_signature
 from tests.conftest import Backend
-from tests.routing.conftest import POLICY, Clock, Dispatchers
-from tests.routing.receiver import Receiver
+from tests.webhooks.conftest import POLICY, Clock, Dispatchers
+from tests.webhooks.receiver import Receiver
 
 Emit = Callable[..., OutboxEventRecord]
 

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
-from docex.db.models import Facility
-from docex.db.webhook_models import OutboxEvent, OutboxStatus
+from docex.db.registry import Facility
+from docex.db.webhooks import OutboxEvent
+from docex.domain import OutboxStatus
 from docex.errors import ConflictError, InputError, NotFoundError
 from docex.registry import add_facility
-from docex.routing.outbox import (
+from docex.webhooks.outbox import (
     EventType,
     OutboxEventRecord,
     enqueue,
@@ -23,8 +24,8 @@ from docex.routing.outbox import (
     list_events,
     replay_event,
 )
-from docex.routing.webhooks import delete_webhook
-from tests.routing.conftest import Clock
+from docex.webhooks.subscriptions import delete_webhook
+from tests.webhooks.conftest import Clock
 
 
 class _ChangeFailedError(Exception):
