@@ -6,8 +6,6 @@ import io
 import time
 from datetime import UTC, datetime, timedelta
 
-from docex.services.routing import ReferralSpec
-
 from docex.audit.log import SYSTEM
 from docex.cli.exit_codes import ExitCode
 from docex.composition import build_container
@@ -17,6 +15,7 @@ from docex.db.referrals import Referral
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.domain import ActorKind, DocumentKind, EmployeeRole, ReferralStatus, TokenRole
+from docex.referrals.plan import ReferralSpec
 from docex.registry.tokens import authenticate
 from docex.services.employees import add_employee
 from docex.services.facilities import add_facility
