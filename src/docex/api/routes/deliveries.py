@@ -11,7 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.api.routes.documents import MULTIPART, DocumentOut, receipt_submission
+from docex.api.multipart import MULTIPART
+from docex.api.schemas.documents import DocumentOut
+from docex.api.submission_body import receipt_submission
 from docex.db.engine import unit_of_work
 from docex.db.models import Document, DocumentKind
 from docex.db.routing_models import Delivery, DeliveryStatus
