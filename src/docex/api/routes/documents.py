@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from docex.api.deps import PrincipalDep, RuntimeDep
+from docex.api.pagination import page_parameters
 from docex.api.schemas.documents import (
     AcceptanceOut,
     DocumentOut,
@@ -30,6 +31,7 @@ from docex.api.schemas.documents import (
 )
 from docex.api.submission_body import SUBMIT_BODY, read_submission
 from docex.db.models import DocumentKind
+from docex.db.pagination import PageRequest
 from docex.errors import InputError
 from docex.services import documents as reading
 from docex.services import revalidation
@@ -94,21 +96,24 @@ def list_documents(
     kind: DocumentKind | None = None,
     patient: Annotated[str | None, Query(max_length=200)] = None,
     since: datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=reading.MAX_PAGE_SIZE)] = 50,
+    # Keyword-only: the page parameters come last, as in the published schema.
+    *,
+    page: Annotated[
+        PageRequest, Depends(page_parameters(default=50, maximum=reading.MAX_PAGE_SIZE))
+    ],
 ) -> DocumentPageOut:
     """List the documents this token may read, oldest first."""
-    page = reading.list_documents(
+    found = reading.list_documents(
         runtime,
         principal=principal,
         kind=kind,
         patient_ref=patient,
         since=since,
-        cursor=cursor,
-        limit=limit,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return DocumentPageOut(
-        items=[DocumentOut.of(d) for d in page.documents], next_cursor=page.next_cursor
+        items=[DocumentOut.of(d) for d in found.documents], next_cursor=found.next_cursor
     )
 
 
