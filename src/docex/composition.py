@@ -112,6 +112,13 @@ def open_store(settings: Settings, *, ensure_ready: bool = True) -> ObjectStore:
     return open_object_store(settings, ensure_ready=ensure_ready)
 
 
+def token_policy(settings: Settings) -> TokenPolicy:
+    """How this deployment hashes API tokens (its pepper and parameters)."""
+    from docex.registry.tokens import TokenPolicy
+
+    return TokenPolicy.from_settings(settings)
+
+
 def build_container(settings: Settings, *, ensure_store: bool = True) -> Container:
     """Everything a docex process needs, from ``settings``; close it when done."""
     from docex.db.engine import session_factory

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docex.db.audit import AuditEntry
+from docex.db.pagination import IdKeyset, PageRequest, cut_page, keyset_select
 from docex.domain import Outcome
-from docex.errors import InputError
 
 MAX_PAGE_SIZE = 500
 
@@ -52,7 +52,7 @@ def list_entries(
     The cursor is the id of the last entry returned, so pages stay stable while the log
     grows.
     """
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    page = PageRequest(cursor=cursor, limit=limit).bounded(MAX_PAGE_SIZE)
     query = select(AuditEntry)
     if where.action is not None:
         if where.action.endswith(".*"):
@@ -74,16 +74,5 @@ def list_entries(
         query = query.where(AuditEntry.created_at >= where.since)
     if where.until is not None:
         query = query.where(AuditEntry.created_at < where.until)
-    if cursor is not None:
-        query = query.where(AuditEntry.id > decode_cursor(cursor))
-    rows = list(session.scalars(query.order_by(AuditEntry.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return AuditPage(rows, str(rows[-1].id) if more and rows else None)
-
-
-def decode_cursor(cursor: str) -> int:
-    """The id a cursor names; ``InputError`` for anything else."""
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 19:
-        raise InputError("invalid cursor")
-    return int(cursor)
+    fetched = list(session.scalars(keyset_select(query, IdKeyset(AuditEntry.id), page)))
+    return AuditPage(*cut_page(fetched, page, lambda row: IdKeyset.cursor(row.id)))

@@ -82,9 +82,9 @@ class AdminContext:
     @property
     def token_policy(self) -> TokenPolicy:
         """How this deployment hashes API tokens."""
-        from docex.registry.tokens import TokenPolicy
+        from docex.composition import token_policy
 
-        return TokenPolicy.from_settings(self.settings)
+        return token_policy(self.settings)
 
     @property
     def store(self) -> ObjectStore:

@@ -20,10 +20,10 @@ from docex.clock import utcnow
 from docex.db.deliveries import Delivery
 from docex.db.documents import Document
 from docex.db.engine import unit_of_work
+from docex.db.pagination import PageRequest, TimeIdKeyset, cut_page, keyset_select
 from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
-from docex.services.cursors import after, encode_position
 from docex.services.events import Events
 from docex.services.runtime import Runtime
 from docex.services.submission import Submission, submit_document
@@ -86,7 +86,7 @@ def inbox(
     """The deliveries to the principal's facility, oldest first, a page at a time."""
     if principal.facility_id is None:
         raise PermissionDeniedError("an inbox belongs to a facility")
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    page = PageRequest(cursor=cursor, limit=limit).bounded(MAX_PAGE_SIZE)
     query = (
         select(Delivery, Document)
         .join(Document, Document.id == Delivery.document_id)
@@ -98,21 +98,16 @@ def inbox(
         query = query.where(Document.kind == kind)
     if since is not None:
         query = query.where(Delivery.created_at >= since)
-    if cursor is not None:
-        query = query.where(after(cursor, created_at=Delivery.created_at, ident=Delivery.id))
-    query = query.order_by(Delivery.created_at, Delivery.id).limit(limit + 1)
+    query = keyset_select(query, TimeIdKeyset(Delivery.created_at, Delivery.id), page)
     with unit_of_work(runtime.sessions) as session:
-        rows = [
+        fetched = [
             InboxItem(delivery=DeliveryRecord.of(d), document=doc)
             for d, doc in session.execute(query).all()
         ]
         session.expunge_all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = None
-    if more and rows:
-        last = rows[-1].delivery
-        next_cursor = encode_position(last.created_at, last.id)
+    rows, next_cursor = cut_page(
+        fetched, page, lambda item: TimeIdKeyset.cursor(item.delivery.created_at, item.delivery.id)
+    )
     return InboxPage(items=rows, next_cursor=next_cursor)
 
 

@@ -23,11 +23,11 @@ from docex.audit import actions
 from docex.audit.log import Actor, record
 from docex.db.documents import Document
 from docex.db.engine import unit_of_work
+from docex.db.pagination import PageRequest, TimeIdKeyset, cut_page, keyset_select
 from docex.domain import DocumentKind, Outcome
 from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
-from docex.services.cursors import after, encode_position
 from docex.services.deliveries import mark_fetched
 from docex.services.runtime import Runtime
 from docex.storage.base import ObjectReader
@@ -131,6 +131,13 @@ def _audited_read(
         raise
 
 
+_BY_CREATION = TimeIdKeyset(Document.created_at, Document.id)
+
+
+def _position(document: Document) -> str:
+    return TimeIdKeyset.cursor(document.created_at, document.id)
+
+
 def list_documents(
     runtime: Runtime,
     *,
@@ -146,7 +153,7 @@ def list_documents(
     The cursor is opaque to clients: the (created_at, id) of the last document returned,
     so pages stay stable while new documents arrive.
     """
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    page = PageRequest(cursor=cursor, limit=limit).bounded(MAX_PAGE_SIZE)
     query = _visible(principal)
     if kind is not None:
         query = query.where(Document.kind == kind)
@@ -154,15 +161,12 @@ def list_documents(
         query = query.where(Document.patient_ref == patient_ref)
     if since is not None:
         query = query.where(Document.created_at >= since)
-    if cursor is not None:
-        query = query.where(after(cursor, created_at=Document.created_at, ident=Document.id))
-    query = query.order_by(Document.created_at, Document.id).limit(limit + 1)
+    query = keyset_select(query, _BY_CREATION, page)
     with unit_of_work(runtime.sessions) as session:
-        rows = list(session.scalars(query))
-        for row in rows:
+        fetched = list(session.scalars(query))
+        for row in fetched:
             session.expunge(row)
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows, next_cursor = cut_page(fetched, page, _position)
         record(
             session,
             actor=Actor.from_principal(principal),
@@ -176,5 +180,4 @@ def list_documents(
                 "returned": len(rows),
             },
         )
-    next_cursor = encode_position(rows[-1].created_at, rows[-1].id) if more and rows else None
     return DocumentPage(documents=rows, next_cursor=next_cursor)

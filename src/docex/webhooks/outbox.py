@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docex.clock import now_or
+from docex.db.pagination import IdKeyset, PageRequest, cut_page, keyset_select
 from docex.db.webhooks import OutboxEvent
 from docex.domain import OutboxStatus
 from docex.errors import ConflictError, InputError, NotFoundError
@@ -162,21 +163,13 @@ def list_events(
     limit: int = 50,
 ) -> EventPage:
     """The facility's events, oldest first, a page at a time (``cursor`` is opaque)."""
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    page = PageRequest(cursor=cursor, limit=limit).bounded(MAX_PAGE_SIZE)
     query = select(OutboxEvent).where(OutboxEvent.facility_id == facility_id)
     if status is not None:
         query = query.where(OutboxEvent.status == status)
-    if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 19:
-            raise InputError("invalid cursor")
-        query = query.where(OutboxEvent.id > int(cursor))
-    rows = list(session.scalars(query.order_by(OutboxEvent.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return EventPage(
-        events=[OutboxEventRecord.of(row) for row in rows],
-        next_cursor=str(rows[-1].id) if more else None,
-    )
+    fetched = list(session.scalars(keyset_select(query, IdKeyset(OutboxEvent.id), page)))
+    rows, next_cursor = cut_page(fetched, page, lambda row: IdKeyset.cursor(row.id))
+    return EventPage(events=[OutboxEventRecord.of(row) for row in rows], next_cursor=next_cursor)
 
 
 def replay_event(

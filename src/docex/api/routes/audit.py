@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from docex.api.deps import PrincipalDep, RuntimeDep
+from docex.api.pagination import page_parameters
 from docex.audit.query import MAX_PAGE_SIZE, AuditFilter
 from docex.db.audit import AuditEntry
+from docex.db.pagination import PageRequest
 from docex.domain import ActorKind, Outcome
 from docex.services.audit_trail import read_audit_log
 
@@ -64,11 +66,12 @@ def list_audit_entries(
     outcome: Outcome | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+    # Keyword-only: the page parameters come last, as in the published schema.
+    *,
+    page: Annotated[PageRequest, Depends(page_parameters(default=100, maximum=MAX_PAGE_SIZE))],
 ) -> AuditPageOut:
     """Read the audit trail, oldest first (auditors only)."""
-    page = read_audit_log(
+    entries = read_audit_log(
         runtime,
         principal=principal,
         where=AuditFilter(
@@ -81,9 +84,10 @@ def list_audit_entries(
             since=since,
             until=until,
         ),
-        cursor=cursor,
-        limit=limit,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return AuditPageOut(
-        items=[AuditEntryOut.of(entry) for entry in page.entries], next_cursor=page.next_cursor
+        items=[AuditEntryOut.of(entry) for entry in entries.entries],
+        next_cursor=entries.next_cursor,
     )

@@ -6,13 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.api.routes.documents import MULTIPART, DocumentOut
+from docex.api.multipart import MULTIPART
+from docex.api.pagination import page_parameters
+from docex.api.schemas.documents import DocumentOut
+from docex.db.pagination import PageRequest
 from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import InputError
 from docex.services import deliveries
@@ -61,27 +64,30 @@ def inbox(
     status: DeliveryStatus | None = None,
     kind: DocumentKind | None = None,
     since: datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=deliveries.MAX_PAGE_SIZE)] = 50,
+    # Keyword-only: the page parameters come last, as in the published schema.
+    *,
+    page: Annotated[
+        PageRequest, Depends(page_parameters(default=50, maximum=deliveries.MAX_PAGE_SIZE))
+    ],
 ) -> InboxPageOut:
     """Documents routed to this facility, oldest first; fetch content to mark them fetched."""
-    page = deliveries.inbox(
+    found = deliveries.inbox(
         runtime,
         principal=principal,
         status=status,
         kind=kind,
         since=since,
-        cursor=cursor,
-        limit=limit,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return InboxPageOut(
         items=[
             InboxItemOut(
                 **DeliveryOut.of(i.delivery).model_dump(), document=DocumentOut.of(i.document)
             )
-            for i in page.items
+            for i in found.items
         ],
-        next_cursor=page.next_cursor,
+        next_cursor=found.next_cursor,
     )
 
 

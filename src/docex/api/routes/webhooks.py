@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from docex.api.deps import PrincipalDep, RuntimeDep
+from docex.api.pagination import page_parameters
+from docex.db.pagination import PageRequest
 from docex.domain import MAX_WEBHOOK_URL_LENGTH, OutboxStatus
 from docex.services import webhooks as service
 from docex.webhooks.outbox import MAX_PAGE_SIZE, OutboxEventRecord
@@ -116,15 +118,16 @@ def list_events(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     status: OutboxStatus | None = None,
-    cursor: Annotated[str | None, Query(max_length=32)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    # Keyword-only: the page parameters come last, as in the published schema.
+    *,
+    page: Annotated[PageRequest, Depends(page_parameters(default=50, maximum=MAX_PAGE_SIZE))],
 ) -> WebhookEventPageOut:
     """This facility's webhook events, oldest first."""
-    page = service.list_events(
-        runtime, principal=principal, status=status, cursor=cursor, limit=limit
+    events = service.list_events(
+        runtime, principal=principal, status=status, cursor=page.cursor, limit=page.limit
     )
     return WebhookEventPageOut(
-        items=[WebhookEventOut.of(e) for e in page.events], next_cursor=page.next_cursor
+        items=[WebhookEventOut.of(e) for e in events.events], next_cursor=events.next_cursor
     )
 
 

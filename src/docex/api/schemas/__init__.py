@@ -1,0 +1,1 @@
+"""The API's request and response bodies (pydantic models), one module per resource."""

@@ -1,0 +1,222 @@
+"""Bodies of the documents resource: what a submission sends and what the routes return.
+
+:class:`JsonSubmission` is the one model of a submission's metadata: the JSON body is it,
+and the multipart form's fields are validated by it and described from it
+(:mod:`docex.api.submission_body`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from docex.db.documents import Document, Revalidation
+from docex.domain import DocumentKind, DocumentStatus, ReferralPriority, ReferralStatus
+from docex.errors import InputError
+from docex.referrals.plan import ReferralSpec
+from docex.services.submission import Submission
+from docex.signatures.policy import AcceptanceDecision
+
+
+class DocumentOut(BaseModel):
+    """A stored document's metadata and verdict."""
+
+    id: uuid.UUID
+    kind: DocumentKind
+    sha256: str = Field(description="SHA-256 of the original signed bytes (also the ETag).")
+    size: int
+    content_type: str
+    detached_content_sha256: str | None
+    submitted_by_facility_id: int
+    recipient_facility_id: int | None
+    patient_ref: str
+    answers_document_id: uuid.UUID | None
+    signer_rnokpp: str | None
+    signer_edrpou: str | None
+    indication: str
+    qualification: str
+    created_at: datetime
+    status: DocumentStatus = Field(description="`superseded` once a correction replaced it.")
+    replaces_document_id: uuid.UUID | None = None
+    superseded_by_document_id: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, document: Document) -> DocumentOut:
+        """The metadata of a stored document."""
+        return cls(
+            id=document.id,
+            kind=document.kind,
+            sha256=document.sha256,
+            size=document.size,
+            content_type=document.content_type,
+            detached_content_sha256=document.content_sha256,
+            submitted_by_facility_id=document.submitted_by_facility_id,
+            recipient_facility_id=document.recipient_facility_id,
+            patient_ref=document.patient_ref,
+            answers_document_id=document.answers_document_id,
+            signer_rnokpp=document.signer_rnokpp,
+            signer_edrpou=document.signer_edrpou,
+            indication=document.indication,
+            qualification=document.qualification,
+            created_at=document.created_at,
+            status=document.status,
+            replaces_document_id=document.replaces_document_id,
+            superseded_by_document_id=document.superseded_by_document_id,
+        )
+
+
+class ReferralCreated(BaseModel):
+    """The referral a ``referral`` submission opened."""
+
+    id: uuid.UUID
+    requisition_number: str = Field(description="The number the patient carries to the performer.")
+    status: ReferralStatus
+    valid_until: datetime
+
+
+class AcceptanceOut(BaseModel):
+    """The gate's decision on the verified document, apart from the ETSI verdict."""
+
+    policy: str = Field(description="The acceptance policy that decided, e.g. docex-gate-2026.")
+    accepted: bool
+    reasons: list[str] = Field(description="Why not accepted; empty when accepted.")
+
+    @classmethod
+    def of(cls, decision: AcceptanceDecision | None) -> AcceptanceOut | None:
+        """The gate's decision, or ``None`` where none was made (a replay)."""
+        if decision is None:
+            return None
+        return cls(
+            policy=decision.policy, accepted=decision.accepted, reasons=list(decision.reasons)
+        )
+
+
+class SubmittedDocument(DocumentOut):
+    """The accepted document; for a referral, the referral it opened."""
+
+    referral: ReferralCreated | None = None
+    acceptance: AcceptanceOut | None = Field(
+        default=None,
+        description="The acceptance policy's decision; null for an Idempotency-Key replay.",
+    )
+
+
+class DocumentWithReport(DocumentOut):
+    """A document with the validation report made when it was accepted."""
+
+    validation_report: dict[str, Any]
+
+
+class DocumentPageOut(BaseModel):
+    """A page of documents; pass ``next_cursor`` as ``cursor`` for the next one."""
+
+    items: list[DocumentOut]
+    next_cursor: str | None
+
+
+class JsonSubmission(BaseModel):
+    """A submission as JSON, the way eHealth clients send signed content."""
+
+    signed_content: str = Field(description="The signature file (CMS or PDF), base64.")
+    signed_content_encoding: Literal["base64"] = "base64"
+    content: str | None = Field(default=None, description="Detached content, base64.")
+    kind: DocumentKind
+    patient_ref: str = Field(min_length=1, max_length=200)
+    recipient_edrpou: str | None = Field(
+        default=None, pattern=r"^\d{8}$", description="The facility to route the document to."
+    )
+    answers_document_id: uuid.UUID | None = Field(
+        default=None,
+        description="The document this one acts on: the referral a result answers or a "
+        "recall/cancellation concerns, or the delivered document a receipt acknowledges.",
+    )
+    replaces_document_id: uuid.UUID | None = Field(
+        default=None, description="An earlier examination result of this facility it corrects."
+    )
+    service_code: str | None = Field(default=None, min_length=1, max_length=64)
+    service_text: str | None = Field(default=None, min_length=1, max_length=500)
+    priority: ReferralPriority = ReferralPriority.ROUTINE
+    valid_until: datetime | None = Field(
+        default=None, description="End of a referral's validity (default: 7 days, 23:59:59 Kyiv)."
+    )
+
+    def submission(
+        self, *, signed: IO[bytes], content: IO[bytes] | None, idempotency_key: str | None
+    ) -> Submission:
+        """The submission these metadata describe, with the decoded files."""
+        return Submission(
+            signed=signed,
+            content=content,
+            kind=self.kind,
+            patient_ref=self.patient_ref,
+            recipient_edrpou=self.recipient_edrpou,
+            answers_document_id=self.answers_document_id,
+            replaces_document_id=self.replaces_document_id,
+            referral=self.referral_spec(),
+            idempotency_key=idempotency_key,
+        )
+
+    def referral_spec(self) -> ReferralSpec | None:
+        """The referral to open, when the service fields are given (both or neither)."""
+        if self.service_code is None and self.service_text is None:
+            return None
+        if self.service_code is None or self.service_text is None:
+            raise InputError("a referral needs both service_code and service_text")
+        if self.valid_until is not None and self.valid_until.tzinfo is None:
+            raise InputError("valid_until needs a time zone")
+        return ReferralSpec(
+            service_code=self.service_code,
+            service_text=self.service_text,
+            priority=self.priority,
+            valid_until=self.valid_until,
+        )
+
+
+class RevalidationOut(BaseModel):
+    """A later verdict on a stored document."""
+
+    id: int
+    validation_time: datetime
+    indication: str
+    qualification: str
+    requested_by_token_id: int
+    created_at: datetime
+    report: dict[str, Any]
+    acceptance: AcceptanceOut | None = Field(
+        default=None,
+        description="What the acceptance policy makes of this report (in the response to "
+        "the re-validation; null in the history, where it is not kept).",
+    )
+
+
+class ReportHistoryOut(BaseModel):
+    """The report made at acceptance and every re-validation since."""
+
+    document_id: uuid.UUID
+    acceptance_report: dict[str, Any]
+    revalidations: list[RevalidationOut]
+
+
+class RevalidateRequest(BaseModel):
+    """When to validate as of (default: now)."""
+
+    at: datetime | None = None
+
+
+def revalidation_out(
+    row: Revalidation, acceptance: AcceptanceDecision | None = None
+) -> RevalidationOut:
+    """The response body for a stored re-validation and, if known, the gate's decision."""
+    return RevalidationOut(
+        id=row.id,
+        validation_time=row.validation_time,
+        indication=row.indication,
+        qualification=row.qualification,
+        requested_by_token_id=row.requested_by_token_id,
+        created_at=row.created_at,
+        report=row.report,
+        acceptance=AcceptanceOut.of(acceptance),
+    )

@@ -1,0 +1,1 @@
+"""The use cases: the way into the domain for the API, the CLI and background jobs."""

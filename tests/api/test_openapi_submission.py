@@ -1,0 +1,55 @@
+"""The submission's published request body: both media types described from one model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from docex.api.app import create_app
+from docex.api.multipart import MULTIPART
+from docex.api.schemas.documents import JsonSubmission
+from docex.domain import DocumentKind, ReferralPriority
+from docex.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def body() -> dict[str, Any]:
+    document = create_app(Settings()).openapi()
+    request_body: dict[str, Any] = document["paths"]["/api/v1/documents"]["post"]["requestBody"]
+    return request_body
+
+
+def test_json_body_is_the_model(body: dict[str, Any]) -> None:
+    assert body["required"] is True
+    schema = body["content"]["application/json"]["schema"]
+    assert schema["title"] == "JsonSubmission"
+    assert set(schema["properties"]) == set(JsonSubmission.model_fields)
+    assert schema["required"] == ["signed_content", "kind", "patient_ref"]
+
+
+def test_multipart_form_has_the_models_fields_with_files_for_base64(body: dict[str, Any]) -> None:
+    form = body["content"][MULTIPART]["schema"]
+    assert form["type"] == "object"
+    assert form["required"] == ["file", "kind", "patient_ref"]
+    model_fields = set(JsonSubmission.model_fields) - {"signed_content", "signed_content_encoding"}
+    assert set(form["properties"]) == {"file"} | model_fields
+    binary = {"type": "string", "format": "binary"}
+    assert form["properties"]["file"] == binary
+    assert form["properties"]["content"] == binary
+
+
+def test_multipart_fields_carry_the_models_types_and_constraints(body: dict[str, Any]) -> None:
+    props = body["content"][MULTIPART]["schema"]["properties"]
+    assert props["kind"]["enum"] == [k.value for k in DocumentKind]
+    assert props["priority"]["enum"] == [p.value for p in ReferralPriority]
+    assert props["priority"]["default"] == "routine"
+    assert props["answers_document_id"]["format"] == "uuid"
+    assert props["valid_until"]["format"] == "date-time"
+    assert props["recipient_edrpou"]["pattern"] == r"^\d{8}$"
+    assert (props["patient_ref"]["minLength"], props["patient_ref"]["maxLength"]) == (1, 200)
+    # A form field is text or absent: nothing in the form may be null or a reference.
+    for name, prop in props.items():
+        assert prop["type"] == "string", name
+        assert "anyOf" not in prop, name
+        assert "$ref" not in prop, name
