@@ -1,8 +1,9 @@
 """Real reports from real verifications, shared by the report tests.
 
 Each case is made by the development PKIs and verified by a real verifier: a valid ECDSA
-CAdES, the same signature over changed content, a PDF changed after signing, and a DSTU
-4145 CAdES. The reports are built once per session: verifying is the slow part.
+CAdES, the same signature over changed content, a PDF changed after signing, a DSTU 4145
+CAdES, and the ECDSA signature under a trust configuration that lacks its root. The reports
+are built once per session: verifying is the slow part.
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ def cases() -> dict[str, Case]:
     out: dict[str, Case] = {}
     trust = load_trust_store([DEV_TRUST])
     doctor = pki.cert("doctor-ecdsa").subject.native["common_name"]
+    ecdsa = sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-LT", detached=True)
     with Verifier(trust) as verifier:
-        signature = sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-LT", detached=True)
         out["cades-valid"] = Case(
-            verifier.verify(signature, content=CONTENT),
+            verifier.verify(ecdsa, content=CONTENT),
             trust.describe(),
             Indication.TOTAL_PASSED,
             None,
@@ -56,7 +57,7 @@ def cases() -> dict[str, Case]:
             doctor,
         )
         out["cades-tampered"] = Case(
-            verifier.verify(signature, content=CONTENT.replace("кардіолога".encode(), b"x", 1)),
+            verifier.verify(ecdsa, content=CONTENT.replace("кардіолога".encode(), b"x", 1)),
             trust.describe(),
             Indication.TOTAL_FAILED,
             SubIndication.HASH_FAILURE,
@@ -83,6 +84,15 @@ def cases() -> dict[str, Case]:
             None,
             Qualification.QESIG,
             dstu.cert(DOCTOR_DSTU).subject.native["common_name"],
+        )
+        # The ECDSA signature under a trust configuration without its root: no chain.
+        out["cades-untrusted"] = Case(
+            verifier.verify(ecdsa, content=CONTENT),
+            dstu_trust.describe(),
+            Indication.INDETERMINATE,
+            SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+            Qualification.NA,
+            doctor,
         )
     return out
 

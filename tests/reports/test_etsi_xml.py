@@ -24,7 +24,7 @@ from docex.signatures.report import CheckOutcome, Indication
 from tests.reports.conftest import Case
 
 NS = {"vr": NS_VR, "ds": NS_DS}
-CASES = ("cades-valid", "cades-tampered", "pades-changed", "dstu-valid")
+CASES = ("cades-valid", "cades-tampered", "pades-changed", "dstu-valid", "cades-untrusted")
 
 
 def _xml(case: Case) -> etree._Element:
@@ -142,6 +142,21 @@ def test_the_chain_ends_at_the_trust_anchor(cases: dict[str, Case], name: str) -
         ("IntermediateCertificate", ids[1]),
         ("TrustAnchor", ids[2]),
     ]
+
+
+def test_without_a_path_to_an_anchor_no_certificate_is_called_one(
+    cases: dict[str, Case],
+) -> None:
+    (sig,) = cases["cades-untrusted"].report.signatures
+    chain = _xml(cases["cades-untrusted"]).find(
+        "vr:SignatureValidationReport/vr:SignatureValidationStatus/"
+        "vr:AssociatedValidationReportData/vr:CertificateChain",
+        NS,
+    )
+    assert chain is not None
+    assert chain.find("vr:TrustAnchor", NS) is None
+    refs = [e.get("VOReference") for e in chain]
+    assert refs == [f"C-{c.sha256.upper()}" for c in sig.certificate_chain]
 
 
 @pytest.mark.parametrize("name", CASES)

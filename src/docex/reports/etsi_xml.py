@@ -42,6 +42,7 @@ from docex.signatures.report import (
     Qualification,
     RevocationEvidence,
     SignatureReport,
+    SubIndication,
     TimestampInfo,
     ValidationReport,
 )
@@ -263,7 +264,11 @@ def _signature_report(
     if chain_ids:
         chain = _sub(associated, "CertificateChain")
         _sub(chain, "SigningCertificate", VOReference=chain_ids[0])
-        anchored = len(chain_ids) > 1 and sig.sub_indication is not _NO_CHAIN
+        # The last certificate is a trust anchor only when a path to one was found.
+        anchored = (
+            len(chain_ids) > 1
+            and sig.sub_indication is not SubIndication.NO_CERTIFICATE_CHAIN_FOUND
+        )
         for cid in chain_ids[1:-1] if anchored else chain_ids[1:]:
             _sub(chain, "IntermediateCertificate", VOReference=cid)
         if anchored:
@@ -339,9 +344,6 @@ def _revocation_attributes(
             _sub(dss, "CRLs", VOReference=" ".join(crls))
         if ocsps:
             _sub(dss, "OCSPs", VOReference=" ".join(ocsps))
-
-
-_NO_CHAIN: Final = "NO_CERTIFICATE_CHAIN_FOUND"
 
 
 def _constraint(parent: etree._Element, check: Check) -> None:
