@@ -15,8 +15,9 @@ import pytest
 import xmlschema
 
 from docex.devpki.dstu_pki import DOCTOR_DSTU, DstuPki
+from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
-from docex.devpki.signing import sign_cades
+from docex.devpki.signing import sign_cades, sign_pades
 from docex.reports import etsi_xml
 from docex.signatures.report import Indication, Qualification, SubIndication, ValidationReport
 from docex.signatures.trust import load_trust_store, trust_store_from_certificates
@@ -95,6 +96,25 @@ def cases() -> dict[str, Case]:
             doctor,
         )
     return out
+
+
+@pytest.fixture(scope="session")
+def two_signers() -> Case:
+    """A PDF signed by a doctor, then sealed by the facility: two signatures, one chain."""
+    pki = DevPki.load()
+    pdf = sign_pades(pki, minimal_pdf(), signer="doctor-ecdsa", level="B-LT", field_name="Doctor")
+    pdf = sign_pades(pki, pdf, signer="facility-seal", level="B-LT", field_name="Facility")
+    trust = load_trust_store([DEV_TRUST])
+    with Verifier(trust) as verifier:
+        report = verifier.verify(pdf)
+    return Case(
+        report,
+        trust.describe(),
+        Indication.TOTAL_PASSED,
+        None,
+        Qualification.QESIG,
+        pki.cert("doctor-ecdsa").subject.native["common_name"],
+    )
 
 
 @pytest.fixture(scope="session")

@@ -260,3 +260,28 @@ def _attribute_refs(root: etree._Element, attribute: str) -> list[str]:
             NS,
         )
     ]
+
+
+def test_two_signatures_share_their_objects_and_keep_their_own_verdicts(
+    two_signers: Case, schema: xmlschema.XMLSchema11
+) -> None:
+    report = two_signers.report
+    xml = etsi_validation_report(report)
+    assert [str(e) for e in schema.iter_errors(xml.decode("utf-8"))] == []
+    root = etree.fromstring(xml)
+    elements = list(root.iterfind("vr:SignatureValidationReport", NS))
+    assert [_texts(e, "vr:SignatureIdentifier/vr:DAIdentifier")[0] for e in elements] == [
+        s.id for s in report.signatures
+    ]
+    assert [
+        _texts(e, "vr:SignatureQuality/vr:SignatureQualityInformation")[0] for e in elements
+    ] == [QUALIFICATION_URIS[s.qualification] for s in report.signatures]
+    assert [_texts(e, "vr:SignerInformation/vr:Signer")[0] for e in elements] == [
+        s.signer.common_name for s in report.signatures if s.signer is not None
+    ]
+    # Both chains end at the same root: one validation object, referenced twice.
+    (root_sha,) = {s.certificate_chain[-1].sha256 for s in report.signatures}
+    objects = root.findall(
+        f"vr:SignatureValidationObjects/vr:ValidationObject[@id='C-{root_sha.upper()}']", NS
+    )
+    assert len(objects) == 1

@@ -158,3 +158,14 @@ def test_a_naive_generation_time_is_refused(cases: dict[str, Case]) -> None:
             trust="x",
             generated_at=datetime(2026, 12, 1),  # noqa: DTZ001 - naive on purpose
         )
+
+
+def test_every_signer_is_in_the_summary_and_has_a_section(two_signers: Case) -> None:
+    report = two_signers.report
+    flat = " ".join(_text(_render(two_signers)).split())
+    summary, _, detail = flat.partition("Підпис / Signature")
+    for sig in report.signatures:
+        assert sig.signer is not None
+        assert f"{sig.signer.common_name} — {sig.id}" in summary
+    assert "Кваліфікована електронна печатка" in detail
+    assert flat.count("Підпис / Signature ") == len(report.signatures) == 2
