@@ -118,6 +118,15 @@ def two_signers() -> Case:
 
 
 @pytest.fixture(scope="session")
+def pades_lta() -> ValidationReport:
+    """A PAdES B-LTA: a signature time-stamp and a document time-stamp over it."""
+    pki = DevPki.load()
+    pdf = sign_pades(pki, minimal_pdf(), signer="doctor-ecdsa", level="B-LTA")
+    with Verifier(load_trust_store([DEV_TRUST])) as verifier:
+        return verifier.verify(pdf)
+
+
+@pytest.fixture(scope="session")
 def schema() -> xmlschema.XMLSchema11:
     # XSD 1.1: the report schema declares vc:minVersion="1.1", which an XSD 1.0 processor
     # would take as "skip this schema". Imports resolve to the local copies, never the web.

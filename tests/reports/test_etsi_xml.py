@@ -7,6 +7,8 @@ verification (``conftest.py``), and with the verdict the case must have.
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
+from datetime import UTC
 
 import pytest
 import xmlschema
@@ -20,7 +22,7 @@ from docex.reports.etsi_xml import (
     SUB_INDICATION_PREFIX,
     etsi_validation_report,
 )
-from docex.signatures.report import CheckOutcome, Indication
+from docex.signatures.report import CheckOutcome, Indication, ValidationReport, summarize
 from tests.reports.conftest import Case
 
 NS = {"vr": NS_VR, "ds": NS_DS}
@@ -285,3 +287,55 @@ def test_two_signatures_share_their_objects_and_keep_their_own_verdicts(
         f"vr:SignatureValidationObjects/vr:ValidationObject[@id='C-{root_sha.upper()}']", NS
     )
     assert len(objects) == 1
+
+
+def test_a_document_time_stamp_is_the_doc_time_stamp_attribute_of_an_lta(
+    pades_lta: ValidationReport, schema: xmlschema.XMLSchema11
+) -> None:
+    (sig,) = pades_lta.signatures
+    assert (sig.format, sig.indication) == ("PAdES-BASELINE-LTA", Indication.TOTAL_PASSED)
+    xml = etsi_validation_report(pades_lta)
+    assert [str(e) for e in schema.iter_errors(xml.decode("utf-8"))] == []
+    element = etree.fromstring(xml).find("vr:SignatureValidationReport", NS)
+    assert element is not None
+    attributes = element.find("vr:SignatureAttributes", NS)
+    assert attributes is not None
+    stamps = [
+        (e.tag.split("}")[1], e.get("Signed"), _texts(e, "vr:TimeStampValue")[0])
+        for e in attributes
+        if e.tag.endswith("TimeStamp")
+    ]
+    assert stamps == [
+        (
+            {"signature": "SignatureTimeStamp", "document": "DocTimeStamp"}[t.kind],
+            "false",
+            t.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        )
+        for t in sig.timestamps
+    ]
+    assert {t.kind for t in sig.timestamps} == {"signature", "document"}
+    assert _texts(element, "vr:SignatureValidationProcess/vr:SignatureValidationProcessID") == [
+        "urn:etsi:019102:validationprocess:LTA"
+    ]
+
+
+def test_a_report_without_signatures_still_validates_and_says_format_failure(
+    cases: dict[str, Case], schema: xmlschema.XMLSchema11
+) -> None:
+    # What the model says of a file without signatures: its own summary of no signatures.
+    indication, sub_indication, qualification = summarize(())
+    empty = replace(
+        cases["cades-valid"].report,
+        signatures=(),
+        indication=indication,
+        sub_indication=sub_indication,
+        qualification=qualification,
+    )
+    xml = etsi_validation_report(empty)
+    assert [str(e) for e in schema.iter_errors(xml.decode("utf-8"))] == []
+    (element,) = etree.fromstring(xml).iterfind("vr:SignatureValidationReport", NS)
+    status = element.find("vr:SignatureValidationStatus", NS)
+    assert status is not None
+    assert _texts(status, "vr:MainIndication") == ["urn:etsi:019102:mainindication:total-failed"]
+    assert _texts(status, "vr:SubIndication") == ["urn:etsi:019102:subindication:FORMAT_FAILURE"]
+    assert _texts(status, ".//vr:ReportData/vr:Value") == ["no signature found"]
