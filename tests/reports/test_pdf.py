@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from docex import __version__
 from docex.reports.pdf import pdf_validation_report
@@ -141,7 +142,11 @@ def test_without_a_path_no_certificate_is_called_the_trust_anchor(texts: dict[st
 def test_the_font_is_embedded(cases: dict[str, Case]) -> None:
     reader = PdfReader(io.BytesIO(_render(cases["dstu-valid"])))
     for page in reader.pages:
-        fonts = [f.get_object() for f in page["/Resources"]["/Font"].values()]
+        resources = page["/Resources"].get_object()
+        assert isinstance(resources, DictionaryObject)
+        font_dict = resources["/Font"].get_object()
+        assert isinstance(font_dict, DictionaryObject)
+        fonts = [f.get_object() for f in font_dict.values()]
         # Only the embedded DejaVu subsets: no font the reader would have to supply.
         assert {str(f["/BaseFont"]).split("+")[1] for f in fonts} == {
             "DejaVuSans",
