@@ -15,9 +15,12 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
+from reportlab.lib import colors
+from reportlab.lib.rl_accel import fp_str
 
 from docex import __version__
 from docex.reports.pdf import pdf_validation_report
+from docex.reports.wording import VERDICT_COLOURS
 from docex.signatures.report import CheckOutcome
 from tests.reports.conftest import Case
 
@@ -174,3 +177,18 @@ def test_every_signer_is_in_the_summary_and_has_a_section(two_signers: Case) -> 
         assert f"{sig.signer.common_name} — {sig.id}" in summary
     assert "Кваліфікована електронна печатка" in detail
     assert flat.count("Підпис / Signature ") == len(report.signatures) == 2
+
+
+@pytest.mark.parametrize("name", sorted(VERDICT_WORDS))
+def test_the_banner_is_painted_in_the_verdicts_colour(cases: dict[str, Case], name: str) -> None:
+    case = cases[name]
+    page = PdfReader(io.BytesIO(_render(case))).pages[0]
+    content = page.get_contents()
+    assert content is not None
+    stream = content.get_data().decode("latin-1")
+    # The banner is the first filled rectangle of the page; its fill colour is set just
+    # before it, as reportlab writes colours ("r g b rg").
+    before_fill = stream[: stream.index(" re f*")]
+    fill = before_fill.rsplit(" rg", 1)[0].rsplit("\n", 1)[1]
+    colour = colors.HexColor(VERDICT_COLOURS[case.indication])
+    assert fill == fp_str(colour.red, colour.green, colour.blue)
