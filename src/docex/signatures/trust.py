@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import cms, pem, x509
-from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type stubs
+from lxml import etree
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.qualified.eutl_parse import (
     trust_list_to_registry,
