@@ -405,19 +405,19 @@ def _dstu_table(warm: Timing, count: int, repeat: int) -> Table:
         return "[green]PASS[/]" if ok else "[red]MISS[/]"
 
     m257, m431, small = rows
-    targets = {
-        m257.name: (
+    targets: dict[int, tuple[str, bool]] = {
+        id(m257): (
             f"<= {TARGET_DSTU257_VS_WARM:g}x, <= {TARGET_DSTU257_MAX_MS:g} ms",
             m257.mean_ms / warm.mean_ms <= TARGET_DSTU257_VS_WARM
             and m257.mean_ms <= TARGET_DSTU257_MAX_MS,
         ),
-        m431.name: (
+        id(m431): (
             f"<= {TARGET_DSTU431_VS_WARM:g}x",
             m431.mean_ms / warm.mean_ms <= TARGET_DSTU431_VS_WARM,
         ),
     }
     for t in (*rows, *certs):
-        target, ok = targets.get(t.name, ("", None))
+        target, ok = targets.get(id(t), ("", None))
         table.add_row(
             t.name if t is not small else f"{t.name}, 1 KB",
             t.what,
