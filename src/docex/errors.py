@@ -106,6 +106,12 @@ class NotFoundError(DocexError):
     code = "not-found"
 
 
+class NotAcceptableError(DocexError):
+    """None of the representations the client accepts is offered."""
+
+    code = "not-acceptable"
+
+
 class ConflictError(DocexError):
     """The change contradicts stored state (a duplicate EDRPOU, an inactive facility...)."""
 

@@ -29,6 +29,7 @@ _STATUS: list[tuple[type[errors.DocexError], int, str]] = [
     (errors.AuthenticationError, 401, "Authentication required"),
     (errors.PermissionDeniedError, 403, "Forbidden"),
     (errors.NotFoundError, 404, "Not found"),
+    (errors.NotAcceptableError, 406, "Not acceptable"),
     (errors.IdempotencyConflictError, 409, "Idempotency key reused"),
     (errors.ConflictError, 409, "Conflict"),
     (errors.InputError, 422, "Invalid request"),

@@ -27,6 +27,7 @@ from docex.registry.records import Principal
 from docex.services.access import visible_to
 from docex.services.runtime import Runtime
 from docex.signatures.policy import AcceptanceDecision
+from docex.signatures.report import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,33 @@ def report_history(
     return ReportHistory(
         document_id=document.id, acceptance=document.validation_report, revalidations=rows
     )
+
+
+def stored_report(
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    document_id: uuid.UUID,
+    revalidation_id: int | None = None,
+) -> ValidationReport:
+    """The acceptance report, or re-validation ``revalidation_id``'s, as the report model.
+
+    :raises NotFoundError: no such document visible to ``principal``, or no such
+        re-validation of it.
+    """
+    document = _document(runtime, principal, document_id)
+    if revalidation_id is None:
+        return ValidationReport.from_dict(document.validation_report)
+    with unit_of_work(runtime.sessions) as session:
+        row = session.scalar(
+            select(Revalidation).where(
+                Revalidation.document_id == document_id, Revalidation.id == revalidation_id
+            )
+        )
+        if row is None:
+            raise NotFoundError(f"no re-validation {revalidation_id} of document {document_id}")
+        data = row.report
+    return ValidationReport.from_dict(data)
 
 
 def revalidate(

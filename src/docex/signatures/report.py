@@ -12,6 +12,8 @@ bump :data:`REPORT_VERSION` on any incompatible change. Its shape is described i
 from __future__ import annotations
 
 import json
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
@@ -277,6 +279,23 @@ class ValidationReport:
         """The report as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    @classmethod
+    def from_dict(cls, data: Any) -> ValidationReport:
+        """The report whose :meth:`to_dict` form ``data`` is (a stored report, read back).
+
+        Strict: every field must be present with its type, except those with a default;
+        the derived ``message`` keys are ignored (they follow from the rest).
+
+        :raises ValueError: ``data`` is not a report of :data:`REPORT_VERSION`.
+        """
+        if not isinstance(data, dict):
+            raise ValueError("a validation report is a JSON object")
+        version = data.get("report_version", REPORT_VERSION)
+        if version != REPORT_VERSION:
+            raise ValueError(f"report version {version!r} is not {REPORT_VERSION!r}")
+        report: ValidationReport = _from_jsonable(cls, data, "report")
+        return report
+
 
 def _worst_signature(signatures: Iterable[SignatureReport]) -> SignatureReport | None:
     ordered = sorted(signatures, key=lambda s: (-s.indication.severity, s.qualification.rank))
@@ -293,6 +312,60 @@ def summarize(
     worst = max(sigs, key=lambda s: s.indication.severity)
     weakest = min((s.qualification for s in sigs), key=lambda q: q.rank)
     return worst.indication, worst.sub_indication, weakest
+
+
+_DERIVED_KEYS = frozenset({"message"})
+
+
+def _from_jsonable(kind: Any, value: Any, where: str) -> Any:
+    """``value`` (JSON) read as ``kind`` (a type hint of this module's dataclasses)."""
+    origin = typing.get_origin(kind)
+    if origin in (types.UnionType, typing.Union):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        (inner,) = (o for o in options if o is not type(None))
+        return _from_jsonable(inner, value, where)
+    if origin is tuple:
+        item = typing.get_args(kind)[0]
+        if not isinstance(value, list):
+            raise ValueError(f"{where} is not a list")
+        return tuple(_from_jsonable(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if isinstance(kind, type) and is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} is not an object")
+        hints = typing.get_type_hints(kind)
+        known = {f.name for f in fields(kind)}
+        unknown = set(value) - known - _DERIVED_KEYS
+        if unknown:
+            raise ValueError(f"{where} has unknown fields {sorted(unknown)}")
+        args = {
+            f.name: _from_jsonable(hints[f.name], value[f.name], f"{where}.{f.name}")
+            for f in fields(kind)
+            if f.name in value
+        }
+        try:
+            return kind(**args)
+        except TypeError as exc:
+            raise ValueError(f"{where} lacks a field: {exc}") from exc
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        try:
+            return kind(value)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {value!r} is not a {kind.__name__}") from exc
+    if kind is datetime:
+        if not isinstance(value, str):
+            raise ValueError(f"{where} is not a time")
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(f"{where} has no time zone")
+        return moment
+    if kind is bool or kind is int or kind is str:
+        # bool is an int in Python; a JSON true is not a size, nor 1 a boolean.
+        if type(value) is not kind:
+            raise ValueError(f"{where} is not a {kind.__name__}")
+        return value
+    raise ValueError(f"{where}: cannot read a {kind!r}")
 
 
 def _to_jsonable(value: Any) -> Any:

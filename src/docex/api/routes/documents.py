@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from docex.api.deps import PrincipalDep, RuntimeDep
+from docex.api.negotiation import preferred
 from docex.api.pagination import page_parameters
 from docex.api.schemas.documents import (
     AcceptanceOut,
@@ -32,7 +33,7 @@ from docex.api.schemas.documents import (
 from docex.api.submission_body import SUBMIT_BODY, read_submission
 from docex.db.pagination import PageRequest
 from docex.domain import DocumentKind
-from docex.errors import InputError
+from docex.errors import InputError, NotAcceptableError
 from docex.services import documents as reading
 from docex.services import revalidation
 from docex.services.submission import submit_document
@@ -128,16 +129,83 @@ def get_document(
     )
 
 
-@router.get("/{document_id}/report", response_model=ReportHistoryOut)
+REPORT_MEDIA_TYPES = ("application/json", "application/xml", "application/pdf")
+"""What ``…/report`` offers: the JSON history, the ETSI TS 119 102-2 XML, the PDF report."""
+_REPORT_FORMATS = {"json": "application/json", "xml": "application/xml", "pdf": "application/pdf"}
+
+
+@router.get(
+    "/{document_id}/report",
+    response_model=ReportHistoryOut,
+    responses={
+        200: {
+            "content": {
+                "application/xml": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "JSON: the acceptance report and every re-validation. XML (ETSI "
+            "TS 119 102-2) or PDF: one report, the acceptance one unless `revalidation` "
+            "names another.",
+        },
+        406: {"description": "None of the Accept header's types is offered"},
+    },
+)
 def get_report(
-    document_id: uuid.UUID, runtime: RuntimeDep, principal: PrincipalDep
-) -> ReportHistoryOut:
-    """The validation report made at acceptance, and later re-validations."""
-    history = revalidation.report_history(runtime, principal=principal, document_id=document_id)
-    return ReportHistoryOut(
-        document_id=history.document_id,
-        acceptance_report=history.acceptance,
-        revalidations=[revalidation_out(r) for r in history.revalidations],
+    document_id: uuid.UUID,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    report_format: Annotated[
+        Literal["json", "xml", "pdf"] | None,
+        Query(alias="format", description="Overrides the Accept header."),
+    ] = None,
+    revalidation_id: Annotated[
+        int | None,
+        Query(alias="revalidation", ge=1, description="A re-validation's id (XML and PDF)."),
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> ReportHistoryOut | Response:
+    """The validation report made at acceptance, and later re-validations.
+
+    By ``Accept`` or ``format``: JSON (the history), the ETSI TS 119 102-2 XML validation
+    report, or a PDF report for people.
+    """
+    media_type = (
+        _REPORT_FORMATS[report_format]
+        if report_format is not None
+        else preferred(accept, REPORT_MEDIA_TYPES)
+    )
+    if media_type is None:
+        raise NotAcceptableError(
+            f"the report is offered as {', '.join(REPORT_MEDIA_TYPES)}; the Accept header "
+            "takes none of them"
+        )
+    if media_type == "application/json":
+        history = revalidation.report_history(runtime, principal=principal, document_id=document_id)
+        return ReportHistoryOut(
+            document_id=history.document_id,
+            acceptance_report=history.acceptance,
+            revalidations=[revalidation_out(r) for r in history.revalidations],
+        )
+    report = revalidation.stored_report(
+        runtime, principal=principal, document_id=document_id, revalidation_id=revalidation_id
+    )
+    name = f"docex-report-{document_id}" + (f"-{revalidation_id}" if revalidation_id else "")
+    if media_type == "application/xml":
+        from docex.reports.etsi_xml import etsi_validation_report
+
+        body = etsi_validation_report(report)
+        disposition = f'inline; filename="{name}.xml"'
+    else:
+        from docex.reports.pdf import pdf_validation_report
+
+        sources = ", ".join(str(p) for p in runtime.settings.trust)
+        trust = f"trust sources as configured now: {sources}"
+        body = pdf_validation_report(report, trust=trust)
+        disposition = f'attachment; filename="{name}.pdf"'
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": disposition, "Vary": "Accept"},
     )
 
 
