@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -106,8 +107,21 @@ def verify_command(
         ),
     ] = False,
     output_format: Annotated[
-        str, typer.Option("--format", help="Output: text (for people) or json (one line per file).")
+        str,
+        typer.Option(
+            "--format",
+            help="Output: text (for people), json (one line per file) or xml (the ETSI TS "
+            "119 102-2 validation report; one FILE).",
+        ),
     ] = "text",
+    report_pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write a PDF validation report for people to this file (one FILE).",
+            dir_okay=False,
+        ),
+    ] = None,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes for many files.")
     ] = None,
@@ -140,8 +154,12 @@ def verify_command(
     from docex.cli.render import render_json, render_text
     from docex.signatures.policy import DOCEX_GATE_2026
 
-    if output_format not in ("text", "json"):
-        _usage(f"--format must be text or json, not {output_format!r}")
+    if output_format not in ("text", "json", "xml"):
+        _usage(f"--format must be text, json or xml, not {output_format!r}")
+    if output_format == "xml" and len(files) != 1:
+        _usage("--format xml writes one report: give exactly one FILE")
+    if report_pdf is not None and len(files) != 1:
+        _usage("--report writes one PDF report: give exactly one FILE")
     if kind not in DOCEX_GATE_2026.qualifications:
         kinds = ", ".join(DOCEX_GATE_2026.qualifications)
         _usage(f"--kind must be one of {kinds}, not {kind!r}")
@@ -163,9 +181,43 @@ def verify_command(
     for result in results:
         if output_format == "json":
             render_json(result)
+        elif output_format == "xml":
+            _write_xml(result)
         else:
             render_text(result)
+    if report_pdf is not None:
+        _write_pdf(results[0], report_pdf, trust_sources)
     raise typer.Exit(int(combined_exit_code([r.exit_code for r in results])))
+
+
+def _write_xml(result: FileResult) -> None:
+    from docex.reports.etsi_xml import etsi_validation_report
+
+    if result.report is None:
+        typer.echo(f"docex verify: {result.error}", err=True)
+        return
+    sys.stdout.buffer.write(etsi_validation_report(result.report))
+    sys.stdout.buffer.flush()
+
+
+def _write_pdf(result: FileResult, target: Path, trust_sources: Sequence[str]) -> None:
+    from docex.reports.pdf import pdf_validation_report
+
+    if result.report is None:
+        typer.echo(f"docex verify: no PDF report: {result.error}", err=True)
+        return
+    document = pdf_validation_report(
+        result.report, trust=f"trust sources: {', '.join(trust_sources)}"
+    )
+    try:
+        # Written whole to a temporary file beside the target, then moved into place:
+        # an interrupted run leaves no half-written report.
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_bytes(document)
+        partial.replace(target)
+    except OSError as exc:
+        _usage(f"cannot write the PDF report {target}: {exc.strerror}")
+    typer.echo(f"docex verify: PDF report written to {target}", err=True)
 
 
 @dataclass(frozen=True)
