@@ -19,6 +19,7 @@ from docex.devpki.dstu_pki import (
 )
 from docex.devpki.dstu_signing import CURVE_M257, CURVE_M431, DstuPrivateKey
 from docex.devpki.generate import _dstu_files
+from docex.devpki.pdf import minimal_pdf
 from docex.services.demo import read_demo_people
 from docex.signatures import dstu
 from docex.signatures.identity_ua import ua_identifiers, ua_markers
@@ -149,7 +150,26 @@ def test_docex_sign_doctor_dstu(tmp_path: Path) -> None:
     )
 
 
-def test_docex_sign_doctor_dstu_refuses_pdf_and_other_digests(tmp_path: Path) -> None:
+def test_docex_sign_doctor_dstu_signs_a_pdf_as_pades(tmp_path: Path) -> None:
+    pdf = tmp_path / "result.pdf"
+    pdf.write_bytes(minimal_pdf("examination result"))
+    result = CliRunner().invoke(
+        app, ["sign", str(pdf), "--signer", "doctor-dstu-431", "--level", "B-LT"]
+    )
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "result-signed.pdf"
+    assert f"wrote {target} (PAdES B-LT, gost34311, signer doctor-dstu-431" in result.output
+    trust = load_trust_store([REPO_CERTS_DEV / "trust-dstu"])
+    with Verifier(trust) as verifier:
+        report = verifier.verify(target.read_bytes())
+    assert (report.indication.value, report.qualification.value) == ("TOTAL_PASSED", "QESig")
+    assert report.signatures[0].format == "PAdES-BASELINE-LT"
+    refused = CliRunner().invoke(app, ["sign", str(pdf), "--signer", "doctor-dstu", "--attached"])
+    assert refused.exit_code == 3
+    assert "--attached is for CAdES" in refused.output
+
+
+def test_docex_sign_doctor_dstu_refuses_other_digests(tmp_path: Path) -> None:
     note = tmp_path / "note.txt"
     note.write_bytes(b"x")
     result = CliRunner().invoke(

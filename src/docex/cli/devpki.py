@@ -76,17 +76,25 @@ def sign(
             raise DevPkiError(f"unknown signer {signer!r}; choose one of {', '.join(labels)}")
         data = file.read_bytes()
         if signer in DSTU_END_ENTITY_LABELS:
-            # The DSTU branch is built without pyHanko: CAdES only, GOST 34.311-95 only.
-            if data.startswith(_PDF_MAGIC):
-                raise DevPkiError(f"{signer} makes CAdES only; PAdES with DSTU 4145 is not built")
+            # The DSTU branch signs with GOST 34.311-95 only.
             if digest not in (None, "gost34311"):
                 raise DevPkiError(f"{signer} signs with GOST 34.311-95 (--digest gost34311)")
-            target = out or file.with_name(f"{file.name}.p7s")
-            target.write_bytes(
-                DstuPki.load().sign_cades(data, signer=signer, detached=not attached, level=level)
-            )
+            dstu = DstuPki.load()
+            if data.startswith(_PDF_MAGIC):
+                if attached:
+                    raise DevPkiError(
+                        "--attached is for CAdES; a PAdES signature is inside the PDF"
+                    )
+                kind = "PAdES"
+                target = out or file.with_name(f"{file.stem}-signed.pdf")
+                signed = dstu.sign_pades(data, signer=signer, level=level)
+            else:
+                kind = "CAdES"
+                target = out or file.with_name(f"{file.name}.p7s")
+                signed = dstu.sign_cades(data, signer=signer, detached=not attached, level=level)
+            target.write_bytes(signed)
             typer.echo(
-                f"wrote {target} (CAdES {level}, gost34311, signer {signer}; development only)"
+                f"wrote {target} ({kind} {level}, gost34311, signer {signer}; development only)"
             )
             return
         digest = digest or "sha256"
