@@ -113,7 +113,7 @@ def test_not_a_signature_exits_three_with_one_line(tmp_path: Path) -> None:
     [
         (["--at", "yesterday", "x.p7s"], "not an ISO 8601 time"),
         (["--at", "2026-01-01T00:00:00", "x.p7s"], "needs a time zone"),
-        (["--format", "xml", "x.p7s"], "--format must be"),
+        (["--format", "yaml", "x.p7s"], "--format must be"),
         (["--content", "a", "x.p7s", "y.p7s"], "exactly one"),
         (["--trust", "/nonexistent/anchors", "x.p7s"], "does not exist"),
         (["--trust", TRUST, "/nonexistent/file.p7s"], "cannot read"),

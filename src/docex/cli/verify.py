@@ -62,7 +62,11 @@ def combined_exit_code(codes: Sequence[ExitCode]) -> ExitCode:
 
 def verify_command(
     files: Annotated[
-        list[Path], typer.Argument(help="Signature files: .p7s (CAdES) or .pdf (PAdES).")
+        list[Path],
+        typer.Argument(
+            help="Signature files: .p7s (CAdES) or .pdf (PAdES); a folder is walked for "
+            "signature files (X.p7s is checked against X beside it); - reads one from stdin.",
+        ),
     ],
     content: Annotated[
         Path | None,
@@ -156,15 +160,23 @@ def verify_command(
 
     if output_format not in ("text", "json", "xml"):
         _usage(f"--format must be text, json or xml, not {output_format!r}")
-    if output_format == "xml" and len(files) != 1:
-        _usage("--format xml writes one report: give exactly one FILE")
-    if report_pdf is not None and len(files) != 1:
-        _usage("--report writes one PDF report: give exactly one FILE")
     if kind not in DOCEX_GATE_2026.qualifications:
         kinds = ", ".join(DOCEX_GATE_2026.qualifications)
         _usage(f"--kind must be one of {kinds}, not {kind!r}")
     if content is not None and len(files) != 1:
         _usage("--content goes with exactly one signature file")
+    stdin = None
+    if any(str(f) == STDIN for f in files):
+        if len(files) != 1:
+            _usage("- (stdin) is read alone: give no other FILE with it")
+        stdin = _read_stdin()
+    files = _expand(files)
+    if not files:
+        _usage("no signature file found in the folder(s) given")
+    if output_format == "xml" and len(files) != 1:
+        _usage("--format xml writes one report: give exactly one FILE")
+    if report_pdf is not None and len(files) != 1:
+        _usage("--report writes one PDF report: give exactly one FILE")
     validation_time = _parse_time(at)
     trust_sources = _trust_sources(trust)
     settings = _VerifySettings(
@@ -177,7 +189,7 @@ def verify_command(
         trusted_list_unsigned_dev_only=trusted_list_unsigned_dev_only,
     )
     content_bytes = _read(content) if content is not None else None
-    results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1)
+    results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1, stdin=stdin)
     for result in results:
         if output_format == "json":
             render_json(result)
@@ -187,7 +199,64 @@ def verify_command(
             render_text(result)
     if report_pdf is not None:
         _write_pdf(results[0], report_pdf, trust_sources)
+    if len(results) > 1:
+        typer.echo(_summary(results), err=output_format != "text")
     raise typer.Exit(int(combined_exit_code([r.exit_code for r in results])))
+
+
+STDIN = "-"
+SIGNATURE_SUFFIXES = frozenset({".p7s", ".p7m", ".p7", ".sig", ".pdf"})
+"""What a folder walk picks up; files named on the command line are checked whatever
+their name."""
+MAX_WALKED_FILES = 100_000
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    """Files as given, folders walked (sorted) for signature files.
+
+    In a folder, X is the detached content of X.p7s (or X.sig) beside it, not a signature
+    of its own, and is left out rather than reported as "not a signature".
+    """
+    out: list[Path] = []
+    for path in paths:
+        if str(path) == STDIN or not path.is_dir():
+            out.append(path)
+            continue
+        found = sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        if len(found) > MAX_WALKED_FILES:
+            _usage(f"{path} holds more than {MAX_WALKED_FILES} files; name a smaller folder")
+        names = set(found)
+        for candidate in found:
+            if candidate.suffix.lower() not in SIGNATURE_SUFFIXES:
+                continue
+            if candidate.suffix.lower() == ".pdf" and (
+                candidate.with_name(candidate.name + ".p7s") in names
+                or candidate.with_name(candidate.name + ".sig") in names
+            ):
+                continue  # a PDF that travels with a detached CAdES is that one's content
+            out.append(candidate)
+    return out
+
+
+def _read_stdin() -> bytes:
+    from docex.signatures.isolation import DEFAULT_MAX_INPUT_BYTES
+
+    # Bounded like any input: one byte more than the limit says it is too large.
+    data = sys.stdin.buffer.read(DEFAULT_MAX_INPUT_BYTES + 1)
+    if len(data) > DEFAULT_MAX_INPUT_BYTES:
+        _usage(f"stdin holds more than {DEFAULT_MAX_INPUT_BYTES} bytes, the verifier's limit")
+    return data
+
+
+def _summary(results: Sequence[FileResult]) -> str:
+    counts = dict.fromkeys(ExitCode, 0)
+    for result in results:
+        counts[result.exit_code] += 1
+    return (
+        f"{len(results)} files: {counts[ExitCode.OK]} passed and qualified, "
+        f"{counts[ExitCode.FAILED]} failed, {counts[ExitCode.INDETERMINATE]} indeterminate "
+        f"or not qualified, {counts[ExitCode.USAGE]} not checked"
+    )
 
 
 def _write_xml(result: FileResult) -> None:
@@ -288,11 +357,16 @@ def _run(
     *,
     jobs: int | None,
     progress: bool,
+    stdin: bytes | None = None,
 ) -> list[FileResult]:
     from docex.cli.render import progress_bar
 
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     tasks = [(str(f), content) for f in files]
+    if stdin is not None:
+        # The signature read from stdin, verified like a file named "-".
+        with _open_verifier(settings, workers=1) as verifier:
+            return [_verify_bytes(verifier, settings, STDIN, stdin, content)]
     # Each file is verified in a worker process, within the time and memory budget of
     # DOCEX_VERIFY_* (see docs/limits.md); the workers keep their caches across files.
     verifier = _open_verifier(settings, workers=max(1, min(workers, len(tasks))))
@@ -339,16 +413,29 @@ def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerif
 def _verify_one(
     verifier: SignatureVerifier, settings: _VerifySettings, task: tuple[str, bytes | None]
 ) -> FileResult:
+    path, content = task
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileResult(path, error=f"cannot read {path}: {exc.strerror}")
+    return _verify_bytes(verifier, settings, path, data, content)
+
+
+def _verify_bytes(
+    verifier: SignatureVerifier,
+    settings: _VerifySettings,
+    path: str,
+    data: bytes,
+    content: bytes | None,
+) -> FileResult:
     from docex.errors import InputError
     from docex.signatures.policy import DOCEX_GATE_2026
     from docex.signatures.report import SubIndication
 
-    path, content = task
     try:
-        data = Path(path).read_bytes()
         report = verifier.verify(data, content=content, at=settings.at)
         if content is None and report.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND:
-            sibling = _sibling_content(Path(path))
+            sibling = _sibling_content(Path(path)) if path != STDIN else None
             if sibling is not None:
                 report = verifier.verify(data, content=sibling, at=settings.at)
     except OSError as exc:
