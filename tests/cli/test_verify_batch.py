@@ -74,3 +74,29 @@ def test_json_keeps_stdout_for_reports_and_an_empty_folder_is_a_usage_error(
     done = docex(str(empty))
     assert done.returncode == ExitCode.USAGE
     assert "no signature file found in the folder(s) given" in done.stderr
+
+
+def test_verbose_shows_the_sections_and_the_bottom_line() -> None:
+    done = docex("--verbose", str(SAMPLES / "referral-tampered.p7s"))
+    assert done.returncode == ExitCode.FAILED
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    sections = [line for line in lines if line in SECTION_TITLES]
+    assert sections == ["Signer", "Integrity", "Time", "Certificate and revocation"]
+    assert any(line.startswith("signer: ") for line in lines)
+    assert any(line.startswith("SHA-256 ") for line in lines)
+    assert (
+        "message_digest: FAILED: the signed content does not match the message digest in "
+        "the signature" in lines
+    )
+    assert "=> TOTAL_FAILED/HASH_FAILURE, N/A" in lines
+
+
+SECTION_TITLES = {
+    "Signer",
+    "Integrity",
+    "Time",
+    "Modifications",
+    "Certificate and revocation",
+    "Qualification",
+    "Bottom line",
+}

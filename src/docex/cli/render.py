@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 if TYPE_CHECKING:
     from docex.cli.verify import FileResult
+    from docex.signatures.report import SignatureReport
 
 
 def stdout_console() -> Console:
@@ -32,8 +33,31 @@ _STYLE = {
 }
 
 
-def render_text(result: FileResult) -> None:
-    """One verdict line per file, then the reasons."""
+_OUTCOME = {"passed": "[green]passed[/]", "failed": "[red]FAILED[/]"}
+_OUTCOME_DEFAULT = "[yellow]indeterminate[/]"
+# The detailed sections, and which checks each one shows (in the order they ran).
+_SECTIONS = (
+    (
+        "Integrity",
+        (
+            "format",
+            "byte_range",
+            "signing_certificate",
+            "message_digest",
+            "signature_value",
+            "byte_range_digest",
+            "algorithms",
+        ),
+    ),
+    ("Time", ("timestamps", "signing_time")),
+    ("Modifications", ("modifications",)),
+    ("Certificate and revocation", ("certificate_path", "revocation", "key_usage")),
+    ("Qualification", ("qualification",)),
+)
+
+
+def render_text(result: FileResult, *, verbose: bool = False) -> None:
+    """One verdict line per file, then the reasons; ``verbose`` adds the detailed sections."""
     out = stdout_console()
     path = escape(result.path)
     if result.report is None:
@@ -63,6 +87,8 @@ def render_text(result: FileResult) -> None:
         proof = " (time-stamped)" if sig.timestamp_time else ""
         out.print(f"  {escape(sig.id)} {sig.format}: {escape(who)}{when_text}{proof}")
         out.print(f"    {escape(sig.message)}")
+        if verbose:
+            _render_details(out, sig)
     decision = result.acceptance
     if decision is not None:
         # The gate's decision is not the ETSI verdict: a line of its own, after it.
@@ -73,6 +99,59 @@ def render_text(result: FileResult) -> None:
             out.print(f"  policy {decision.policy}: [red]refused[/]{as_kind}")
             for reason in decision.reasons:
                 out.print(f"    {escape(reason)}")
+
+
+def _render_details(out: Console, sig: SignatureReport) -> None:
+    """The sections ``pyhanko sign validate --pretty-print`` users look for, from the report."""
+    out.print("    [bold]Signer[/]")
+    if sig.signer is not None:
+        out.print(f"      subject: {escape(sig.signer.subject)}")
+    for position, cert in enumerate(sig.certificate_chain):
+        role = "signer" if position == 0 else "issuer"
+        if position == len(sig.certificate_chain) - 1 and position > 0:
+            role = "trust anchor"
+        out.print(
+            f"      {role}: {escape(cert.subject)}\n"
+            f"        SHA-256 {cert.sha256}, serial {cert.serial_number}, valid "
+            f"{cert.not_before.isoformat()} to {cert.not_after.isoformat()}"
+        )
+    if not sig.certificate_chain:
+        out.print("      no certificate path to a trust anchor was found")
+    checks = list(sig.checks)
+    shown: set[int] = set()
+    for title, names in _SECTIONS:
+        picked = [(i, c) for i, c in enumerate(checks) if c.name in names]
+        if title == "Time":
+            out.print("    [bold]Time[/]")
+            claimed = sig.claimed_signing_time
+            out.print(f"      claimed signing time: {claimed.isoformat() if claimed else 'none'}")
+            for stamp in sig.timestamps:
+                out.print(
+                    f"      {stamp.kind} time-stamp {stamp.time.isoformat()} by "
+                    f"{escape(stamp.tsa)}: {stamp.indication.value}"
+                )
+            out.print(f"      best signature time: {sig.best_signature_time.isoformat()}")
+        elif picked or (title == "Certificate and revocation" and sig.revocation):
+            out.print(f"    [bold]{title}[/]")
+        if title == "Certificate and revocation":
+            for evidence in sig.revocation:
+                source = f"{evidence.kind.upper()} ({evidence.source})"
+                out.print(
+                    f"      {source} by {escape(evidence.issuer)}, issued "
+                    f"{evidence.issued_at.isoformat()}, SHA-256 {evidence.sha256}"
+                )
+        for index, check in picked:
+            shown.add(index)
+            outcome = _OUTCOME.get(check.outcome.value, _OUTCOME_DEFAULT)
+            out.print(f"      {check.name}: {outcome}: {escape(check.message)}")
+    rest = [c for i, c in enumerate(checks) if i not in shown]
+    if rest:
+        out.print("    [bold]Bottom line[/]")
+        for check in rest:
+            outcome = _OUTCOME.get(check.outcome.value, _OUTCOME_DEFAULT)
+            out.print(f"      {check.name}: {outcome}: {escape(check.message)}")
+    verdict = sig.indication.value + (f"/{sig.sub_indication.value}" if sig.sub_indication else "")
+    out.print(f"    => {verdict}, {sig.qualification.value}")
 
 
 def render_json(result: FileResult) -> None:

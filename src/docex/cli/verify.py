@@ -137,6 +137,15 @@ def verify_command(
             "(referral, examination_result, medical_document, ...).",
         ),
     ] = "referral",
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Text output in detail: signer and certificate fingerprints, trust anchor, "
+            "integrity, time, modifications, revocation, and the bottom line.",
+        ),
+    ] = False,
     debug: Annotated[
         bool,
         typer.Option(
@@ -196,7 +205,7 @@ def verify_command(
         elif output_format == "xml":
             _write_xml(result)
         else:
-            render_text(result)
+            render_text(result, verbose=verbose)
     if report_pdf is not None:
         _write_pdf(results[0], report_pdf, trust_sources)
     if len(results) > 1:
