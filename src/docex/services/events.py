@@ -105,9 +105,11 @@ class Events:
     ) -> None:
         who = f"token {principal.token_id}" if principal else "the system"
         before = from_status.value if from_status else None
+        # The referral's id, never its requisition number: that number is a bearer secret
+        # for an unaddressed referral.
         log.info(
             "referral %s: %s -> %s by %s (%s)",
-            referral.requisition_number,
+            referral.id,
             before or "-",
             referral.status.value,
             who,

@@ -200,12 +200,13 @@ def _submit_document(
         if replay is not None:
             return replay
         raise
+    # No personal data in the log (no RNOKPP, no patient): the audit trail names the
+    # signer, under its access rules; the log only says which document and who sent it.
     log.info(
-        "accepted document %s kind=%s facility=%s signer=%s sha256=%s token=%s",
+        "accepted document %s kind=%s facility=%s sha256=%s token=%s",
         document.id,
         submission.kind.value,
         facility_id,
-        document.signer_rnokpp or document.signer_edrpou,
         document.sha256,
         principal.token_id,
     )
@@ -221,13 +222,14 @@ def _refusals_logged(
     try:
         yield
     except SubmissionRefusedError as exc:
+        # The reason code only: the message names the signer (RNOKPP, EDRPOU) for the
+        # caller, and is kept in the audit trail, not in the log.
         log.warning(
-            "refused document kind=%s facility=%s token=%s reason=%s: %s",
+            "refused document kind=%s facility=%s token=%s reason=%s",
             submission.kind.value,
             facility_id,
             principal.token_id,
             exc.code,
-            exc,
         )
         raise
 
@@ -328,7 +330,8 @@ def _check_signers(session: Session, *, facility_id: int, report: ValidationRepo
             continue
         if signer.rnokpp is None:
             raise SignerNotAuthorizedError(
-                f"{which}the signing certificate carries no RNOKPP (TINUA-) identifier",
+                f"{which}the signing certificate carries no RNOKPP (neither a TINUA- "
+                "serialNumber nor a DRFO subject directory attribute)",
                 report=report,
             )
         if find_active_employee(session, facility_id=facility_id, rnokpp=signer.rnokpp) is None:
