@@ -18,7 +18,7 @@ from docex.devpki.signing import sign_cades
 from docex.domain import ActorKind, Outcome
 from docex.registry.tokens import revoke_token
 from tests.api.conftest import FACILITY_A, FACILITY_B, REFERRAL, Api
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 
 
 def entries(api: Api, action: str | None = None) -> list[AuditEntry]:

@@ -23,7 +23,7 @@ from tests.api.conftest import (
     runtime_for,
     serve,
 )
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 from tests.conftest import Backend
 
 

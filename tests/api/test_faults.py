@@ -12,7 +12,7 @@ import pytest
 from docex.services.reconcile import reconcile_storage
 from docex.storage.base import ObjectStore, StoredObject
 from tests.api.conftest import Api, runtime_for, serve
-from tests.api.test_documents import document_count, stored_keys, submit
+from tests.api.submitting import document_count, stored_keys, submit
 from tests.conftest import Backend
 
 pytestmark = pytest.mark.parametrize("backend_name", ["postgres-s3"], indirect=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pyhanko.sign.validation.qualified.tsp import (
@@ -45,14 +45,13 @@ from tests.signatures.ua_pki import (
     seq,
     utf8,
 )
+from tests.signatures.ua_samples import NO_QSCD, UAPKI_SIGNED_AT
 
 QCT_ESIGN = "0.4.0.1862.1.6.1"
 QCT_ESEAL = "0.4.0.1862.1.6.2"
 QC_PDS = "0.4.0.1862.1.5"
 QC_CC_LEGISLATION = "0.4.0.1862.1.7"
 SEMANTICS_LEGAL = "1.3.6.1.5.5.7.11.2"
-UAPKI_SIGNED_AT = datetime(2023, 9, 19, 18, 30, tzinfo=UTC)
-NO_QSCD = "the qualified certificate does not declare a qualified signature device (QSCD)"
 NOT_QUALIFIED = (
     "the certificate is not a qualified certificate under the trusted CA "
     "(no qcCompliance or Ukrainian qualified-certificate statement, or the CA is "

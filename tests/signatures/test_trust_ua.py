@@ -22,7 +22,6 @@ from docex.signatures.report import Indication, Qualification
 from docex.signatures.trust import load_trust_store
 from docex.signatures.verifier import Verifier
 from tests.signatures.conftest import CONTENT, REPO
-from tests.signatures.test_qualification_ua import NO_QSCD, UAPKI_SIGNED_AT
 from tests.signatures.ua_pki import (
     DATA,
     Issued,
@@ -31,6 +30,7 @@ from tests.signatures.ua_pki import (
     make_root,
     sign_trusted_list,
 )
+from tests.signatures.ua_samples import NO_QSCD, UAPKI_SIGNED_AT
 
 BUNDLE = DATA / "CACertificates-uapki-test.p7b"
 CAO = "CAO-05E19E2CD92EA2990100000001000000C1000000.cer"
