@@ -70,7 +70,7 @@ def test_commit_failing_after_the_object_was_written_leaves_an_orphan_that_recon
     assert api.backend.servers.postgres is not None
     faulty = replace(
         runtime_for(api.backend, api.runtime.settings),
-        store=_StopDatabaseAfterPut(api.backend.store, api.backend),  # type: ignore[arg-type]
+        store=_StopDatabaseAfterPut(api.backend.store, api.backend),
     )
     # Authenticate before the fault; the submission itself then loses the database.
     with faulty.verifier, serve(faulty.settings, faulty) as url:

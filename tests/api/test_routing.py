@@ -6,6 +6,7 @@ part in nothing and must see nothing. Runs on SQLite+local and PostgreSQL+S3.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from tests.api.parties import PATIENT, Parties
 
 
 @pytest.fixture
-def parties(api: Api, pki: DevPki) -> Any:
+def parties(api: Api, pki: DevPki) -> Iterator[Parties]:
     p = Parties(api, pki)
     yield p
     p.close()

@@ -104,7 +104,10 @@ def test_diia_ca_and_servers_carry_both_vocabularies() -> None:
 
 def test_central_authority_root_is_marked_only_nationally() -> None:
     markers = ua_markers(load("CAO-05E19E2CD92EA2990100000001000000C1000000.cer"))
-    assert (markers.policies, markers.qc_statements) == ({UA_QUALIFIED_POLICY}, {UA_QC_STATEMENT})
+    assert (markers.policies, markers.qc_statements) == (
+        frozenset({UA_QUALIFIED_POLICY}),
+        frozenset({UA_QC_STATEMENT}),
+    )
 
 
 def test_etsi_profile_person_and_seal() -> None:
@@ -115,10 +118,10 @@ def test_etsi_profile_person_and_seal() -> None:
         QC_CC_LEGISLATION,
         SEMANTICS_LEGAL,
     }
-    assert (person.qc_types, person.seal, person.qscd) == ({QCT_ESIGN}, False, False)
+    assert (person.qc_types, person.seal, person.qscd) == (frozenset({QCT_ESIGN}), False, False)
     seal = ua_markers(load("dss-ua-eseal-ecdsa.cer"))
     assert (seal.qc_types, seal.seal, seal.qscd, seal.ua_qualified) == (
-        {QCT_ESEAL},
+        frozenset({QCT_ESEAL}),
         True,
         True,
         True,

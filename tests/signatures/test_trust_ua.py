@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asn1crypto import pem
@@ -247,7 +248,7 @@ def test_runtime_passes_the_trusted_list_settings(
 ) -> None:
     from docex.composition import build_container
 
-    base = {
+    base: dict[str, Any] = {
         "database_url": f"sqlite:///{tmp_path / 'docex.sqlite3'}",
         "object_store": f"local:{tmp_path / 'objects'}",
         "trust": [signed_tl],
