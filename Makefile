@@ -28,6 +28,7 @@ lint: install
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
 
+## mypy --strict over src/ and tests/ (the files listed in [tool.mypy] in pyproject.toml).
 typecheck: install
 	$(BIN)/mypy
 

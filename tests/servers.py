@@ -248,7 +248,7 @@ class PostgresServer:
         """SQLAlchemy URL of ``database`` on this cluster."""
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
-    def _execute(self, statement: sql.Composable, database: str = "postgres") -> None:
+    def _execute(self, statement: sql.SQL | sql.Composed, database: str = "postgres") -> None:
         conninfo = f"host=127.0.0.1 port={self.port} user={self.user} dbname={database}"
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(statement)

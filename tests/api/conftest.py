@@ -25,8 +25,7 @@ from docex.registry.facilities import add_facility
 from docex.registry.tokens import TokenPolicy, issue_token
 from docex.settings import Settings
 from docex.signatures.identity import signer_identity
-from docex.signatures.trust import load_trust_store
-from docex.signatures.verifier import Verifier
+from docex.signatures.isolation import build_verifier
 from tests.conftest import Backend
 
 REPO = Path(__file__).resolve().parents[2]
@@ -145,7 +144,9 @@ def runtime_for(backend: Backend, settings: Settings) -> Container:
         engine=backend.engine,
         sessions=backend.sessions,
         store=backend.store,
-        verifier=Verifier(load_trust_store(settings.trust)),
+        # The in-process verifier production builds for verify_workers = 0: a bare
+        # Verifier lacks the configuration a SignatureVerifier carries.
+        verifier=build_verifier(settings, workers=0),
         token_policy=TokenPolicy.from_settings(settings),
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from tests.api.conftest import REFERRAL, Api
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 
 
 def _entries(api: Api, action: str) -> list[dict[str, Any]]:

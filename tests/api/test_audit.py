@@ -18,7 +18,7 @@ from docex.devpki.signing import sign_cades
 from docex.domain import ActorKind, Outcome
 from docex.registry.tokens import revoke_token
 from tests.api.conftest import FACILITY_A, FACILITY_B, REFERRAL, Api
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 
 
 def entries(api: Api, action: str | None = None) -> list[AuditEntry]:
@@ -225,8 +225,8 @@ def test_auditor_lists_filters_and_pages(api: Api, good_sig: bytes) -> None:
         moment = about[1]["created_at"]
         since = auditor.get("/api/v1/audit", params={"since": moment, "target_id": doc_id})
         assert [e["id"] for e in since.json()["items"]] == [e["id"] for e in about[1:]]
-        until = auditor.get("/api/v1/audit", params={"until": moment, "target_id": doc_id})
-        assert [e["id"] for e in until.json()["items"]] == [about[0]["id"]]
+        earlier = auditor.get("/api/v1/audit", params={"until": moment, "target_id": doc_id})
+        assert [e["id"] for e in earlier.json()["items"]] == [about[0]["id"]]
         assert auditor.get("/api/v1/audit", params={"cursor": "x"}).status_code == 422
         assert auditor.get("/api/v1/audit", params={"outcome": "maybe"}).status_code == 422
     assert chain_ok(api)

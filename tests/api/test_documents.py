@@ -9,10 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from docex.db.documents import Document
-from docex.db.engine import unit_of_work
 from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades, sign_pades
@@ -25,34 +22,7 @@ from tests.api.conftest import (
     runtime_for,
     serve,
 )
-
-
-def submit(
-    client: httpx.Client,
-    signed: bytes,
-    content: bytes | None = REFERRAL,
-    *,
-    kind: str = "referral",
-    headers: dict[str, str] | None = None,
-    **fields: str,
-) -> httpx.Response:
-    files: dict[str, Any] = {"file": ("doc.p7s", signed)}
-    if content is not None:
-        files["content"] = ("doc.txt", content)
-    data = {"kind": kind, "patient_ref": "patient-0001", **fields}
-    if kind == "referral":
-        data.setdefault("service_code", "K-CARD-01")
-        data.setdefault("service_text", "Cardiology consultation")
-    return client.post("/api/v1/documents", files=files, data=data, headers=headers or {})
-
-
-def document_count(api: Api) -> int:
-    with unit_of_work(api.backend.sessions) as session:
-        return int(session.scalar(select(func.count()).select_from(Document)) or 0)
-
-
-def stored_keys(api: Api) -> list[str]:
-    return list(api.backend.store.iter_keys(""))
+from tests.api.submitting import document_count, stored_keys, submit
 
 
 def test_submit_read_and_fetch_the_original(api: Api, good_sig: bytes) -> None:

@@ -23,7 +23,7 @@ from tests.api.conftest import (
     runtime_for,
     serve,
 )
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 from tests.conftest import Backend
 
 
@@ -37,6 +37,7 @@ def dstu_api(backend: Backend, pki: DevPki) -> Iterator[Api]:
     tokens, ids = _seed(runtime, pki)
     who = signer_identity(DstuPki.load().cert(DOCTOR_DSTU))
     assert (who.rnokpp, who.edrpou) == ("3244556677", FACILITY_A)
+    assert who.rnokpp is not None  # for mypy: the line above pinned it
     with unit_of_work(runtime.sessions) as session:
         add_employee(
             session,

@@ -6,7 +6,7 @@ from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.signatures.identity import signer_identity
 from tests.api.conftest import FACILITY_A, FACILITY_B, REFERRAL, Api
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 
 
 def _sealed_referral(pki: DevPki, doctor: str) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 from docex.services.reconcile import reconcile_storage
 from docex.storage.base import ObjectStore, StoredObject
 from tests.api.conftest import Api, runtime_for, serve
-from tests.api.test_documents import document_count, stored_keys, submit
+from tests.api.submitting import document_count, stored_keys, submit
 from tests.conftest import Backend
 
 pytestmark = pytest.mark.parametrize("backend_name", ["postgres-s3"], indirect=True)
@@ -70,7 +70,7 @@ def test_commit_failing_after_the_object_was_written_leaves_an_orphan_that_recon
     assert api.backend.servers.postgres is not None
     faulty = replace(
         runtime_for(api.backend, api.runtime.settings),
-        store=_StopDatabaseAfterPut(api.backend.store, api.backend),  # type: ignore[arg-type]
+        store=_StopDatabaseAfterPut(api.backend.store, api.backend),
     )
     # Authenticate before the fault; the submission itself then loses the database.
     with faulty.verifier, serve(faulty.settings, faulty) as url:

@@ -11,7 +11,7 @@ from docex.settings import Settings
 from docex.webhooks.dispatcher import Dispatcher
 from docex.webhooks.transport import HttpxTransport
 from tests.api.conftest import FACILITY_B, REPO, Api, replace_settings
-from tests.api.test_routing import Parties
+from tests.api.parties import Parties
 from tests.conftest import Backend
 from tests.webhooks.conftest import POLICY
 from tests.webhooks.receiver import Receiver, running_receiver

@@ -8,8 +8,8 @@ import pytest
 
 from docex.devpki.pki import DevPki
 from tests.api.conftest import Api
-from tests.api.test_documents import document_count, submit
-from tests.signatures.test_pdf_variants import make_timestamp_only_pdf
+from tests.api.submitting import document_count, submit
+from tests.signatures.timestamp_only import make_timestamp_only_pdf
 
 DSS = Path(__file__).resolve().parents[1] / "data" / "dss"
 

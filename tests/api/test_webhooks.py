@@ -6,7 +6,6 @@ events are sent and what time it is; the last tests turn it on.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -61,12 +60,6 @@ def _emit(api: Api, edrpou: str = FACILITY_A, number: int = 0) -> OutboxEventRec
         )
     assert event is not None
     return event
-
-
-def _wait_for(receiver: Receiver, count: int, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while len(receiver.processed) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 def test_register_read_replace_delete(api: Api, receiver: Receiver) -> None:
@@ -201,7 +194,7 @@ def test_the_apps_own_dispatcher_delivers(
         api_settings, webhooks_enabled=True, webhook_poll_interval_seconds=0.05
     )
     with serve(settings, api.runtime) as url:
-        _wait_for(receiver, len(events))
+        receiver.wait_processed(len(events))
         with httpx.Client(base_url=url) as client:
             assert client.get("/healthz").status_code == 200
     assert receiver.processed == Counter({str(e.event_id): 1 for e in events})
@@ -219,6 +212,6 @@ def test_events_written_while_the_service_was_down_are_sent_after_restart(
     )
     # A new process: the app builds its own runtime (engine, store) from settings alone.
     with serve(settings, None):
-        _wait_for(receiver, len(events))
+        receiver.wait_processed(len(events))
     assert receiver.processed == Counter({str(e.event_id): 1 for e in events})
     assert receiver.delivery_counts == receiver.processed

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import cast
 
 import pytest
 from sqlalchemy import func, select, text
@@ -191,7 +192,9 @@ def test_several_entries_in_one_transaction_chain_in_order(backend: Backend) -> 
         first = record(session, actor=SYSTEM, action="test.one", outcome=Outcome.OK)
         second = record(session, actor=SYSTEM, action="test.two", outcome=Outcome.OK)
         third = record(session, actor=SYSTEM, action="test.three", outcome=Outcome.OK)
-        assert first.hash is None  # chained at commit
+        # Chained at commit. The column is NOT NULL, so the model types the attribute str;
+        # until the commit it is still None.
+        assert cast("str | None", first.hash) is None
     assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
     assert first.id < second.id < third.id
     with unit_of_work(backend.sessions) as session:

@@ -53,7 +53,7 @@ def test_verify_reports_the_first_broken_link(
 ) -> None:
     edit_entry(cli_env, seeded[2])
     result = docex("audit", "verify")
-    assert result.exit_code == ExitCode.FAILED == 1
+    assert result.exit_code == ExitCode.FAILED.value == 1
     assert result.stdout == ""
     assert result.stderr == (
         f"docex audit verify: first broken link: entry {seeded[2]}: "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from docex.cli.exit_codes import ExitCode
 from docex.devpki.pki import DevPki
-from tests.signatures.test_pdf_variants import make_timestamp_only_pdf
+from tests.signatures.timestamp_only import make_timestamp_only_pdf
 
 REPO = Path(__file__).resolve().parents[2]
 TRUST = str(REPO / "certs-dev" / "trust")

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from typing import Any
 
 import pytest
 from asn1crypto import cms, tsp
@@ -23,7 +24,8 @@ def _signer_info(der: bytes) -> cms.SignerInfo:
     return info
 
 
-def _attrs(attrs: cms.CMSAttributes) -> dict[str, object]:
+def _attrs(attrs: cms.CMSAttributes) -> dict[str, Any]:
+    # The values are asn1crypto objects of as many kinds as there are attributes.
     if not attrs:
         return {}
     return {attr["type"].native: attr["values"][0] for attr in attrs}

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from asn1crypto import cms
+from pyhanko.sign.ades.api import CAdESSignedAttrSpec
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.signers.pdf_signer import CAdESSignedAttrSpec
 
 from docex.devpki import signing
 from docex.devpki.pki import DevPki
@@ -43,7 +43,7 @@ def tsa_token_signature_flipped(der: bytes) -> bytes:
             )
         attrs.append(cms.CMSAttribute.load(attr.dump(force=True)))
     si["unsigned_attrs"] = cms.CMSAttributes(attrs)
-    return info.dump(force=True)
+    return tamper.encode(info)
 
 
 def resign(
@@ -62,7 +62,7 @@ def resign(
     to_sign = b"\x31" + cms.CMSAttributes.load(signed_attrs.dump(force=True)).dump()[1:]
     si["signature"] = tamper._sign(pki.key(signer), to_sign)
     si["unsigned_attrs"] = None
-    return info.dump(force=True)
+    return tamper.encode(info)
 
 
 def with_revocation_data(pki: DevPki, der: bytes, signer: str, *, at: datetime) -> bytes:
@@ -78,7 +78,7 @@ def with_revocation_data(pki: DevPki, der: bytes, signer: str, *, at: datetime) 
     unsigned = list(si["unsigned_attrs"] or ())
     unsigned.append(cms.CMSAttribute({"type": "revocation_values", "values": [values]}))
     si["unsigned_attrs"] = cms.CMSAttributes(unsigned)
-    return info.dump(force=True)
+    return tamper.encode(info)
 
 
 def with_content_timestamp(

@@ -12,7 +12,7 @@ points at), signed B-LT by the development PKI. Attacks come in up to three vari
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from io import BytesIO
 
@@ -48,68 +48,74 @@ def _appearance(text: bytes) -> generic.StreamObject:
         {
             pdf_name("/Type"): pdf_name("/XObject"),
             pdf_name("/Subtype"): pdf_name("/Form"),
-            pdf_name("/BBox"): generic.ArrayObject(
-                [generic.NumberObject(n) for n in (0, 0, 200, 20)]
-            ),
+            pdf_name("/BBox"): generic.ArrayObject([_number(n) for n in (0, 0, 200, 20)]),
         },
         stream_data=data,
     )
 
 
+def _dict(
+    entries: Mapping[generic.NameObject, generic.PdfObject] | None = None,
+) -> generic.DictionaryObject:
+    return generic.DictionaryObject(entries)  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
+
+
+def _number(value: int) -> generic.NumberObject:
+    return generic.NumberObject(value)  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
+
+
+def _update_root(writer: IncrementalPdfFileWriter) -> None:
+    writer.update_root()  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
+
+
 def _write(writer: IncrementalPdfFileWriter) -> bytes:
     out = BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
     return out.getvalue()
 
 
 def _field(writer: IncrementalPdfFileWriter) -> generic.DictionaryObject:
-    return writer.root["/AcroForm"]["/Fields"][0].get_object()
+    field: generic.DictionaryObject = writer.root["/AcroForm"]["/Fields"][0].get_object()
+    return field
 
 
 def _page(writer: IncrementalPdfFileWriter) -> generic.DictionaryObject:
-    return writer.root["/Pages"]["/Kids"][0].get_object()
+    page: generic.DictionaryObject = writer.root["/Pages"]["/Kids"][0].get_object()
+    return page
 
 
 def form_pdf() -> bytes:
     """The unsigned document: a text field, and hidden objects for the "hide" variants."""
     writer = IncrementalPdfFileWriter(BytesIO(minimal_pdf()))
     page_ref = writer.root["/Pages"]["/Kids"][0]
-    field = generic.DictionaryObject(
+    field = _dict(
         {
             pdf_name("/FT"): pdf_name("/Tx"),
             pdf_name("/T"): pdf_string("diagnosis"),
             pdf_name("/V"): pdf_string(FIT.decode()),
-            pdf_name("/Ff"): generic.NumberObject(1),
+            pdf_name("/Ff"): _number(1),
             pdf_name("/Type"): pdf_name("/Annot"),
             pdf_name("/Subtype"): pdf_name("/Widget"),
-            pdf_name("/F"): generic.NumberObject(4),
+            pdf_name("/F"): _number(4),
             pdf_name("/P"): page_ref,
-            pdf_name("/Rect"): generic.ArrayObject(
-                [generic.NumberObject(n) for n in (72, 700, 272, 720)]
-            ),
+            pdf_name("/Rect"): generic.ArrayObject([_number(n) for n in (72, 700, 272, 720)]),
             pdf_name("/DA"): pdf_string("/F1 12 Tf 0 g"),
-            pdf_name("/AP"): generic.DictionaryObject(
-                {pdf_name("/N"): writer.add_object(_appearance(FIT))}
-            ),
+            pdf_name("/AP"): _dict({pdf_name("/N"): writer.add_object(_appearance(FIT))}),
         }
     )
     field_ref = writer.add_object(field)
     page = page_ref.get_object()
     hidden = _annotation((72, 690, 300, 730))
-    hidden["/F"] = generic.NumberObject(2)  # Hidden
-    hidden["/AP"] = generic.DictionaryObject(
-        {pdf_name("/N"): writer.add_object(_appearance(UNFIT))}
-    )
+    hidden["/F"] = _number(2)  # Hidden
+    hidden["/AP"] = _dict({pdf_name("/N"): writer.add_object(_appearance(UNFIT))})
     page["/Annots"] = generic.ArrayObject([field_ref, writer.add_object(hidden)])
     writer.update_container(page)
-    writer.root["/AcroForm"] = generic.DictionaryObject(
-        {pdf_name("/Fields"): generic.ArrayObject([field_ref])}
-    )
+    writer.root["/AcroForm"] = _dict({pdf_name("/Fields"): generic.ArrayObject([field_ref])})
     # Unused in the signed revision; a "hide" attack points at them after signing.
-    writer.root["/Names"] = generic.DictionaryObject()
+    writer.root["/Names"] = _dict()
     writer.add_object(_appearance(UNFIT))
     writer.add_object(generic.StreamObject(stream_data=HIDDEN_TEXT))
-    writer.update_root()
+    _update_root(writer)
     return _write(writer)
 
 
@@ -123,7 +129,7 @@ def _hidden(writer: IncrementalPdfFileWriter, marker: bytes) -> generic.Indirect
         except Exception:  # noqa: S112 -- probing object numbers; most do not exist
             continue
         if isinstance(obj, generic.StreamObject) and marker in obj.data:
-            return generic.IndirectObject(idnum, 0, reader)
+            return generic.IndirectObject(idnum, 0, reader)  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
     raise LookupError(marker)
 
 
@@ -135,14 +141,12 @@ def field_rewritten(signed: bytes, variant: str) -> bytes:
     field = _field(writer)
     field["/V"] = pdf_string(UNFIT.decode())
     if variant == "incremental":
-        field["/AP"] = generic.DictionaryObject(
-            {pdf_name("/N"): writer.add_object(_appearance(UNFIT))}
-        )
+        field["/AP"] = _dict({pdf_name("/N"): writer.add_object(_appearance(UNFIT))})
     elif variant == "replace":
         ap_ref = field["/AP"].raw_get("/N")
         writer.objects[(ap_ref.generation, ap_ref.idnum)] = _appearance(UNFIT)
     else:  # hide
-        field["/AP"] = generic.DictionaryObject({pdf_name("/N"): _hidden(writer, b"UNFIT")})
+        field["/AP"] = _dict({pdf_name("/N"): _hidden(writer, b"UNFIT")})
     writer.update_container(field)
     return _write(writer)
 
@@ -153,7 +157,7 @@ def field_rewritten_and_restored(signed: bytes) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(forged))
     field = _field(writer)
     field["/V"] = pdf_string(FIT.decode())
-    field["/AP"] = generic.DictionaryObject({pdf_name("/N"): writer.add_object(_appearance(FIT))})
+    field["/AP"] = _dict({pdf_name("/N"): writer.add_object(_appearance(FIT))})
     writer.update_container(field)
     return _write(writer)
 
@@ -161,7 +165,7 @@ def field_rewritten_and_restored(signed: bytes) -> bytes:
 def read_only_cleared(signed: bytes, variant: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     field = _field(writer)
-    field["/Ff"] = generic.NumberObject(0)
+    field["/Ff"] = _number(0)
     if variant == "replace":
         ref = writer.root["/AcroForm"]["/Fields"].raw_get(0)
         writer.objects[(ref.generation, ref.idnum)] = field
@@ -192,7 +196,7 @@ def content_recompressed(signed: bytes) -> bytes:
     old = ref.get_object()
     same = generic.StreamObject(stream_data=old.data)
     if "/Filter" not in old:
-        same.compress()
+        same.compress()  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
     writer.objects[(ref.generation, ref.idnum)] = same
     return _write(writer)
 
@@ -200,14 +204,14 @@ def content_recompressed(signed: bytes) -> bytes:
 def _annotation(
     rect: tuple[int, int, int, int], *, subtype: str = "/FreeText"
 ) -> generic.DictionaryObject:
-    return generic.DictionaryObject(
+    return _dict(
         {
             pdf_name("/Type"): pdf_name("/Annot"),
             pdf_name("/Subtype"): pdf_name(subtype),
-            pdf_name("/Rect"): generic.ArrayObject([generic.NumberObject(n) for n in rect]),
+            pdf_name("/Rect"): generic.ArrayObject([_number(n) for n in rect]),
             pdf_name("/Contents"): pdf_string("UNFIT"),
             pdf_name("/DA"): pdf_string("/F1 12 Tf 0 g"),
-            pdf_name("/AP"): generic.DictionaryObject({pdf_name("/N"): generic.NullObject()}),
+            pdf_name("/AP"): _dict({pdf_name("/N"): generic.NullObject()}),
         }
     )
 
@@ -218,11 +222,11 @@ def annotation_added(signed: bytes, variant: str) -> bytes:
     if variant == "hide":
         # The comment was in the signed revision all along, hidden; now it shows.
         hidden = page["/Annots"][1]
-        hidden["/F"] = generic.NumberObject(4)
+        hidden["/F"] = _number(4)
         writer.update_container(hidden)
         return _write(writer)
     annot = _annotation((72, 690, 300, 730))
-    annot["/AP"] = generic.DictionaryObject({pdf_name("/N"): writer.add_object(_appearance(UNFIT))})
+    annot["/AP"] = _dict({pdf_name("/N"): writer.add_object(_appearance(UNFIT))})
     ref = writer.add_object(annot)
     annots = page["/Annots"]
     if variant == "replace":
@@ -259,11 +263,11 @@ def deep_page_tree(signed: bytes) -> bytes:
     pages = writer.root["/Pages"]
     kids = pages["/Kids"]
     for _ in range(600):
-        node = generic.DictionaryObject(
+        node = _dict(
             {
                 pdf_name("/Type"): pdf_name("/Pages"),
                 pdf_name("/Kids"): kids,
-                pdf_name("/Count"): generic.NumberObject(1),
+                pdf_name("/Count"): _number(1),
             }
         )
         kids = generic.ArrayObject([writer.add_object(node)])
@@ -278,6 +282,8 @@ def many_revisions(signed: bytes, count: int) -> bytes:
     root = reader.root_ref
     size = int(reader.trailer["/Size"])
     prev = reader.last_startxref
+    # Typed optional for a writer that starts from nothing; a file that was read has one.
+    assert prev is not None
     out = bytearray(signed)
     for i in range(count):
         number = size + i
@@ -310,16 +316,14 @@ def unsigned_signature_widget(signed: bytes, variant: str) -> bytes:
     widget = _annotation(rect, subtype="/Widget")
     widget["/FT"] = pdf_name("/Sig")
     widget["/T"] = pdf_string("Overlay")
-    widget["/F"] = generic.NumberObject(4)
-    widget["/AP"] = generic.DictionaryObject(
-        {pdf_name("/N"): writer.add_object(_appearance(UNFIT))}
-    )
+    widget["/F"] = _number(4)
+    widget["/AP"] = _dict({pdf_name("/N"): writer.add_object(_appearance(UNFIT))})
     ref = writer.add_object(widget)
     page["/Annots"].append(ref)
     writer.update_container(page)
     writer.root["/AcroForm"]["/Fields"].append(ref)
     writer.update_container(writer.root["/AcroForm"])
-    writer.update_root()
+    _update_root(writer)
     return _write(writer)
 
 
@@ -341,23 +345,23 @@ def open_action_added(signed: bytes) -> bytes:
     """JavaScript run when the document opens."""
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     writer.root["/OpenAction"] = _javascript(writer)
-    writer.update_root()
+    _update_root(writer)
     return _write(writer)
 
 
 def document_javascript_added(signed: bytes) -> bytes:
     """A document-level script in the /Names tree."""
     writer = IncrementalPdfFileWriter(BytesIO(signed))
-    writer.root["/Names"]["/JavaScript"] = generic.DictionaryObject(
+    writer.root["/Names"]["/JavaScript"] = _dict(
         {pdf_name("/Names"): generic.ArrayObject([pdf_string("x"), _javascript(writer)])}
     )
-    writer.update_root()
+    _update_root(writer)
     return _write(writer)
 
 
 def _javascript(writer: IncrementalPdfFileWriter) -> generic.IndirectObject:
     return writer.add_object(
-        generic.DictionaryObject(
+        _dict(
             {
                 pdf_name("/S"): pdf_name("/JavaScript"),
                 pdf_name("/JS"): pdf_string("this.getField('diagnosis').value = 'UNFIT';"),
@@ -385,7 +389,7 @@ def _add_page(writer: IncrementalPdfFileWriter) -> None:
     pages_ref = writer.root.raw_get("/Pages")
     pages = pages_ref.get_object()
     old = pages["/Kids"][0].get_object()
-    new_page = generic.DictionaryObject(
+    new_page = _dict(
         {
             pdf_name("/Type"): pdf_name("/Page"),
             pdf_name("/Parent"): pages_ref,
@@ -395,7 +399,7 @@ def _add_page(writer: IncrementalPdfFileWriter) -> None:
         }
     )
     pages["/Kids"].append(writer.add_object(new_page))
-    pages["/Count"] = generic.NumberObject(len(pages["/Kids"]))
+    pages["/Count"] = _number(len(pages["/Kids"]))
     writer.update_container(pages)
 
 
@@ -403,7 +407,7 @@ def page_removed(signed: bytes, variant: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     pages = writer.root["/Pages"]
     pages["/Kids"] = generic.ArrayObject()
-    pages["/Count"] = generic.NumberObject(0)
+    pages["/Count"] = _number(0)
     writer.update_container(pages)
     return _write(writer)
 
@@ -493,7 +497,7 @@ def fill_and_sign(pki: DevPki, signed: bytes, *, value: bytes = UNFIT) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(signed))
     field = _field(writer)
     field["/V"] = pdf_string(value.decode())
-    field["/AP"] = generic.DictionaryObject({pdf_name("/N"): writer.add_object(_appearance(value))})
+    field["/AP"] = _dict({pdf_name("/N"): writer.add_object(_appearance(value))})
     writer.update_container(field)
     return sign_in_writer(pki, writer, signer=COSIGNER, field_name="Signature2")
 

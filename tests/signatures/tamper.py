@@ -11,6 +11,13 @@ def load(der: bytes) -> cms.ContentInfo:
     return cms.ContentInfo.load(der)
 
 
+def encode(info: cms.ContentInfo) -> bytes:
+    """``info`` encoded again, the changed parts re-serialised rather than kept as read."""
+    # asn1crypto has no type information, so its dump() is Any to mypy.
+    der: bytes = info.dump(force=True)
+    return der
+
+
 def signer_info(info: cms.ContentInfo) -> cms.SignerInfo:
     return info["content"]["signer_infos"][0]
 
@@ -21,7 +28,7 @@ def flip_signature_byte(der: bytes) -> bytes:
     sig = bytearray(si["signature"].native)
     sig[len(sig) // 2] ^= 0x01
     si["signature"] = bytes(sig)
-    return info.dump(force=True)
+    return encode(info)
 
 
 def change_signing_time(der: bytes, *, year: int) -> bytes:
@@ -37,13 +44,13 @@ def change_signing_time(der: bytes, *, year: int) -> bytes:
             )
         attrs.append(attr)
     si["signed_attrs"] = cms.CMSAttributes(attrs)
-    return info.dump(force=True)
+    return encode(info)
 
 
 def change_attached_content(der: bytes, new_content: bytes) -> bytes:
     info = load(der)
     info["content"]["encap_content_info"]["content"] = new_content
-    return info.dump(force=True)
+    return encode(info)
 
 
 def transplant_timestamp(der: bytes, donor: bytes) -> bytes:
@@ -57,7 +64,7 @@ def transplant_timestamp(der: bytes, donor: bytes) -> bytes:
     si = signer_info(info)
     attrs = [a for a in si["unsigned_attrs"] if a["type"].native != "signature_time_stamp_token"]
     si["unsigned_attrs"] = cms.CMSAttributes([cms.CMSAttribute.load(token.dump()), *attrs])
-    return info.dump(force=True)
+    return encode(info)
 
 
 def resign_with_other_ess(
@@ -96,7 +103,7 @@ def resign_with_other_ess(
     si["signature"] = _sign(key, to_sign)
     # Without a fresh time-stamp over the new signature value.
     si["unsigned_attrs"] = None
-    return info.dump(force=True)
+    return encode(info)
 
 
 def _sign(key: keys.PrivateKeyInfo, data: bytes) -> bytes:
@@ -131,7 +138,7 @@ def alter_certificate_value(der: bytes, *, index: int) -> bytes:
             attr = cms.CMSAttribute({"type": "certificate_values", "values": [certs]})
         attrs.append(cms.CMSAttribute.load(attr.dump(force=True)))
     si["unsigned_attrs"] = cms.CMSAttributes(attrs)
-    return info.dump(force=True)
+    return encode(info)
 
 
 def alter_signer_certificate(der: bytes) -> bytes:
@@ -159,4 +166,4 @@ def alter_signer_certificate(der: bytes) -> bytes:
         attrs.append(cms.CMSAttribute.load(attr.dump(force=True)))
     if attrs:
         si["unsigned_attrs"] = cms.CMSAttributes(attrs)
-    return info.dump(force=True)
+    return encode(info)

@@ -337,7 +337,7 @@ def _with_current_revocation_data(pki: DevPki, der: bytes, signer: str) -> bytes
     si["unsigned_attrs"] = cms.CMSAttributes(
         [cms.CMSAttribute({"type": "revocation_values", "values": [values]})]
     )
-    return info.dump(force=True)
+    return tamper.encode(info)
 
 
 def test_signature_dated_before_the_certificate_is_not_yet_valid(

@@ -24,7 +24,7 @@ from docex.signatures.limits import Limits
 from docex.signatures.report import Indication, Qualification, SubIndication, ValidationReport
 from docex.signatures.verifier import Verifier
 from tests.signatures.conftest import CONTENT, DEV_TRUST
-from tests.signatures.test_bounds import (
+from tests.signatures.hostile_inputs import (
     NOW,
     deflated_zeros,
     lattice_cms,

@@ -65,7 +65,7 @@ def test_content_changed_by_an_incremental_update_fails(
     )
     writer.update_container(page)
     out = BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
     report = verifier.verify(out.getvalue())
     assert (report.indication, report.sub_indication) == (
         Indication.TOTAL_FAILED,

@@ -12,7 +12,7 @@ from asn1crypto import tsp, x509
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.signatures.evidence import ValidationData, from_signed_data
-from docex.signatures.inputs import decode_signature
+from docex.signatures.inputs import CmsInput, decode_signature
 from docex.signatures.integrity import ess_binds
 from docex.signatures.parsed import ParsedCache
 from docex.signatures.report import Indication, SubIndication
@@ -39,7 +39,9 @@ def _signed(
 
 
 def _data(signature: bytes, parsed: ParsedCache | None) -> ValidationData:
-    return from_signed_data(decode_signature(signature).signed_data, parsed=parsed)
+    decoded = decode_signature(signature)
+    assert isinstance(decoded, CmsInput)
+    return from_signed_data(decoded.signed_data, parsed=parsed)
 
 
 def _encodings(data: ValidationData) -> tuple[list[bytes], list[bytes], list[bytes]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -14,11 +13,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
-from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from docex.devpki.pdf import minimal_pdf
-from docex.devpki.pki import ISSUING_CA, TSA, DevPki
+from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.errors import NotASignatureError
 from docex.signatures.pades import (
@@ -31,9 +29,9 @@ from docex.signatures.pades import (
 from docex.signatures.report import CheckOutcome, Indication, Qualification, SubIndication
 from docex.signatures.verifier import Verifier
 from tests.signatures.conftest import CONTENT
+from tests.signatures.timestamp_only import TEXT, make_timestamp_only_pdf
 
 DSS = Path(__file__).resolve().parents[1] / "data" / "dss"
-TEXT = "AAAA"
 
 
 def _signatures(pdf: bytes) -> list[PdfSignature]:
@@ -62,22 +60,6 @@ def _encrypted_signed_pdf(pki: DevPki, *, user_password: str) -> bytes:
     incremental.encrypt(user_password)  # type: ignore[no-untyped-call]
     meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=SigSeedSubFilter.PADES)
     out: BytesIO = signers.sign_pdf(incremental, meta, signer=_simple_signer(pki, "doctor-rsa"))
-    return out.getvalue()
-
-
-def make_timestamp_only_pdf(pki: DevPki) -> bytes:
-    """A PDF with one document time-stamp by the development TSA and no signature."""
-    registry: SimpleCertificateStore = SimpleCertificateStore.from_certs([pki.cert(ISSUING_CA)])  # type: ignore[no-untyped-call]
-    timestamper = DummyTimeStamper(
-        tsa_cert=pki.cert(TSA),
-        tsa_key=pki.key(TSA),
-        certs_to_embed=registry,
-        fixed_dt=datetime.now(UTC),
-    )
-    writer = IncrementalPdfFileWriter(BytesIO(minimal_pdf(TEXT)))
-    out: BytesIO = signers.PdfTimeStamper(timestamper, field_name="DocTimeStamp1").timestamp_pdf(
-        writer, "sha256"
-    )
     return out.getvalue()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pyhanko.sign.validation.qualified.tsp import (
@@ -45,14 +45,13 @@ from tests.signatures.ua_pki import (
     seq,
     utf8,
 )
+from tests.signatures.ua_samples import NO_QSCD, UAPKI_SIGNED_AT
 
 QCT_ESIGN = "0.4.0.1862.1.6.1"
 QCT_ESEAL = "0.4.0.1862.1.6.2"
 QC_PDS = "0.4.0.1862.1.5"
 QC_CC_LEGISLATION = "0.4.0.1862.1.7"
 SEMANTICS_LEGAL = "1.3.6.1.5.5.7.11.2"
-UAPKI_SIGNED_AT = datetime(2023, 9, 19, 18, 30, tzinfo=UTC)
-NO_QSCD = "the qualified certificate does not declare a qualified signature device (QSCD)"
 NOT_QUALIFIED = (
     "the certificate is not a qualified certificate under the trusted CA "
     "(no qcCompliance or Ukrainian qualified-certificate statement, or the CA is "
@@ -105,7 +104,10 @@ def test_diia_ca_and_servers_carry_both_vocabularies() -> None:
 
 def test_central_authority_root_is_marked_only_nationally() -> None:
     markers = ua_markers(load("CAO-05E19E2CD92EA2990100000001000000C1000000.cer"))
-    assert (markers.policies, markers.qc_statements) == ({UA_QUALIFIED_POLICY}, {UA_QC_STATEMENT})
+    assert (markers.policies, markers.qc_statements) == (
+        frozenset({UA_QUALIFIED_POLICY}),
+        frozenset({UA_QC_STATEMENT}),
+    )
 
 
 def test_etsi_profile_person_and_seal() -> None:
@@ -116,10 +118,10 @@ def test_etsi_profile_person_and_seal() -> None:
         QC_CC_LEGISLATION,
         SEMANTICS_LEGAL,
     }
-    assert (person.qc_types, person.seal, person.qscd) == ({QCT_ESIGN}, False, False)
+    assert (person.qc_types, person.seal, person.qscd) == (frozenset({QCT_ESIGN}), False, False)
     seal = ua_markers(load("dss-ua-eseal-ecdsa.cer"))
     assert (seal.qc_types, seal.seal, seal.qscd, seal.ua_qualified) == (
-        {QCT_ESEAL},
+        frozenset({QCT_ESEAL}),
         True,
         True,
         True,

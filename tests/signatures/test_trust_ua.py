@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asn1crypto import pem
@@ -22,7 +23,6 @@ from docex.signatures.report import Indication, Qualification
 from docex.signatures.trust import load_trust_store
 from docex.signatures.verifier import Verifier
 from tests.signatures.conftest import CONTENT, REPO
-from tests.signatures.test_qualification_ua import NO_QSCD, UAPKI_SIGNED_AT
 from tests.signatures.ua_pki import (
     DATA,
     Issued,
@@ -31,6 +31,7 @@ from tests.signatures.ua_pki import (
     make_root,
     sign_trusted_list,
 )
+from tests.signatures.ua_samples import NO_QSCD, UAPKI_SIGNED_AT
 
 BUNDLE = DATA / "CACertificates-uapki-test.p7b"
 CAO = "CAO-05E19E2CD92EA2990100000001000000C1000000.cer"
@@ -247,7 +248,7 @@ def test_runtime_passes_the_trusted_list_settings(
 ) -> None:
     from docex.composition import build_container
 
-    base = {
+    base: dict[str, Any] = {
         "database_url": f"sqlite:///{tmp_path / 'docex.sqlite3'}",
         "object_store": f"local:{tmp_path / 'objects'}",
         "trust": [signed_tl],

@@ -332,7 +332,7 @@ def test_changed_pdf_still_names_its_signer_and_level(pki: DevPki, verifier: Ver
     )
     writer.update_container(page)
     out = BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
     report = verifier.verify(out.getvalue())
     # A modification after signing is a format failure (the signed bytes are intact).
     assert verdict(report)[:2] == (Indication.TOTAL_FAILED, SubIndication.FORMAT_FAILURE)

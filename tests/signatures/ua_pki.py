@@ -265,8 +265,8 @@ def certs_only_bundle(certs: Iterable[x509.Certificate]) -> bytes:
 def sign_trusted_list(xml: bytes, signer: Issued) -> bytes:
     """The TS 119 612 list with an enveloped XAdES signature by ``signer`` (signxml)."""
     from lxml import etree
-    from signxml import DigestAlgorithm, SignatureMethod
-    from signxml.xades import XAdESSigner
+    from signxml.algorithms import DigestAlgorithm, SignatureMethod
+    from signxml.xades.xades import XAdESSigner
 
     root = etree.fromstring(xml)
     signed = XAdESSigner(

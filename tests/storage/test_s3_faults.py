@@ -46,6 +46,7 @@ def test_bucket_is_created_once(servers: Servers, backend_settings: Settings) ->
     first = open_object_store(backend_settings)
     second = open_object_store(backend_settings)  # bucket exists already: fine
     assert isinstance(first, S3ObjectStore)
+    assert isinstance(second, S3ObjectStore)
     assert first.bucket == second.bucket == backend_settings.s3_bucket
     assert servers.s3.client().bucket_exists(backend_settings.s3_bucket)
 

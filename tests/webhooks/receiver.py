@@ -5,6 +5,8 @@ process each ``Docex-Event-Id`` at most once, answering 2xx for duplicates too. 
 request is recorded, so tests can tell deliveries (``requests``) from effects
 (``processed``). It can answer 503 (``failing``) or be stopped entirely and started again
 on the same port (``stop``/``start``), which the dispatcher sees as a refused connection.
+A test waits for deliveries with ``wait_processed``, woken by each request as it is
+recorded rather than polling.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class Receiver:
     bad_signatures: int = 0
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Guards the records above; notified after each request is recorded.
+    _changed: threading.Condition = field(default_factory=threading.Condition)
 
     @property
     def url(self) -> str:
@@ -107,23 +110,44 @@ class Receiver:
             self.start()
 
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> int:
-        with self._lock:
-            self.requests.append(Received(path, headers, body))
-            if self.failing:
-                return 503
-            if self.answer is not None:
-                return self.answer
+        with self._changed:
             try:
-                verify_signature(
-                    secret=self.secret, body=body, header=headers.get(SIGNATURE_HEADER.lower())
-                )
-            except WebhookSignatureError:
-                self.bad_signatures += 1
-                return 401
-            event_id = headers[EVENT_ID_HEADER.lower()]
-            if event_id not in self.processed:
-                self.processed[event_id] += 1  # the "effect": done once per event
-            return 200
+                return self._record(path, headers, body)
+            finally:
+                self._changed.notify_all()
+
+    def _record(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        self.requests.append(Received(path, headers, body))
+        if self.failing:
+            return 503
+        if self.answer is not None:
+            return self.answer
+        try:
+            verify_signature(
+                secret=self.secret, body=body, header=headers.get(SIGNATURE_HEADER.lower())
+            )
+        except WebhookSignatureError:
+            self.bad_signatures += 1
+            return 401
+        event_id = headers[EVENT_ID_HEADER.lower()]
+        if event_id not in self.processed:
+            self.processed[event_id] += 1  # the "effect": done once per event
+        return 200
+
+    def wait_processed(self, count: int, *, timeout: float = 15.0) -> None:
+        """Return once ``count`` distinct events have taken effect; fail after ``timeout`` s.
+
+        :raises AssertionError: the events did not arrive in time; the message says how
+            many did, and what else the receiver saw.
+        """
+        with self._changed:
+            if self._changed.wait_for(lambda: len(self.processed) >= count, timeout=timeout):
+                return
+            raise AssertionError(
+                f"webhook receiver {self.url}: {len(self.processed)} of {count} events "
+                f"processed after {timeout:g} s ({len(self.requests)} requests, "
+                f"{self.bad_signatures} with a bad signature)"
+            )
 
     @property
     def delivery_counts(self) -> Counter[str]:

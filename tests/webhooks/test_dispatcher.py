@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -415,8 +414,6 @@ def test_background_dispatcher_delivers_on_the_wall_clock_and_stops(
     dispatcher = Dispatcher(sessions, transport=transport, policy=POLICY)
     with dispatching_in_background(dispatcher) as thread:
         event = emit(subscribed)  # on the test clock, long before the wall clock's now
-        deadline = time.monotonic() + 10
-        while not receiver.processed and time.monotonic() < deadline:
-            time.sleep(0.02)
+        receiver.wait_processed(1, timeout=10)
     assert not thread.is_alive()
     assert receiver.processed == Counter({str(event.event_id): 1})

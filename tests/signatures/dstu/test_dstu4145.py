@@ -133,7 +133,9 @@ def key_of(vector: Vector) -> DstuPublicKey:
     curve = curve_for(vector.params)
     q = curve.multiply(vector.d, curve.g)
     assert q is not None
-    return DstuPublicKey(curve=curve, point=curve.negate(q), dke=None)
+    minus_q = curve.negate(q)
+    assert minus_q is not None  # the negation of a finite point is finite
+    return DstuPublicKey(curve=curve, point=minus_q, dke=None)
 
 
 def digest_of(vector: Vector) -> bytes:

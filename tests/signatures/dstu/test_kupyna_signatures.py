@@ -75,7 +75,9 @@ def spki_der(curve: Curve) -> bytes:
     q = curve.multiply(D, curve.g)
     assert q is not None
     # The public key is Q = -dP, so that sP + rQ = eP.
-    point = curve.compress(curve.negate(q)).to_bytes(33, "little")
+    minus_q = curve.negate(q)
+    assert minus_q is not None  # the negation of a finite point is finite
+    point = curve.compress(minus_q).to_bytes(33, "little")
     params = DSTU4145Params({"curve": {"named_curve": CURVE_OID}})
     info = AnyPublicKeyInfo(
         {

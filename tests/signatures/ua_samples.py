@@ -1,0 +1,12 @@
+"""Facts about the UAPKI sample signatures that several Ukrainian-profile tests check against."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+# A moment just after the UAPKI CAdES samples were signed by the test key "ДП ДІЯ
+# (Тестування)", when its certificate and the "Дія" CA's were valid.
+UAPKI_SIGNED_AT = datetime(2023, 9, 19, 18, 30, tzinfo=UTC)
+# The qualification message for that key: a qualified certificate for a file key, whose
+# QC statements declare no QSCD.
+NO_QSCD = "the qualified certificate does not declare a qualified signature device (QSCD)"
