@@ -11,7 +11,7 @@ from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.signatures.identity import signer_identity
 from tests.api.conftest import REFERRAL, Api
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 
 PATIENT = "patient-7781-secret"
 

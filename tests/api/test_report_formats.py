@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from docex.reports import etsi_xml
 from tests.api.conftest import Api
-from tests.api.test_documents import submit
+from tests.api.submitting import submit
 
 VR = "{http://uri.etsi.org/19102/v1.2.1#}"
 
