@@ -6,6 +6,7 @@ already run on PostgreSQL too, so these run on the embedded shape only.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,11 +21,13 @@ from docex.composition import Container
 from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
 from docex.devpki.pki import DevPki
-from docex.domain import EmployeeRole, TokenRole
+from docex.devpki.signing import sign_cades
+from docex.domain import DocumentKind, EmployeeRole, TokenRole
 from docex.registry.records import Principal
 from docex.registry.tokens import TokenPolicy, authenticate
 from docex.services.employees import add_employee
 from docex.services.facilities import add_facility
+from docex.services.submission import Submission, SubmissionResult, submit_document
 from docex.services.tokens import issue_token
 from docex.signatures.identity import signer_identity
 from docex.signatures.isolation import build_verifier
@@ -118,3 +121,22 @@ def _principal(runtime: Container, role: TokenRole, edrpou: str | None) -> Princ
     )
     with unit_of_work(runtime.sessions) as session:
         return authenticate(session, policy=POLICY, token=issued.token)
+
+
+def send_result_to_a(
+    runtime: Container, parties: Parties, pki: DevPki
+) -> tuple[bytes, SubmissionResult]:
+    """B sends A an examination result (attached CAdES by B's doctor): the signed bytes and
+    the submission's result."""
+    signed = sign_cades(pki, b"Result", signer="doctor2-ecdsa", level="B-LT", detached=False)
+    result = submit_document(
+        runtime,
+        principal=parties.b,
+        submission=Submission(
+            signed=io.BytesIO(signed),
+            kind=DocumentKind.EXAMINATION_RESULT,
+            patient_ref="patient-1",
+            recipient_edrpou=FACILITY_A,
+        ),
+    )
+    return signed, result

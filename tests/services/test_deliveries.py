@@ -15,23 +15,12 @@ from docex.domain import ActorKind, DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.services import deliveries
 from docex.services.documents import get_document, open_content
-from docex.services.submission import Submission, submit_document
-from tests.services.conftest import FACILITY_A, Parties, audit_entries
+from tests.services.conftest import Parties, audit_entries, send_result_to_a
 
 
 def _result_for_a(runtime: Container, parties: Parties, pki: DevPki) -> uuid.UUID:
     """B sends A an examination result; the id of A's delivery."""
-    signed = sign_cades(pki, b"Result", signer="doctor2-ecdsa", level="B-LT", detached=False)
-    submit_document(
-        runtime,
-        principal=parties.b,
-        submission=Submission(
-            signed=io.BytesIO(signed),
-            kind=DocumentKind.EXAMINATION_RESULT,
-            patient_ref="patient-1",
-            recipient_edrpou=FACILITY_A,
-        ),
-    )
+    send_result_to_a(runtime, parties, pki)
     (item,) = deliveries.inbox(runtime, principal=parties.a).items
     return item.delivery.id
 

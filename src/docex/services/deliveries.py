@@ -25,6 +25,7 @@ from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
 from docex.services.events import Events
+from docex.services.records import DocumentRecord
 from docex.services.runtime import Runtime
 from docex.services.submission import Submission, submit_document
 
@@ -64,7 +65,7 @@ class InboxItem:
     """A delivery with the document it carries (detached from its session)."""
 
     delivery: DeliveryRecord
-    document: Document
+    document: DocumentRecord
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def inbox(
     query = keyset_select(query, TimeIdKeyset(Delivery.created_at, Delivery.id), page)
     with unit_of_work(runtime.sessions) as session:
         fetched = [
-            InboxItem(delivery=DeliveryRecord.of(d), document=doc)
+            InboxItem(delivery=DeliveryRecord.of(d), document=DocumentRecord.of(doc))
             for d, doc in session.execute(query).all()
         ]
         session.expunge_all()

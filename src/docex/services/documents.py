@@ -29,6 +29,7 @@ from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
 from docex.services.deliveries import mark_fetched
+from docex.services.records import DocumentRecord
 from docex.services.runtime import Runtime
 from docex.storage.base import ObjectReader
 
@@ -41,7 +42,7 @@ MAX_PAGE_SIZE = 200
 class DocumentPage:
     """One page of a listing and the cursor for the next, if any."""
 
-    documents: list[Document]
+    documents: list[DocumentRecord]
     next_cursor: str | None
 
 
@@ -49,19 +50,21 @@ def _visible(principal: Principal) -> Select[Document]:
     return visible_to(principal)
 
 
-def get_document(runtime: Runtime, *, principal: Principal, document_id: uuid.UUID) -> Document:
+def get_document(
+    runtime: Runtime, *, principal: Principal, document_id: uuid.UUID
+) -> DocumentRecord:
     """A document the principal may read; ``NotFoundError`` otherwise. Both are audited."""
     with _audited_read(runtime, principal, actions.DOCUMENT_READ, document_id) as session:
         document = _find(session, principal, document_id)
         _record_read(session, principal, actions.DOCUMENT_READ, document)
-        session.expunge(document)
+        found = DocumentRecord.of(document)
     log.info("read metadata of %s by token %s", document_id, principal.token_id)
-    return document
+    return found
 
 
 def open_content(
     runtime: Runtime, *, principal: Principal, document_id: uuid.UUID
-) -> tuple[Document, ObjectReader]:
+) -> tuple[DocumentRecord, ObjectReader]:
     """The original signed bytes of a document the principal may read, as a stream.
 
     Recorded as ``document.read_content`` once the object store has opened them; a
@@ -78,13 +81,13 @@ def open_content(
             )
             _record_read(session, principal, action, document)
             session.flush()
-            session.expunge(document)
+            found = DocumentRecord.of(document)
     except BaseException:
         if reader is not None:
             reader.close()
         raise
     log.info("read content of %s by token %s", document_id, principal.token_id)
-    return document, reader
+    return found, reader
 
 
 def _find(session: Session, principal: Principal, document_id: uuid.UUID) -> Document:
@@ -134,7 +137,7 @@ def _audited_read(
 _BY_CREATION = TimeIdKeyset(Document.created_at, Document.id)
 
 
-def _position(document: Document) -> str:
+def _position(document: DocumentRecord) -> str:
     return TimeIdKeyset.cursor(document.created_at, document.id)
 
 
@@ -163,9 +166,7 @@ def list_documents(
         query = query.where(Document.created_at >= since)
     query = keyset_select(query, _BY_CREATION, page)
     with unit_of_work(runtime.sessions) as session:
-        fetched = list(session.scalars(query))
-        for row in fetched:
-            session.expunge(row)
+        fetched = [DocumentRecord.of(row) for row in session.scalars(query)]
         rows, next_cursor = cut_page(fetched, page, _position)
         record(
             session,

@@ -55,6 +55,7 @@ from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
 from docex.services import routing_state
 from docex.services.access import visible_documents
+from docex.services.records import DocumentRecord
 from docex.services.runtime import Runtime
 from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
@@ -91,7 +92,7 @@ class Submission:
 class SubmissionResult:
     """The accepted document, and whether this call created it (False for a replay)."""
 
-    document: Document
+    document: DocumentRecord
     created: bool
     referral: Referral | None = None
     acceptance: AcceptanceDecision | None = None
@@ -193,6 +194,7 @@ def _submit_document(
                 session, principal=principal, document=document, policy=acceptance.policy
             )
             session.flush()
+            accepted = DocumentRecord.of(document)
             session.expunge_all()
     except ConflictError:
         # Two submissions with one Idempotency-Key raced; the first one committed.
@@ -211,7 +213,7 @@ def _submit_document(
         principal.token_id,
     )
     return SubmissionResult(
-        document=document, created=True, referral=referral, acceptance=acceptance
+        document=accepted, created=True, referral=referral, acceptance=acceptance
     )
 
 
@@ -371,15 +373,15 @@ def _replay(runtime: Runtime, facility_id: int, submission: Submission) -> Submi
         )
         if existing is None:
             return None
-        session.expunge(existing)
+        existing_record = DocumentRecord.of(existing)
     position = submission.signed.tell()
     digest = hashlib.sha256(submission.signed.read()).hexdigest()
     submission.signed.seek(position)
-    if digest != existing.sha256:
+    if digest != existing_record.sha256:
         raise IdempotencyConflictError(
             "this Idempotency-Key was already used for a different document"
         )
-    return SubmissionResult(document=existing, created=False)
+    return SubmissionResult(document=existing_record, created=False)
 
 
 def _signer_ids(signatures: tuple[SignatureReport, ...]) -> tuple[str | None, str | None]:

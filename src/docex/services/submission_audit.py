@@ -12,6 +12,7 @@ from docex.db.documents import Document
 from docex.domain import DocumentKind, Outcome
 from docex.errors import DocexError, SubmissionRefusedError
 from docex.registry.records import Principal
+from docex.services.records import DocumentRecord
 
 # A refusal's message can quote a certificate; the report itself stays out of the log.
 _MAX_MESSAGE = 300
@@ -21,7 +22,7 @@ def record_accepted(
     session: Session,
     *,
     principal: Principal,
-    document: Document,
+    document: Document | DocumentRecord,
     replay: bool = False,
     policy: str | None = None,
 ) -> None:

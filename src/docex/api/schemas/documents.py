@@ -13,10 +13,11 @@ from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from docex.db.documents import Document, Revalidation
+from docex.db.documents import Revalidation
 from docex.domain import DocumentKind, DocumentStatus, ReferralPriority, ReferralStatus
 from docex.errors import InputError
 from docex.referrals.plan import ReferralSpec
+from docex.services.records import DocumentRecord
 from docex.services.submission import Submission
 from docex.signatures.policy import AcceptanceDecision
 
@@ -44,7 +45,7 @@ class DocumentOut(BaseModel):
     superseded_by_document_id: uuid.UUID | None = None
 
     @classmethod
-    def of(cls, document: Document) -> DocumentOut:
+    def of(cls, document: DocumentRecord) -> DocumentOut:
         """The metadata of a stored document."""
         return cls(
             id=document.id,
