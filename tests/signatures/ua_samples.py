@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+
+UA_DATA = Path(__file__).resolve().parents[1] / "data" / "ua"
+UAPKI = UA_DATA / "uapki"
+"""UAPKI's test QTSP "Дія": its certificates, a delta CRL and five CAdES signatures."""
+JKURWA = UA_DATA / "jkurwa"
+"""jkurwa's self-signed m=257 test key and its signatures."""
 
 # A moment just after the UAPKI CAdES samples were signed by the test key "ДП ДІЯ
 # (Тестування)", when its certificate and the "Дія" CA's were valid.

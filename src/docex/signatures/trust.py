@@ -36,6 +36,7 @@ root by construction, and an operator who configures it trusts exactly that key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
@@ -83,9 +84,12 @@ class TrustStore:
 
     def trust_manager(self) -> TSPTrustManager:
         """A certvalidator trust manager whose roots are this store's anchors only."""
-        return _AnchorTrustManager(
-            self.registry, frozenset(AuthorityWithCert(a).hashable for a in self.anchors)
-        )
+        return _AnchorTrustManager(self.registry, self._anchor_keys)
+
+    @functools.cached_property
+    def _anchor_keys(self) -> frozenset[object]:
+        # Computed once: every path evaluation builds a trust manager.
+        return frozenset(AuthorityWithCert(a).hashable for a in self.anchors)
 
     @property
     def all_certificates(self) -> tuple[x509.Certificate, ...]:

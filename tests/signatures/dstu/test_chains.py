@@ -36,11 +36,9 @@ from docex.signatures.signature_validator import (
 )
 from docex.signatures.trust import load_trust_store, trust_store_from_certificates
 from docex.signatures.verifier import Verifier
+from tests.signatures.ua_samples import JKURWA, UA_DATA, UAPKI
+from tests.signatures.ua_samples import UAPKI_SIGNED_AT as SIGNED_AT
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "ua"
-UAPKI = DATA / "uapki"
-JKURWA = DATA / "jkurwa"
-SIGNED_AT = datetime(2023, 9, 19, 18, 30, tzinfo=UTC)
 DELTA_CRL = "BED5083160DBC59BCDDF707C10293F58BB6ED263C6EA5893D3781B61F493BE57-delta-0ABEA7.crl"
 CA_NAME = '"Дія". Кваліфікований надавач електронних довірчих послуг'
 TSA_NAME = 'TSP-сервер КНЕДП "Дія"'
@@ -121,7 +119,7 @@ def test_the_dia_delta_crl_signature_verifies_as_certvalidator_checks_it() -> No
 
 
 def test_dstu_signature_with_an_ecdsa_key_is_invalid_not_a_crash() -> None:
-    ecdsa = cert("CA-Justice-ECDSA-261217.pem", DATA)
+    ecdsa = cert("CA-Justice-ECDSA-261217.pem", UA_DATA)
     ca = dia_ca()
     with pytest.raises(InvalidSignature, match="does not match the key"):
         SIGNATURE_VALIDATOR.validate_signature(
@@ -149,7 +147,7 @@ def test_policy_allows_dstu_by_docex_rules_and_keeps_the_default_for_others() ->
     dstu_algo = ca["signature_algorithm"]
     assert ALGORITHM_POLICY.signature_algorithm_allowed(dstu_algo, SIGNED_AT, root().public_key)
     assert ALGORITHM_POLICY.signature_algorithm_allowed(dstu_algo, SIGNED_AT, None)
-    ecdsa_key = cert("CA-Justice-ECDSA-261217.pem", DATA).public_key
+    ecdsa_key = cert("CA-Justice-ECDSA-261217.pem", UA_DATA).public_key
     refused = ALGORITHM_POLICY.signature_algorithm_allowed(dstu_algo, SIGNED_AT, ecdsa_key)
     assert not refused
     assert refused.failure_reason == (

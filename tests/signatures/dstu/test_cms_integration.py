@@ -30,11 +30,10 @@ from docex.signatures.report import CheckOutcome, Indication, SubIndication
 from docex.signatures.timestamps import digest_imprint
 from docex.signatures.trust import load_trust_store
 from docex.signatures.verifier import Verifier
+from tests.signatures.ua_samples import JKURWA, UAPKI
+from tests.signatures.ua_samples import UAPKI_SIGNED_AT as SIGNED_AT
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "ua"
-UAPKI = DATA / "uapki"
 ROOT = UAPKI / "CAO-05E19E2CD92EA2990100000001000000C1000000.cer"
-SIGNED_AT = datetime(2023, 9, 19, 18, 30, tzinfo=UTC)
 
 
 def signer_of(path: Path) -> tuple[cms.SignedData, cms.SignerInfo, x509.Certificate]:
@@ -181,7 +180,7 @@ def test_dia_signature_over_other_content_is_a_hash_failure(ua_verifier: Verifie
 
 
 def test_jkurwa_signatures_pass_integrity_end_to_end() -> None:
-    jkurwa = DATA / "jkurwa"
+    jkurwa = JKURWA
     with Verifier(load_trust_store([jkurwa / "SELF_SIGNED1.cer"])) as verifier:
         at = datetime(2019, 1, 1, tzinfo=UTC)
         attached = verifier.verify((jkurwa / "message.p7").read_bytes(), at=at)

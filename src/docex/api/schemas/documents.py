@@ -46,27 +46,13 @@ class DocumentOut(BaseModel):
 
     @classmethod
     def of(cls, document: DocumentRecord) -> DocumentOut:
-        """The metadata of a stored document."""
-        return cls(
-            id=document.id,
-            kind=document.kind,
-            sha256=document.sha256,
-            size=document.size,
-            content_type=document.content_type,
-            detached_content_sha256=document.content_sha256,
-            submitted_by_facility_id=document.submitted_by_facility_id,
-            recipient_facility_id=document.recipient_facility_id,
-            patient_ref=document.patient_ref,
-            answers_document_id=document.answers_document_id,
-            signer_rnokpp=document.signer_rnokpp,
-            signer_edrpou=document.signer_edrpou,
-            indication=document.indication,
-            qualification=document.qualification,
-            created_at=document.created_at,
-            status=document.status,
-            replaces_document_id=document.replaces_document_id,
-            superseded_by_document_id=document.superseded_by_document_id,
-        )
+        """The metadata of a stored document: the record's fields of the same names."""
+        values = {
+            name: getattr(document, name)
+            for name in cls.model_fields
+            if name != "detached_content_sha256"
+        }
+        return cls(**values, detached_content_sha256=document.content_sha256)
 
 
 class ReferralCreated(BaseModel):
