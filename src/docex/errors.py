@@ -11,16 +11,20 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     │   ├── InputTooLargeError      too-large     a size bound was exceeded
     │   ├── TrustConfigError        trust-config  trust anchors / trusted list unusable
     │   ├── SettingsError           settings      the configuration is unusable or unsafe
+    │   ├── SignedContentError      signed-content  the signed content breaks its format
+    │   ├── ContentMismatchError    content-mismatch  a request field differs from the signed one
     │   └── WebhookSignatureError   webhook-signature  a webhook delivery's signature is wrong
     ├── NotFoundError               not-found     a facility, employee or token does not exist
     ├── ConflictError               conflict      the change contradicts what is already stored
     │   ├── IdempotencyConflictError idempotency-conflict  a key reused for another document
+    │   ├── DocumentReusedError     document-reused  signed content already recorded, asked to do more
     │   └── TransitionError         transition    a referral or delivery may not change that way
     ├── AuthenticationError         authentication  an API token is unknown, malformed or revoked
     ├── PermissionDeniedError       forbidden     the principal may not do this
     ├── SubmissionRefusedError      submission-refused  a document was verified and refused
     │   ├── SignatureRejectedError  signature-rejected  not TOTAL_PASSED, or not qualified
     │   └── SignerNotAuthorizedError signer-not-authorized  signer is not of this facility
+    │       └── AuthorMismatchError author-mismatch  signer is not the author the content names
     ├── StorageError                storage       the object store cannot do what was asked
     │   ├── ObjectNotFoundError     object-not-found  no object under that key
     │   ├── ObjectConflictError     object-conflict   the key holds different bytes already
@@ -231,3 +235,35 @@ class TransitionError(ConflictError):
     """A referral or delivery status change the lifecycle does not allow."""
 
     code = "transition"
+
+
+class SignedContentError(InputError):
+    """The signed content does not follow the format of its kind; ``path`` is where."""
+
+    code = "signed-content"
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+class ContentMismatchError(InputError):
+    """A request field says something other than the signed content; ``field`` names it."""
+
+    code = "content-mismatch"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AuthorMismatchError(SignerNotAuthorizedError):
+    """The signer is not the author the signed content names."""
+
+    code = "author-mismatch"
+
+
+class DocumentReusedError(ConflictError):
+    """Signed content already recorded is submitted to do something else."""
+
+    code = "document-reused"
