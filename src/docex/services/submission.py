@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 from docex.clock import utcnow
 from docex.db.documents import Document
 from docex.db.engine import unit_of_work
-from docex.db.referrals import Referral
 from docex.db.registry import Facility
 from docex.domain import DocumentKind, FacilityStatus
 from docex.errors import (
@@ -56,6 +55,7 @@ from docex.registry.records import Principal
 from docex.services import routing_state
 from docex.services.access import visible_documents
 from docex.services.records import DocumentRecord
+from docex.services.referral_records import ReferralRecord
 from docex.services.runtime import Runtime
 from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
@@ -94,7 +94,7 @@ class SubmissionResult:
 
     document: DocumentRecord
     created: bool
-    referral: Referral | None = None
+    referral: ReferralRecord | None = None
     acceptance: AcceptanceDecision | None = None
     """The policy's decision, for a document this call created (a replay has none)."""
 
@@ -195,6 +195,7 @@ def _submit_document(
             )
             session.flush()
             accepted = DocumentRecord.of(document)
+            routed = None if referral is None else ReferralRecord.of(referral)
             session.expunge_all()
     except ConflictError:
         # Two submissions with one Idempotency-Key raced; the first one committed.
@@ -213,7 +214,7 @@ def _submit_document(
         principal.token_id,
     )
     return SubmissionResult(
-        document=accepted, created=True, referral=referral, acceptance=acceptance
+        document=accepted, created=True, referral=routed, acceptance=acceptance
     )
 
 
