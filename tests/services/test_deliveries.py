@@ -21,7 +21,7 @@ from tests.services.conftest import Parties, audit_entries, send_result_to_a
 def _result_for_a(runtime: Container, parties: Parties, pki: DevPki) -> uuid.UUID:
     """B sends A an examination result; the id of A's delivery."""
     send_result_to_a(runtime, parties, pki)
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     return item.delivery.id
 
 
@@ -35,7 +35,7 @@ def test_signed_receipt_acknowledges_the_delivery(
     runtime: Container, parties: Parties, pki: DevPki
 ) -> None:
     delivery_id = _result_for_a(runtime, parties, pki)
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     document, reader = open_content(runtime, principal=parties.a, document_id=item.document.id)
     reader.close()
 
@@ -70,7 +70,7 @@ def test_receipt_before_fetching_is_refused(
         deliveries.acknowledge_with_receipt(
             runtime, principal=parties.a, delivery_id=delivery_id, receipt=_receipt(pki)
         )
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     assert (item.delivery.status, item.delivery.receipt_document_id) == (
         DeliveryStatus.PENDING,
         None,

@@ -195,7 +195,7 @@ def _submit_document(
             )
             session.flush()
             accepted = DocumentRecord.of(document)
-            routed = None if referral is None else ReferralRecord.of(referral)
+            referral_record = None if referral is None else ReferralRecord.of(referral)
             session.expunge_all()
     except ConflictError:
         # Two submissions with one Idempotency-Key raced; the first one committed.
@@ -214,7 +214,7 @@ def _submit_document(
         principal.token_id,
     )
     return SubmissionResult(
-        document=accepted, created=True, referral=routed, acceptance=acceptance
+        document=accepted, created=True, referral=referral_record, acceptance=acceptance
     )
 
 
