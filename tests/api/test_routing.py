@@ -153,15 +153,13 @@ def test_expiry_recalls_active_referrals(parties: Parties) -> None:
     ref = doc["referral"]["id"]
     assert (
         expire_referrals(sessions=parties.api.runtime.sessions, events=parties.api.runtime.events)
-        == 0
+        == ()
     )
     later = datetime.now(UTC) + timedelta(minutes=10)
-    assert (
-        expire_referrals(
-            sessions=parties.api.runtime.sessions, events=parties.api.runtime.events, now=later
-        )
-        == 1
+    (recalled,) = expire_referrals(
+        sessions=parties.api.runtime.sessions, events=parties.api.runtime.events, now=later
     )
+    assert (str(recalled.id), recalled.status.value) == (ref, "recalled")
     state = parties.a.get(f"/api/v1/referrals/{ref}").json()
     assert state["status"] == "recalled"
     assert state["history"][-1]["actor_edrpou"] is None

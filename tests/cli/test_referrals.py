@@ -70,7 +70,7 @@ def test_an_expired_referral_is_recalled(docex: Docex, cli_env: CliEnv) -> None:
             session.commit()
         signed = sign_cades(pki, b"Referral", signer="doctor-ecdsa", level="B-LT", detached=False)
         soon = datetime.now(UTC) + timedelta(seconds=2)
-        submit_document(
+        submitted = submit_document(
             container,
             principal=principal,
             submission=Submission(
@@ -85,7 +85,15 @@ def test_an_expired_referral_is_recalled(docex: Docex, cli_env: CliEnv) -> None:
 
         result = docex("referrals", "expire")
         assert result.exit_code == ExitCode.OK, result.output
-        assert result.stdout == "recalled 1 expired referral(s)\n"
+        issued = submitted.referral
+        assert issued is not None
+        # The referral's id and issuer, never the requisition number the patient carries.
+        assert result.stdout == (
+            f"recalled {issued.id} issued by 38291045, valid until "
+            f"{issued.valid_until.isoformat()}\n"
+            "recalled 1 expired referral(s)\n"
+        )
+        assert issued.requisition_number not in result.stdout
         with sessions() as session:
             (referral,) = session.query(Referral).all()
             assert referral.status is ReferralStatus.RECALLED

@@ -146,7 +146,20 @@ def test_expiry_is_a_step_without_an_actor(
 ) -> None:
     record = _refer(runtime, parties, pki, to=FACILITY_B)
     later = record.valid_until + timedelta(seconds=1)
-    assert referrals.expire_referrals(sessions=runtime.sessions, events=runtime.events, now=later)
+    early = record.valid_until - timedelta(seconds=1)
+    assert (
+        referrals.expire_referrals(sessions=runtime.sessions, events=runtime.events, now=early)
+        == ()
+    )
+    (recalled,) = referrals.expire_referrals(
+        sessions=runtime.sessions, events=runtime.events, now=later
+    )
+    assert (recalled.id, recalled.status, recalled.issuer_edrpou, recalled.performer_edrpou) == (
+        record.id,
+        ReferralStatus.RECALLED,
+        FACILITY_A,
+        FACILITY_B,
+    )
     view = referrals.get_referral(
         sessions=runtime.sessions, principal=parties.a, referral_id=record.id
     )

@@ -199,8 +199,8 @@ def _facility_id_of(edrpou: str) -> ScalarSelect[int]:
 
 def expire_referrals(
     *, sessions: sessionmaker[Session], events: Events, now: datetime | None = None
-) -> int:
-    """Recall every active referral whose validity is over; returns how many.
+) -> tuple[ReferralRecord, ...]:
+    """Recall every active referral whose validity is over; returns them as recalled.
 
     Each recall goes through ``events`` (audit entry, webhook event) in the same unit of
     work, as a recall by its issuer does.
@@ -224,7 +224,18 @@ def expire_referrals(
                 now=moment,
                 events=events,
             )
-    return len(due)
+        if not due:
+            return ()
+        session.flush()
+        # Read back with their facilities joined in: the locking query above cannot join
+        # them (PostgreSQL locks no row on the nullable side of an outer join).
+        recalled = session.scalars(
+            select(Referral)
+            .where(Referral.id.in_([referral.id for referral in due]))
+            .order_by(Referral.created_at, Referral.id)
+            .options(*WITH_FACILITIES)
+        )
+        return tuple(ReferralRecord.of(referral) for referral in recalled)
 
 
 def _for_taking(
