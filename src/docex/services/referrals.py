@@ -2,6 +2,8 @@
 
 Issue, completion, recall and cancellation come with signed documents and go through the
 submission gate (see :mod:`docex.referrals.plan`); the actions here need no signature.
+Each returns frozen records (:mod:`docex.services.referral_records`) made inside its unit
+of work, facilities named in them by EDRPOU code.
 """
 
 from __future__ import annotations
