@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -233,18 +233,22 @@ _DOWNLOAD_HEADERS = {
 }
 
 
-@router.api_route(
-    "/{document_id}/content",
-    methods=["GET", "HEAD"],
-    response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {"application/pkcs7-signature": {}, "application/pdf": {}},
-            "headers": _DOWNLOAD_HEADERS,
-            "description": "The signature file as submitted (HEAD: its headers only).",
-        },
-        304: {"description": "If-None-Match names the current ETag"},
+_CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/pkcs7-signature": {}, "application/pdf": {}},
+        "headers": _DOWNLOAD_HEADERS,
+        "description": "The signature file as submitted (HEAD: its headers only).",
     },
+    304: {"description": "If-None-Match names the current ETag"},
+}
+
+
+# GET and HEAD are two operations of one handler, so that each has its own operation id.
+@router.get(
+    "/{document_id}/content", response_class=StreamingResponse, responses=_CONTENT_RESPONSES
+)
+@router.head(
+    "/{document_id}/content", response_class=StreamingResponse, responses=_CONTENT_RESPONSES
 )
 def get_content(
     document_id: uuid.UUID,
@@ -260,24 +264,27 @@ def get_content(
     return download_response(download, method=request.method, if_none_match=if_none_match)
 
 
-@router.api_route(
-    "/{document_id}/payload",
-    methods=["GET", "HEAD"],
-    response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {
-                "application/pdf": {},
-                "application/fhir+json": {},
-                "application/json": {},
-                "application/octet-stream": {},
-            },
-            "headers": _DOWNLOAD_HEADERS,
-            "description": "The bytes the signatures are over: the detached content, the "
-            "content encapsulated in the (innermost) CMS, or the PDF (HEAD: headers only).",
+_PAYLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/pdf": {},
+            "application/fhir+json": {},
+            "application/json": {},
+            "application/octet-stream": {},
         },
-        304: {"description": "If-None-Match names the current ETag"},
+        "headers": _DOWNLOAD_HEADERS,
+        "description": "The bytes the signatures are over: the detached content, the "
+        "content encapsulated in the (innermost) CMS, or the PDF (HEAD: headers only).",
     },
+    304: {"description": "If-None-Match names the current ETag"},
+}
+
+
+@router.get(
+    "/{document_id}/payload", response_class=StreamingResponse, responses=_PAYLOAD_RESPONSES
+)
+@router.head(
+    "/{document_id}/payload", response_class=StreamingResponse, responses=_PAYLOAD_RESPONSES
 )
 def get_payload(
     document_id: uuid.UUID,
