@@ -82,6 +82,12 @@ def test_the_recipient_verifies_a_detached_referral_from_what_the_api_serves(
     doc, signed = _submit_referral_to_b(parties)
     doc_id = doc["id"]
     assert (doc["submitted_by_edrpou"], doc["recipient_edrpou"]) == (FACILITY_A, FACILITY_B)
+    (delivered,) = parties.b.get("/api/v1/inbox").json()["items"]
+    listed = parties.b.get("/api/v1/documents").json()["items"]
+    for shown in (delivered["document"], *listed):
+        assert (shown["submitted_by_edrpou"], shown["recipient_edrpou"]) == (FACILITY_A, FACILITY_B)
+    # No internal ids of facilities anywhere a client looks.
+    assert not [k for k in (*delivered, *delivered["document"]) if k.endswith("facility_id")]
 
     content = parties.b.get(f"/api/v1/documents/{doc_id}/content")
     payload = parties.b.get(f"/api/v1/documents/{doc_id}/payload")
