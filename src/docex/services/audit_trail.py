@@ -72,7 +72,7 @@ def read_audit_log(
         # One query for the page's facilities, however many entries name them.
         ids = {e.actor_facility_id for e in page.entries if e.actor_facility_id is not None}
         found = session.execute(select(Facility.id, Facility.edrpou).where(Facility.id.in_(ids)))
-        edrpous: dict[int, str] = dict(found)
+        edrpous = {row.id: row.edrpou for row in found}
         for entry in page.entries:
             session.expunge(entry)
         record(
