@@ -229,7 +229,10 @@ _DOWNLOAD_HEADERS = {
         "description": "The SHA-256 of the bytes served, quoted.",
         "schema": {"type": "string"},
     },
-    "Content-Disposition": {"description": "attachment, with a file name made of the id."},
+    "Content-Disposition": {
+        "description": "attachment, with a file name made of the id.",
+        "schema": {"type": "string"},
+    },
 }
 
 
