@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from docex.cli.main import app
 from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
 from docex.devpki.pdf import minimal_pdf
@@ -77,7 +80,7 @@ def _submit_referral_to_b(parties: Parties) -> tuple[dict[str, Any], bytes]:
 
 
 def test_the_recipient_verifies_a_detached_referral_from_what_the_api_serves(
-    api: Api, parties: Parties
+    api: Api, parties: Parties, tmp_path: Path
 ) -> None:
     doc, signed = _submit_referral_to_b(parties)
     doc_id = doc["id"]
@@ -118,6 +121,22 @@ def test_the_recipient_verifies_a_detached_referral_from_what_the_api_serves(
     assert report.document.detached
     assert tampered.indication is Indication.TOTAL_FAILED
     assert str(tampered.sub_indication) == "HASH_FAILURE"
+
+    # And so can a person at the command line, with the two downloads as files.
+    (tmp_path / "referral.p7s").write_bytes(content.content)
+    (tmp_path / "referral.json").write_bytes(payload.content)
+    trust = str(REPO / "certs-dev" / "trust")
+    files = ["--content", str(tmp_path / "referral.json"), str(tmp_path / "referral.p7s")]
+    cli = CliRunner().invoke(app, ["verify", "--trust", trust, "--format", "json", *files])
+    assert cli.exit_code == 0, cli.output
+    verdict = json.loads(cli.stdout)
+    assert (verdict["indication"], verdict["qualification"]) == ("TOTAL_PASSED", "QESig")
+    assert verdict["document"] == {
+        "kind": "cades",
+        "sha256": doc["sha256"],
+        "size": len(signed),
+        "detached": True,
+    }
 
 
 def test_head_and_if_none_match_describe_without_sending_or_fetching(
