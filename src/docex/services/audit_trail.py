@@ -71,8 +71,10 @@ def read_audit_log(
         page = list_entries(session, where=where, cursor=cursor, limit=limit)
         # One query for the page's facilities, however many entries name them.
         ids = {e.actor_facility_id for e in page.entries if e.actor_facility_id is not None}
-        found = session.execute(select(Facility.id, Facility.edrpou).where(Facility.id.in_(ids)))
-        edrpous = {row.id: row.edrpou for row in found}
+        edrpous: dict[int, str] = {}
+        if ids:
+            found = select(Facility.id, Facility.edrpou).where(Facility.id.in_(ids))
+            edrpous = {row.id: row.edrpou for row in session.execute(found)}
         for entry in page.entries:
             session.expunge(entry)
         record(
