@@ -11,7 +11,9 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     │   ├── InputTooLargeError      too-large     a size bound was exceeded
     │   ├── TrustConfigError        trust-config  trust anchors / trusted list unusable
     │   ├── SettingsError           settings      the configuration is unusable or unsafe
-    │   └── WebhookSignatureError   webhook-signature  a webhook delivery's signature is wrong
+    │   ├── WebhookSignatureError   webhook-signature  a webhook delivery's signature is wrong
+    │   ├── UnsupportedMediaTypeError unsupported-media-type  a body in a media type not accepted
+    │   └── InvalidParameterError   input         a named request parameter is unusable
     ├── NotFoundError               not-found     a facility, employee or token does not exist
     ├── ConflictError               conflict      the change contradicts what is already stored
     │   ├── IdempotencyConflictError idempotency-conflict  a key reused for another document
@@ -98,6 +100,24 @@ class WebhookSignatureError(InputError):
     """
 
     code = "webhook-signature"
+
+
+class UnsupportedMediaTypeError(InputError):
+    """A request body comes in a media type the operation does not accept (HTTP 415)."""
+
+    code = "unsupported-media-type"
+
+    def __init__(self, message: str, *, accepted: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.accepted = accepted
+
+
+class InvalidParameterError(InputError):
+    """A named request parameter has a value the operation cannot use."""
+
+    def __init__(self, name: str, location: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.invalid_params = [{"name": name, "in": location, "reason": reason}]
 
 
 class NotFoundError(DocexError):

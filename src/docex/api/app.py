@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager, contextmanager
 from fastapi import FastAPI
 
 from docex import __version__
-from docex.api import problems
+from docex.api import openapi, problems
+from docex.api.deps import RequestContract
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
@@ -61,8 +62,11 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Every route enforces the request contract its OpenAPI operation documents.
+        dependencies=[RequestContract],
     )
     problems.install(app)
+    openapi.install(app)
     app.include_router(documents.router)
     app.include_router(referrals.router)
     app.include_router(deliveries.router)

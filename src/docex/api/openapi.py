@@ -1,0 +1,360 @@
+"""The OpenAPI document, completed once after FastAPI generates it (:func:`install`).
+
+Two things FastAPI does not do on its own:
+
+* **References that resolve.** A schema built by pydantic (a request body given through
+  ``openapi_extra``, a FHIR resource schema) carries its own ``$defs`` and refers to them as
+  ``#/$defs/Name``, which in the OpenAPI document points nowhere. :func:`hoist_definitions`
+  moves every nested ``$defs`` into ``components/schemas`` and rewrites the references.
+* **Every status an operation can answer with.** The error responses come from one table:
+  rules on what a route is (authenticated, reads the database, takes parameters, a body or
+  path parameters), then :data:`OPERATION_PROBLEMS` for what only some operations do. Each
+  is documented as ``application/problem+json`` with the problem schema and the problem
+  types that status can carry there, so a route added later gets the common ones without
+  anyone writing them down.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
+
+from docex.api.deps import get_principal, get_runtime
+from docex.api.multipart import MULTIPART
+from docex.api.problems import INPUT, PROBLEM_JSON, PROBLEM_TYPES, TYPE_PREFIX, Problem
+
+COMPONENTS = "#/components/schemas/"
+
+# The problem types of a status every operation may answer with it, whatever it does.
+_SERVER_ERRORS = tuple(code for code, status in PROBLEM_TYPES.items() if status == 500)
+_UNAVAILABLE = ("storage-unavailable", "database-unavailable")
+
+STATUS_DESCRIPTIONS: dict[int, str] = {
+    401: "No API token, or an unknown, malformed or revoked one",
+    403: "The token may not do this",
+    404: "Nothing of that name that this token may see",
+    406: "None of the Accept header's media types is offered",
+    409: "The change contradicts what is stored",
+    413: "The request body is too large",
+    415: "The request body's media type is not accepted, or it is not a signature",
+    422: "A parameter or the body is invalid",
+    500: "Internal error; nothing the client can change",
+    503: "The database or the object store is unavailable: try again later",
+}
+
+OPERATION_PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
+    ("POST", "/api/v1/documents"): {
+        403: ("signer-not-authorized",),
+        404: ("not-found",),
+        409: ("idempotency-conflict", "conflict", "transition"),
+        415: ("not-a-signature",),
+        422: ("signature-rejected",),
+    },
+    ("GET", "/api/v1/documents/{document_id}/report"): {406: ("not-acceptable",)},
+    ("POST", "/api/v1/referrals/take"): {404: ("not-found",), 409: ("transition",)},
+    ("POST", "/api/v1/referrals/{referral_id}/take"): {409: ("transition",)},
+    ("POST", "/api/v1/referrals/{referral_id}/release"): {409: ("transition",)},
+    ("POST", "/api/v1/deliveries/{delivery_id}/ack"): {
+        403: ("signer-not-authorized",),
+        409: ("transition", "conflict", "idempotency-conflict"),
+        415: ("not-a-signature",),
+        422: ("signature-rejected",),
+    },
+    ("GET", "/api/v1/webhook"): {404: ("not-found",)},
+    ("DELETE", "/api/v1/webhook"): {404: ("not-found",)},
+    ("POST", "/api/v1/webhook/events/{event_id}/replay"): {409: ("conflict",)},
+}
+"""The problems only some operations produce, by ``(METHOD, path template)``, added to
+those the rules in :func:`route_problems` give every operation of their kind."""
+
+REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    # The handler reads the optional receipt form itself, so FastAPI cannot see it.
+    ("POST", "/api/v1/deliveries/{delivery_id}/ack"): {
+        "required": False,
+        "description": "Optionally, a signed receipt, verified like any other document.",
+        "content": {
+            MULTIPART: {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The signed receipt (CAdES or PAdES).",
+                        }
+                    },
+                }
+            }
+        },
+    },
+}
+"""Request bodies read by a handler itself, for operations that do not document their own."""
+
+
+@dataclass(frozen=True)
+class RouteFacts:
+    """What the rules need to know about a route."""
+
+    authenticated: bool
+    uses_runtime: bool
+    has_parameters: bool
+    has_path_parameters: bool
+    has_body: bool
+
+
+def route_problems(facts: RouteFacts) -> dict[int, tuple[str, ...]]:
+    """The problem types, by status, any route of this kind can answer with."""
+    found: dict[int, tuple[str, ...]] = {500: _SERVER_ERRORS}
+    if facts.uses_runtime:
+        found[503] = _UNAVAILABLE
+    if facts.authenticated:
+        found[401] = ("authentication",)
+        found[403] = ("forbidden",)
+    if facts.has_parameters or facts.has_body:
+        found[422] = (INPUT,)
+    if facts.has_path_parameters:
+        found[404] = ("not-found",)
+    if facts.has_body:
+        found[413] = ("too-large",)
+        found[415] = ("unsupported-media-type",)
+    return found
+
+
+def operation_problems(method: str, path: str, facts: RouteFacts) -> dict[int, tuple[str, ...]]:
+    """Every problem type, by status, the operation can answer with: rules, then table."""
+    found = route_problems(facts)
+    for status, codes in OPERATION_PROBLEMS.get((method, path), {}).items():
+        found[status] = tuple(dict.fromkeys((*found.get(status, ()), *codes)))
+    return found
+
+
+def install(app: FastAPI) -> None:
+    """Complete ``app``'s OpenAPI document the first time it is asked for, then keep it."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete(generate(), app.routes)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
+
+
+def complete(document: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The document with request bodies, problem responses and resolvable references."""
+    document = copy.deepcopy(document)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema(by_alias=True)
+    for context in iter_route_contexts(list(routes)):
+        route = context.original_route
+        path = context.path_format
+        if not isinstance(route, APIRoute) or not route.include_in_schema or path is None:
+            continue
+        operations = document.get("paths", {}).get(path, {})
+        for method in context.methods or ():
+            operation = operations.get(method.lower())
+            if operation is None:
+                continue
+            body = REQUEST_BODIES.get((method, path))
+            if body is not None and "requestBody" not in operation:
+                operation["requestBody"] = copy.deepcopy(body)
+            facts = _facts(route, operation)
+            _document_problems(operation, operation_problems(method, path, facts))
+    _drop_unused(document, ("HTTPValidationError", "ValidationError"))
+    return hoist_definitions(document)
+
+
+def _facts(route: APIRoute, operation: Mapping[str, Any]) -> RouteFacts:
+    calls = set(_calls(route.dependant))
+    parameters = operation.get("parameters", ())
+    return RouteFacts(
+        authenticated=get_principal in calls,
+        uses_runtime=get_runtime in calls,
+        has_parameters=bool(parameters),
+        has_path_parameters=any(p.get("in") == "path" for p in parameters),
+        has_body="requestBody" in operation,
+    )
+
+
+def _calls(dependant: Dependant) -> Iterable[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def _document_problems(operation: dict[str, Any], problems: Mapping[int, tuple[str, ...]]) -> None:
+    responses = operation.setdefault("responses", {})
+    for status in sorted(problems):
+        codes = problems[status]
+        declared = responses.get(str(status), {})
+        # Keep a route's own description; FastAPI's default one for 422 is not ours.
+        description = declared.get("description")
+        if description is None or description == "Validation Error":
+            description = STATUS_DESCRIPTIONS.get(status, "Error")
+        response: dict[str, Any] = {
+            "description": description,
+            "content": {PROBLEM_JSON: {"schema": problem_schema(status, codes)}},
+        }
+        headers = _headers(status, codes)
+        if headers:
+            response["headers"] = headers
+        responses[str(status)] = response
+
+
+def problem_schema(status: int, codes: Iterable[str]) -> dict[str, Any]:
+    """The problem body a status carries, its ``type`` one of ``codes``."""
+    return {
+        "allOf": [{"$ref": f"{COMPONENTS}Problem"}],
+        "properties": {
+            "type": {"enum": [f"{TYPE_PREFIX}{code}" for code in codes]},
+            "status": {"const": status},
+        },
+    }
+
+
+def _headers(status: int, codes: tuple[str, ...]) -> dict[str, Any]:
+    string = {"type": "string"}
+    if status == 401:
+        return {"WWW-Authenticate": {"required": True, "schema": string}}
+    if status == 503:
+        return {
+            "Retry-After": {
+                "required": True,
+                "description": "Seconds to wait before trying again.",
+                "schema": string,
+            }
+        }
+    if status == 415 and "unsupported-media-type" in codes:
+        return {
+            "Accept": {
+                "description": "The media types the operation accepts.",
+                "schema": string,
+            }
+        }
+    return {}
+
+
+def _drop_unused(document: dict[str, Any], names: Iterable[str]) -> None:
+    schemas = document["components"]["schemas"]
+    remaining = [name for name in names if name in schemas]
+    # Dropping one may leave another unused (HTTPValidationError holds ValidationError).
+    while True:
+        used = set(_references(document))
+        unused = [name for name in remaining if f"{COMPONENTS}{name}" not in used]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
+            remaining.remove(name)
+
+
+def _references(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        reference = node.get("$ref")
+        if isinstance(reference, str):
+            yield reference
+        for value in node.values():
+            yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
+
+
+def hoist_definitions(document: dict[str, Any]) -> dict[str, Any]:
+    """Move every nested ``$defs`` into ``components/schemas``, rewriting its references.
+
+    A ``#/$defs/Name`` reference means the ``$defs`` of the schema it was generated with,
+    so it is rewritten within that schema only. A definition equal to a component of the
+    same name becomes that component; a different one gets a name of its own.
+    """
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    pending = dict(schemas)
+    schemas.clear()
+    placed = _Placement(schemas)
+    # Components first, so that their own names stay theirs.
+    for name, schema in pending.items():
+        schemas[name] = None
+        schemas[name] = _hoist(schema, {}, placed)
+    return {
+        key: (_hoist(value, {}, placed) if key != "components" else value)
+        for key, value in document.items()
+    }
+
+
+class _Placement:
+    """Names the hoisted definitions take in ``components/schemas``."""
+
+    def __init__(self, schemas: dict[str, Any]) -> None:
+        self.schemas = schemas
+
+    def reserve(self, name: str) -> str:
+        candidate, number = name, 1
+        while candidate in self.schemas:
+            number += 1
+            candidate = f"{name}{number}"
+        self.schemas[candidate] = None
+        return candidate
+
+    def settle(self, name: str, schema: dict[str, Any]) -> str:
+        """Where ``schema`` (already hoisted) lives: an equal component, or ``name``."""
+        for existing, held in self.schemas.items():
+            if held == schema and existing != name:
+                del self.schemas[name]
+                return existing
+        self.schemas[name] = schema
+        return name
+
+
+def _hoist(node: Any, scope: Mapping[str, str], placed: _Placement) -> Any:
+    if isinstance(node, list):
+        return [_hoist(item, scope, placed) for item in node]
+    if not isinstance(node, dict):
+        return node
+    definitions = node.get("$defs")
+    if isinstance(definitions, dict):
+        # Reserve every name first: definitions may refer to each other in any order.
+        names = {name: placed.reserve(name) for name in definitions}
+        inner = {**scope, **{f"#/$defs/{name}": f"{COMPONENTS}{to}" for name, to in names.items()}}
+        final = {}
+        for name, definition in definitions.items():
+            hoisted = _hoist(definition, inner, placed)
+            final[f"#/$defs/{name}"] = f"{COMPONENTS}{placed.settle(names[name], hoisted)}"
+        scope = {**scope, **final}
+        # References already rewritten to a reserved name that settled elsewhere.
+        renamed = {inner[key]: value for key, value in final.items() if inner[key] != value}
+        for schema_name, schema in list(placed.schemas.items()):
+            if schema is not None:
+                placed.schemas[schema_name] = _rename(schema, renamed)
+    result = {}
+    for key, value in node.items():
+        if key == "$defs" and isinstance(value, dict):
+            continue
+        if key == "$ref" and isinstance(value, str):
+            result[key] = scope.get(value, value)
+        else:
+            result[key] = _hoist(value, scope, placed)
+    return result
+
+
+def _rename(node: Any, renamed: Mapping[str, str]) -> Any:
+    if not renamed:
+        return node
+    if isinstance(node, list):
+        return [_rename(item, renamed) for item in node]
+    if isinstance(node, dict):
+        return {
+            key: renamed.get(value, value)
+            if key == "$ref" and isinstance(value, str)
+            else _rename(value, renamed)
+            for key, value in node.items()
+        }
+    return node
