@@ -11,6 +11,7 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     │   ├── InputTooLargeError      too-large     a size bound was exceeded
     │   ├── TrustConfigError        trust-config  trust anchors / trusted list unusable
     │   ├── SettingsError           settings      the configuration is unusable or unsafe
+    │   │   └── ConfigurationError  settings  names each DOCEX_ variable that is wrong
     │   ├── WebhookSignatureError   webhook-signature  a webhook delivery's signature is wrong
     │   ├── UnsupportedMediaTypeError unsupported-media-type  a body in a media type not accepted
     │   └── InvalidParameterError   input         a named request parameter is unusable
@@ -91,6 +92,18 @@ class SettingsError(InputError):
     """The configuration is unusable or unsafe (for example a placeholder secret in production)."""
 
     code = "settings"
+
+
+class ConfigurationError(SettingsError):
+    """Settings whose values are unusable; each of ``problems`` names its ``DOCEX_`` variable.
+
+    A problem reads ``DOCEX_PORT=abc: Input should be a valid integer`` (secrets are not
+    shown), so that a person starting the service knows what to change.
+    """
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("invalid configuration: " + "; ".join(problems))
+        self.problems = problems
 
 
 class WebhookSignatureError(InputError):
