@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from docex import __version__
 from docex.api import openapi, problems
-from docex.api.deps import RequestContract
+from docex.api.deps import ClosingRequestBody, RequestContract
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
@@ -64,8 +64,9 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        # Every route enforces the request contract its OpenAPI operation documents.
-        dependencies=[RequestContract],
+        # Every route enforces the request contract its OpenAPI operation documents, and
+        # closes the files of a form its handler parsed.
+        dependencies=[RequestContract, ClosingRequestBody],
     )
     problems.install(app)
     openapi.install(app)

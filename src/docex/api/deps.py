@@ -4,6 +4,7 @@ the request's body media type and date-time parameters are what the operation do
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -170,3 +171,20 @@ def _values(request: Request, location: str, name: str) -> list[str]:
 
 RequestContract = Depends(check_request_contract)
 """The app-wide dependency enforcing each operation's documented request contract."""
+
+
+async def close_request_body(request: Request) -> AsyncIterator[None]:
+    """Close the files of a multipart form the handler parsed, whatever became of it.
+
+    A handler that reads ``request.form()`` itself and refuses the form (a missing part,
+    a field that does not validate) leaves its spooled files open until the garbage
+    collector finds them; this closes them when the request is done.
+    """
+    try:
+        yield
+    finally:
+        await request.close()
+
+
+ClosingRequestBody = Depends(close_request_body)
+"""The app-wide dependency that closes what a handler left open of the request body."""
