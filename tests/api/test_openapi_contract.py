@@ -18,7 +18,12 @@ from openapi_spec_validator import validate
 
 from docex.api.app import create_app
 from docex.api.deps import PrincipalDep, operation_contracts
-from docex.api.openapi import OPERATION_PROBLEMS, REQUEST_BODIES, hoist_definitions
+from docex.api.openapi import (
+    OPERATION_PROBLEMS,
+    OTHER_RESPONSES,
+    REQUEST_BODIES,
+    hoist_definitions,
+)
 from docex.api.problems import PROBLEM_JSON, PROBLEM_TYPES, TYPE_PREFIX
 from docex.settings import Settings
 
@@ -134,6 +139,7 @@ def test_the_tables_name_only_operations_that_exist(document: dict[str, Any]) ->
     published = {(method, path) for method, path, _ in operations(document)}
     assert set(OPERATION_PROBLEMS) <= published
     assert set(REQUEST_BODIES) <= published
+    assert set(OTHER_RESPONSES) <= published
 
 
 def test_problem_responses_carry_their_headers(document: dict[str, Any]) -> None:

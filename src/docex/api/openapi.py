@@ -99,6 +99,18 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
 """Request bodies read by a handler itself, for operations that do not document their own."""
 
 
+OTHER_RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
+    ("GET", "/api/v1/documents/{document_id}/content"): {
+        304: {
+            "description": "Not modified: `If-None-Match` names the content's ETag",
+            "headers": {"ETag": {"required": True, "schema": {"type": "string"}}},
+        }
+    },
+}
+"""Statuses other than problems that a handler answers with on its own, for operations
+that do not document them themselves."""
+
+
 @dataclass(frozen=True)
 class RouteFacts:
     """What the rules need to know about a route."""
@@ -166,6 +178,9 @@ def complete(document: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[str,
             body = REQUEST_BODIES.get((method, path))
             if body is not None and "requestBody" not in operation:
                 operation["requestBody"] = copy.deepcopy(body)
+            responses = operation.setdefault("responses", {})
+            for status, response in OTHER_RESPONSES.get((method, path), {}).items():
+                responses.setdefault(str(status), copy.deepcopy(response))
             facts = _facts(route, operation)
             _document_problems(operation, operation_problems(method, path, facts))
     _drop_unused(document, ("HTTPValidationError", "ValidationError"))
