@@ -170,3 +170,19 @@ def test_a_not_modified_answer_is_documented(published: BaseSchema, served: Api)
     etag = f'"{document["sha256"]}"'
     response = case.call_and_validate(headers={**token, "If-None-Match": etag}, checks=CHECKS)
     assert response.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/audit", "/api/v1/documents", "/api/v1/documents/{document_id}"]
+)
+def test_answers_to_an_auditor_are_documented(
+    published: BaseSchema, served: Api, path: str
+) -> None:
+    # The facility's token reads no audit trail: this is the 200 the generated run misses.
+    with served.client("auditor") as auditor:
+        (document,) = auditor.get("/api/v1/documents").json()["items"]
+    parameters = {"document_id": document["id"]} if "{document_id}" in path else None
+    case = published[path]["GET"].Case(path_parameters=parameters)
+    token = {"Authorization": f"Bearer {served.tokens['auditor']}"}
+    response = case.call_and_validate(headers=token, checks=CHECKS)
+    assert response.status_code == 200
