@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -187,6 +188,20 @@ def validation_params(exc: RequestValidationError) -> list[dict[str, str]]:
     return params
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route offers on the request's path (RFC 9110 §10.2.1 ``Allow``).
+
+    Starlette's 405 names only the methods of the first route it tried on the path.
+    """
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        pattern = getattr(context, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods |= set(context.methods or ())
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json (never a stack trace)."""
 
@@ -200,19 +215,15 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
         return input_problem(detail, params)
 
-    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 -- registered for it
         code = _HTTP_CODES.get(exc.status_code)
         if code is None:
             return input_problem(str(exc.detail), [])
-        # The Allow header of a 405 tells the client which methods the path offers.
-        return problem(
-            exc.status_code,
-            code,
-            str(exc.detail),
-            str(exc.detail),
-            headers=dict(exc.headers or {}),
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers=headers)
 
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
