@@ -233,3 +233,44 @@ def test_the_readme_error_table_lists_every_problem_type_and_status() -> None:
             assert code not in listed, code
             listed[code] = int(status)
     assert listed == PROBLEM_TYPES
+
+
+def test_draft7_definitions_are_hoisted_and_data_is_left_alone() -> None:
+    # The shape of the published FHIR JSON schema: draft-07 "definitions", and a
+    # property that happens to be called "definitions" next to an example holding "$ref".
+    example = {"$ref": "#/definitions/HumanName", "definitions": {"a": {}}}
+    fhir = {
+        "definitions": {
+            "Patient": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "array", "items": {"$ref": "#/definitions/HumanName"}},
+                    "definitions": {"type": "string"},
+                },
+                "example": example,
+            },
+            "HumanName": {"type": "object", "properties": {"text": {"type": "string"}}},
+        },
+        "oneOf": [{"$ref": "#/definitions/Patient"}],
+    }
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/fhir": {
+                "post": {
+                    "requestBody": {"content": {"application/fhir+json": {"schema": fhir}}},
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    hoisted = hoist_definitions(copy.deepcopy(document))
+    validate(hoisted)
+    body = hoisted["paths"]["/fhir"]["post"]["requestBody"]["content"]["application/fhir+json"]
+    assert body["schema"] == {"oneOf": [{"$ref": "#/components/schemas/Patient"}]}
+    patient = hoisted["components"]["schemas"]["Patient"]
+    assert patient["properties"]["name"]["items"] == {"$ref": "#/components/schemas/HumanName"}
+    assert patient["properties"]["definitions"] == {"type": "string"}
+    assert patient["example"] == example
+    assert set(hoisted["components"]["schemas"]) == {"Patient", "HumanName"}

@@ -3,9 +3,10 @@
 Two things FastAPI does not do on its own:
 
 * **References that resolve.** A schema built by pydantic (a request body given through
-  ``openapi_extra``, a FHIR resource schema) carries its own ``$defs`` and refers to them as
-  ``#/$defs/Name``, which in the OpenAPI document points nowhere. :func:`hoist_definitions`
-  moves every nested ``$defs`` into ``components/schemas`` and rewrites the references.
+  ``openapi_extra``, a FHIR resource schema) carries its own ``$defs`` (or draft-07
+  ``definitions``) and refers to them as ``#/$defs/Name``, which in the OpenAPI document
+  points nowhere. :func:`hoist_definitions` moves every nested definition into
+  ``components/schemas`` and rewrites the references.
 * **Every status an operation can answer with.** The error responses come from one table:
   rules on what a route is (authenticated, reads the database, takes parameters, a body or
   path parameters), then :data:`OPERATION_PROBLEMS` for what only some operations do. Each
@@ -285,10 +286,12 @@ def _references(node: Any) -> Iterable[str]:
 
 
 def hoist_definitions(document: dict[str, Any]) -> dict[str, Any]:
-    """Move every nested ``$defs`` into ``components/schemas``, rewriting its references.
+    """Move every nested ``$defs`` (or ``definitions``) into ``components/schemas``,
+    rewriting the references to them.
 
     A ``#/$defs/Name`` reference means the ``$defs`` of the schema it was generated with,
-    so it is rewritten within that schema only. A definition equal to a component of the
+    so it is rewritten within that schema only. Examples, defaults and enumerations are
+    data and are left as they are. A definition equal to a component of the
     same name becomes that component; a different one gets a name of its own.
     """
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
@@ -329,35 +332,57 @@ class _Placement:
         return name
 
 
+# The keywords that hold named definitions, and how a reference to one begins: pydantic
+# and JSON Schema 2019+ write ``$defs``, draft-07 schemas (the published FHIR schema)
+# ``definitions``.
+_DEFINITIONS = {"$defs": "#/$defs/", "definitions": "#/definitions/"}
+# Keywords whose value maps names to schemas: the map itself is no schema.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas"})
+# Keywords whose value is data, not schema: copied as they are.
+_DATA = frozenset({"example", "examples", "default", "const", "enum"})
+
+
 def _hoist(node: Any, scope: Mapping[str, str], placed: _Placement) -> Any:
     if isinstance(node, list):
         return [_hoist(item, scope, placed) for item in node]
     if not isinstance(node, dict):
         return node
-    definitions = node.get("$defs")
-    if isinstance(definitions, dict):
-        # Reserve every name first: definitions may refer to each other in any order.
-        names = {name: placed.reserve(name) for name in definitions}
-        inner = {**scope, **{f"#/$defs/{name}": f"{COMPONENTS}{to}" for name, to in names.items()}}
-        final = {}
-        for name, definition in definitions.items():
-            hoisted = _hoist(definition, inner, placed)
-            final[f"#/$defs/{name}"] = f"{COMPONENTS}{placed.settle(names[name], hoisted)}"
-        scope = {**scope, **final}
-        # References already rewritten to a reserved name that settled elsewhere.
-        renamed = {inner[key]: value for key, value in final.items() if inner[key] != value}
-        for schema_name, schema in list(placed.schemas.items()):
-            if schema is not None:
-                placed.schemas[schema_name] = _rename(schema, renamed)
-    result = {}
+    for keyword, prefix in _DEFINITIONS.items():
+        definitions = node.get(keyword)
+        if isinstance(definitions, dict):
+            scope = _hoist_scope(definitions, prefix, scope, placed)
+    result: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "$defs" and isinstance(value, dict):
+        if key in _DEFINITIONS and isinstance(value, dict):
             continue
         if key == "$ref" and isinstance(value, str):
             result[key] = scope.get(value, value)
+        elif key in _DATA:
+            result[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            result[key] = {name: _hoist(sub, scope, placed) for name, sub in value.items()}
         else:
             result[key] = _hoist(value, scope, placed)
     return result
+
+
+def _hoist_scope(
+    definitions: Mapping[str, Any], prefix: str, scope: Mapping[str, str], placed: _Placement
+) -> dict[str, str]:
+    """Place ``definitions`` among the components; the references that now point there."""
+    # Reserve every name first: definitions may refer to each other in any order.
+    names = {name: placed.reserve(name) for name in definitions}
+    inner = {**scope, **{f"{prefix}{name}": f"{COMPONENTS}{to}" for name, to in names.items()}}
+    final = {}
+    for name, definition in definitions.items():
+        hoisted = _hoist(definition, inner, placed)
+        final[f"{prefix}{name}"] = f"{COMPONENTS}{placed.settle(names[name], hoisted)}"
+    # References already rewritten to a reserved name that settled on an equal component.
+    renamed = {inner[key]: value for key, value in final.items() if inner[key] != value}
+    for schema_name, schema in list(placed.schemas.items()):
+        if schema is not None:
+            placed.schemas[schema_name] = _rename(schema, renamed)
+    return {**scope, **final}
 
 
 def _rename(node: Any, renamed: Mapping[str, str]) -> Any:
