@@ -17,12 +17,12 @@ from fastapi import APIRouter, FastAPI, Query
 from openapi_spec_validator import validate
 
 from docex.api.app import create_app
+from docex.api.definitions import hoist_definitions
 from docex.api.deps import PrincipalDep, operation_contracts
 from docex.api.openapi import (
     OPERATION_PROBLEMS,
     OTHER_RESPONSES,
     REQUEST_BODIES,
-    hoist_definitions,
 )
 from docex.api.problems import PROBLEM_JSON, PROBLEM_TYPES, TYPE_PREFIX
 from docex.settings import Settings
