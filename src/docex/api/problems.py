@@ -183,7 +183,7 @@ def validation_params(exc: RequestValidationError) -> list[dict[str, str]]:
     """What the framework refused, one entry per parameter or field."""
     params = []
     for error in exc.errors():
-        location, *path = (str(part) for part in error["loc"]) or ("body",)
+        location, *path = [str(part) for part in error["loc"]] or ["body"]
         params.append({"name": ".".join(path) or location, "in": location, "reason": error["msg"]})
     return params
 
