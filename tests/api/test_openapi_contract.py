@@ -274,3 +274,18 @@ def test_draft7_definitions_are_hoisted_and_data_is_left_alone() -> None:
     assert patient["properties"]["definitions"] == {"type": "string"}
     assert patient["example"] == example
     assert set(hoisted["components"]["schemas"]) == {"Patient", "HumanName"}
+
+
+def test_every_integer_parameter_documents_its_range(document: dict[str, Any]) -> None:
+    # The request contract enforces exactly these bounds; without them a client could
+    # not know that an identifier past a database INTEGER is refused.
+    seen = 0
+    for method, path, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            schema = parameter["schema"]
+            for option in [schema, *schema.get("anyOf", [])]:
+                if option.get("type") == "integer":
+                    seen += 1
+                    assert option["minimum"] >= -(2**31), (method, path, parameter["name"])
+                    assert option["maximum"] <= 2**31 - 1, (method, path, parameter["name"])
+    assert seen >= 6

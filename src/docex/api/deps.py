@@ -67,14 +67,39 @@ class OperationContract:
     """The request body's media types; empty if the operation documents no body."""
     datetime_params: tuple[tuple[str, str], ...]
     """``(location, name)`` of every parameter whose schema is a ``date-time``."""
+    integer_params: tuple[tuple[str, str, int, int], ...] = ()
+    """``(location, name, minimum, maximum)`` of every integer parameter."""
+
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+"""The range of an integer parameter that declares none: what an ``INTEGER`` column of
+PostgreSQL holds (identifiers are such columns). A route that takes larger numbers says
+so with its own bounds."""
 
 
 _DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
 
 
+def _options(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [schema, *schema.get("anyOf", ()), *schema.get("oneOf", ())]
+
+
 def _is_datetime(schema: dict[str, Any]) -> bool:
-    options = [schema, *schema.get("anyOf", ()), *schema.get("oneOf", ())]
-    return any(option.get("format") == "date-time" for option in options)
+    return any(option.get("format") == "date-time" for option in _options(schema))
+
+
+def _integer_range(schema: dict[str, Any]) -> tuple[int, int] | None:
+    for option in _options(schema):
+        if option.get("type") == "integer":
+            low = option.get("minimum", INT32_MIN)
+            high = option.get("maximum", INT32_MAX)
+            if "exclusiveMinimum" in option:
+                low = option["exclusiveMinimum"] + 1
+            if "exclusiveMaximum" in option:
+                high = option["exclusiveMaximum"] - 1
+            return int(low), int(high)
+    return None
 
 
 def operation_contracts(document: dict[str, Any]) -> dict[tuple[str, str], OperationContract]:
@@ -87,12 +112,18 @@ def operation_contracts(document: dict[str, Any]) -> dict[tuple[str, str], Opera
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             body = operation.get("requestBody", {}).get("content", {})
-            params = tuple(
-                (p["in"], p["name"])
-                for p in operation.get("parameters", ())
-                if _is_datetime(p.get("schema", {}))
+            parameters = operation.get("parameters", ())
+            contracts[(method.upper(), path)] = OperationContract(
+                media_types=tuple(body),
+                datetime_params=tuple(
+                    (p["in"], p["name"]) for p in parameters if _is_datetime(p.get("schema", {}))
+                ),
+                integer_params=tuple(
+                    (p["in"], p["name"], *bounds)
+                    for p in parameters
+                    if (bounds := _integer_range(p.get("schema", {}))) is not None
+                ),
             )
-            contracts[(method.upper(), path)] = OperationContract(tuple(body), params)
     return contracts
 
 
@@ -129,7 +160,9 @@ async def check_request_contract(request: Request) -> None:
     Installed once for every route (``create_app``): a body in a media type the operation
     does not document is 415 ``unsupported-media-type``; a date-time parameter without a
     time zone is the 422 ``input`` problem naming it, since signing and validation times
-    are legal instants and a naive one would be read in whatever zone the server runs in.
+    are legal instants and a naive one would be read in whatever zone the server runs in;
+    so is an integer parameter outside its documented range (by default what a database
+    ``INTEGER`` holds), which would otherwise fail inside the database driver.
     """
     contract = _contract(request)
     if contract is None:
@@ -156,6 +189,15 @@ async def check_request_contract(request: Request) -> None:
                     "needs a time zone: an RFC 3339 date-time such as 2026-12-01T00:00:00Z "
                     "or 2026-12-01T00:00:00+02:00",
                 )
+
+    for location, name, low, high in contract.integer_params:
+        for value in _values(request, location, name):
+            try:
+                number = int(value)
+            except ValueError:
+                continue  # Not an integer: the framework's validation says so.
+            if not low <= number <= high:
+                raise InvalidParameterError(name, location, f"is out of range: {low} to {high}")
 
 
 def _values(request: Request, location: str, name: str) -> list[str]:

@@ -28,7 +28,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
 from docex.api.definitions import COMPONENTS, hoist_definitions
-from docex.api.deps import get_principal, get_runtime
+from docex.api.deps import INT32_MAX, INT32_MIN, get_principal, get_runtime
 from docex.api.multipart import MULTIPART
 from docex.api.problems import INPUT, PROBLEM_JSON, PROBLEM_TYPES, TYPE_PREFIX, Problem
 
@@ -181,10 +181,26 @@ def complete(document: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[str,
             responses = operation.setdefault("responses", {})
             for status, response in OTHER_RESPONSES.get((method, path), {}).items():
                 responses.setdefault(str(status), copy.deepcopy(response))
+            _bound_integers(operation)
             facts = _facts(route, operation)
             _document_problems(operation, operation_problems(method, path, facts))
     _drop_unused(document, ("HTTPValidationError", "ValidationError"))
     return hoist_definitions(document)
+
+
+def _bound_integers(operation: dict[str, Any]) -> None:
+    """Document the range the request contract enforces on an integer parameter that
+    declares none: an ``INTEGER`` column's."""
+    for parameter in operation.get("parameters", ()):
+        schema = parameter.get("schema", {})
+        for option in [schema, *schema.get("anyOf", ()), *schema.get("oneOf", ())]:
+            if option.get("type") != "integer":
+                continue
+            if "minimum" not in option and "exclusiveMinimum" not in option:
+                option["minimum"] = INT32_MIN
+            if "maximum" not in option and "exclusiveMaximum" not in option:
+                option["maximum"] = INT32_MAX
+                option.setdefault("format", "int32")
 
 
 def _facts(route: APIRoute, operation: Mapping[str, Any]) -> RouteFacts:
