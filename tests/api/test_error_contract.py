@@ -92,6 +92,49 @@ def test_the_largest_integers_are_accepted(api: Api) -> None:
             assert response.json()["items"] == []
 
 
+NUL = "may not contain the NUL character (U+0000)"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/audit", "action"),
+        ("/api/v1/audit", "target_id"),
+        ("/api/v1/documents", "patient"),
+    ],
+)
+def test_a_parameter_holding_nul_is_the_input_problem(api: Api, path: str, name: str) -> None:
+    # PostgreSQL's text cannot hold U+0000: GET /api/v1/audit?action=a%00b was a 500 there.
+    with api.client("auditor") as auditor:
+        body = problem(auditor.get(path, params={name: "a\x00b"}), 422, INPUT)
+    assert body["invalid_params"] == [{"name": name, "in": "query", "reason": NUL}]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"requisition_number": "R-1\x00", "patient_ref": "p"}, "requisition_number"),
+        ({"requisition_number": "R-1", "patient_ref": "p", "x\x00": 1}, "x\x00"),
+    ],
+)
+def test_a_json_field_holding_nul_is_the_input_problem(
+    api: Api, payload: dict[str, Any], field: str
+) -> None:
+    with api.client("a") as a:
+        body = problem(a.post("/api/v1/referrals/take", json=payload), 422, INPUT)
+    assert body["invalid_params"] == [{"name": field, "in": "body", "reason": NUL}]
+
+
+def test_a_json_body_quoting_a_backslash_u_is_not_refused(api: Api) -> None:
+    # A backslash followed by "u0000" is six characters of text, not a NUL character.
+    with api.client("a") as a:
+        response = a.post(
+            "/api/v1/referrals/take",
+            json={"requisition_number": "\\u0000", "patient_ref": "p"},
+        )
+    problem(response, 404, "urn:docex:problem:not-found")
+
+
 def test_framework_and_service_input_errors_share_one_type(api: Api) -> None:
     with api.client("a") as a:
         by_framework = problem(a.get("/api/v1/documents", params={"limit": "many"}), 422, INPUT)

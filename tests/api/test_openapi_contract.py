@@ -17,8 +17,9 @@ from fastapi import APIRouter, FastAPI, Query
 from openapi_spec_validator import validate
 
 from docex.api.app import create_app
+from docex.api.contract import operation_contracts
 from docex.api.definitions import hoist_definitions
-from docex.api.deps import PrincipalDep, operation_contracts
+from docex.api.deps import PrincipalDep
 from docex.api.openapi import (
     OPERATION_PROBLEMS,
     OTHER_RESPONSES,

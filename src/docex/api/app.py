@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from docex import __version__
 from docex.api import openapi, problems
-from docex.api.deps import ClosingRequestBody, RequestContract
+from docex.api.contract import ClosingRequestBody, RequestContract
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher

@@ -27,8 +27,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
+from docex.api.contract import INT32_MAX, INT32_MIN
 from docex.api.definitions import COMPONENTS, hoist_definitions
-from docex.api.deps import INT32_MAX, INT32_MIN, get_principal, get_runtime
+from docex.api.deps import get_principal, get_runtime
 from docex.api.multipart import MULTIPART
 from docex.api.problems import INPUT, PROBLEM_JSON, PROBLEM_TYPES, TYPE_PREFIX, Problem
 
