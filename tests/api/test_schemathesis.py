@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from pydantic import SecretStr
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.schemas import BaseSchema
@@ -33,7 +34,8 @@ from docex.settings import Settings
 from docex.storage import open_object_store
 from tests.api.conftest import REPO, Api, _seed, runtime_for, serve
 from tests.api.submitting import submit
-from tests.conftest import Backend, Servers
+from tests.conftest import BACKENDS, Backend, Servers
+from tests.servers import PostgresServer, SeaweedS3Server
 
 EXAMPLES_PER_OPERATION = 6
 
@@ -46,10 +48,16 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, pki: DevPki, good_sig: bytes) -> Iterator[Api]:
-    """docex on SQLite and a local folder, with two facilities and one accepted document,
-    so that listings answer with items to check against their schemas."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    pki: DevPki,
+    good_sig: bytes,
+) -> Iterator[Api]:
+    """docex on each deployment shape, with two facilities and one accepted document, so
+    that listings answer with items to check against their schemas. PostgreSQL finds
+    what SQLite lets through (a NUL in a text, an integer past a column)."""
     root = tmp_path_factory.mktemp("schemathesis")
     config = Settings(
         database_url=f"sqlite:///{root / 'docex.sqlite3'}",
@@ -57,15 +65,33 @@ def served(tmp_path_factory: pytest.TempPathFactory, pki: DevPki, good_sig: byte
         trust=[REPO / "certs-dev" / "trust"],
         referral_expiry_interval_seconds=0,
     )
+    servers = Servers()
+    if request.param == "postgres-s3":
+        postgres: PostgresServer = request.getfixturevalue("postgres_server")
+        s3: SeaweedS3Server = request.getfixturevalue("s3_server")
+        postgres.ensure_running()
+        s3.ensure_running()
+        servers = Servers(postgres=postgres, s3=s3)
+        config = config.model_copy(
+            update={
+                "database_url": postgres.create_schema(),
+                "object_store": f"s3://{s3.new_bucket_name()}",
+                "s3_endpoint": s3.endpoint,
+                "s3_access_key": s3.access_key,
+                "s3_secret_key": SecretStr(s3.secret_key),
+                "s3_secure": False,
+                "s3_region": s3.region,
+            }
+        )
     engine = create_engine_from_settings(config)
     upgrade(engine)
     backend = Backend(
-        name="sqlite-local",
+        name=str(request.param),
         settings=config,
         engine=engine,
         sessions=session_factory(engine),
         store=open_object_store(config),
-        servers=Servers(),
+        servers=servers,
     )
     runtime = runtime_for(backend, config)
     tokens, ids = _seed(runtime, pki)
