@@ -96,10 +96,21 @@ async def _from_json(request: Request, idempotency_key: str | None) -> Submissio
         meta = JsonSubmission.model_validate_json(await request.body())
     except ValidationError as exc:
         raise InputError(validation_message(exc)) from exc
+    spools: dict[str, IO[bytes]] = {}
+    try:
+        for field in ("signed_content", "content", "manifest"):
+            text = getattr(meta, field)
+            if text is not None:
+                spools[field] = _spool(text, field)
+    except BaseException:
+        # A later part that does not decode leaves the earlier ones to be closed here.
+        for spool in spools.values():
+            spool.close()
+        raise
     return meta.submission(
-        signed=_spool(meta.signed_content, "signed_content"),
-        content=_spool(meta.content, "content") if meta.content is not None else None,
-        manifest=_spool(meta.manifest, "manifest") if meta.manifest is not None else None,
+        signed=spools["signed_content"],
+        content=spools.get("content"),
+        manifest=spools.get("manifest"),
         idempotency_key=idempotency_key,
     )
 
