@@ -144,7 +144,9 @@ def test_the_printed_curl_example_submits_the_sample(docex: Docex, cli_env: CliE
     result = docex("demo-seed")
     tokens = {edrpou or "auditor": token for _, edrpou, token in TOKEN_LINE.findall(result.stdout)}
     fields, files, authorization = _curl_fields(result.stdout)
-    assert files["file"] == REPO / "certs-dev" / "samples" / "referral.txt.p7s"
+    assert files == {"file": REPO / "certs-dev" / "samples" / "referral.p7s"}
+    # The signed content says everything else: patient, author, performer, service.
+    assert fields == {"kind": "referral"}
     assert authorization == f"Bearer {tokens['38291045']}"
     uploads = {name: (path.name, path.read_bytes()) for name, path in files.items()}
     # A generous timeout: the first request starts the verifier workers, slow on a busy machine.
@@ -167,7 +169,7 @@ def test_the_printed_curl_example_submits_the_sample(docex: Docex, cli_env: CliE
         sample = REPO / "certs-dev" / "samples" / "referral-nonqualified.p7s"
         refused = client.post(
             "/api/v1/documents",
-            data={"kind": "referral", "patient_ref": "demo-patient-2"},
+            data={"kind": "referral"},
             files={"file": (sample.name, sample.read_bytes())},
             headers={"Authorization": f"Bearer {tokens['40123457']}"},
         )

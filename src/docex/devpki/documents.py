@@ -40,10 +40,13 @@ def signer_labels() -> tuple[str, ...]:
 
 @dataclass
 class DevSigners:
-    """The signers of the development PKI, loaded on first use (loading takes a second)."""
+    """The signers of the development PKI, loaded on first use (loading takes a second).
 
-    _pki: DevPki | None = field(default=None, repr=False)
-    _dstu: DstuPki | None = field(default=None, repr=False)
+    Pass ``dev_pki`` (or ``dstu_pki``) to reuse a branch already loaded.
+    """
+
+    dev_pki: DevPki | None = field(default=None, repr=False)
+    dstu_pki: DstuPki | None = field(default=None, repr=False)
 
     def _is_dstu(self, signer: str) -> bool:
         from docex.devpki.dstu_pki import DSTU_END_ENTITY_LABELS
@@ -58,17 +61,17 @@ class DevSigners:
         """The ECDSA/RSA branch."""
         from docex.devpki.pki import DevPki
 
-        if self._pki is None:
-            self._pki = DevPki.load()
-        return self._pki
+        if self.dev_pki is None:
+            self.dev_pki = DevPki.load()
+        return self.dev_pki
 
     def dstu(self) -> DstuPki:
         """The DSTU 4145 branch."""
         from docex.devpki.dstu_pki import DstuPki
 
-        if self._dstu is None:
-            self._dstu = DstuPki.load()
-        return self._dstu
+        if self.dstu_pki is None:
+            self.dstu_pki = DstuPki.load()
+        return self.dstu_pki
 
     def certificate(self, signer: str) -> x509.Certificate:
         """The signing certificate of ``signer``."""
