@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -324,3 +325,20 @@ def test_a_manifest_of_an_unsigned_pdf_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert f"{pdf} is not signed yet" in result.stderr
     assert not (tmp_path / "plain.pdf.manifest.p7s").exists()
+
+
+def test_options_may_come_before_the_file(tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_bytes(b"hello")
+    result = CliRunner().invoke(app, ["sign", "--signer", "doctor-ecdsa", "--attached", str(note)])
+    assert result.exit_code == 0, result.output
+    payload = signed_payload((tmp_path / "note.txt.p7s").read_bytes())
+    assert (payload.source, payload.data) == (PayloadSource.ATTACHED, b"hello")
+
+
+def test_help_lists_every_kind() -> None:
+    result = CliRunner().invoke(app, ["sign", "--help"])
+    assert result.exit_code == 0
+    commands = re.findall(r"^│ (\w+)\s", result.output, re.MULTILINE)
+    assert commands == ["referral", "result", "recall", "cancel", "receipt", "manifest", "file"]
+    assert "[development only]" in result.output

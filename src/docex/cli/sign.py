@@ -28,7 +28,9 @@ class _SignGroup(TyperGroup):
     """``docex sign FILE`` keeps working beside the subcommands: it means ``sign file FILE``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
+        # The group itself takes no option but --help, so anything else before a
+        # subcommand's name (`docex sign --signer doctor-dstu FILE`) is the file command's.
+        if args and args[0] not in self.commands and args[0] != "--help":
             args = ["file", *args]
         result: list[str] = super().parse_args(ctx, args)
         return result
