@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from docex.cli.exit_codes import ExitCode
+from docex.devpki import minimal_pdf
 from tests.cli.conftest import REPO, CliEnv, Docex
 from tests.cli.serving import running
 
@@ -41,7 +42,7 @@ def walkthrough() -> list[str]:
 
 def test_the_walkthrough_is_what_this_test_runs() -> None:
     blocks = walkthrough()
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     setup = blocks[0]
     for line in (TOKEN_A, TOKEN_B, API_LINE, DOCEX_LINE):
         assert line in setup.splitlines()
@@ -54,6 +55,8 @@ def test_the_walkthrough_runs_end_to_end(docex: Docex, cli_env: CliEnv) -> None:
     a, b = tokens["38291045"], tokens["40123457"]
     work = cli_env.root / "walk"
     work.mkdir()
+    # "With a PDF of your own as report.pdf": the medical document's block.
+    (work / "report.pdf").write_bytes(minimal_pdf("A report of the walkthrough."))
     with running(cli_env.root / "serve.log") as url:
         script = "\n".join(walkthrough())
         replacements = {
@@ -76,6 +79,8 @@ def test_the_walkthrough_runs_end_to_end(docex: Docex, cli_env: CliEnv) -> None:
         answers = {p.name: p.read_text() for p in work.glob("*-201.json")}
         assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{answers}"
         assert "TOTAL_PASSED" in done.stdout  # docex verify of what B downloaded
+        medical = json.loads(done.stdout.strip().splitlines()[-1])  # the last curl's answer
+        assert (medical["kind"], medical["indication"]) == ("medical_document", "TOTAL_PASSED")
 
         referral_201 = json.loads((work / "referral-201.json").read_text())
         result_201 = json.loads((work / "result-201.json").read_text())

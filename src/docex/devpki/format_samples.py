@@ -7,8 +7,8 @@ manifest that makes the signed PDF sample a ``medical_document``; plus a referra
 signature alone. They are signed at the samples' fixed time, and their content says so
 (``authoredOn``, ``issued``, ``date``).
 
-A signed content can be recorded once, so each sample can be submitted once per database;
-``docex sign`` makes fresh ones.
+A signed content makes one record: submitted again, a sample is answered with the document
+it first made. ``docex sign`` makes new ones.
 """
 
 from __future__ import annotations
