@@ -17,7 +17,7 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     ├── NotFoundError               not-found     a facility, employee or token does not exist
     ├── ConflictError               conflict      the change contradicts what is already stored
     │   ├── IdempotencyConflictError idempotency-conflict  a key reused for another document
-    │   ├── DocumentReusedError     document-reused  signed content already recorded, asked to do more
+    │   ├── DocumentReusedError     document-reused  signed content recorded already, asked for more
     │   └── TransitionError         transition    a referral or delivery may not change that way
     ├── AuthenticationError         authentication  an API token is unknown, malformed or revoked
     ├── PermissionDeniedError       forbidden     the principal may not do this

@@ -26,6 +26,7 @@ from docex.registry.tokens import TokenPolicy, issue_token
 from docex.settings import Settings
 from docex.signatures.identity import signer_identity
 from docex.signatures.isolation import build_verifier
+from tests import signed_content
 from tests.conftest import Backend
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +34,8 @@ FACILITY_A = "38291045"
 FACILITY_B = "40123457"
 
 
-REFERRAL = "Направлення на консультацію кардіолога.\n".encode() * 200
+REFERRAL = signed_content.referral(DevPki.load(), "doctor-ecdsa")
+"""A ``referral/1`` of the tests' patient by doctor-ecdsa of facility A, unaddressed."""
 
 
 @pytest.fixture(scope="session")

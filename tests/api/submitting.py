@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -19,19 +20,18 @@ def submit(
     *,
     kind: str = "referral",
     headers: dict[str, str] | None = None,
+    claims: Mapping[str, str] | None = None,
     **fields: str,
 ) -> httpx.Response:
     """POST ``signed`` (with its detached ``content``) as a multipart submission.
 
-    A referral gets a default service code and text, which a referral must carry.
+    ``claims`` and ``fields`` are sent as form fields: the ones that repeat the signed
+    content, or anything a test wants refused.
     """
     files: dict[str, Any] = {"file": ("doc.p7s", signed)}
     if content is not None:
-        files["content"] = ("doc.txt", content)
-    data = {"kind": kind, "patient_ref": "patient-0001", **fields}
-    if kind == "referral":
-        data.setdefault("service_code", "K-CARD-01")
-        data.setdefault("service_text", "Cardiology consultation")
+        files["content"] = ("doc.json", content)
+    data = {"kind": kind, **(claims or {}), **fields}
     return client.post("/api/v1/documents", files=files, data=data, headers=headers or {})
 
 

@@ -19,6 +19,7 @@ from docex.domain import ActorKind, Outcome
 from docex.registry.tokens import revoke_token
 from tests.api.conftest import FACILITY_A, FACILITY_B, REFERRAL, Api
 from tests.api.submitting import submit
+from tests.signed_content import PATIENT
 
 
 def entries(api: Api, action: str | None = None) -> list[AuditEntry]:
@@ -116,7 +117,7 @@ def test_reads_are_recorded(api: Api, good_sig: bytes) -> None:
         assert auditor.get(f"/api/v1/documents/{doc_id}").status_code == 200
         assert a.get(f"/api/v1/documents/{doc_id}/content").status_code == 200
         assert b.get(f"/api/v1/documents/{doc_id}").status_code == 404
-        assert a.get("/api/v1/documents", params={"patient": "patient-0001"}).status_code == 200
+        assert a.get("/api/v1/documents", params={"patient": PATIENT}).status_code == 200
     metadata, refused = entries(api, "document.read")
     assert (metadata.actor_kind, metadata.target_id, metadata.outcome) == (
         ActorKind.AUDITOR,
@@ -124,7 +125,7 @@ def test_reads_are_recorded(api: Api, good_sig: bytes) -> None:
         Outcome.OK,
     )
     assert metadata.actor_token_id == token_id(api, "auditor")
-    assert metadata.details == {"kind": "referral", "patient_ref": "patient-0001"}
+    assert metadata.details == {"kind": "referral", "patient_ref": PATIENT}
     # Facility B was told "not found"; the log keeps that it asked.
     assert (refused.actor_facility_id, refused.target_id, refused.outcome) == (
         api.facility_ids[FACILITY_B],
@@ -134,7 +135,7 @@ def test_reads_are_recorded(api: Api, good_sig: bytes) -> None:
     (content,) = entries(api, "document.read_content")
     assert (content.actor_facility_id, content.target_id) == (api.facility_ids[FACILITY_A], doc_id)
     (listing,) = entries(api, "document.list")
-    assert listing.details["patient_ref"] == "patient-0001"
+    assert listing.details["patient_ref"] == PATIENT
     assert listing.details["returned"] == 1
     # One token.use per authenticated request: submit, 4 reads.
     assert len(entries(api, "token.use")) == 5

@@ -14,6 +14,7 @@ from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades, sign_pades
 from docex.storage.base import content_key
+from tests import signed_content
 from tests.api.conftest import (
     FACILITY_B,
     REFERRAL,
@@ -56,30 +57,41 @@ def test_submit_read_and_fetch_the_original(api: Api, good_sig: bytes) -> None:
 
 
 def test_submit_as_json_with_base64(api: Api, pki: DevPki) -> None:
-    attached = sign_cades(pki, REFERRAL, signer="doctor-rsa", level="B-LT", detached=False)
+    content = signed_content.referral(pki, "doctor-rsa")
+    attached = sign_cades(pki, content, signer="doctor-rsa", level="B-LT", detached=False)
     body = {
         "signed_content": base64.b64encode(attached).decode(),
         "signed_content_encoding": "base64",
-        "kind": "medical_document",
-        "patient_ref": "patient-0002",
+        "kind": "referral",
+        "patient_ref": signed_content.PATIENT,
     }
     with api.client("a") as a:
         response = a.post("/api/v1/documents", json=body)
-    assert response.status_code == 201, response.text
-    assert response.json()["kind"] == "medical_document"
+        assert response.status_code == 201, response.text
+        assert (response.json()["kind"], response.json()["patient_ref"]) == (
+            "referral",
+            signed_content.PATIENT,
+        )
+        # A field the submission does not have is refused, not ignored.
+        typo = a.post("/api/v1/documents", json={**body, "recipent_edrpou": FACILITY_B})
+    assert typo.status_code == 422
+    assert "recipent_edrpou" in typo.json()["detail"]
 
 
-def test_pades_examination_result_addressed_to_another_facility(api: Api, pki: DevPki) -> None:
+def test_pades_medical_document_addressed_by_its_manifest(api: Api, pki: DevPki) -> None:
     pdf = sign_pades(pki, minimal_pdf(), signer="doctor-rsa", level="B-LTA")
+    manifest = signed_content.manifest(
+        pki, "doctor-rsa", payload_sha256=hashlib.sha256(pdf).hexdigest(), recipient=FACILITY_B
+    )
+    signed_manifest = sign_cades(pki, manifest, signer="doctor-rsa", level="B-LT", detached=False)
     with api.client("a") as a, api.client("b") as b:
         response = a.post(
             "/api/v1/documents",
-            files={"file": ("result.pdf", pdf, "application/pdf")},
-            data={
-                "kind": "examination_result",
-                "patient_ref": "p-3",
-                "recipient_edrpou": FACILITY_B,
+            files={
+                "file": ("result.pdf", pdf, "application/pdf"),
+                "manifest": ("result.manifest.p7s", signed_manifest),
             },
+            data={"kind": "medical_document", "recipient_edrpou": FACILITY_B},
         )
         assert response.status_code == 201, response.text
         doc_id = response.json()["id"]
@@ -96,6 +108,7 @@ def test_pades_examination_result_addressed_to_another_facility(api: Api, pki: D
         ("revoked", 422, "signature-rejected"),
         ("try-later", 422, "signature-rejected"),
         ("other-facility-doctor", 403, "signer-not-authorized"),
+        ("signer-not-the-author", 403, "author-mismatch"),
         ("seal-on-referral", 422, "signature-rejected"),
         ("not-a-signature", 415, "not-a-signature"),
     ],
@@ -113,7 +126,11 @@ def test_rejections_store_nothing(
     elif case == "try-later":
         signed = sign_cades(pki, REFERRAL, signer="doctor-ecdsa", level="B-B")
     elif case == "other-facility-doctor":
-        signed = sign_cades(pki, REFERRAL, signer="doctor2-ecdsa", level="B-LT")
+        content = signed_content.referral(pki, "doctor2-ecdsa")
+        signed = sign_cades(pki, content, signer="doctor2-ecdsa", level="B-LT")
+    elif case == "signer-not-the-author":
+        # A colleague at the same facility signs a referral that names another author.
+        signed = sign_cades(pki, REFERRAL, signer="doctor-rsa", level="B-LT")
     elif case == "seal-on-referral":
         signed = sign_cades(pki, REFERRAL, signer="facility-seal", level="B-LT")
     elif case == "not-a-signature":
@@ -126,20 +143,21 @@ def test_rejections_store_nothing(
     assert body["type"] == f"urn:docex:problem:{problem}"
     assert body["status"] == status
     assert body["detail"]
-    if problem in ("signature-rejected", "signer-not-authorized"):
+    if problem in ("signature-rejected", "signer-not-authorized", "author-mismatch"):
         assert body["validation_report"]["report_version"] == "1"
     assert document_count(api) == 0
     assert stored_keys(api) == []
 
 
 def test_seal_accepted_where_the_kind_allows_it(api: Api, pki: DevPki) -> None:
-    sealed = sign_cades(pki, REFERRAL, signer="facility-seal", level="B-LT")
+    result = signed_content.result(pki, "facility-seal", recipient=FACILITY_B)
+    sealed = sign_cades(pki, result, signer="facility-seal", level="B-LT")
     with api.client("a") as a, api.client("b") as b:
-        ok = submit(a, sealed, kind="examination_result", recipient_edrpou=FACILITY_B)
+        ok = submit(a, sealed, result, kind="examination_result", recipient_edrpou=FACILITY_B)
         assert ok.status_code == 201, ok.text
         assert ok.json()["qualification"] == "QESeal"
         # Facility B may not submit facility A's seal.
-        refused = submit(b, sealed, kind="examination_result", recipient_edrpou=FACILITY_B)
+        refused = submit(b, sealed, result, kind="examination_result")
         assert refused.status_code == 403
         assert refused.json()["type"] == "urn:docex:problem:signer-not-authorized"
 
@@ -163,18 +181,22 @@ def test_idempotency_key_returns_the_first_result(api: Api, pki: DevPki, good_si
         first = submit(a, good_sig, headers=key)
         second = submit(a, good_sig, headers=key)
         assert (first.status_code, second.status_code) == (201, 200)
-        assert first.json()["id"] == second.json()["id"]
+        # The replay is the first answer whole, the referral's requisition number included.
+        assert first.json()["referral"]["requisition_number"]
+        assert second.content == first.content
         assert second.headers["idempotent-replayed"] == "true"
-        other = sign_cades(pki, b"another document", signer="doctor-ecdsa", level="B-LT")
-        conflict = submit(a, other, b"another document", headers=key)
+        another = signed_content.referral(pki)
+        other = sign_cades(pki, another, signer="doctor-ecdsa", level="B-LT")
+        conflict = submit(a, other, another, headers=key)
         assert conflict.status_code == 409
         assert conflict.json()["type"] == "urn:docex:problem:idempotency-conflict"
-        # Without a key the same bytes make a second document (same stored object).
-        assert submit(a, good_sig).status_code == 201
-    assert document_count(api) == 2
+        # Without a key the same signed content is still one record: the first answer again.
+        again = submit(a, good_sig)
+        assert (again.status_code, again.content) == (200, first.content)
+    assert document_count(api) == 1
 
 
-def test_cross_facility_access_is_denied_everywhere(api: Api, good_sig: bytes) -> None:
+def test_cross_facility_access_is_denied_everywhere(api: Api, pki: DevPki, good_sig: bytes) -> None:
     with api.client("a") as a, api.client("b") as b, api.client("auditor") as auditor:
         doc_id = submit(a, good_sig).json()["id"]
         for path in (f"/api/v1/documents/{doc_id}", f"/api/v1/documents/{doc_id}/content"):
@@ -185,13 +207,21 @@ def test_cross_facility_access_is_denied_everywhere(api: Api, good_sig: bytes) -
         assert b.get("/api/v1/documents").json()["items"] == []
         assert [d["id"] for d in auditor.get("/api/v1/documents").json()["items"]] == [doc_id]
         # A facility may not answer a document it cannot see.
-        answer = submit(b, good_sig, answers_document_id=doc_id)
-        assert answer.status_code in (403, 404)
+        result = signed_content.result(pki, "doctor2-ecdsa", answers=doc_id)
+        signed = sign_cades(pki, result, signer="doctor2-ecdsa", level="B-LT")
+        answer = submit(b, signed, result, kind="examination_result")
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["type"] == "urn:docex:problem:not-found"
 
 
-def test_listing_filters_and_cursor_pagination(api: Api, good_sig: bytes) -> None:
+def test_listing_filters_and_cursor_pagination(api: Api, pki: DevPki) -> None:
+    patients = ("1111111111", "2222222222")
     with api.client("a") as a:
-        ids = [submit(a, good_sig, patient_ref=f"patient-{i % 2}").json()["id"] for i in range(5)]
+        ids = []
+        for i in range(5):
+            content = signed_content.referral(pki, patient=patients[i % 2])
+            signed = sign_cades(pki, content, signer="doctor-ecdsa", level="B-LT")
+            ids.append(submit(a, signed, content).json()["id"])
         seen: list[str] = []
         cursor = None
         while True:
@@ -204,7 +234,7 @@ def test_listing_filters_and_cursor_pagination(api: Api, good_sig: bytes) -> Non
             if cursor is None:
                 break
         assert seen == ids
-        patient = a.get("/api/v1/documents", params={"patient": "patient-1"}).json()["items"]
+        patient = a.get("/api/v1/documents", params={"patient": patients[1]}).json()["items"]
         assert [d["id"] for d in patient] == ids[1::2]
         assert (
             a.get("/api/v1/documents", params={"kind": "examination_result"}).json()["items"] == []

@@ -10,12 +10,12 @@ from docex.db.engine import unit_of_work
 from docex.devpki.dstu_pki import DOCTOR_DSTU, DstuPki
 from docex.devpki.pki import DevPki
 from docex.domain import EmployeeRole
+from docex.formats import building
 from docex.registry.employees import add_employee
 from docex.settings import Settings
 from docex.signatures.identity import signer_identity
 from tests.api.conftest import (
     FACILITY_A,
-    REFERRAL,
     REPO,
     Api,
     _seed,
@@ -25,6 +25,7 @@ from tests.api.conftest import (
 )
 from tests.api.submitting import submit
 from tests.conftest import Backend
+from tests.signed_content import PATIENT
 
 
 @pytest.fixture
@@ -51,9 +52,18 @@ def dstu_api(backend: Backend, pki: DevPki) -> Iterator[Api]:
 
 
 def test_dstu_signed_referral_is_accepted(dstu_api: Api) -> None:
-    signed = DstuPki.load().sign_cades(REFERRAL, level="B-LT")
+    referral = building.encode(
+        building.referral(
+            patient=PATIENT,
+            author_rnokpp="3244556677",
+            author_edrpou=FACILITY_A,
+            service_code="K-CARD-01",
+            service_text="Cardiology consultation",
+        )
+    )
+    signed = DstuPki.load().sign_cades(referral, level="B-LT")
     with dstu_api.client("a") as a:
-        response = submit(a, signed)
+        response = submit(a, signed, referral)
     assert response.status_code == 201, response.text
     doc = response.json()
     assert (doc["indication"], doc["qualification"]) == ("TOTAL_PASSED", "QESig")

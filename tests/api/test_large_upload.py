@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tracemalloc
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
+from tests import signed_content
 from tests.api.conftest import Api
 
 SIZE = 40 * 1024 * 1024
@@ -21,6 +23,13 @@ def test_large_detached_content_is_not_copied_in_memory(
 ) -> None:
     content = os.urandom(SIZE)
     signature = sign_cades(pki, content, signer="doctor-ecdsa", level="B-LT")
+    manifest = signed_content.manifest(
+        pki,
+        "doctor-ecdsa",
+        payload_sha256=hashlib.sha256(content).hexdigest(),
+        content_type="application/octet-stream",
+    )
+    signed_manifest = sign_cades(pki, manifest, signer="doctor-ecdsa", level="B-LT", detached=False)
     content_file = tmp_path / "scan.bin"
     content_file.write_bytes(content)
     del content
@@ -29,8 +38,12 @@ def test_large_detached_content_is_not_copied_in_memory(
         try:
             response = client.post(
                 "/api/v1/documents",
-                files={"file": ("scan.p7s", signature), "content": ("scan.bin", stream)},
-                data={"kind": "medical_document", "patient_ref": "patient-big"},
+                files={
+                    "file": ("scan.p7s", signature),
+                    "content": ("scan.bin", stream),
+                    "manifest": ("scan.manifest.p7s", signed_manifest),
+                },
+                data={"kind": "medical_document"},
             )
             _, peak = tracemalloc.get_traced_memory()
         finally:

@@ -25,25 +25,27 @@ def test_json_body_is_the_model(body: dict[str, Any]) -> None:
     schema = body["content"]["application/json"]["schema"]
     assert schema["title"] == "JsonSubmission"
     assert set(schema["properties"]) == set(JsonSubmission.model_fields)
-    assert schema["required"] == ["signed_content", "kind", "patient_ref"]
+    assert schema["required"] == ["signed_content", "kind"]
+    # What the schema says the API does: a field it does not know is refused.
+    assert schema["additionalProperties"] is False
 
 
 def test_multipart_form_has_the_models_fields_with_files_for_base64(body: dict[str, Any]) -> None:
     form = body["content"][MULTIPART]["schema"]
     assert form["type"] == "object"
-    assert form["required"] == ["file", "kind", "patient_ref"]
+    assert form["required"] == ["file", "kind"]
     model_fields = set(JsonSubmission.model_fields) - {"signed_content", "signed_content_encoding"}
     assert set(form["properties"]) == {"file"} | model_fields
     binary = {"type": "string", "format": "binary"}
     assert form["properties"]["file"] == binary
     assert form["properties"]["content"] == binary
+    assert form["properties"]["manifest"] == binary
 
 
 def test_multipart_fields_carry_the_models_types_and_constraints(body: dict[str, Any]) -> None:
     props = body["content"][MULTIPART]["schema"]["properties"]
     assert props["kind"]["enum"] == [k.value for k in DocumentKind]
     assert props["priority"]["enum"] == [p.value for p in ReferralPriority]
-    assert props["priority"]["default"] == "routine"
     assert props["answers_document_id"]["format"] == "uuid"
     assert props["valid_until"]["format"] == "date-time"
     assert props["recipient_edrpou"]["pattern"] == r"^\d{8}$"

@@ -19,6 +19,7 @@ from docex.devpki.signing import sign_cades
 from docex.services.referrals import expire_referrals
 from tests.api.conftest import FACILITY_A, FACILITY_B, Api
 from tests.api.parties import PATIENT, Parties
+from tests.signed_content import OTHER_PATIENT
 
 
 @pytest.fixture
@@ -217,9 +218,29 @@ def test_standalone_result_and_signed_receipt(parties: Parties) -> None:
     assert result.status_code == 201, result.text
     (item,) = parties.a.get("/api/v1/inbox").json()["items"]
     parties.a.get(f"/api/v1/documents/{result.json()['id']}/content")
-    receipt = sign_cades(
-        parties.pki, b"received", signer="doctor-rsa", level="B-LT", detached=False
+    content = parties.content(
+        "doctor-rsa", "receipt", "received", answers_document_id=result.json()["id"]
     )
+    receipt = sign_cades(parties.pki, content, signer="doctor-rsa", level="B-LT", detached=False)
+    # A receipt for another patient than the delivered document's is refused.
+    other = parties.content(
+        "doctor-rsa",
+        "receipt",
+        "received",
+        answers_document_id=result.json()["id"],
+        patient_ref=OTHER_PATIENT,
+    )
+    wrong = parties.a.post(
+        f"/api/v1/deliveries/{item['id']}/ack",
+        files={
+            "file": (
+                "receipt.p7s",
+                sign_cades(parties.pki, other, signer="doctor-rsa", level="B-LT", detached=False),
+            )
+        },
+    )
+    assert (wrong.status_code, wrong.json()["type"]) == (422, "urn:docex:problem:content-mismatch")
+    assert wrong.json()["field"] == "patient_ref"
     acked = parties.a.post(
         f"/api/v1/deliveries/{item['id']}/ack", files={"file": ("receipt.p7s", receipt)}
     )

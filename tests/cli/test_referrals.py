@@ -15,13 +15,13 @@ from docex.db.referrals import Referral
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.domain import ActorKind, DocumentKind, EmployeeRole, ReferralStatus, TokenRole
-from docex.referrals.plan import ReferralSpec
 from docex.registry.tokens import authenticate
 from docex.services.employees import add_employee
 from docex.services.facilities import add_facility
 from docex.services.submission import Submission, submit_document
 from docex.services.tokens import issue_token
 from docex.signatures.identity import signer_identity
+from tests import signed_content
 from tests.cli.conftest import DEV_TRUST, CliEnv, Docex, one_line_error
 
 
@@ -68,18 +68,14 @@ def test_an_expired_referral_is_recalled(docex: Docex, cli_env: CliEnv) -> None:
         with sessions() as session:
             principal = authenticate(session, policy=container.token_policy, token=token)
             session.commit()
-        signed = sign_cades(pki, b"Referral", signer="doctor-ecdsa", level="B-LT", detached=False)
-        soon = datetime.now(UTC) + timedelta(seconds=2)
+        # Signed before it is submitted, so the validity leaves time for signing.
+        soon = datetime.now(UTC) + timedelta(seconds=4)
+        content = signed_content.referral(pki, performer="40123457", valid_until=soon)
+        signed = sign_cades(pki, content, signer="doctor-ecdsa", level="B-LT", detached=False)
         submit_document(
             container,
             principal=principal,
-            submission=Submission(
-                signed=io.BytesIO(signed),
-                kind=DocumentKind.REFERRAL,
-                patient_ref="patient-1",
-                recipient_edrpou="40123457",
-                referral=ReferralSpec(service_code="K-01", service_text="x", valid_until=soon),
-            ),
+            submission=Submission(signed=io.BytesIO(signed), kind=DocumentKind.REFERRAL),
         )
         time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
 

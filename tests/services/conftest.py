@@ -31,6 +31,7 @@ from docex.services.submission import Submission, SubmissionResult, submit_docum
 from docex.services.tokens import issue_token
 from docex.signatures.identity import signer_identity
 from docex.signatures.isolation import build_verifier
+from tests import signed_content
 from tests.conftest import Backend
 
 POLICY = TokenPolicy(pepper=b"p" * 32, touch_interval=timedelta(minutes=1))
@@ -128,15 +129,11 @@ def send_result_to_a(
 ) -> tuple[bytes, SubmissionResult]:
     """B sends A an examination result (attached CAdES by B's doctor): the signed bytes and
     the submission's result."""
-    signed = sign_cades(pki, b"Result", signer="doctor2-ecdsa", level="B-LT", detached=False)
+    content = signed_content.result(pki, "doctor2-ecdsa", recipient=FACILITY_A)
+    signed = sign_cades(pki, content, signer="doctor2-ecdsa", level="B-LT", detached=False)
     result = submit_document(
         runtime,
         principal=parties.b,
-        submission=Submission(
-            signed=io.BytesIO(signed),
-            kind=DocumentKind.EXAMINATION_RESULT,
-            patient_ref="patient-1",
-            recipient_edrpou=FACILITY_A,
-        ),
+        submission=Submission(signed=io.BytesIO(signed), kind=DocumentKind.EXAMINATION_RESULT),
     )
     return signed, result

@@ -15,6 +15,7 @@ from docex.domain import ActorKind, DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.services import deliveries
 from docex.services.documents import get_document, open_content
+from tests import signed_content
 from tests.services.conftest import Parties, audit_entries, send_result_to_a
 
 
@@ -25,10 +26,11 @@ def _result_for_a(runtime: Container, parties: Parties, pki: DevPki) -> uuid.UUI
     return item.delivery.id
 
 
-def _receipt(pki: DevPki) -> io.BytesIO:
-    return io.BytesIO(
-        sign_cades(pki, b"received", signer="doctor-rsa", level="B-LT", detached=False)
-    )
+def _receipt(runtime: Container, parties: Parties, pki: DevPki) -> io.BytesIO:
+    """A's signed receipt for the document B sent it."""
+    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    content = signed_content.task(pki, DocumentKind.RECEIPT, "doctor-rsa", focus=item.document.id)
+    return io.BytesIO(sign_cades(pki, content, signer="doctor-rsa", level="B-LT", detached=False))
 
 
 def test_signed_receipt_acknowledges_the_delivery(
@@ -40,7 +42,10 @@ def test_signed_receipt_acknowledges_the_delivery(
     reader.close()
 
     acked = deliveries.acknowledge_with_receipt(
-        runtime, principal=parties.a, delivery_id=delivery_id, receipt=_receipt(pki)
+        runtime,
+        principal=parties.a,
+        delivery_id=delivery_id,
+        receipt=_receipt(runtime, parties, pki),
     )
     assert isinstance(acked, deliveries.DeliveryRecord)
     assert (acked.id, acked.status) == (delivery_id, DeliveryStatus.ACKNOWLEDGED)
@@ -50,7 +55,7 @@ def test_signed_receipt_acknowledges_the_delivery(
     assert (receipt.kind, receipt.answers_document_id, receipt.patient_ref) == (
         DocumentKind.RECEIPT,
         document.id,
-        "patient-1",
+        signed_content.PATIENT,
     )
     (ack,) = audit_entries(runtime.sessions, actions.DELIVERY_ACK)
     assert (ack.actor_kind, ack.actor_token_id, ack.target_id) == (
@@ -68,7 +73,10 @@ def test_receipt_before_fetching_is_refused(
     delivery_id = _result_for_a(runtime, parties, pki)
     with pytest.raises(TransitionError, match=r"^fetch the document before acknowledging it$"):
         deliveries.acknowledge_with_receipt(
-            runtime, principal=parties.a, delivery_id=delivery_id, receipt=_receipt(pki)
+            runtime,
+            principal=parties.a,
+            delivery_id=delivery_id,
+            receipt=_receipt(runtime, parties, pki),
         )
     (item,) = deliveries.inbox(runtime, principal=parties.a).items
     assert (item.delivery.status, item.delivery.receipt_document_id) == (
@@ -86,7 +94,10 @@ def test_someone_elses_delivery_is_not_found(
     delivery_id = _result_for_a(runtime, parties, pki)
     with pytest.raises(NotFoundError, match=f"^no delivery {delivery_id}$"):
         deliveries.acknowledge_with_receipt(
-            runtime, principal=parties.b, delivery_id=delivery_id, receipt=_receipt(pki)
+            runtime,
+            principal=parties.b,
+            delivery_id=delivery_id,
+            receipt=_receipt(runtime, parties, pki),
         )
 
 
@@ -94,5 +105,8 @@ def test_an_auditor_submits_no_receipt(runtime: Container, parties: Parties, pki
     delivery_id = _result_for_a(runtime, parties, pki)
     with pytest.raises(PermissionDeniedError, match=r"only facilities submit them$"):
         deliveries.acknowledge_with_receipt(
-            runtime, principal=parties.auditor, delivery_id=delivery_id, receipt=_receipt(pki)
+            runtime,
+            principal=parties.auditor,
+            delivery_id=delivery_id,
+            receipt=_receipt(runtime, parties, pki),
         )

@@ -12,6 +12,7 @@ from docex.domain import DocumentKind, DocumentStatus
 from docex.services import deliveries
 from docex.services.documents import get_document, list_documents, open_content
 from docex.services.records import DocumentRecord
+from tests import signed_content
 from tests.services.conftest import Parties, send_result_to_a
 
 
@@ -24,7 +25,7 @@ def test_every_reading_use_case_returns_the_same_frozen_record(
     assert (submitted.kind, submitted.status, submitted.patient_ref) == (
         DocumentKind.EXAMINATION_RESULT,
         DocumentStatus.CURRENT,
-        "patient-1",
+        signed_content.PATIENT,
     )
     assert submitted.validation_report["indication"] == submitted.indication == "TOTAL_PASSED"
     read = get_document(runtime, principal=parties.a, document_id=submitted.id)

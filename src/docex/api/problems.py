@@ -22,6 +22,7 @@ PROBLEM_JSON = "application/problem+json"
 
 # (status, title) per error class; the most specific class wins.
 _STATUS: list[tuple[type[errors.DocexError], int, str]] = [
+    (errors.AuthorMismatchError, 403, "Signer is not the author the content names"),
     (errors.SignatureRejectedError, 422, "Signature not valid or not qualified"),
     (errors.SignerNotAuthorizedError, 403, "Signer not authorised for this facility"),
     (errors.InputTooLargeError, 413, "Request too large"),
@@ -31,6 +32,9 @@ _STATUS: list[tuple[type[errors.DocexError], int, str]] = [
     (errors.NotFoundError, 404, "Not found"),
     (errors.NotAcceptableError, 406, "Not acceptable"),
     (errors.IdempotencyConflictError, 409, "Idempotency key reused"),
+    (errors.DocumentReusedError, 409, "Signed content already recorded"),
+    (errors.ContentMismatchError, 422, "Request differs from the signed content"),
+    (errors.SignedContentError, 422, "Signed content breaks its format"),
     (errors.ConflictError, 409, "Conflict"),
     (errors.InputError, 422, "Invalid request"),
     (errors.StorageUnavailableError, 503, "Object store unavailable"),
@@ -65,6 +69,12 @@ def for_error(exc: errors.DocexError) -> JSONResponse:
     report = getattr(exc, "report", None)
     if report is not None:
         extra["validation_report"] = report.to_dict()
+    # Where the problem is: the request field that contradicts the signed content, or
+    # the place in the signed JSON that breaks its format.
+    if isinstance(exc, errors.ContentMismatchError):
+        extra["field"] = exc.field
+    if isinstance(exc, errors.SignedContentError) and exc.path:
+        extra["path"] = exc.path
     if status >= 500:
         log.error("%s: %s", exc.code, exc)
     return problem(status, exc.code, title, str(exc), **extra)

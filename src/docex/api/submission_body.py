@@ -11,24 +11,23 @@ from __future__ import annotations
 import base64
 import binascii
 import tempfile
-import uuid
 from typing import IO, Any
 
 from fastapi import Request
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from docex.api.multipart import MULTIPART, form_schema
 from docex.api.schemas.documents import JsonSubmission
-from docex.domain import DocumentKind
 from docex.errors import InputError, NotASignatureError
 from docex.services.submission import Submission
 
 # Detached content and signatures above this size spill from memory to a temporary file.
 SPOOL_BYTES = 1024 * 1024
 
-FILE_PARTS = {"signed_content": "file", "content": "content"}
+FILE_PARTS = {"signed_content": "file", "content": "content", "manifest": "manifest"}
 """The model's base64 fields and the multipart file parts that carry them instead."""
+FILES = frozenset(FILE_PARTS.values())
 # A file part has no text encoding to declare.
 FORM_OMITS = ("signed_content_encoding",)
 
@@ -55,12 +54,31 @@ async def read_submission(request: Request, idempotency_key: str | None) -> Subm
 
 
 async def _from_multipart(request: Request, idempotency_key: str | None) -> Submission:
-    form = await request.form(max_files=2, max_fields=10)
+    form = await request.form(max_files=3, max_fields=16)
+    try:
+        return _form_submission(form, idempotency_key)
+    except BaseException:
+        # The route closes the parts of a submission it got; a refused form is closed here.
+        await form.close()
+        raise
+
+
+def _form_submission(form: FormData, idempotency_key: str | None) -> Submission:
     signed = form.get(FILE_PARTS["signed_content"])
     if not isinstance(signed, UploadFile):
         raise InputError("the multipart form needs a 'file' part with the signature")
     content = form.get(FILE_PARTS["content"])
+    manifest = form.get(FILE_PARTS["manifest"])
+    unknown = sorted(k for k, v in form.multi_items() if not isinstance(v, str) and k not in FILES)
+    if unknown:
+        raise InputError(f"{unknown[0]}: not a file part of a submission")
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if set(fields) & FILES:
+        raise InputError(f"{sorted(set(fields) & FILES)[0]}: send this as a file part")
+    # The base64 fields of the JSON body have no place in a form (their file parts do).
+    not_form = sorted(set(fields) & (set(FILE_PARTS) | set(FORM_OMITS)))
+    if not_form:
+        raise InputError(f"{not_form[0]}: not a field of a multipart submission")
     try:
         meta = JsonSubmission.model_validate({"signed_content": "", **fields})
     except ValidationError as exc:
@@ -68,6 +86,7 @@ async def _from_multipart(request: Request, idempotency_key: str | None) -> Subm
     return meta.submission(
         signed=signed.file,
         content=content.file if isinstance(content, UploadFile) else None,
+        manifest=manifest.file if isinstance(manifest, UploadFile) else None,
         idempotency_key=idempotency_key,
     )
 
@@ -80,23 +99,8 @@ async def _from_json(request: Request, idempotency_key: str | None) -> Submissio
     return meta.submission(
         signed=_spool(meta.signed_content, "signed_content"),
         content=_spool(meta.content, "content") if meta.content is not None else None,
+        manifest=_spool(meta.manifest, "manifest") if meta.manifest is not None else None,
         idempotency_key=idempotency_key,
-    )
-
-
-async def receipt_submission(
-    request: Request, *, answers_document_id: uuid.UUID, patient_ref: str
-) -> Submission:
-    """A signed receipt (multipart ``file``) for a delivered document."""
-    form = await request.form(max_files=1, max_fields=5)
-    signed = form.get("file")
-    if not isinstance(signed, UploadFile):
-        raise InputError("the multipart form needs a 'file' part with the signed receipt")
-    return Submission(
-        signed=signed.file,
-        kind=DocumentKind.RECEIPT,
-        patient_ref=patient_ref,
-        answers_document_id=answers_document_id,
     )
 
 

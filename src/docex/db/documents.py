@@ -68,6 +68,16 @@ class Document(Base):
     """The earlier document this one corrects."""
     superseded_by_document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"))
     """The later document that corrected this one."""
+    format: Mapped[str | None] = mapped_column(String(64))
+    """The signed format its facts were read from, e.g. ``referral/1`` (docex.formats)."""
+    record_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """SHA-256 of the signed content the facts were read from (a medical document's
+    manifest): signed content makes at most one record."""
+    manifest_object_key: Mapped[str | None] = mapped_column(String(512))
+    """A medical document's signed manifest (an attached CMS), stored beside it."""
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    manifest_report: Mapped[dict[str, Any] | None]
+    """The validation report of the manifest's signature at acceptance."""
 
 
 class Revalidation(Base):

@@ -119,6 +119,8 @@ def plan(*, facility_id: int, request: RoutingRequest, rows: ConcernedRows, now:
         referral = _referral_of(rows)
         if referral.issuer_facility_id != facility_id:
             raise PermissionDeniedError("only the issuing facility may recall or cancel a referral")
+        if referral.patient_ref != request.patient_ref:
+            raise InputError("the signed patient is not the referral's patient")
         action = Action.RECALL if kind is DocumentKind.REFERRAL_RECALL else Action.CANCEL
         next_status(action, referral.status)
         result.referral, result.action = referral, action
@@ -137,6 +139,8 @@ def plan(*, facility_id: int, request: RoutingRequest, rows: ConcernedRows, now:
         delivery = rows.delivery
         if delivery is None:
             raise NotFoundError("that document was not delivered to this facility")
+        if answered.patient_ref != request.patient_ref:
+            raise InputError("the signed patient is not the delivered document's patient")
         if delivery.status is DeliveryStatus.PENDING:
             raise TransitionError("fetch the document before acknowledging it")
         if delivery.status is DeliveryStatus.ACKNOWLEDGED:

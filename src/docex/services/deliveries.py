@@ -27,6 +27,7 @@ from docex.registry.records import Principal
 from docex.services.events import Events
 from docex.services.records import DocumentRecord
 from docex.services.runtime import Runtime
+from docex.services.signed_facts import Claims
 from docex.services.submission import Submission, submit_document
 
 MAX_PAGE_SIZE = 200
@@ -163,7 +164,12 @@ def acknowledge(
 
 
 def acknowledge_with_receipt(
-    runtime: Runtime, *, principal: Principal, delivery_id: uuid.UUID, receipt: IO[bytes]
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    delivery_id: uuid.UUID,
+    receipt: IO[bytes],
+    receipt_content: IO[bytes] | None = None,
 ) -> DeliveryRecord:
     """Confirm receipt of a delivery with a signed ``receipt`` document.
 
@@ -183,9 +189,10 @@ def acknowledge_with_receipt(
         principal=principal,
         submission=Submission(
             signed=receipt,
+            content=receipt_content,
             kind=DocumentKind.RECEIPT,
-            patient_ref=patient_ref,
-            answers_document_id=answers_document_id,
+            # The signed receipt must name this document and its patient.
+            claims=Claims(patient_ref=patient_ref, answers_document_id=answers_document_id),
         ),
     )
     with unit_of_work(runtime.sessions) as session:

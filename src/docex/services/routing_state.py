@@ -12,7 +12,7 @@ announced through :class:`~docex.services.events.Events`. :func:`change` and
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -116,7 +116,8 @@ def apply(
             service_code=spec.service_code,
             service_text=spec.service_text,
             priority=spec.priority,
-            valid_until=spec.valid_until or default_valid_until(now),
+            # Stored and answered in UTC, as the database gives it back to every later read.
+            valid_until=(spec.valid_until or default_valid_until(now)).astimezone(UTC),
             status=ReferralStatus.ACTIVE,
             created_at=now,
             updated_at=now,

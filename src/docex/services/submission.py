@@ -4,14 +4,19 @@ The order is what makes failures safe:
 
 1. the signature is verified, and the runtime's acceptance policy
    (:mod:`docex.signatures.policy`) decides on the report, before anything is written;
-2. the signer must be an active employee of the submitting facility (or, for a seal, the
+   so is a medical document's signed manifest;
+2. the facts are read from the signed content (:mod:`docex.services.signed_facts`):
+   every field the request repeats must equal the signed one, the signer must be the
+   author the content names, and signed content already recorded makes no second record
+   (the same request is answered with the first record, anything else is refused);
+3. the signer must be an active employee of the submitting facility (or, for a seal, the
    facility itself); in a nested CMS (a doctor's CMS sealed by the facility) this holds
    for every layer, so the author's signature (layer 0) binds to an employee and the
    seal around it to the facility's EDRPOU;
-3. the original bytes go to the object store under content-addressed keys, which never
+4. the original bytes go to the object store under content-addressed keys, which never
    overwrite — if the store is down the client gets 503 and the database is untouched;
-4. only then is the document row, with the full validation report, written and committed
-   in the transaction that made the checks of step 2 (one transaction per submission;
+5. only then is the document row, with the full validation report, written and committed
+   in the transaction that made the checks of step 3 (one transaction per submission;
    it has written nothing while the bytes are uploaded). If that commit fails, the
    objects stay behind unreferenced; they are found and removed by
    ``docex storage reconcile`` (see :mod:`docex.services.reconcile`).
@@ -25,7 +30,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 from sqlalchemy import select
@@ -42,14 +47,17 @@ from docex.errors import (
     ConflictError,
     DatabaseError,
     DocexError,
+    DocumentReusedError,
     IdempotencyConflictError,
     NotFoundError,
     PermissionDeniedError,
     SignatureRejectedError,
+    SignedContentError,
     SignerNotAuthorizedError,
     StorageError,
     SubmissionRefusedError,
 )
+from docex.formats.facts import SignedFacts
 from docex.referrals.plan import ReferralSpec, RoutingRequest
 from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
@@ -57,11 +65,19 @@ from docex.services import routing_state
 from docex.services.access import visible_documents
 from docex.services.records import DocumentRecord
 from docex.services.runtime import Runtime
+from docex.services.signed_facts import (
+    Claims,
+    ReadContent,
+    check_author,
+    check_claims,
+    read_content,
+)
 from docex.services.submission_audit import record_accepted, record_refusal
 from docex.signatures.inputs import check_size
+from docex.signatures.payload import PayloadSource, signed_payload
 from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
-from docex.storage.base import content_key
+from docex.storage.base import DEFAULT_CONTENT_TYPE, content_key
 
 log = logging.getLogger("docex.submission")
 
@@ -79,24 +95,43 @@ class Submission:
     """The signature file (CMS or PDF), positioned at its start."""
     content: IO[bytes] | None = None
     """The detached content of a CAdES signature, if any."""
+    manifest: IO[bytes] | None = None
+    """A medical document's signed manifest: an attached CMS over a DocumentReference."""
     kind: DocumentKind
-    patient_ref: str
-    recipient_edrpou: str | None = None
-    answers_document_id: uuid.UUID | None = None
-    replaces_document_id: uuid.UUID | None = None
-    referral: ReferralSpec | None = None
+    claims: Claims = field(default_factory=Claims)
+    """What the request repeats of the signed content (each must equal it)."""
     idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """The accepted document, and whether this call created it (False for a replay)."""
+    """The accepted document, and whether this call created it (False for a replay).
+
+    A replay carries what the first answer carried: the referral the document opened
+    and the acceptance policy's decision on the stored report.
+    """
 
     document: DocumentRecord
     created: bool
     referral: Referral | None = None
     acceptance: AcceptanceDecision | None = None
-    """The policy's decision, for a document this call created (a replay has none)."""
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """A submission whose signatures the policy accepted, and the facts they sign."""
+
+    signed: bytes
+    content: bytes | None
+    report: ValidationReport
+    acceptance: AcceptanceDecision
+    read: ReadContent
+    manifest: bytes | None = None
+    manifest_report: ValidationReport | None = None
+
+    @property
+    def facts(self) -> SignedFacts:
+        return self.read.facts
 
 
 def submit_document(
@@ -119,8 +154,8 @@ def submit_document(
                 session,
                 principal=principal,
                 kind=submission.kind,
-                patient_ref=submission.patient_ref,
-                recipient_edrpou=submission.recipient_edrpou,
+                patient_ref=submission.claims.patient_ref,
+                recipient_edrpou=submission.claims.recipient_edrpou,
                 error=exc,
             )
         raise
@@ -137,26 +172,37 @@ def _submit_document(
         raise PermissionDeniedError("auditors read documents; only facilities submit them")
     facility_id = principal.facility_id
     if submission.idempotency_key is not None:
-        replay = _replay(runtime, facility_id, submission)
+        replay = _replay_by_key(runtime, facility_id, submission)
         if replay is not None:
             return replay
-
-    signed_bytes = submission.signed.read()
-    content_bytes = submission.content.read() if submission.content is not None else None
-    if content_bytes is not None:
-        check_size(content_bytes, what="signed content", limit=runtime.settings.max_content_bytes)
-    report = runtime.verifier.verify(signed_bytes, content=content_bytes)
+    verified = _verify(runtime, submission, facility_id, principal)
+    facts = verified.facts
     with _refusals_logged(submission, facility_id, principal):
-        acceptance = _require_accepted(runtime.acceptance_policy, report, submission.kind)
+        check_claims(facts, submission.claims)
     try:
         with unit_of_work(runtime.sessions) as session:
             with _refusals_logged(submission, facility_id, principal):
-                _check_signers(session, facility_id=facility_id, report=report)
-                recipient_id = _recipient(session, submission.recipient_edrpou)
-                _check_answers(
-                    session, facility_id=facility_id, document_id=submission.answers_document_id
+                facility = _active_facility(session, facility_id)
+                # First whether every signer may sign for this facility, then whether the
+                # author the content names is the one who signed it.
+                _check_signers(session, facility=facility, report=verified.report)
+                if verified.manifest_report is not None:
+                    _check_signers(session, facility=facility, report=verified.manifest_report)
+                check_author(
+                    facts,
+                    verified.report,
+                    facility_edrpou=facility.edrpou,
+                    manifest_report=verified.manifest_report,
                 )
-                routing_request = _routing_request(submission, recipient_id)
+                # Only an authorised signer learns that its content is recorded already.
+                recorded = _recorded(session, facility_id, submission, verified.read.record_sha256)
+                if recorded is not None:
+                    return _first_answer(runtime, session, recorded)
+                recipient_id = _recipient(session, facts.recipient_edrpou)
+                _check_answers(
+                    session, facility_id=facility_id, document_id=facts.answers_document_id
+                )
+                routing_request = _routing_request(facts, recipient_id)
                 # Checked before storing so that a document the routing refuses leaves
                 # nothing stored; checked again under row locks once the row is written.
                 routing_state.plan(
@@ -167,9 +213,7 @@ def _submit_document(
             document = _store(
                 runtime,
                 submission,
-                report,
-                signed_bytes,
-                content_bytes,
+                verified,
                 facility_id=facility_id,
                 recipient_id=recipient_id,
             )
@@ -191,30 +235,84 @@ def _submit_document(
                 events=runtime.events,
             )
             record_accepted(
-                session, principal=principal, document=document, policy=acceptance.policy
+                session, principal=principal, document=document, policy=verified.acceptance.policy
             )
             session.flush()
             accepted = DocumentRecord.of(document)
             session.expunge_all()
     except ConflictError:
-        # Two submissions with one Idempotency-Key raced; the first one committed.
-        replay = _replay(runtime, facility_id, submission) if submission.idempotency_key else None
+        # Two submissions of one Idempotency-Key, or of one signed content, raced; the
+        # first one committed, and this one is answered as its replay (or refused).
+        if submission.idempotency_key is not None:
+            replay = _replay_by_key(runtime, facility_id, submission)
+            if replay is not None:
+                return replay
+        replay = _replay_by_content(runtime, facility_id, submission, verified.read.record_sha256)
         if replay is not None:
             return replay
         raise
     # No personal data in the log (no RNOKPP, no patient): the audit trail names the
     # signer, under its access rules; the log only says which document and who sent it.
     log.info(
-        "accepted document %s kind=%s facility=%s sha256=%s token=%s",
+        "accepted document %s kind=%s format=%s facility=%s sha256=%s token=%s",
         document.id,
         submission.kind.value,
+        facts.format,
         facility_id,
         document.sha256,
         principal.token_id,
     )
     return SubmissionResult(
-        document=accepted, created=True, referral=referral, acceptance=acceptance
+        document=accepted, created=True, referral=referral, acceptance=verified.acceptance
     )
+
+
+def _verify(
+    runtime: Runtime, submission: Submission, facility_id: int, principal: Principal
+) -> _Verified:
+    """Verify the signature (and a manifest's), apply the policy, read the signed facts."""
+    limit = runtime.settings.max_content_bytes
+    signed_bytes = submission.signed.read()
+    content_bytes = submission.content.read() if submission.content is not None else None
+    if content_bytes is not None:
+        check_size(content_bytes, what="signed content", limit=limit)
+    report = runtime.verifier.verify(signed_bytes, content=content_bytes)
+    with _refusals_logged(submission, facility_id, principal):
+        acceptance = _require_accepted(runtime.acceptance_policy, report, submission.kind)
+    manifest_bytes = manifest_content = manifest_report = None
+    if submission.manifest is not None:
+        manifest_bytes = submission.manifest.read()
+        check_size(manifest_bytes, what="manifest", limit=limit)
+        manifest_report = runtime.verifier.verify(manifest_bytes)
+        with _refusals_logged(submission, facility_id, principal):
+            _require_accepted(runtime.acceptance_policy, manifest_report, submission.kind)
+        manifest_content = _manifest_content(manifest_bytes)
+    with _refusals_logged(submission, facility_id, principal):
+        read = read_content(
+            kind=submission.kind,
+            signed=signed_bytes,
+            content=content_bytes if report.document.detached else None,
+            manifest_payload=manifest_content,
+            max_envelope_depth=runtime.settings.max_envelope_depth,
+        )
+    return _Verified(
+        signed=signed_bytes,
+        content=content_bytes,
+        report=report,
+        acceptance=acceptance,
+        read=read,
+        manifest=manifest_bytes,
+        manifest_report=manifest_report,
+    )
+
+
+def _manifest_content(manifest: bytes) -> bytes:
+    payload = signed_payload(manifest)
+    if payload.source is not PayloadSource.ATTACHED:
+        raise SignedContentError(
+            "the manifest is a CMS signature with the DocumentReference attached"
+        )
+    return payload.data
 
 
 @contextmanager
@@ -223,7 +321,7 @@ def _refusals_logged(
 ) -> Iterator[None]:
     try:
         yield
-    except SubmissionRefusedError as exc:
+    except (SubmissionRefusedError, SignedContentError) as exc:
         # The reason code only: the message names the signer (RNOKPP, EDRPOU) for the
         # caller, and is kept in the audit trail, not in the log.
         log.warning(
@@ -236,68 +334,87 @@ def _refusals_logged(
         raise
 
 
+def _put(
+    runtime: Runtime, stream: IO[bytes], data: bytes, content_type: str = DEFAULT_CONTENT_TYPE
+) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    stream.seek(0)
+    return runtime.store.put(
+        content_key(digest), stream, length=len(data), sha256=digest, content_type=content_type
+    ).key
+
+
 def _store(
     runtime: Runtime,
     submission: Submission,
-    report: ValidationReport,
-    signed_bytes: bytes,
-    content_bytes: bytes | None,
+    verified: _Verified,
     *,
     facility_id: int,
     recipient_id: int | None,
 ) -> Document:
     """Put the original bytes in the object store; the document row that will list them."""
-    signed_sha = hashlib.sha256(signed_bytes).hexdigest()
-    submission.signed.seek(0)
-    signed_object = runtime.store.put(
-        content_key(signed_sha),
-        submission.signed,
-        length=len(signed_bytes),
-        sha256=signed_sha,
-        content_type=SIGNATURE_CONTENT_TYPES[report.document.kind],
-    )
+    report, facts = verified.report, verified.facts
+    content_type = SIGNATURE_CONTENT_TYPES[report.document.kind]
+    signed_key = _put(runtime, submission.signed, verified.signed, content_type)
     content_object_key: str | None = None
     content_sha: str | None = None
-    if content_bytes is not None and report.document.detached and submission.content is not None:
-        content_sha = hashlib.sha256(content_bytes).hexdigest()
-        submission.content.seek(0)
-        content_object_key = runtime.store.put(
-            content_key(content_sha),
-            submission.content,
-            length=len(content_bytes),
-            sha256=content_sha,
-        ).key
+    if verified.content is not None and report.document.detached and submission.content is not None:
+        content_sha = hashlib.sha256(verified.content).hexdigest()
+        content_object_key = _put(runtime, submission.content, verified.content)
+    manifest_key = manifest_sha = None
+    if verified.manifest is not None and submission.manifest is not None:
+        manifest_sha = hashlib.sha256(verified.manifest).hexdigest()
+        manifest_key = _put(
+            runtime, submission.manifest, verified.manifest, SIGNATURE_CONTENT_TYPES["cades"]
+        )
     first = _signer_ids(report.signatures)
     return Document(
         id=uuid.uuid4(),
         kind=submission.kind,
-        sha256=signed_sha,
-        size=len(signed_bytes),
-        object_key=signed_object.key,
-        content_type=signed_object.content_type,
+        sha256=hashlib.sha256(verified.signed).hexdigest(),
+        size=len(verified.signed),
+        object_key=signed_key,
+        content_type=content_type,
         content_object_key=content_object_key,
         content_sha256=content_sha,
         submitted_by_facility_id=facility_id,
         recipient_facility_id=recipient_id,
-        patient_ref=submission.patient_ref,
-        answers_document_id=submission.answers_document_id,
+        patient_ref=facts.patient_ref,
+        answers_document_id=facts.answers_document_id,
         signer_rnokpp=first[0],
         signer_edrpou=first[1],
         indication=report.indication.value,
         qualification=report.qualification.value,
         validation_report=report.to_dict(),
         idempotency_key=submission.idempotency_key,
+        format=facts.format,
+        record_sha256=verified.read.record_sha256,
+        manifest_object_key=manifest_key,
+        manifest_sha256=manifest_sha,
+        manifest_report=(
+            verified.manifest_report.to_dict() if verified.manifest_report is not None else None
+        ),
     )
 
 
-def _routing_request(submission: Submission, recipient_id: int | None) -> RoutingRequest:
+def _routing_request(facts: SignedFacts, recipient_id: int | None) -> RoutingRequest:
+    order = facts.order
     return RoutingRequest(
-        kind=submission.kind,
-        patient_ref=submission.patient_ref,
+        kind=facts.kind,
+        patient_ref=facts.patient_ref,
         recipient_facility_id=recipient_id,
-        answers_document_id=submission.answers_document_id,
-        replaces_document_id=submission.replaces_document_id,
-        referral=submission.referral,
+        answers_document_id=facts.answers_document_id,
+        replaces_document_id=facts.replaces_document_id,
+        referral=(
+            ReferralSpec(
+                service_code=order.service_code,
+                service_text=order.service_text,
+                priority=order.priority,
+                valid_until=order.valid_until,
+            )
+            if order is not None
+            else None
+        ),
     )
 
 
@@ -311,10 +428,14 @@ def _require_accepted(
     return decision
 
 
-def _check_signers(session: Session, *, facility_id: int, report: ValidationReport) -> None:
+def _active_facility(session: Session, facility_id: int) -> Facility:
     facility = session.get(Facility, facility_id)
     if facility is None or facility.status is not FacilityStatus.ACTIVE:
         raise PermissionDeniedError("the submitting facility is not active")
+    return facility
+
+
+def _check_signers(session: Session, *, facility: Facility, report: ValidationReport) -> None:
     layered = any(signature.layer > 0 for signature in report.signatures)
     for signature in report.signatures:
         # In an envelope, say which layer's signer is refused; a single CMS reads as before.
@@ -336,7 +457,7 @@ def _check_signers(session: Session, *, facility_id: int, report: ValidationRepo
                 "serialNumber nor a DRFO subject directory attribute)",
                 report=report,
             )
-        if find_active_employee(session, facility_id=facility_id, rnokpp=signer.rnokpp) is None:
+        if find_active_employee(session, facility_id=facility.id, rnokpp=signer.rnokpp) is None:
             raise SignerNotAuthorizedError(
                 f"{which}the signer (RNOKPP {signer.rnokpp}) is not an active employee of "
                 "this facility",
@@ -363,7 +484,11 @@ def _check_answers(session: Session, *, facility_id: int, document_id: uuid.UUID
         raise NotFoundError(f"no document {document_id} visible to this facility")
 
 
-def _replay(runtime: Runtime, facility_id: int, submission: Submission) -> SubmissionResult | None:
+def _replay_by_key(
+    runtime: Runtime, facility_id: int, submission: Submission
+) -> SubmissionResult | None:
+    """The first answer for this facility's Idempotency-Key, if it was used; 409 if for
+    other bytes."""
     with unit_of_work(runtime.sessions) as session:
         existing = session.scalar(
             select(Document).where(
@@ -373,15 +498,55 @@ def _replay(runtime: Runtime, facility_id: int, submission: Submission) -> Submi
         )
         if existing is None:
             return None
-        existing_record = DocumentRecord.of(existing)
-    position = submission.signed.tell()
-    digest = hashlib.sha256(submission.signed.read()).hexdigest()
-    submission.signed.seek(position)
-    if digest != existing_record.sha256:
-        raise IdempotencyConflictError(
-            "this Idempotency-Key was already used for a different document"
+        position = submission.signed.tell()
+        digest = hashlib.sha256(submission.signed.read()).hexdigest()
+        submission.signed.seek(position)
+        if digest != existing.sha256:
+            raise IdempotencyConflictError(
+                "this Idempotency-Key was already used for a different document"
+            )
+        return _first_answer(runtime, session, existing)
+
+
+def _replay_by_content(
+    runtime: Runtime, facility_id: int, submission: Submission, record_sha256: str
+) -> SubmissionResult | None:
+    """The first answer for signed content already recorded, when asked the same again.
+
+    The same signed content makes one record: submitted again by the same facility as the
+    same kind it is answered with that record; asked to do anything else, refused.
+    """
+    with unit_of_work(runtime.sessions) as session:
+        existing = _recorded(session, facility_id, submission, record_sha256)
+        return _first_answer(runtime, session, existing) if existing is not None else None
+
+
+def _recorded(
+    session: Session, facility_id: int, submission: Submission, record_sha256: str
+) -> Document | None:
+    """The document recorded from this signed content, if the submission asks the same."""
+    existing = session.scalar(select(Document).where(Document.record_sha256 == record_sha256))
+    if existing is None:
+        return None
+    if existing.submitted_by_facility_id != facility_id or existing.kind is not submission.kind:
+        raise DocumentReusedError(
+            "this signed content is already recorded as another document; signed content "
+            "makes one record, so a new one needs a new signature"
         )
-    return SubmissionResult(document=existing_record, created=False)
+    return existing
+
+
+def _first_answer(runtime: Runtime, session: Session, document: Document) -> SubmissionResult:
+    """What the submission that created ``document`` answered: the record, its referral,
+    the policy's decision (re-made on the stored report, as it was then)."""
+    referral = session.scalar(select(Referral).where(Referral.document_id == document.id))
+    report = ValidationReport.from_dict(document.validation_report)
+    acceptance = runtime.acceptance_policy.decide(report, kind=document.kind.value)
+    record = DocumentRecord.of(document)
+    session.expunge_all()
+    return SubmissionResult(
+        document=record, created=False, referral=referral, acceptance=acceptance
+    )
 
 
 def _signer_ids(signatures: tuple[SignatureReport, ...]) -> tuple[str | None, str | None]:

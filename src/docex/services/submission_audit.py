@@ -60,11 +60,15 @@ def record_refusal(
     *,
     principal: Principal,
     kind: DocumentKind,
-    patient_ref: str,
+    patient_ref: str | None,
     recipient_edrpou: str | None,
     error: DocexError,
 ) -> None:
-    """``document.refuse``: who tried to submit what, and the problem code that refused it."""
+    """``document.refuse``: who tried to submit what, and the problem code that refused it.
+
+    ``patient_ref`` and ``recipient_edrpou`` are what the request said, when it said them:
+    a refusal may come before the signed content was read (or because it could not be).
+    """
     details: dict[str, Any] = {
         "code": error.code,
         "message": str(error)[:_MAX_MESSAGE],

@@ -96,7 +96,8 @@ async def acknowledge(
     delivery_id: uuid.UUID, request: Request, runtime: RuntimeDep, principal: PrincipalDep
 ) -> DeliveryOut:
     """Confirm receipt of a fetched delivery; optionally attach a signed receipt
-    (multipart ``file``, verified like any other document)."""
+    (multipart ``file``, and ``content`` if detached: a signed ``receipt/1`` Task naming
+    the delivered document, verified like any other document)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != MULTIPART:
         row = await run_in_threadpool(
@@ -107,8 +108,9 @@ async def acknowledge(
             delivery_id=delivery_id,
         )
         return DeliveryOut.of(row)
-    form = await request.form(max_files=1, max_fields=5)
+    form = await request.form(max_files=2, max_fields=5)
     receipt = form.get("file")
+    content = form.get("content")
     if not isinstance(receipt, UploadFile):
         raise InputError("the multipart form needs a 'file' part with the signed receipt")
     try:
@@ -118,6 +120,7 @@ async def acknowledge(
             principal=principal,
             delivery_id=delivery_id,
             receipt=receipt.file,
+            receipt_content=content.file if isinstance(content, UploadFile) else None,
         )
     finally:
         await form.close()

@@ -68,9 +68,9 @@ async def submit(
             submit_document, runtime, principal=principal, submission=submission
         )
     finally:
-        submission.signed.close()
-        if submission.content is not None:
-            submission.content.close()
+        for part in (submission.signed, submission.content, submission.manifest):
+            if part is not None:
+                part.close()
     referral = result.referral
     body = SubmittedDocument(
         **DocumentOut.of(result.document).model_dump(),

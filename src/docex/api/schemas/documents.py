@@ -11,13 +11,12 @@ import uuid
 from datetime import datetime
 from typing import IO, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from docex.db.documents import Revalidation
 from docex.domain import DocumentKind, DocumentStatus, ReferralPriority, ReferralStatus
-from docex.errors import InputError
-from docex.referrals.plan import ReferralSpec
 from docex.services.records import DocumentRecord
+from docex.services.signed_facts import Claims
 from docex.services.submission import Submission
 from docex.signatures.policy import AcceptanceDecision
 
@@ -105,60 +104,75 @@ class DocumentPageOut(BaseModel):
 
 
 class JsonSubmission(BaseModel):
-    """A submission as JSON, the way eHealth clients send signed content."""
+    """A submission as JSON, the way eHealth clients send signed content.
+
+    The facts of the document (patient, recipient, the referral answered, the service
+    ordered) are read from the signed content (``docs/schemas``, :mod:`docex.formats`).
+    The fields that repeat them are optional; when given, each must equal the signed
+    value, or the submission is refused as ``content-mismatch``. Unknown fields are
+    refused, so that a misspelt one is never silently ignored.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     signed_content: str = Field(description="The signature file (CMS or PDF), base64.")
     signed_content_encoding: Literal["base64"] = "base64"
     content: str | None = Field(default=None, description="Detached content, base64.")
+    manifest: str | None = Field(
+        default=None,
+        description="A medical document's signed manifest, base64: an attached CMS over a "
+        "FHIR DocumentReference (document-manifest/1) naming the signed file by SHA-256.",
+    )
     kind: DocumentKind
-    patient_ref: str = Field(min_length=1, max_length=200)
+    patient_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Repeats the signed patient identifier (RNOKPP or eHealth person id).",
+    )
     recipient_edrpou: str | None = Field(
-        default=None, pattern=r"^\d{8}$", description="The facility to route the document to."
+        default=None, pattern=r"^\d{8}$", description="Repeats the signed recipient."
     )
     answers_document_id: uuid.UUID | None = Field(
         default=None,
-        description="The document this one acts on: the referral a result answers or a "
-        "recall/cancellation concerns, or the delivered document a receipt acknowledges.",
+        description="Repeats the signed document this one acts on: the referral a result "
+        "answers (basedOn) or a recall/cancellation concerns (focus).",
     )
     replaces_document_id: uuid.UUID | None = Field(
-        default=None, description="An earlier examination result of this facility it corrects."
+        default=None, description="Repeats the signed result a correction replaces."
     )
     service_code: str | None = Field(default=None, min_length=1, max_length=64)
     service_text: str | None = Field(default=None, min_length=1, max_length=500)
-    priority: ReferralPriority = ReferralPriority.ROUTINE
-    valid_until: datetime | None = Field(
-        default=None, description="End of a referral's validity (default: 7 days, 23:59:59 Kyiv)."
+    priority: ReferralPriority | None = None
+    valid_until: AwareDatetime | None = Field(
+        default=None, description="Repeats the signed end of a referral's validity."
     )
 
     def submission(
-        self, *, signed: IO[bytes], content: IO[bytes] | None, idempotency_key: str | None
+        self,
+        *,
+        signed: IO[bytes],
+        content: IO[bytes] | None,
+        manifest: IO[bytes] | None,
+        idempotency_key: str | None,
     ) -> Submission:
         """The submission these metadata describe, with the decoded files."""
         return Submission(
             signed=signed,
             content=content,
+            manifest=manifest,
             kind=self.kind,
-            patient_ref=self.patient_ref,
-            recipient_edrpou=self.recipient_edrpou,
-            answers_document_id=self.answers_document_id,
-            replaces_document_id=self.replaces_document_id,
-            referral=self.referral_spec(),
+            claims=Claims(
+                patient_ref=self.patient_ref,
+                recipient_edrpou=self.recipient_edrpou,
+                answers_document_id=self.answers_document_id,
+                replaces_document_id=self.replaces_document_id,
+                service_code=self.service_code,
+                service_text=self.service_text,
+                priority=self.priority,
+                valid_until=self.valid_until,
+            ),
             idempotency_key=idempotency_key,
-        )
-
-    def referral_spec(self) -> ReferralSpec | None:
-        """The referral to open, when the service fields are given (both or neither)."""
-        if self.service_code is None and self.service_text is None:
-            return None
-        if self.service_code is None or self.service_text is None:
-            raise InputError("a referral needs both service_code and service_text")
-        if self.valid_until is not None and self.valid_until.tzinfo is None:
-            raise InputError("valid_until needs a time zone")
-        return ReferralSpec(
-            service_code=self.service_code,
-            service_text=self.service_text,
-            priority=self.priority,
-            valid_until=self.valid_until,
         )
 
 
