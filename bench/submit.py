@@ -93,8 +93,11 @@ START_TIMEOUT_SECONDS = 60.0
 # What the profile's stage table sums: (file name ending, function) -> cumulative time.
 PROFILE_STAGES = {
     "event loop: HTTP, routing, form (ASGI app)": ("fastapi/applications.py", "__call__"),
-    "  of which reading the multipart form": ("docex/api/routes/documents.py", "_from_multipart"),
-    "thread pool: authenticate the token (DB)": ("docex/api/deps.py", "check"),
+    "  of which reading the multipart form": ("docex/api/submission_body.py", "_from_multipart"),
+    "thread pool: authenticate the token (DB)": (
+        "docex/services/authentication.py",
+        "authenticate_request",
+    ),
     "thread pool: submit_document": ("docex/services/submission.py", "submit_document"),
     "  verify the signature": ("docex/signatures/verifier.py", "verify"),
     "  check the signer (DB)": ("docex/services/submission.py", "_check_signers"),
