@@ -1,12 +1,13 @@
 r"""``docex sign``: sign the exchange's documents with the development PKI.  DEVELOPMENT ONLY.
 
-One subcommand per kind (:mod:`docex.cli.sign_formats`) builds the kind's signed content
-from a few options and signs it: ``referral``, ``result``, ``recall``, ``cancel``,
-``receipt`` and ``manifest`` (the DocumentReference a ``medical_document`` comes with).
-``docex sign FILE`` (short for ``docex sign file FILE``) signs any file as it is; a PDF
-gets PAdES. The default level is B-LT, which the gate accepts offline: it carries the dev
-PKI's OCSP responses and CRLs, whose URLs never resolve. The keys are public: never use
-any of this for anything real.
+One subcommand per kind builds the kind's signed content from a few options and signs it:
+``referral``, ``result``, ``recall``, ``cancel`` and ``receipt``
+(:mod:`docex.cli.sign_formats`), and ``manifest``, the DocumentReference a
+``medical_document`` comes with (:mod:`docex.cli.sign_manifest`). ``docex sign FILE``
+(short for ``docex sign file FILE``) signs any file as it is; a PDF gets PAdES. The
+default level is B-LT, which the gate accepts offline: it carries the dev PKI's OCSP
+responses and CRLs, whose URLs never resolve. The keys are public: never use any of this
+for anything real.
 
 Heavy libraries (pyHanko, certomancer, the FHIR models) are imported inside the commands.
 """
@@ -19,7 +20,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from docex.cli import sign_formats
+from docex.cli import sign_formats, sign_manifest
 from docex.cli.sign_formats import DEFAULT_LEVEL, Digest, Level, Signer, fail
 from docex.errors import DocexError
 
@@ -58,7 +59,7 @@ app.command("result")(sign_formats.result)
 app.command("recall")(sign_formats.recall)
 app.command("cancel")(sign_formats.cancel)
 app.command("receipt")(sign_formats.receipt)
-app.command("manifest")(sign_formats.manifest)
+app.command("manifest")(sign_manifest.manifest)
 
 
 @app.command("file")
