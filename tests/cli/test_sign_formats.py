@@ -342,3 +342,16 @@ def test_help_lists_every_kind() -> None:
     commands = re.findall(r"^│ (\w+)\s", result.output, re.MULTILINE)
     assert commands == ["referral", "result", "recall", "cancel", "receipt", "manifest", "file"]
     assert "[development only]" in result.output
+
+
+def test_content_out_names_where_the_detached_content_goes(tmp_path: Path) -> None:
+    out, content = tmp_path / "cancel.p7s", tmp_path / "elsewhere" / "task.json"
+    content.parent.mkdir()
+    sign(
+        "cancel",
+        *("--referral", str(REFERRAL_ID), "--patient", PATIENT, "--signer", "doctor-ecdsa"),
+        *("--detached", "-o", str(out), "--content-out", str(content)),
+    )
+    facts = facts_of(DocumentKind.REFERRAL_CANCELLATION, out, content)
+    assert (facts.answers_document_id, facts.author) == (REFERRAL_ID, DOCTOR_1)
+    assert not (tmp_path / "cancel.json").exists()
