@@ -355,3 +355,19 @@ def test_content_out_names_where_the_detached_content_goes(tmp_path: Path) -> No
     facts = facts_of(DocumentKind.REFERRAL_CANCELLATION, out, content)
     assert (facts.answers_document_id, facts.author) == (REFERRAL_ID, DOCTOR_1)
     assert not (tmp_path / "cancel.json").exists()
+
+
+def test_a_dstu_signer_signs_with_gost_and_is_the_author(tmp_path: Path) -> None:
+    out = tmp_path / "referral-dstu.p7s"
+    sign(
+        "referral",
+        *("--patient", PATIENT, "--service", "K-CARD-01", "--service-text", "Cardiology"),
+        *("--signer", "doctor-dstu", "-o", str(out)),
+    )
+    facts = facts_of(DocumentKind.REFERRAL, out)
+    assert facts.author == Author(rnokpp="3244556677", edrpou="38291045")
+    trust = str(REPO / "certs-dev" / "trust-dstu")
+    result = CliRunner().invoke(app, ["verify", "--trust", trust, "--format", "json", str(out)])
+    report = json.loads(result.stdout)
+    assert (report["indication"], report["qualification"]) == ("TOTAL_PASSED", "QESig")
+    assert result.exit_code == 0
