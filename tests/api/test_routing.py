@@ -60,7 +60,12 @@ def test_referral_to_result_to_acknowledgement(parties: Parties) -> None:
         ("in_progress", "completed"),
     ]
     history = parties.a.get(f"/api/v1/referrals/{referral['id']}").json()["history"]
-    assert history[1]["actor_facility_id"] == parties.api.facility_ids[FACILITY_B]
+    assert history[1]["actor_edrpou"] == FACILITY_B
+    assert (state["issuer_edrpou"], state["performer_edrpou"], state["taken_by_edrpou"]) == (
+        FACILITY_A,
+        FACILITY_B,
+        FACILITY_B,
+    )
 
     a_inbox = parties.a.get("/api/v1/inbox", params={"kind": "examination_result"}).json()
     (delivery,) = a_inbox["items"]
@@ -149,18 +154,16 @@ def test_expiry_recalls_active_referrals(parties: Parties) -> None:
     ref = doc["referral"]["id"]
     assert (
         expire_referrals(sessions=parties.api.runtime.sessions, events=parties.api.runtime.events)
-        == 0
+        == ()
     )
     later = datetime.now(UTC) + timedelta(minutes=10)
-    assert (
-        expire_referrals(
-            sessions=parties.api.runtime.sessions, events=parties.api.runtime.events, now=later
-        )
-        == 1
+    (recalled,) = expire_referrals(
+        sessions=parties.api.runtime.sessions, events=parties.api.runtime.events, now=later
     )
+    assert (str(recalled.id), recalled.status.value) == (ref, "recalled")
     state = parties.a.get(f"/api/v1/referrals/{ref}").json()
     assert state["status"] == "recalled"
-    assert state["history"][-1]["actor_facility_id"] is None
+    assert state["history"][-1]["actor_edrpou"] is None
     assert state["history"][-1]["reason"].startswith("expired")
     assert parties.b.post(f"/api/v1/referrals/{ref}/take").status_code == 409
     # A default referral is valid for seven days.
@@ -184,7 +187,7 @@ def test_unaddressed_referral_is_claimed_by_requisition_number(parties: Parties)
         json={"requisition_number": number.lower().replace("-", " "), "patient_ref": PATIENT},
     )
     assert taken.status_code == 200, taken.text
-    assert taken.json()["taken_by_facility_id"] == parties.api.facility_ids[FACILITY_B]
+    assert (taken.json()["performer_edrpou"], taken.json()["taken_by_edrpou"]) == (None, FACILITY_B)
     # Taking routed the signed referral to B, which can now read it.
     assert parties.b.get(f"/api/v1/documents/{doc['id']}/content").status_code == 200
     assert parties.result(doc["id"]).status_code == 201
@@ -277,7 +280,7 @@ def test_third_facility_sees_nothing_anywhere(parties: Parties) -> None:
     ):
         assert c.post(path).status_code == 404, path
     assert c.get("/api/v1/inbox").json()["items"] == []
-    assert c.get("/api/v1/referrals").json() == []
+    assert c.get("/api/v1/referrals").json() == {"items": [], "next_cursor": None}
     assert c.get("/api/v1/documents").json()["items"] == []
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import UTC, datetime, timedelta
 
 from docex.audit.log import SYSTEM
@@ -68,20 +67,32 @@ def test_an_expired_referral_is_recalled(docex: Docex, cli_env: CliEnv) -> None:
         with sessions() as session:
             principal = authenticate(session, policy=container.token_policy, token=token)
             session.commit()
-        # Signed before it is submitted, so the validity leaves time for signing.
-        soon = datetime.now(UTC) + timedelta(seconds=4)
-        content = signed_content.referral(pki, performer="40123457", valid_until=soon)
+        content = signed_content.referral(pki, performer="40123457")
         signed = sign_cades(pki, content, signer="doctor-ecdsa", level="B-LT", detached=False)
-        submit_document(
+        submitted = submit_document(
             container,
             principal=principal,
             submission=Submission(signed=io.BytesIO(signed), kind=DocumentKind.REFERRAL),
         )
-        time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
+        # Time passes: the signed validity (a week) is over. Moved in the database rather
+        # than signed short, since signing under load could outlast a short validity.
+        with sessions() as session:
+            (row,) = session.query(Referral).all()
+            row.valid_until = datetime.now(UTC) - timedelta(seconds=1)
+            session.commit()
+            valid_until = session.query(Referral).one().valid_until
 
         result = docex("referrals", "expire")
         assert result.exit_code == ExitCode.OK, result.output
-        assert result.stdout == "recalled 1 expired referral(s)\n"
+        issued = submitted.referral
+        assert issued is not None
+        # The referral's id and issuer, never the requisition number the patient carries.
+        assert result.stdout == (
+            f"recalled {issued.id} issued by 38291045, valid until "
+            f"{valid_until.isoformat()}\n"
+            "recalled 1 expired referral(s)\n"
+        )
+        assert issued.requisition_number not in result.stdout
         with sessions() as session:
             (referral,) = session.query(Referral).all()
             assert referral.status is ReferralStatus.RECALLED

@@ -22,13 +22,13 @@ from tests.services.conftest import Parties, audit_entries, send_result_to_a
 def _result_for_a(runtime: Container, parties: Parties, pki: DevPki) -> uuid.UUID:
     """B sends A an examination result; the id of A's delivery."""
     send_result_to_a(runtime, parties, pki)
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     return item.delivery.id
 
 
 def _receipt(runtime: Container, parties: Parties, pki: DevPki) -> io.BytesIO:
     """A's signed receipt for the document B sent it."""
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     content = signed_content.task(pki, DocumentKind.RECEIPT, "doctor-rsa", focus=item.document.id)
     return io.BytesIO(sign_cades(pki, content, signer="doctor-rsa", level="B-LT", detached=False))
 
@@ -37,7 +37,7 @@ def test_signed_receipt_acknowledges_the_delivery(
     runtime: Container, parties: Parties, pki: DevPki
 ) -> None:
     delivery_id = _result_for_a(runtime, parties, pki)
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     document, reader = open_content(runtime, principal=parties.a, document_id=item.document.id)
     reader.close()
 
@@ -78,7 +78,7 @@ def test_receipt_before_fetching_is_refused(
             delivery_id=delivery_id,
             receipt=_receipt(runtime, parties, pki),
         )
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     assert (item.delivery.status, item.delivery.receipt_document_id) == (
         DeliveryStatus.PENDING,
         None,

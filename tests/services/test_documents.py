@@ -30,7 +30,7 @@ def test_every_reading_use_case_returns_the_same_frozen_record(
     assert submitted.validation_report["indication"] == submitted.indication == "TOTAL_PASSED"
     read = get_document(runtime, principal=parties.a, document_id=submitted.id)
     (listed,) = list_documents(runtime, principal=parties.a).documents
-    (item,) = deliveries.inbox(runtime, principal=parties.a).items
+    (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
     opened, reader = open_content(runtime, principal=parties.a, document_id=submitted.id)
     with reader:
         assert reader.read() == signed

@@ -9,15 +9,22 @@ from docex.composition import Container
 from docex.domain import ActorKind
 from docex.errors import InputError, NotFoundError, PermissionDeniedError
 from docex.services import webhooks
+from docex.webhooks.url_policy import WebhookUrlPolicy
 from tests.services.conftest import Parties, audit_entries
 
 URL = "https://mis.example.org/hooks/docex?key=facility-own-secret"
+STRICT = WebhookUrlPolicy()
+"""Production's policy: HTTPS to public hosts only."""
 
 
 def test_register_and_delete_are_audited(runtime: Container, parties: Parties) -> None:
-    registered = webhooks.register(runtime, principal=parties.a, url=URL)
-    again = webhooks.register(runtime, principal=parties.a, url=URL)
-    webhooks.delete(runtime, principal=parties.a)
+    registered = webhooks.register(
+        sessions=runtime.sessions, url_policy=STRICT, principal=parties.a, url=URL
+    )
+    again = webhooks.register(
+        sessions=runtime.sessions, url_policy=STRICT, principal=parties.a, url=URL
+    )
+    webhooks.delete(sessions=runtime.sessions, principal=parties.a)
 
     entries = audit_entries(runtime.sessions, actions.WEBHOOK_REGISTER)
     assert [(e.actor_kind, e.actor_token_id, e.actor_facility_id) for e in entries] == [
@@ -40,10 +47,33 @@ def test_register_and_delete_are_audited(runtime: Container, parties: Parties) -
 
 def test_refusals_record_nothing(runtime: Container, parties: Parties) -> None:
     with pytest.raises(PermissionDeniedError, match=r"^webhooks belong to facilities"):
-        webhooks.register(runtime, principal=parties.auditor, url=URL)
+        webhooks.register(
+            sessions=runtime.sessions, url_policy=STRICT, principal=parties.auditor, url=URL
+        )
     with pytest.raises(InputError, match=r"^the webhook URL must start with https://$"):
-        webhooks.register(runtime, principal=parties.a, url="ftp://mis.example.org/")
+        webhooks.register(
+            sessions=runtime.sessions,
+            url_policy=STRICT,
+            principal=parties.a,
+            url="ftp://mis.example.org/",
+        )
     with pytest.raises(NotFoundError, match=r"^no webhook is registered for this facility$"):
-        webhooks.delete(runtime, principal=parties.b)
+        webhooks.delete(sessions=runtime.sessions, principal=parties.b)
     assert audit_entries(runtime.sessions, actions.WEBHOOK_REGISTER) == []
     assert audit_entries(runtime.sessions, actions.WEBHOOK_DELETE) == []
+
+
+def test_the_policy_passed_in_decides_which_urls_are_accepted(
+    runtime: Container, parties: Parties
+) -> None:
+    local = "http://127.0.0.1:8080/hooks"
+    with pytest.raises(InputError, match=r"^the webhook URL must start with https://$"):
+        webhooks.register(
+            sessions=runtime.sessions, url_policy=STRICT, principal=parties.a, url=local
+        )
+    development = WebhookUrlPolicy(allow_loopback_http=True)
+    registered = webhooks.register(
+        sessions=runtime.sessions, url_policy=development, principal=parties.a, url=local
+    )
+    assert registered.record.url == local
+    assert webhooks.get(sessions=runtime.sessions, principal=parties.a).url == local

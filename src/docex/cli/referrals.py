@@ -14,5 +14,12 @@ def expire() -> None:
     from docex.services.referrals import expire_referrals
 
     with admin_context() as admin:
-        count = expire_referrals(sessions=admin.sessions, events=admin.events)
-    typer.echo(f"recalled {count} expired referral(s)")
+        recalled = expire_referrals(sessions=admin.sessions, events=admin.events)
+    # The referral's id and its issuer, not its requisition number: the number is what a
+    # patient carries, and this output may end up in a job's log.
+    for referral in recalled:
+        typer.echo(
+            f"recalled {referral.id} issued by {referral.issuer_edrpou}, "
+            f"valid until {referral.valid_until.isoformat()}"
+        )
+    typer.echo(f"recalled {len(recalled)} expired referral(s)")

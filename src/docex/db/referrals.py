@@ -1,6 +1,8 @@
 """Tables of referrals between facilities: each referral's routing state and its history.
 
-The lifecycle these rows follow is :mod:`docex.referrals.lifecycle`.
+The lifecycle these rows follow is :mod:`docex.referrals.lifecycle`. The facilities a
+referral names are reachable as read-only relationships, so that a query can join their
+EDRPOU codes in (the codes are what the API shows; the integer ids stay inside).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docex.clock import utcnow
 from docex.db.base import Base, enum_type
@@ -46,6 +48,15 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # View-only: the ids above are what is written; these only read the facilities.
+    issuer: Mapped[Facility] = relationship(foreign_keys=[issuer_facility_id], viewonly=True)
+    performer: Mapped[Facility | None] = relationship(
+        foreign_keys=[performer_facility_id], viewonly=True
+    )
+    taken_by: Mapped[Facility | None] = relationship(
+        foreign_keys=[taken_by_facility_id], viewonly=True
+    )
+
 
 class ReferralTransition(Base):
     """One change of a referral's status: who, when, why."""
@@ -63,3 +74,6 @@ class ReferralTransition(Base):
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(Document.id))
     """The signed document behind the change (result, recall, cancellation), if any."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor_facility: Mapped[Facility | None] = relationship(viewonly=True)
+    """The acting facility, read-only (see :class:`Referral`'s relationships)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from docex.audit import actions
 from docex.audit.log import Actor, record
 from docex.audit.query import AuditFilter, AuditPage, list_entries
@@ -12,12 +14,11 @@ from docex.db.engine import unit_of_work
 from docex.domain import Outcome
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
-from docex.services.runtime import Runtime
 
 
 def read_audit_log(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
     principal: Principal,
     where: AuditFilter,
     cursor: str | None = None,
@@ -35,7 +36,7 @@ def read_audit_log(
     }
     actor = Actor.from_principal(principal)
     if not principal.is_auditor:
-        with unit_of_work(runtime.sessions) as session:
+        with unit_of_work(sessions) as session:
             record(
                 session,
                 actor=actor,
@@ -45,7 +46,7 @@ def read_audit_log(
                 details={"filters": filters, "reason": "forbidden"},
             )
         raise PermissionDeniedError("only auditors read the audit log")
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         page = list_entries(session, where=where, cursor=cursor, limit=limit)
         for entry in page.entries:
             session.expunge(entry)

@@ -76,8 +76,8 @@ class InboxPage:
 
 
 def inbox(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
     principal: Principal,
     status: DeliveryStatus | None = None,
     kind: DocumentKind | None = None,
@@ -101,7 +101,7 @@ def inbox(
     if since is not None:
         query = query.where(Delivery.created_at >= since)
     query = keyset_select(query, TimeIdKeyset(Delivery.created_at, Delivery.id), page)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         fetched = [
             InboxItem(delivery=DeliveryRecord.of(d), document=DocumentRecord.of(doc))
             for d, doc in session.execute(query).all()
@@ -177,7 +177,8 @@ def acknowledge_with_receipt(
     stored and audited like any submission (:func:`~docex.services.submission.submit_document`),
     and the routing rules acknowledge the delivery in the transaction that stores it. The
     signature is verified outside any transaction, so the delivery is looked up before and
-    read back after: both reads, the one change in between.
+    read back after: both reads, the one change in between. It takes the whole ``runtime``
+    because the submission it makes does.
     """
     with unit_of_work(runtime.sessions) as session:
         delivery = get_delivery(session, principal=principal, delivery_id=delivery_id)

@@ -38,7 +38,7 @@ class ReferralExpiry:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                count = expire_referrals(sessions=self._sessions, events=self._events)
+                count = len(expire_referrals(sessions=self._sessions, events=self._events))
             except DocexError as exc:  # the database may be down; try again next time
                 log.warning("referral expiry failed: %s", exc)
                 continue

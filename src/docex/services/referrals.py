@@ -2,37 +2,46 @@
 
 Issue, completion, recall and cancellation come with signed documents and go through the
 submission gate (see :mod:`docex.referrals.plan`); the actions here need no signature.
+Each returns frozen records (:mod:`docex.services.referral_records`) made inside its unit
+of work, facilities named in them by EDRPOU code.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.clock import utcnow
 from docex.db.documents import Document
 from docex.db.engine import unit_of_work
+from docex.db.pagination import PageRequest, TimeIdKeyset, cut_page, keyset_select
 from docex.db.referrals import Referral, ReferralTransition
+from docex.db.registry import Facility
 from docex.domain import ReferralStatus
 from docex.errors import InputError, NotFoundError, PermissionDeniedError, TransitionError
 from docex.referrals.lifecycle import Action, is_expired, next_status
 from docex.referrals.requisition import normalise
+from docex.registry.identifiers import check_edrpou
 from docex.registry.records import Principal
 from docex.services import routing_state
 from docex.services.events import Events
-from docex.services.runtime import Runtime
+from docex.services.referral_records import (
+    TRANSITION_WITH_FACILITY,
+    WITH_FACILITIES,
+    ReferralPage,
+    ReferralRecord,
+    ReferralView,
+    TransitionRecord,
+)
 
+MAX_PAGE_SIZE = 200
+ROLES = ("issued", "performing")
+"""The ``role`` a facility may list its referrals by."""
 
-@dataclass(frozen=True)
-class ReferralView:
-    """A referral and its history, detached from the session."""
-
-    referral: Referral
-    history: list[ReferralTransition]
+_ORDER = TimeIdKeyset(Referral.created_at, Referral.id)
 
 
 def _facility(principal: Principal) -> int:
@@ -59,8 +68,9 @@ def _scope(principal: Principal) -> int | None:
 
 
 def take(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
+    events: Events,
     principal: Principal,
     referral_id: uuid.UUID | None = None,
     requisition_number: str | None = None,
@@ -71,7 +81,7 @@ def take(
     referral — any facility that presents its requisition number and patient reference."""
     facility_id = _facility(principal)
     moment = now or utcnow()
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         referral = _for_taking(session, facility_id, referral_id, requisition_number, patient_ref)
         if referral.status is ReferralStatus.ACTIVE and is_expired(referral.valid_until, moment):
             raise TransitionError(f"the referral expired at {referral.valid_until.isoformat()}")
@@ -82,7 +92,7 @@ def take(
             principal=principal,
             reason="taken by the performer",
             now=moment,
-            events=runtime.events,
+            events=events,
         )
         document = session.get(Document, referral.document_id)
         if document is not None:
@@ -92,17 +102,22 @@ def take(
                 document=document,
                 facility_id=facility_id,
                 now=moment,
-                events=runtime.events,
+                events=events,
             )
         return _view(session, referral)
 
 
 def release(
-    runtime: Runtime, *, principal: Principal, referral_id: uuid.UUID, now: datetime | None = None
+    *,
+    sessions: sessionmaker[Session],
+    events: Events,
+    principal: Principal,
+    referral_id: uuid.UUID,
+    now: datetime | None = None,
 ) -> ReferralView:
     """Give a referral back (in progress → active); only the facility working on it may."""
     facility_id = _facility(principal)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         referral = _locked(session, referral_id, scope=facility_id)
         next_status(Action.RELEASE, referral.status)  # the status reason comes first
         if referral.taken_by_facility_id != facility_id:
@@ -114,55 +129,80 @@ def release(
             principal=principal,
             reason="released by the performer",
             now=now or utcnow(),
-            events=runtime.events,
+            events=events,
         )
         return _view(session, referral)
 
 
-def get_referral(runtime: Runtime, *, principal: Principal, referral_id: uuid.UUID) -> ReferralView:
+def get_referral(
+    *, sessions: sessionmaker[Session], principal: Principal, referral_id: uuid.UUID
+) -> ReferralView:
     """A referral with its history, if the principal is a party to it (or an auditor)."""
-    with unit_of_work(runtime.sessions) as session:
-        referral = session.scalar(_visible(_scope(principal)).where(Referral.id == referral_id))
+    query = _visible(_scope(principal)).where(Referral.id == referral_id).options(*WITH_FACILITIES)
+    with unit_of_work(sessions) as session:
+        referral = session.scalar(query)
         if referral is None:
             raise NotFoundError(f"no referral {referral_id}")
         return _view(session, referral)
 
 
 def list_referrals(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
     principal: Principal,
     status: ReferralStatus | None = None,
     role: str | None = None,
-    limit: int = 100,
-) -> list[Referral]:
-    """Referrals the principal is a party to: ``role`` ``issued`` or ``performing``."""
+    issuer_edrpou: str | None = None,
+    performer_edrpou: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> ReferralPage:
+    """Referrals the principal is a party to (auditors: all), oldest first, a page at a time.
+
+    ``role`` narrows a facility's referrals to those it ``issued`` or is ``performing``;
+    ``issuer_edrpou`` to those a facility issued, ``performer_edrpou`` to those addressed
+    to or taken by a facility. An EDRPOU no facility has matches nothing.
+    """
+    if role is not None and role not in ROLES:
+        raise InputError("role must be issued or performing")
+    page = PageRequest(cursor=cursor, limit=limit).bounded(MAX_PAGE_SIZE)
     query = _visible(_scope(principal))
     facility_id = principal.facility_id
     if role == "issued" and facility_id is not None:
         query = query.where(Referral.issuer_facility_id == facility_id)
     elif role == "performing" and facility_id is not None:
-        query = query.where(
-            or_(
-                Referral.performer_facility_id == facility_id,
-                Referral.taken_by_facility_id == facility_id,
-            )
-        )
-    elif role is not None and role not in ("issued", "performing"):
-        raise InputError("role must be issued or performing")
+        query = query.where(_performed_by(facility_id))
+    if issuer_edrpou is not None:
+        query = query.where(Referral.issuer_facility_id == _facility_id_of(issuer_edrpou))
+    if performer_edrpou is not None:
+        query = query.where(_performed_by(_facility_id_of(performer_edrpou)))
     if status is not None:
         query = query.where(Referral.status == status)
-    query = query.order_by(Referral.created_at, Referral.id).limit(max(1, min(limit, 500)))
-    with unit_of_work(runtime.sessions) as session:
-        rows = list(session.scalars(query))
-        session.expunge_all()
-    return rows
+    query = keyset_select(query, _ORDER, page).options(*WITH_FACILITIES)
+    with unit_of_work(sessions) as session:
+        fetched = [ReferralRecord.of(row) for row in session.scalars(query)]
+    items, next_cursor = cut_page(
+        fetched, page, lambda record: TimeIdKeyset.cursor(record.created_at, record.id)
+    )
+    return ReferralPage(items=tuple(items), next_cursor=next_cursor)
+
+
+def _performed_by(facility_id: int | ScalarSelect[int]) -> ColumnElement[bool]:
+    return or_(
+        Referral.performer_facility_id == facility_id,
+        Referral.taken_by_facility_id == facility_id,
+    )
+
+
+def _facility_id_of(edrpou: str) -> ScalarSelect[int]:
+    # A subquery, not a lookup first: an unknown code then simply matches no referral.
+    return select(Facility.id).where(Facility.edrpou == check_edrpou(edrpou)).scalar_subquery()
 
 
 def expire_referrals(
     *, sessions: sessionmaker[Session], events: Events, now: datetime | None = None
-) -> int:
-    """Recall every active referral whose validity is over; returns how many.
+) -> tuple[ReferralRecord, ...]:
+    """Recall every active referral whose validity is over; returns them as recalled.
 
     Each recall goes through ``events`` (audit entry, webhook event) in the same unit of
     work, as a recall by its issuer does.
@@ -186,7 +226,18 @@ def expire_referrals(
                 now=moment,
                 events=events,
             )
-    return len(due)
+        if not due:
+            return ()
+        session.flush()
+        # Read back with their facilities joined in: the locking query above cannot join
+        # them (PostgreSQL locks no row on the nullable side of an outer join).
+        recalled = session.scalars(
+            select(Referral)
+            .where(Referral.id.in_([referral.id for referral in due]))
+            .order_by(Referral.created_at, Referral.id)
+            .options(*WITH_FACILITIES)
+        )
+        return tuple(ReferralRecord.of(referral) for referral in recalled)
 
 
 def _for_taking(
@@ -234,12 +285,16 @@ def _locked(session: Session, referral_id: uuid.UUID, *, scope: int) -> Referral
 
 def _view(session: Session, referral: Referral) -> ReferralView:
     session.flush()
-    history = list(
-        session.scalars(
-            select(ReferralTransition)
-            .where(ReferralTransition.referral_id == referral.id)
-            .order_by(ReferralTransition.id)
-        )
+    # View-only relationships do not follow a changed id (taking and releasing change
+    # ``taken_by_facility_id``): expired, they are read again from the ids as they are now.
+    session.expire(referral, ["issuer", "performer", "taken_by"])
+    history = session.scalars(
+        select(ReferralTransition)
+        .where(ReferralTransition.referral_id == referral.id)
+        .order_by(ReferralTransition.id)
+        .options(*TRANSITION_WITH_FACILITY)
     )
-    session.expunge_all()
-    return ReferralView(referral=referral, history=history)
+    return ReferralView(
+        referral=ReferralRecord.of(referral),
+        history=tuple(TransitionRecord.of(row) for row in history),
+    )

@@ -2,7 +2,7 @@
 
 An auditor (or a party to the document) re-verifies the stored original now, or as of a
 given time, with the trust and revocation data configured today. The new report is kept
-beside the one made at acceptance; neither is ever changed. The runtime's acceptance policy
+beside the one made at acceptance; neither is ever changed. The acceptance policy it is given
 says, beside the neutral verdict, whether the gate would accept the document on the new
 report (recorded in the audit entry, returned to the caller; it changes nothing stored).
 """
@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
@@ -25,9 +26,10 @@ from docex.domain import Outcome
 from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
-from docex.services.runtime import Runtime
-from docex.signatures.policy import AcceptanceDecision
+from docex.signatures.isolation import SignatureVerifier
+from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
 from docex.signatures.report import ValidationReport
+from docex.storage.base import ObjectStore
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,10 @@ class RevalidationResult:
     acceptance: AcceptanceDecision
 
 
-def _document(runtime: Runtime, principal: Principal, document_id: uuid.UUID) -> Document:
-    with unit_of_work(runtime.sessions) as session:
+def _document(
+    sessions: sessionmaker[Session], principal: Principal, document_id: uuid.UUID
+) -> Document:
+    with unit_of_work(sessions) as session:
         document = session.scalar(visible_to(principal).where(Document.id == document_id))
         if document is None:
             raise NotFoundError(f"no document {document_id}")
@@ -57,11 +61,11 @@ def _document(runtime: Runtime, principal: Principal, document_id: uuid.UUID) ->
 
 
 def report_history(
-    runtime: Runtime, *, principal: Principal, document_id: uuid.UUID
+    *, sessions: sessionmaker[Session], principal: Principal, document_id: uuid.UUID
 ) -> ReportHistory:
     """The report made at acceptance and the re-validations since."""
-    document = _document(runtime, principal, document_id)
-    with unit_of_work(runtime.sessions) as session:
+    document = _document(sessions, principal, document_id)
+    with unit_of_work(sessions) as session:
         rows = list(
             session.scalars(
                 select(Revalidation)
@@ -76,8 +80,8 @@ def report_history(
 
 
 def stored_report(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
     principal: Principal,
     document_id: uuid.UUID,
     revalidation_id: int | None = None,
@@ -87,10 +91,10 @@ def stored_report(
     :raises NotFoundError: no such document visible to ``principal``, or no such
         re-validation of it.
     """
-    document = _document(runtime, principal, document_id)
+    document = _document(sessions, principal, document_id)
     if revalidation_id is None:
         return ValidationReport.from_dict(document.validation_report)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         row = session.scalar(
             select(Revalidation).where(
                 Revalidation.document_id == document_id, Revalidation.id == revalidation_id
@@ -103,22 +107,26 @@ def stored_report(
 
 
 def revalidate(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
+    store: ObjectStore,
+    verifier: SignatureVerifier,
+    acceptance_policy: AcceptancePolicy,
     principal: Principal,
     document_id: uuid.UUID,
     at: datetime | None = None,
 ) -> RevalidationResult:
-    """Verify the stored original again (as of ``at``, default now) and keep the report."""
-    document = _document(runtime, principal, document_id)
-    with runtime.store.open(document.object_key) as reader:
+    """Verify the stored original in ``store`` again (as of ``at``, default now) with
+    ``verifier``, keep the report, and say what ``acceptance_policy`` makes of it."""
+    document = _document(sessions, principal, document_id)
+    with store.open(document.object_key) as reader:
         signed = reader.read()
     content = None
     if document.content_object_key is not None:
-        with runtime.store.open(document.content_object_key) as reader:
+        with store.open(document.content_object_key) as reader:
             content = reader.read()
-    report = runtime.verifier.verify(signed, content=content, at=at)
-    acceptance = runtime.acceptance_policy.decide(report, kind=document.kind.value)
+    report = verifier.verify(signed, content=content, at=at)
+    acceptance = acceptance_policy.decide(report, kind=document.kind.value)
     row = Revalidation(
         document_id=document.id,
         requested_by_token_id=principal.token_id,
@@ -128,7 +136,7 @@ def revalidate(
         report=report.to_dict(),
         created_at=utcnow(),
     )
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         session.add(row)
         session.flush()
         record(

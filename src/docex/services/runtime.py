@@ -2,7 +2,8 @@
 
 A structural type, not a locator: nothing here builds or finds anything. The composition
 root (:mod:`docex.composition`) builds a :class:`~docex.composition.Container`, which has
-these attributes, and the API passes it to the submission, reading and routing use cases.
+these attributes, and the API passes it to the submission and document-reading use cases
+(and to acknowledging a delivery with a signed receipt, which makes a submission).
 Use cases that need less (a session factory, a store, the event sink) take exactly that as
 keyword arguments instead.
 """

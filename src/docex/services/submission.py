@@ -64,6 +64,7 @@ from docex.registry.records import Principal
 from docex.services import routing_state
 from docex.services.access import visible_documents
 from docex.services.records import DocumentRecord
+from docex.services.referral_records import WITH_FACILITIES, ReferralRecord
 from docex.services.runtime import Runtime
 from docex.services.signed_facts import (
     Claims,
@@ -113,7 +114,7 @@ class SubmissionResult:
 
     document: DocumentRecord
     created: bool
-    referral: Referral | None = None
+    referral: ReferralRecord | None = None
     acceptance: AcceptanceDecision | None = None
 
 
@@ -239,6 +240,7 @@ def _submit_document(
             )
             session.flush()
             accepted = DocumentRecord.of(document)
+            referral_record = None if referral is None else ReferralRecord.of(referral)
             session.expunge_all()
     except ConflictError:
         # Two submissions of one Idempotency-Key, or of one signed content, raced; the
@@ -263,7 +265,10 @@ def _submit_document(
         principal.token_id,
     )
     return SubmissionResult(
-        document=accepted, created=True, referral=referral, acceptance=verified.acceptance
+        document=accepted,
+        created=True,
+        referral=referral_record,
+        acceptance=verified.acceptance,
     )
 
 
@@ -539,13 +544,16 @@ def _recorded(
 def _first_answer(runtime: Runtime, session: Session, document: Document) -> SubmissionResult:
     """What the submission that created ``document`` answered: the record, its referral,
     the policy's decision (re-made on the stored report, as it was then)."""
-    referral = session.scalar(select(Referral).where(Referral.document_id == document.id))
+    referral = session.scalar(
+        select(Referral).where(Referral.document_id == document.id).options(*WITH_FACILITIES)
+    )
     report = ValidationReport.from_dict(document.validation_report)
     acceptance = runtime.acceptance_policy.decide(report, kind=document.kind.value)
     record = DocumentRecord.of(document)
+    referral_record = None if referral is None else ReferralRecord.of(referral)
     session.expunge_all()
     return SubmissionResult(
-        document=record, created=False, referral=referral, acceptance=acceptance
+        document=record, created=False, referral=referral_record, acceptance=acceptance
     )
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from docex.audit import actions
 from docex.audit.log import Actor, record
 from docex.db.engine import unit_of_work
 from docex.domain import OutboxStatus, Outcome
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
-from docex.services.runtime import Runtime
 from docex.webhooks import outbox, subscriptions
 from docex.webhooks.outbox import EventPage, OutboxEventRecord
 from docex.webhooks.subscriptions import RegisteredWebhook, WebhookRecord
@@ -31,15 +32,22 @@ def _facility_of(principal: Principal) -> int:
     return principal.facility_id
 
 
-def register(runtime: Runtime, *, principal: Principal, url: str) -> RegisteredWebhook:
-    """Register or replace the principal's webhook; the answer carries the new secret."""
+def register(
+    *,
+    sessions: sessionmaker[Session],
+    url_policy: WebhookUrlPolicy,
+    principal: Principal,
+    url: str,
+) -> RegisteredWebhook:
+    """Register or replace the principal's webhook, if ``url_policy`` accepts its URL; the
+    answer carries the new secret."""
     facility_id = _facility_of(principal)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         registered = subscriptions.register_webhook(
             session,
             facility_id=facility_id,
             url=url,
-            policy=WebhookUrlPolicy.from_settings(runtime.settings),
+            policy=url_policy,
         )
         record(
             session,
@@ -55,17 +63,17 @@ def register(runtime: Runtime, *, principal: Principal, url: str) -> RegisteredW
         return registered
 
 
-def get(runtime: Runtime, *, principal: Principal) -> WebhookRecord:
+def get(*, sessions: sessionmaker[Session], principal: Principal) -> WebhookRecord:
     """The principal's webhook, without its secret."""
     facility_id = _facility_of(principal)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         return subscriptions.get_webhook(session, facility_id=facility_id)
 
 
-def delete(runtime: Runtime, *, principal: Principal) -> None:
+def delete(*, sessions: sessionmaker[Session], principal: Principal) -> None:
     """Stop the principal's webhook."""
     facility_id = _facility_of(principal)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         webhook = subscriptions.get_webhook(session, facility_id=facility_id)
         subscriptions.delete_webhook(session, facility_id=facility_id)
         record(
@@ -79,8 +87,8 @@ def delete(runtime: Runtime, *, principal: Principal) -> None:
 
 
 def list_events(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
     principal: Principal,
     status: OutboxStatus | None = None,
     cursor: str | None = None,
@@ -88,14 +96,16 @@ def list_events(
 ) -> EventPage:
     """The principal's webhook events, oldest first."""
     facility_id = _facility_of(principal)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         return outbox.list_events(
             session, facility_id=facility_id, status=status, cursor=cursor, limit=limit
         )
 
 
-def replay(runtime: Runtime, *, principal: Principal, event_id: uuid.UUID) -> OutboxEventRecord:
+def replay(
+    *, sessions: sessionmaker[Session], principal: Principal, event_id: uuid.UUID
+) -> OutboxEventRecord:
     """Send one of the principal's dead events again."""
     facility_id = _facility_of(principal)
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         return outbox.replay_event(session, facility_id=facility_id, event_id=event_id)

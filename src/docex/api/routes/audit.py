@@ -72,7 +72,7 @@ def list_audit_entries(
 ) -> AuditPageOut:
     """Read the audit trail, oldest first (auditors only)."""
     entries = read_audit_log(
-        runtime,
+        sessions=runtime.sessions,
         principal=principal,
         where=AuditFilter(
             action=action,

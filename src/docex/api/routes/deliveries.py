@@ -72,7 +72,7 @@ def inbox(
 ) -> InboxPageOut:
     """Documents routed to this facility, oldest first; fetch content to mark them fetched."""
     found = deliveries.inbox(
-        runtime,
+        sessions=runtime.sessions,
         principal=principal,
         status=status,
         kind=kind,

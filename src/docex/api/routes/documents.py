@@ -180,14 +180,19 @@ def get_report(
             "takes none of them"
         )
     if media_type == "application/json":
-        history = revalidation.report_history(runtime, principal=principal, document_id=document_id)
+        history = revalidation.report_history(
+            sessions=runtime.sessions, principal=principal, document_id=document_id
+        )
         return ReportHistoryOut(
             document_id=history.document_id,
             acceptance_report=history.acceptance,
             revalidations=[revalidation_out(r) for r in history.revalidations],
         )
     report = revalidation.stored_report(
-        runtime, principal=principal, document_id=document_id, revalidation_id=revalidation_id
+        sessions=runtime.sessions,
+        principal=principal,
+        document_id=document_id,
+        revalidation_id=revalidation_id,
     )
     name = f"docex-report-{document_id}" + (f"-{revalidation_id}" if revalidation_id else "")
     if media_type == "application/xml":
@@ -220,7 +225,15 @@ def revalidate_document(
     at = body.at if body is not None else None
     if at is not None and at.tzinfo is None:
         raise InputError("at needs a time zone")
-    result = revalidation.revalidate(runtime, principal=principal, document_id=document_id, at=at)
+    result = revalidation.revalidate(
+        sessions=runtime.sessions,
+        store=runtime.store,
+        verifier=runtime.verifier,
+        acceptance_policy=runtime.acceptance_policy,
+        principal=principal,
+        document_id=document_id,
+        at=at,
+    )
     return revalidation_out(result.revalidation, result.acceptance)
 
 

@@ -1,113 +1,73 @@
-"""Referrals: read with history, list, take, release."""
+"""Referrals: read with history, list, take, release.
+
+The handlers only translate: bodies are in :mod:`docex.api.schemas.referrals`, the work is
+:mod:`docex.services.referrals`'.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
 
 from docex.api.deps import PrincipalDep, RuntimeDep
-from docex.db.referrals import Referral, ReferralTransition
-from docex.domain import ReferralPriority, ReferralStatus
+from docex.api.pagination import page_parameters
+from docex.api.schemas.referrals import (
+    ReferralOut,
+    ReferralPageOut,
+    ReferralWithHistory,
+    TakeByRequisition,
+)
+from docex.db.pagination import PageRequest
+from docex.domain import ReferralStatus
 from docex.services import referrals
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 
-
-class TransitionOut(BaseModel):
-    """One step of a referral's history."""
-
-    from_status: str | None
-    to_status: str
-    actor_facility_id: int | None = Field(description="None when the system acted (expiry).")
-    reason: str
-    document_id: uuid.UUID | None
-    at: datetime
-
-    @classmethod
-    def of(cls, row: ReferralTransition) -> TransitionOut:
-        return cls(
-            from_status=row.from_status,
-            to_status=row.to_status,
-            actor_facility_id=row.actor_facility_id,
-            reason=row.reason,
-            document_id=row.document_id,
-            at=row.created_at,
-        )
+_EDRPOU = "^[0-9]{8}$"
 
 
-class ReferralOut(BaseModel):
-    """A referral's routing state."""
-
-    id: uuid.UUID
-    document_id: uuid.UUID
-    requisition_number: str
-    status: ReferralStatus
-    issuer_facility_id: int
-    performer_facility_id: int | None
-    taken_by_facility_id: int | None
-    patient_ref: str
-    service_code: str
-    service_text: str
-    priority: ReferralPriority
-    valid_until: datetime
-    result_document_id: uuid.UUID | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: Referral) -> ReferralOut:
-        return cls(
-            id=row.id,
-            document_id=row.document_id,
-            requisition_number=row.requisition_number,
-            status=row.status,
-            issuer_facility_id=row.issuer_facility_id,
-            performer_facility_id=row.performer_facility_id,
-            taken_by_facility_id=row.taken_by_facility_id,
-            patient_ref=row.patient_ref,
-            service_code=row.service_code,
-            service_text=row.service_text,
-            priority=row.priority,
-            valid_until=row.valid_until,
-            result_document_id=row.result_document_id,
-            created_at=row.created_at,
-        )
-
-
-class ReferralWithHistory(ReferralOut):
-    """A referral and every transition it went through."""
-
-    history: list[TransitionOut]
-
-
-class TakeByRequisition(BaseModel):
-    """What a patient brings to a facility: the requisition number and who they are."""
-
-    requisition_number: str = Field(min_length=1, max_length=40)
-    patient_ref: str = Field(min_length=1, max_length=200)
-
-
-def _with_history(view: referrals.ReferralView) -> ReferralWithHistory:
-    return ReferralWithHistory(
-        **ReferralOut.of(view.referral).model_dump(),
-        history=[TransitionOut.of(t) for t in view.history],
-    )
-
-
-@router.get("", response_model=list[ReferralOut])
+@router.get("", response_model=ReferralPageOut)
 def list_referrals(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     status: ReferralStatus | None = None,
-    role: Annotated[str | None, Query(pattern="^(issued|performing)$")] = None,
-) -> list[ReferralOut]:
-    """Referrals this facility issued or performs (auditors: all)."""
-    rows = referrals.list_referrals(runtime, principal=principal, status=status, role=role)
-    return [ReferralOut.of(r) for r in rows]
+    role: Annotated[
+        Literal["issued", "performing"] | None,
+        Query(description="This facility's part in the referral."),
+    ] = None,
+    issuer: Annotated[
+        str | None, Query(pattern=_EDRPOU, description="The issuing facility's EDRPOU.")
+    ] = None,
+    performer: Annotated[
+        str | None,
+        Query(
+            pattern=_EDRPOU,
+            description="EDRPOU of the facility it is addressed to or taken by.",
+        ),
+    ] = None,
+    # Keyword-only: the page parameters come last, as in the published schema.
+    *,
+    page: Annotated[
+        PageRequest, Depends(page_parameters(default=50, maximum=referrals.MAX_PAGE_SIZE))
+    ],
+) -> ReferralPageOut:
+    """Referrals this facility issued or performs (auditors: all), oldest first."""
+    found = referrals.list_referrals(
+        sessions=runtime.sessions,
+        principal=principal,
+        status=status,
+        role=role,
+        issuer_edrpou=issuer,
+        performer_edrpou=performer,
+        cursor=page.cursor,
+        limit=page.limit,
+    )
+    return ReferralPageOut(
+        items=[ReferralOut.of(r) for r in found.items], next_cursor=found.next_cursor
+    )
 
 
 @router.get("/{referral_id}", response_model=ReferralWithHistory)
@@ -115,9 +75,10 @@ def get_referral(
     referral_id: uuid.UUID, runtime: RuntimeDep, principal: PrincipalDep
 ) -> ReferralWithHistory:
     """A referral with its history (who changed what, when, why)."""
-    return _with_history(
-        referrals.get_referral(runtime, principal=principal, referral_id=referral_id)
+    view = referrals.get_referral(
+        sessions=runtime.sessions, principal=principal, referral_id=referral_id
     )
+    return ReferralWithHistory.of_view(view)
 
 
 @router.post("/take", response_model=ReferralWithHistory)
@@ -127,12 +88,13 @@ async def take_by_requisition(
     """Take a referral the patient brought: by requisition number and patient reference."""
     view = await run_in_threadpool(
         referrals.take,
-        runtime,
+        sessions=runtime.sessions,
+        events=runtime.events,
         principal=principal,
         requisition_number=body.requisition_number,
         patient_ref=body.patient_ref,
     )
-    return _with_history(view)
+    return ReferralWithHistory.of_view(view)
 
 
 @router.post("/{referral_id}/take", response_model=ReferralWithHistory)
@@ -140,7 +102,13 @@ def take(
     referral_id: uuid.UUID, runtime: RuntimeDep, principal: PrincipalDep
 ) -> ReferralWithHistory:
     """Take a referral addressed to this facility (active → in_progress)."""
-    return _with_history(referrals.take(runtime, principal=principal, referral_id=referral_id))
+    view = referrals.take(
+        sessions=runtime.sessions,
+        events=runtime.events,
+        principal=principal,
+        referral_id=referral_id,
+    )
+    return ReferralWithHistory.of_view(view)
 
 
 @router.post("/{referral_id}/release", response_model=ReferralWithHistory)
@@ -148,4 +116,10 @@ def release(
     referral_id: uuid.UUID, runtime: RuntimeDep, principal: PrincipalDep
 ) -> ReferralWithHistory:
     """Give a referral back (in_progress → active)."""
-    return _with_history(referrals.release(runtime, principal=principal, referral_id=referral_id))
+    view = referrals.release(
+        sessions=runtime.sessions,
+        events=runtime.events,
+        principal=principal,
+        referral_id=referral_id,
+    )
+    return ReferralWithHistory.of_view(view)

@@ -16,6 +16,7 @@ from docex.domain import MAX_WEBHOOK_URL_LENGTH, OutboxStatus
 from docex.services import webhooks as service
 from docex.webhooks.outbox import MAX_PAGE_SIZE, OutboxEventRecord
 from docex.webhooks.subscriptions import WebhookRecord
+from docex.webhooks.url_policy import WebhookUrlPolicy
 
 router = APIRouter(prefix="/api/v1/webhook", tags=["webhooks"])
 
@@ -94,7 +95,12 @@ class WebhookEventPageOut(BaseModel):
 )
 def register(body: WebhookIn, runtime: RuntimeDep, principal: PrincipalDep) -> RegisteredWebhookOut:
     """Register or replace this facility's webhook; the answer carries a new secret, once."""
-    registered = service.register(runtime, principal=principal, url=body.url)
+    registered = service.register(
+        sessions=runtime.sessions,
+        url_policy=WebhookUrlPolicy.from_settings(runtime.settings),
+        principal=principal,
+        url=body.url,
+    )
     return RegisteredWebhookOut(
         **WebhookOut.of(registered.record).model_dump(), secret=registered.secret
     )
@@ -103,13 +109,13 @@ def register(body: WebhookIn, runtime: RuntimeDep, principal: PrincipalDep) -> R
 @router.get("", response_model=WebhookOut)
 def get_webhook(runtime: RuntimeDep, principal: PrincipalDep) -> WebhookOut:
     """This facility's webhook (never its secret)."""
-    return WebhookOut.of(service.get(runtime, principal=principal))
+    return WebhookOut.of(service.get(sessions=runtime.sessions, principal=principal))
 
 
 @router.delete("", status_code=204, response_class=Response)
 def delete_webhook(runtime: RuntimeDep, principal: PrincipalDep) -> Response:
     """Stop sending events to this facility."""
-    service.delete(runtime, principal=principal)
+    service.delete(sessions=runtime.sessions, principal=principal)
     return Response(status_code=204)
 
 
@@ -124,7 +130,11 @@ def list_events(
 ) -> WebhookEventPageOut:
     """This facility's webhook events, oldest first."""
     events = service.list_events(
-        runtime, principal=principal, status=status, cursor=page.cursor, limit=page.limit
+        sessions=runtime.sessions,
+        principal=principal,
+        status=status,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return WebhookEventPageOut(
         items=[WebhookEventOut.of(e) for e in events.events], next_cursor=events.next_cursor
@@ -138,4 +148,6 @@ def list_events(
 )
 def replay(event_id: uuid.UUID, runtime: RuntimeDep, principal: PrincipalDep) -> WebhookEventOut:
     """Send a dead event again, with a fresh retry window."""
-    return WebhookEventOut.of(service.replay(runtime, principal=principal, event_id=event_id))
+    return WebhookEventOut.of(
+        service.replay(sessions=runtime.sessions, principal=principal, event_id=event_id)
+    )
