@@ -195,7 +195,8 @@ def test_auditor_lists_filters_and_pages(api: Api, good_sig: bytes) -> None:
         (item,) = page.json()["items"]
         assert item["action"] == "document.submit"
         assert item["actor_kind"] == "facility"
-        assert item["actor_facility_id"] == api.facility_ids[FACILITY_A]
+        assert item["actor_facility_edrpou"] == FACILITY_A
+        assert "actor_facility_id" not in item
         assert item["target_id"] == doc_id
         assert len(item["hash"]) == len(item["prev_hash"]) == 64
 
@@ -205,10 +206,16 @@ def test_auditor_lists_filters_and_pages(api: Api, good_sig: bytes) -> None:
             ("document.read", "ok"),
             ("document.read", "refused"),
         ]
-        by_b = auditor.get(
-            "/api/v1/audit", params={"actor_facility": api.facility_ids[FACILITY_B]}
-        ).json()["items"]
+        by_b = auditor.get("/api/v1/audit", params={"actor_facility": FACILITY_B}).json()["items"]
         assert [e["action"] for e in by_b] == ["token.use", "document.read"]
+        assert {e["actor_facility_edrpou"] for e in by_b} == {FACILITY_B}
+        # An EDRPOU nobody registered matches nothing; an internal id is not an EDRPOU.
+        nobody = auditor.get("/api/v1/audit", params={"actor_facility": "99999999"})
+        assert (nobody.status_code, nobody.json()["items"]) == (200, [])
+        by_id = auditor.get(
+            "/api/v1/audit", params={"actor_facility": api.facility_ids[FACILITY_B]}
+        )
+        assert by_id.status_code == 422
         family = auditor.get("/api/v1/audit", params={"action": "document.*"}).json()["items"]
         assert {e["action"] for e in family} == {"document.submit", "document.read"}
         refused = auditor.get("/api/v1/audit", params={"outcome": "refused"}).json()["items"]

@@ -25,6 +25,7 @@ def paths() -> dict[str, Any]:
         ("/api/v1/webhook/events", 50, 200),
         ("/api/v1/audit", 100, 500),
         ("/api/v1/referrals", 50, 200),
+        ("/api/v1/facilities", 100, 500),
     ],
 )
 def test_listing_publishes_cursor_and_limit(

@@ -325,21 +325,23 @@ def test_routing_is_in_the_audit_trail_and_the_chain_holds(parties: Parties) -> 
         return items
 
     transitions = entries("referral.transition")
-    ids = parties.api.facility_ids
     assert [
-        (e["details"]["from"], e["details"]["to"], e["actor_facility_id"]) for e in transitions
+        (e["details"]["from"], e["details"]["to"], e["actor_facility_edrpou"]) for e in transitions
     ] == [
-        (None, "active", ids[FACILITY_A]),
-        ("active", "in_progress", ids[FACILITY_B]),
-        ("in_progress", "completed", ids[FACILITY_B]),
+        (None, "active", FACILITY_A),
+        ("active", "in_progress", FACILITY_B),
+        ("in_progress", "completed", FACILITY_B),
     ]
-    steps = [(e["action"], e["actor_facility_id"]) for e in entries("delivery.*")]
+    steps = [
+        (e["action"], e["actor_facility_edrpou"], e["details"].get("to_edrpou"))
+        for e in entries("delivery.*")
+    ]
     assert steps == [
-        ("delivery.create", None),  # the referral, routed to B by docex itself
-        ("delivery.fetch", ids[FACILITY_B]),
-        ("delivery.create", None),  # the result, routed back to A
-        ("delivery.fetch", ids[FACILITY_A]),
-        ("delivery.ack", ids[FACILITY_A]),
+        ("delivery.create", None, FACILITY_B),  # the referral, routed to B by docex itself
+        ("delivery.fetch", FACILITY_B, None),
+        ("delivery.create", None, FACILITY_A),  # the result, routed back to A
+        ("delivery.fetch", FACILITY_A, None),
+        ("delivery.ack", FACILITY_A, None),
     ]
     (revalidated,) = entries("document.revalidate")
     assert revalidated["actor_kind"] == "auditor"

@@ -10,7 +10,7 @@ from docex.devpki.pki import DevPki
 from docex.settings import Settings
 from docex.webhooks.dispatcher import Dispatcher
 from docex.webhooks.transport import HttpxTransport
-from tests.api.conftest import FACILITY_B, REPO, Api, replace_settings
+from tests.api.conftest import FACILITY_A, FACILITY_B, REPO, Api, replace_settings
 from tests.api.parties import Parties
 from tests.conftest import Backend
 from tests.webhooks.conftest import POLICY
@@ -66,5 +66,11 @@ def test_deliveries_and_status_changes_are_posted_to_each_party(
         ("delivery.created", None),
     ]
     assert a_events[-1][1]["document_id"] == result.json()["id"]
+    # Facilities by EDRPOU, as clients know them; never by docex's row ids.
+    assert (b_events[-1][1]["from_edrpou"], a_events[-1][1]["from_edrpou"]) == (
+        FACILITY_A,
+        FACILITY_B,
+    )
+    assert not [k for _, d in a_events + b_events for k in d if k.endswith("facility_id")]
     assert all(r.bad_signatures == 0 for r in receivers)
     assert all(count == 1 for r in receivers for count in r.processed.values())

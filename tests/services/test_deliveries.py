@@ -38,8 +38,9 @@ def test_signed_receipt_acknowledges_the_delivery(
 ) -> None:
     delivery_id = _result_for_a(runtime, parties, pki)
     (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
-    document, reader = open_content(runtime, principal=parties.a, document_id=item.document.id)
-    reader.close()
+    download = open_content(runtime, principal=parties.a, document_id=item.document.id)
+    download.body.close()
+    document = download.document
 
     acked = deliveries.acknowledge_with_receipt(
         runtime,

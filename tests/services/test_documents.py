@@ -31,10 +31,13 @@ def test_every_reading_use_case_returns_the_same_frozen_record(
     read = get_document(runtime, principal=parties.a, document_id=submitted.id)
     (listed,) = list_documents(runtime, principal=parties.a).documents
     (item,) = deliveries.inbox(sessions=runtime.sessions, principal=parties.a).items
-    opened, reader = open_content(runtime, principal=parties.a, document_id=submitted.id)
-    with reader:
-        assert reader.read() == signed
-    for record in (read, listed, item.document, opened):
+    opened = open_content(runtime, principal=parties.a, document_id=submitted.id)
+    try:
+        assert b"".join(opened.body) == signed
+    finally:
+        opened.body.close()
+    assert (opened.sha256, opened.size) == (submitted.sha256, len(signed))
+    for record in (read, listed, item.document, opened.document):
         assert record == submitted
     with pytest.raises(dataclasses.FrozenInstanceError):
         read.patient_ref = "someone else"  # type: ignore[misc]  # the point: it is frozen

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from docex import __version__
 from docex.api import problems
 from docex.api.limits import BodySizeLimit
-from docex.api.routes import audit, deliveries, documents, health, referrals, webhooks
+from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
 from docex.services.periodic import ReferralExpiry
 from docex.settings import Settings
@@ -68,6 +68,7 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
     app.include_router(deliveries.router)
     app.include_router(webhooks.router)
     app.include_router(audit.router)
+    app.include_router(facilities.router)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app

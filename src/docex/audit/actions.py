@@ -18,6 +18,8 @@ DOCUMENT_READ: Final = "document.read"
 """A document's metadata and validation report were read (or the read was refused)."""
 DOCUMENT_READ_CONTENT: Final = "document.read_content"
 """A document's original signed bytes were fetched."""
+DOCUMENT_READ_PAYLOAD: Final = "document.read_payload"
+"""A document's signed payload (detached or encapsulated content, or the PDF) was fetched."""
 DOCUMENT_LIST: Final = "document.list"
 """Documents were listed; the filters are in the details."""
 TOKEN_USE: Final = "token.use"  # noqa: S105  # an action name, not a secret

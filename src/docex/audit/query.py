@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from docex.db.audit import AuditEntry
 from docex.db.pagination import IdKeyset, PageRequest, cut_page, keyset_select
+from docex.db.registry import Facility
 from docex.domain import Outcome
 
 MAX_PAGE_SIZE = 500
@@ -21,7 +22,8 @@ class AuditFilter:
 
     action: str | None = None
     """An action (``document.read``), or a family of them ending in ``.*`` (``webhook.*``)."""
-    actor_facility_id: int | None = None
+    actor_facility_edrpou: str | None = None
+    """The acting facility, by EDRPOU (entries keep its row id, which clients never see)."""
     actor_token_id: int | None = None
     target_type: str | None = None
     target_id: str | None = None
@@ -60,8 +62,10 @@ def list_entries(
             query = query.where(AuditEntry.action.startswith(prefix, autoescape=True))
         else:
             query = query.where(AuditEntry.action == where.action)
-    if where.actor_facility_id is not None:
-        query = query.where(AuditEntry.actor_facility_id == where.actor_facility_id)
+    if where.actor_facility_edrpou is not None:
+        # An EDRPOU nobody registered matches nothing, like any other unmatched criterion.
+        acting = select(Facility.id).where(Facility.edrpou == where.actor_facility_edrpou)
+        query = query.where(AuditEntry.actor_facility_id.in_(acting.scalar_subquery()))
     if where.actor_token_id is not None:
         query = query.where(AuditEntry.actor_token_id == where.actor_token_id)
     if where.target_type is not None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docex.clock import utcnow
 from docex.db.base import Base, enum_type
@@ -45,6 +45,11 @@ class Document(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     submitted_by_facility_id: Mapped[int] = mapped_column(ForeignKey(Facility.id))
     recipient_facility_id: Mapped[int | None] = mapped_column(ForeignKey(Facility.id))
+    # The facilities by row, for their EDRPOUs: a listing loads them with the documents
+    # (``joinedload``); one document loads them by primary key, from the identity map
+    # when the unit of work has already read them.
+    submitted_by: Mapped[Facility] = relationship(foreign_keys=[submitted_by_facility_id])
+    recipient: Mapped[Facility | None] = relationship(foreign_keys=[recipient_facility_id])
     patient_ref: Mapped[str] = mapped_column(String(200), index=True)
     answers_document_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("documents.id"), index=True

@@ -2,9 +2,11 @@
 
 A page is the rows after a position in a total order, and its cursor is the position of
 its last row: unlike an offset, it neither skips nor repeats rows when others are added
-meanwhile. Two orders are used: by ``(created_at, id)`` for rows keyed by a UUID
-(:class:`TimeIdKeyset`, an opaque base64 cursor) and by an increasing integer id
-(:class:`IdKeyset`, the id as the cursor). Cursors are opaque to clients; one docex did not
+meanwhile. Three orders are used: by ``(created_at, id)`` for rows keyed by a UUID
+(:class:`TimeIdKeyset`, an opaque base64 cursor), by an increasing integer id
+(:class:`IdKeyset`, the id as the cursor), and by a unique public code such as a
+facility's EDRPOU (:class:`CodeKeyset`, an opaque base64 cursor: listings shown to clients
+then name no internal id, not even in a cursor). Cursors are opaque to clients; one docex did not
 make is an :class:`~docex.errors.InputError`.
 
 A listing asks for one row more than the page holds (:func:`keyset_select`) to learn
@@ -103,6 +105,26 @@ class IdKeyset:
         return str(ident)
 
 
+@dataclass(frozen=True)
+class CodeKeyset:
+    """Rows in the order of a unique string column (a registry code)."""
+
+    code: QueryableAttribute[str]
+
+    def order(self) -> tuple[ColumnElement[Any], ...]:
+        """The code: unique, so it orders the rows totally by itself."""
+        return (self.code.expression,)
+
+    def after(self, cursor: str) -> ColumnElement[bool]:
+        """The rows whose code sorts after the one ``cursor`` names."""
+        return self.code > decode_code(cursor)
+
+    @staticmethod
+    def cursor(code: str) -> str:
+        """The cursor of the row with this code."""
+        return base64.urlsafe_b64encode(json.dumps(["code", code]).encode()).decode().rstrip("=")
+
+
 def keyset_select(query: Select[*_Columns], keyset: Keyset, page: PageRequest) -> Select[*_Columns]:
     """``query`` in ``keyset`` order from after the cursor, one row more than the page."""
     if page.cursor is not None:
@@ -136,6 +158,18 @@ def decode_time_id(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(when), uuid.UUID(ident)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InputError("invalid cursor") from exc
+
+
+def decode_code(cursor: str) -> str:
+    """The code a :class:`CodeKeyset` cursor names; ``InputError`` if not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tag, code = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InputError("invalid cursor") from exc
+    if tag != "code" or not isinstance(code, str):
+        raise InputError("invalid cursor")
+    return code
 
 
 def decode_id(cursor: str) -> int:

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import Actor, record
-from docex.audit.query import AuditFilter, AuditPage, list_entries
+from docex.audit.query import AuditFilter, list_entries
+from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
+from docex.db.registry import Facility
 from docex.domain import Outcome
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class TrailEntry:
+    """An audit entry (detached from its session) and the acting facility's EDRPOU."""
+
+    entry: AuditEntry
+    actor_facility_edrpou: str | None
+    """``None`` when no facility acted, or the entry names a facility id nobody registered
+    (a refused request's claim: the log keeps whatever it was told)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrailPage:
+    """One page of the trail, in chain order, and the cursor for the next, if any."""
+
+    entries: list[TrailEntry]
+    next_cursor: str | None
 
 
 def read_audit_log(
@@ -23,7 +44,7 @@ def read_audit_log(
     where: AuditFilter,
     cursor: str | None = None,
     limit: int = 100,
-) -> AuditPage:
+) -> TrailPage:
     """A page of the audit log for an auditor; ``PermissionDeniedError`` for anyone else.
 
     Recorded as ``audit.read`` with the filters, in the same transaction; a facility's
@@ -48,6 +69,12 @@ def read_audit_log(
         raise PermissionDeniedError("only auditors read the audit log")
     with unit_of_work(sessions) as session:
         page = list_entries(session, where=where, cursor=cursor, limit=limit)
+        # One query for the page's facilities, however many entries name them.
+        ids = {e.actor_facility_id for e in page.entries if e.actor_facility_id is not None}
+        edrpous: dict[int, str] = {}
+        if ids:
+            found = select(Facility.id, Facility.edrpou).where(Facility.id.in_(ids))
+            edrpous = {row.id: row.edrpou for row in session.execute(found)}
         for entry in page.entries:
             session.expunge(entry)
         record(
@@ -58,4 +85,13 @@ def read_audit_log(
             target_type=actions.AUDIT_LOG,
             details={"filters": filters, "cursor": cursor, "returned": len(page.entries)},
         )
-    return page
+    trail = [
+        TrailEntry(
+            entry=e,
+            actor_facility_edrpou=None
+            if e.actor_facility_id is None
+            else edrpous.get(e.actor_facility_id),
+        )
+        for e in page.entries
+    ]
+    return TrailPage(entries=trail, next_cursor=page.next_cursor)

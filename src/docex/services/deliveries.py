@@ -25,7 +25,7 @@ from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
 from docex.services.events import Events
-from docex.services.records import DocumentRecord
+from docex.services.records import DocumentRecord, with_facilities
 from docex.services.runtime import Runtime
 from docex.services.signed_facts import Claims
 from docex.services.submission import Submission, submit_document
@@ -100,7 +100,9 @@ def inbox(
         query = query.where(Document.kind == kind)
     if since is not None:
         query = query.where(Delivery.created_at >= since)
-    query = keyset_select(query, TimeIdKeyset(Delivery.created_at, Delivery.id), page)
+    query = with_facilities(
+        keyset_select(query, TimeIdKeyset(Delivery.created_at, Delivery.id), page)
+    )
     with unit_of_work(sessions) as session:
         fetched = [
             InboxItem(delivery=DeliveryRecord.of(d), document=DocumentRecord.of(doc))

@@ -12,6 +12,7 @@ from docex.audit.log import Actor, record
 from docex.db.deliveries import Delivery
 from docex.db.documents import Document
 from docex.db.referrals import Referral
+from docex.db.registry import Facility
 from docex.domain import ActorKind, Outcome, ReferralStatus
 from docex.registry.records import Principal
 from docex.webhooks.outbox import EventType, enqueue
@@ -21,6 +22,13 @@ log = logging.getLogger("docex.routing")
 
 def _str(value: object | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _edrpou(session: Session, facility_id: int) -> str:
+    # By primary key: from the identity map when the unit of work has read the row.
+    facility = session.get(Facility, facility_id)
+    assert facility is not None  # noqa: S101 -- a foreign key guarantees it
+    return facility.edrpou
 
 
 def _actor(principal: Principal | None) -> Actor:
@@ -35,6 +43,8 @@ class Events:
     """
 
     def delivery_created(self, session: Session, *, delivery: Delivery, document: Document) -> None:
+        # Clients know facilities by EDRPOU only; the rows are in the session already.
+        to_edrpou = _edrpou(session, delivery.facility_id)
         log.info(
             "delivery %s: document %s (%s) to facility %s",
             delivery.id,
@@ -51,7 +61,7 @@ class Events:
                 "document_id": str(document.id),
                 "kind": document.kind.value,
                 "patient_ref": document.patient_ref,
-                "from_facility_id": document.submitted_by_facility_id,
+                "from_edrpou": _edrpou(session, document.submitted_by_facility_id),
                 "answers_document_id": _str(document.answers_document_id),
             },
         )
@@ -62,7 +72,7 @@ class Events:
             outcome=Outcome.OK,
             target_type=actions.DELIVERY,
             target_id=str(delivery.id),
-            details={"document_id": str(document.id), "to_facility_id": delivery.facility_id},
+            details={"document_id": str(document.id), "to_edrpou": to_edrpou},
         )
 
     def delivery_fetched(

@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVarTuple
 
+from sqlalchemy import Select
+from sqlalchemy.orm import joinedload
+
+from docex.db.documents import Document
 from docex.domain import DocumentKind, DocumentStatus
-
-if TYPE_CHECKING:
-    from docex.db.documents import Document
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,13 @@ class DocumentRecord:
     content_sha256: str | None
     """SHA-256 of a CAdES signature's detached content, stored beside it."""
     submitted_by_facility_id: int
+    """The submitting facility's row id: for the use cases only, never shown to clients."""
+    submitted_by_edrpou: str
+    """The submitting facility's EDRPOU, the identifier clients know it by."""
     recipient_facility_id: int | None
+    """The addressed facility's row id: for the use cases only, never shown to clients."""
+    recipient_edrpou: str | None
+    """The addressed facility's EDRPOU, if the document was addressed."""
     patient_ref: str
     answers_document_id: uuid.UUID | None
     signer_rnokpp: str | None
@@ -47,6 +54,23 @@ class DocumentRecord:
         """The record of a loaded row (call inside the unit of work that loaded it).
 
         The record's fields are the row's columns of the same names, so adding a field
-        here is all it takes to carry a column out.
+        here is all it takes to carry a column out; the EDRPOUs come from the facilities
+        the row refers to (load many rows with :func:`with_facilities`, or each one costs
+        a query for its facilities).
         """
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+        values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in _JOINED}
+        recipient = row.recipient
+        return cls(
+            **values,
+            submitted_by_edrpou=row.submitted_by.edrpou,
+            recipient_edrpou=None if recipient is None else recipient.edrpou,
+        )
+
+
+_JOINED = frozenset({"submitted_by_edrpou", "recipient_edrpou"})
+_Columns = TypeVarTuple("_Columns")
+
+
+def with_facilities(query: Select[*_Columns]) -> Select[*_Columns]:
+    """``query`` loading each document's facilities in the same statement (no N+1)."""
+    return query.options(joinedload(Document.submitted_by), joinedload(Document.recipient))

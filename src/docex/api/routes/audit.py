@@ -11,21 +11,20 @@ from pydantic import BaseModel, Field
 from docex.api.deps import PrincipalDep, RuntimeDep
 from docex.api.pagination import page_parameters
 from docex.audit.query import MAX_PAGE_SIZE, AuditFilter
-from docex.db.audit import AuditEntry
 from docex.db.pagination import PageRequest
 from docex.domain import ActorKind, Outcome
-from docex.services.audit_trail import read_audit_log
+from docex.services.audit_trail import TrailEntry, read_audit_log
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
 class AuditEntryOut(BaseModel):
-    """One entry of the audit chain, with the hashes that let it be re-checked."""
+    """One entry of the audit chain, with the hashes that link it to its neighbours."""
 
     id: int
     created_at: datetime
     actor_kind: ActorKind
-    actor_facility_id: int | None
+    actor_facility_edrpou: str | None = Field(description="EDRPOU of the acting facility.")
     actor_token_id: int | None
     actor_employee_rnokpp: str | None
     action: str
@@ -34,11 +33,30 @@ class AuditEntryOut(BaseModel):
     outcome: Outcome
     details: dict[str, Any]
     prev_hash: str = Field(description="Hash of the entry before this one in the chain.")
-    hash: str = Field(description="SHA-256 over prev_hash and this entry's fields.")
+    hash: str = Field(
+        description="SHA-256 over prev_hash and this entry's fields, which name the facility "
+        "by its internal id: re-compute it over `docex audit export`."
+    )
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryOut:
-        return cls.model_validate(entry, from_attributes=True)
+    def of(cls, trail: TrailEntry) -> AuditEntryOut:
+        """The entry as clients see it: its facility by EDRPOU."""
+        entry = trail.entry
+        return cls(
+            id=entry.id,
+            created_at=entry.created_at,
+            actor_kind=entry.actor_kind,
+            actor_facility_edrpou=trail.actor_facility_edrpou,
+            actor_token_id=entry.actor_token_id,
+            actor_employee_rnokpp=entry.actor_employee_rnokpp,
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            outcome=entry.outcome,
+            details=entry.details,
+            prev_hash=entry.prev_hash,
+            hash=entry.hash,
+        )
 
 
 class AuditPageOut(BaseModel):
@@ -59,7 +77,9 @@ def list_audit_entries(
     action: Annotated[
         str | None, Query(max_length=64, description="An action, or a family: `document.*`.")
     ] = None,
-    actor_facility: Annotated[int | None, Query(description="The acting facility's id.")] = None,
+    actor_facility: Annotated[
+        str | None, Query(pattern=r"^\d{8}$", description="The acting facility's EDRPOU.")
+    ] = None,
     actor_token: Annotated[int | None, Query(description="The token used.")] = None,
     target_type: Annotated[str | None, Query(max_length=32)] = None,
     target_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -76,7 +96,7 @@ def list_audit_entries(
         principal=principal,
         where=AuditFilter(
             action=action,
-            actor_facility_id=actor_facility,
+            actor_facility_edrpou=actor_facility,
             actor_token_id=actor_token,
             target_type=target_type,
             target_id=target_id,

@@ -1,4 +1,4 @@
-"""Documents: submit, read metadata and report, fetch the original bytes, list.
+"""Documents: submit, read metadata and report, fetch the signed file and its payload, list.
 
 The handlers only translate: bodies are in :mod:`docex.api.schemas.documents`, the
 submission body is read by :mod:`docex.api.submission_body`, the work is the services'.
@@ -7,15 +7,15 @@ submission body is read by :mod:`docex.api.submission_body`, the work is the ser
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from docex.api.deps import PrincipalDep, RuntimeDep
+from docex.api.downloads import download_response
 from docex.api.negotiation import preferred
 from docex.api.pagination import page_parameters
 from docex.api.schemas.documents import (
@@ -237,35 +237,80 @@ def revalidate_document(
     return revalidation_out(result.revalidation, result.acceptance)
 
 
+_DOWNLOAD_HEADERS = {
+    "ETag": {
+        "description": "The SHA-256 of the bytes served, quoted.",
+        "schema": {"type": "string"},
+    },
+    "Content-Disposition": {
+        "description": "attachment, with a file name made of the id.",
+        "schema": {"type": "string"},
+    },
+}
+
+
+_CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/pkcs7-signature": {}, "application/pdf": {}},
+        "headers": _DOWNLOAD_HEADERS,
+        "description": "The signature file as submitted (HEAD: its headers only).",
+    },
+    304: {"description": "If-None-Match names the current ETag"},
+}
+
+
+# GET and HEAD are two operations of one handler, so that each has its own operation id.
 @router.get(
-    "/{document_id}/content",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    "/{document_id}/content", response_class=StreamingResponse, responses=_CONTENT_RESPONSES
+)
+@router.head(
+    "/{document_id}/content", response_class=StreamingResponse, responses=_CONTENT_RESPONSES
 )
 def get_content(
     document_id: uuid.UUID,
+    request: Request,
     runtime: RuntimeDep,
     principal: PrincipalDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The original signed bytes, exactly as submitted (ETag: their SHA-256)."""
-    document, reader = reading.open_content(runtime, principal=principal, document_id=document_id)
-    etag = f'"{document.sha256}"'
-    if if_none_match is not None and etag in if_none_match:
-        reader.close()
-        return Response(status_code=304, headers={"ETag": etag})
-
-    def chunks() -> Iterator[bytes]:
-        with reader:
-            yield from reader
-
-    extension = "pdf" if document.content_type == "application/pdf" else "p7s"
-    return StreamingResponse(
-        chunks(),
-        media_type=document.content_type,
-        headers={
-            "ETag": etag,
-            "Content-Length": str(document.size),
-            "Content-Disposition": f'attachment; filename="{document.id}.{extension}"',
-        },
+    """The original signed file, exactly as submitted (ETag: its SHA-256)."""
+    download = reading.open_content(
+        runtime, principal=principal, document_id=document_id, head=request.method == "HEAD"
     )
+    return download_response(download, method=request.method, if_none_match=if_none_match)
+
+
+_PAYLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/pdf": {},
+            "application/fhir+json": {},
+            "application/json": {},
+            "application/octet-stream": {},
+        },
+        "headers": _DOWNLOAD_HEADERS,
+        "description": "The bytes the signatures are over: the detached content, the "
+        "content encapsulated in the (innermost) CMS, or the PDF (HEAD: headers only).",
+    },
+    304: {"description": "If-None-Match names the current ETag"},
+}
+
+
+@router.get(
+    "/{document_id}/payload", response_class=StreamingResponse, responses=_PAYLOAD_RESPONSES
+)
+@router.head(
+    "/{document_id}/payload", response_class=StreamingResponse, responses=_PAYLOAD_RESPONSES
+)
+def get_payload(
+    document_id: uuid.UUID,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The signed payload: what the signatures are over (ETag: its SHA-256)."""
+    download = reading.open_payload(
+        runtime, principal=principal, document_id=document_id, head=request.method == "HEAD"
+    )
+    return download_response(download, method=request.method, if_none_match=if_none_match)

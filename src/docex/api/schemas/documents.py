@@ -26,12 +26,18 @@ class DocumentOut(BaseModel):
 
     id: uuid.UUID
     kind: DocumentKind
-    sha256: str = Field(description="SHA-256 of the original signed bytes (also the ETag).")
+    sha256: str = Field(
+        description="SHA-256 of the original signed bytes (the ETag of `…/content`)."
+    )
     size: int
     content_type: str
-    detached_content_sha256: str | None
-    submitted_by_facility_id: int
-    recipient_facility_id: int | None
+    detached_content_sha256: str | None = Field(
+        description="SHA-256 of the detached content (the ETag of `…/payload` then)."
+    )
+    submitted_by_edrpou: str = Field(description="EDRPOU of the facility that submitted it.")
+    recipient_edrpou: str | None = Field(
+        description="EDRPOU of the facility it was addressed to, if any."
+    )
     patient_ref: str
     answers_document_id: uuid.UUID | None
     signer_rnokpp: str | None
