@@ -149,11 +149,11 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
     run()
 
 
-# GET …/content is left out: its 200 is documented as application/octet-stream, while
-# the answer carries the document's own type (application/pkcs7-signature or
-# application/pdf). The route's description is its owner's to correct.
 STORED_DOCUMENT_OPERATIONS = [
     ("GET", "/api/v1/documents/{document_id}", {}, {}),
+    ("GET", "/api/v1/documents/{document_id}/content", {}, {}),
+    ("HEAD", "/api/v1/documents/{document_id}/content", {}, {}),
+    ("GET", "/api/v1/documents/{document_id}/payload", {}, {}),
     ("GET", "/api/v1/documents/{document_id}/report", {}, {}),
     ("GET", "/api/v1/documents/{document_id}/report", {"format": "xml"}, {}),
     ("GET", "/api/v1/documents/{document_id}/report", {"format": "pdf"}, {}),
