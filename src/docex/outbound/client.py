@@ -225,6 +225,7 @@ def request(
         connection = _PinnedHTTPConnection(
             checked.host, checked.port, addresses=addresses, deadline=deadline, watchdog=watchdog
         )
+    response: http.client.HTTPResponse | None = None
     try:
         connection.request(
             method, checked.target, body=body, headers={"User-Agent": USER_AGENT, **(headers or {})}
@@ -247,6 +248,8 @@ def request(
         raise OutboundFailedError(kind) from None
     finally:
         watchdog.cancel()
+        if response is not None:
+            response.close()
         connection.close()
 
 
