@@ -20,7 +20,10 @@ def answer(status: int, body: bytes = b"", *, extra: str = "") -> Reply:
     """A reply sending one whole response at once."""
 
     def reply(conn: socket.socket) -> None:
-        head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n"
+        head = (
+            f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n"
+            f"{extra}Connection: close\r\n\r\n"
+        )
         conn.sendall(head.encode() + body)
 
     return reply

@@ -85,7 +85,7 @@ def test_allow_list_admits_named_hosts_over_http() -> None:
     assert check_url("http://minio:9000/x", policy=policy).host == "minio"
     assert check_url("http://127.0.0.1:8080/", policy=policy).port == 8080
     with pytest.raises(
-        OutboundRefusedError, match="^the host must be a fully qualified public name$"
+        OutboundRefusedError, match=r"^the host must be a fully qualified public name$"
     ):
         check_url("http://other:9000/", policy=policy)
 
@@ -97,7 +97,7 @@ def test_allow_list_admits_named_hosts_over_http() -> None:
         ("100.64.0.1",),  # shared address space (carrier-grade NAT), not private, not global
         ("10.1.2.3",),
         ("169.254.169.254",),  # cloud metadata
-        ("0.0.0.0",),
+        ("0.0.0.0",),  # noqa: S104  # an answer to refuse, not an address to bind
         ("224.0.0.1",),
         ("::1",),
         ("fd00::1",),
@@ -112,7 +112,7 @@ def test_names_resolving_to_non_global_addresses_are_refused(answer: tuple[str, 
     checked = check_url("https://hooks.example.org/", policy=policy)
     with pytest.raises(
         OutboundRefusedError,
-        match="^hooks.example.org resolves to an address that is not globally routable",
+        match=r"^hooks\.example\.org resolves to an address that is not globally routable",
     ):
         resolve(checked, policy=policy, timeout=1)
 
@@ -153,5 +153,5 @@ def test_settings_refuse_a_malformed_network() -> None:
     from docex.errors import SettingsError
     from docex.settings import load_settings
 
-    with pytest.raises(SettingsError, match="'10.0.0.0/33' is not a network in CIDR notation"):
+    with pytest.raises(SettingsError, match=r"'10\.0\.0\.0/33' is not a network in CIDR notation"):
         load_settings(outbound_allowed_networks="10.0.0.0/33")
