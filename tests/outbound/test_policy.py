@@ -32,24 +32,24 @@ def _answering(*addresses: str) -> OutboundPolicy:
     ("url", "message"),
     [
         # Every spelling of 127.0.0.1 the security review found accepted.
-        ("https://2130706433/", "the host must be a fully qualified public name"),
-        ("https://2130706433:18443/hook", "the host must be a fully qualified public name"),
-        ("https://0x7f000001/", "the host must be a fully qualified public name"),
-        ("https://127.1/", "the host is not a canonical host name"),
-        ("https://0177.0.0.1/", "the host is not a canonical host name"),
-        ("https://0x7f.0.0.1/", "the host is not a canonical host name"),
+        ("https://2130706433/", "the URL's host must be a fully qualified public name"),
+        ("https://2130706433:18443/hook", "the URL's host must be a fully qualified public name"),
+        ("https://0x7f000001/", "the URL's host must be a fully qualified public name"),
+        ("https://127.1/", "the URL's host is not a canonical host name"),
+        ("https://0177.0.0.1/", "the URL's host is not a canonical host name"),
+        ("https://0x7f.0.0.1/", "the URL's host is not a canonical host name"),
         # Address literals, global or not: names only.
-        ("https://100.64.0.1/", "the host must be a name, not an address"),
-        ("https://127.0.0.1/", "the host must be a name, not an address"),
-        ("https://8.8.8.8/", "the host must be a name, not an address"),
-        ("https://[::1]/", "the host must be a name, not an address"),
-        ("https://[::ffff:127.0.0.1]/", "the host must be a name, not an address"),
+        ("https://100.64.0.1/", "the URL's host must be a name, not an address"),
+        ("https://127.0.0.1/", "the URL's host must be a name, not an address"),
+        ("https://8.8.8.8/", "the URL's host must be a name, not an address"),
+        ("https://[::1]/", "the URL's host must be a name, not an address"),
+        ("https://[::ffff:127.0.0.1]/", "the URL's host must be a name, not an address"),
         # Internal service names and special-use names.
-        ("https://minio:9000/", "the host must be a fully qualified public name"),
-        ("https://localhost/", "the host must be a fully qualified public name"),
-        ("https://db.localhost/", "the host must be a fully qualified public name"),
-        ("https://xn--80ak6aa92e.com\u0430/", "the host must be an ASCII (IDNA A-label) name"),
-        ("https://exa_mple.com/", "the host is not a canonical host name"),
+        ("https://minio:9000/", "the URL's host must be a fully qualified public name"),
+        ("https://localhost/", "the URL's host must be a fully qualified public name"),
+        ("https://db.localhost/", "the URL's host must be a fully qualified public name"),
+        ("https://xn--80ak6aa92e.com\u0430/", "the URL's host must be an ASCII (IDNA A-label) name"),
+        ("https://exa_mple.com/", "the URL's host is not a canonical host name"),
         # Shape of the URL.
         ("http://receiver.example.org/", "the URL must start with https://"),
         ("ftp://receiver.example.org/", "the URL must start with https://"),
@@ -85,7 +85,7 @@ def test_allow_list_admits_named_hosts_over_http() -> None:
     assert check_url("http://minio:9000/x", policy=policy).host == "minio"
     assert check_url("http://127.0.0.1:8080/", policy=policy).port == 8080
     with pytest.raises(
-        OutboundRefusedError, match=r"^the host must be a fully qualified public name$"
+        OutboundRefusedError, match=r"^the URL's host must be a fully qualified public name$"
     ):
         check_url("http://other:9000/", policy=policy)
 

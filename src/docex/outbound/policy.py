@@ -145,62 +145,67 @@ def is_globally_routable(address: IPAddress) -> bool:
     return True
 
 
-def _canonical_host(host: str, policy: OutboundPolicy) -> str:
+def _canonical_host(host: str, policy: OutboundPolicy, subject: str) -> str:
     if host in policy.allowed_hosts:
         return host
     if not host.isascii():
-        raise OutboundRefusedError("the host must be an ASCII (IDNA A-label) name")
+        raise OutboundRefusedError(f"{subject}'s host must be an ASCII (IDNA A-label) name")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         pass
     else:
-        raise OutboundRefusedError("the host must be a name, not an address")
+        raise OutboundRefusedError(f"{subject}'s host must be a name, not an address")
     labels = host.split(".")
     if len(host) > 253 or len(labels) < 2:
-        raise OutboundRefusedError("the host must be a fully qualified public name")
+        raise OutboundRefusedError(f"{subject}'s host must be a fully qualified public name")
     if not all(_LABEL.fullmatch(label) for label in labels[:-1]) or not _TOP_LABEL.fullmatch(
         labels[-1]
     ):
-        raise OutboundRefusedError("the host is not a canonical host name")
+        raise OutboundRefusedError(f"{subject}'s host is not a canonical host name")
     if labels[-1] == "localhost":
-        raise OutboundRefusedError("the host must be a fully qualified public name")
+        raise OutboundRefusedError(f"{subject}'s host must be a fully qualified public name")
     return host
 
 
 def check_url(
-    url: str, *, policy: OutboundPolicy, schemes: frozenset[str] = frozenset({"https"})
+    url: str,
+    *,
+    policy: OutboundPolicy,
+    schemes: frozenset[str] = frozenset({"https"}),
+    subject: str = "the URL",
 ) -> CheckedUrl:
     """``url`` split, if ``policy`` accepts it for ``schemes``; ``OutboundRefusedError`` if not.
 
     Only the text is judged here; :func:`resolve` judges the addresses at connection time.
+    ``subject`` names the URL in messages (``"the webhook URL"``).
     """
     if len(url) > MAX_URL_LENGTH:
-        raise OutboundRefusedError(f"the URL is longer than {MAX_URL_LENGTH} characters")
+        raise OutboundRefusedError(f"{subject} is longer than {MAX_URL_LENGTH} characters")
     if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
-        raise OutboundRefusedError("the URL contains spaces or control characters")
+        raise OutboundRefusedError(f"{subject} contains spaces or control characters")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise OutboundRefusedError(f"the URL is malformed: {exc}") from None
+        raise OutboundRefusedError(f"{subject} is malformed: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise OutboundRefusedError("the URL must start with https://")
+        raise OutboundRefusedError(f"{subject} must start with https://")
     if "@" in parts.netloc:
         # Credentials in a URL end up in logs and listings.
-        raise OutboundRefusedError("the URL must not carry credentials")
+        raise OutboundRefusedError(f"{subject} must not carry credentials")
     if parts.fragment:
-        raise OutboundRefusedError("the URL must not have a #fragment")
+        raise OutboundRefusedError(f"{subject} must not have a #fragment")
     raw_host = (parts.hostname or "").lower()
     if not raw_host:
-        raise OutboundRefusedError("the URL has no host")
-    host = _canonical_host(raw_host.removesuffix("."), policy)
+        raise OutboundRefusedError(f"{subject} has no host")
+    host = _canonical_host(raw_host.removesuffix("."), policy, subject)
     allowed_schemes = schemes
     if policy.allow_plain_http and host in policy.allowed_hosts:
         allowed_schemes = schemes | {"http"}
     if scheme not in allowed_schemes:
-        raise OutboundRefusedError("the URL must start with https://")
+        raise OutboundRefusedError(f"{subject} must start with https://")
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
