@@ -52,7 +52,7 @@ def test_public_https_urls_are_accepted(url: str) -> None:
         ("https://10.0.0.7/hooks", "the webhook URL's host must be a name, not an address"),
         ("https://169.254.169.254/latest", "the webhook URL's host must be a name, not an address"),
         ("https://[::1]/hooks", "the webhook URL's host must be a name, not an address"),
-        ("http://127.0.0.1:8080/hooks", "the webhook URL's host must be a name, not an address"),
+        ("http://127.0.0.1:8080/hooks", "the webhook URL must start with https://"),
     ],
 )
 def test_strict_policy_refuses(url: str, message: str) -> None:

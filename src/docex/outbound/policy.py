@@ -190,7 +190,8 @@ def check_url(
     except ValueError as exc:
         raise OutboundRefusedError(f"{subject} is malformed: {exc}") from None
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
+    plain_http_possible = policy.allow_plain_http and bool(policy.allowed_hosts)
+    if scheme not in schemes and not (scheme == "http" and plain_http_possible):
         raise OutboundRefusedError(f"{subject} must start with https://")
     if "@" in parts.netloc:
         # Credentials in a URL end up in logs and listings.
@@ -201,10 +202,8 @@ def check_url(
     if not raw_host:
         raise OutboundRefusedError(f"{subject} has no host")
     host = _canonical_host(raw_host.removesuffix("."), policy, subject)
-    allowed_schemes = schemes
-    if policy.allow_plain_http and host in policy.allowed_hosts:
-        allowed_schemes = schemes | {"http"}
-    if scheme not in allowed_schemes:
+    if scheme not in schemes and host not in policy.allowed_hosts:
+        # Plain HTTP only to the allow-listed hosts, never to the internet.
         raise OutboundRefusedError(f"{subject} must start with https://")
     target = parts.path or "/"
     if parts.query:

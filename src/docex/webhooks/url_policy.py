@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from docex.domain import MAX_WEBHOOK_URL_LENGTH
 from docex.errors import InputError
-from docex.outbound.policy import OutboundPolicy, check_url
+from docex.outbound.policy import OutboundPolicy, OutboundRefusedError, check_url
 
 if TYPE_CHECKING:
     from docex.settings import Settings
@@ -40,5 +40,9 @@ def check_webhook_url(url: str, *, policy: WebhookUrlPolicy) -> str:
     """``url`` if ``policy`` accepts it as a webhook target; ``InputError`` saying why not."""
     if len(url) > MAX_WEBHOOK_URL_LENGTH:
         raise InputError(f"the webhook URL is longer than {MAX_WEBHOOK_URL_LENGTH} characters")
-    check_url(url, policy=policy.outbound, subject="the webhook URL")
+    try:
+        check_url(url, policy=policy.outbound, subject="the webhook URL")
+    except OutboundRefusedError as exc:
+        # A plain input error to the API (422 "input"), as before the shared policy.
+        raise InputError(str(exc)) from None
     return url
