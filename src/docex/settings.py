@@ -335,12 +335,13 @@ class Settings(BaseSettings):
         description="Webhook POSTs a dispatcher has in flight at once, over all receivers.",
     )
     webhook_concurrency_per_receiver: int = Field(
-        default=2,
+        default=1,
         ge=1,
         le=16,
         description=(
             "Webhook POSTs in flight at once to one receiver, so that a slow receiver "
-            "holds at most this many of the dispatcher's slots."
+            "holds at most this many of the dispatcher's slots; with 1 (the default) a "
+            "receiver gets first attempts in the order the events were recorded."
         ),
     )
 

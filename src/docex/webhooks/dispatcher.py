@@ -76,8 +76,9 @@ class RetryPolicy:
     """Events claimed at once by one pass."""
     concurrency: int = 8
     """POSTs in flight at once, over all receivers."""
-    per_receiver: int = 2
-    """POSTs in flight at once to one receiver (URL origin)."""
+    per_receiver: int = 1
+    """POSTs in flight at once to one receiver (URL origin). With 1, a receiver gets its
+    events' first attempts in the order they were recorded."""
     lease_margin: timedelta = timedelta(seconds=60)
     """Added to the worst-case time of a batch to make its lease."""
 
