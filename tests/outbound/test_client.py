@@ -176,3 +176,24 @@ def test_a_name_that_does_not_resolve_is_unreachable() -> None:
     with pytest.raises(OutboundFailedError) as caught:
         request("GET", "https://nowhere.example.org/", policy=OutboundPolicy(resolver=nxdomain))
     assert caught.value.kind is FailureKind.UNREACHABLE
+
+
+def test_headers_cut_off_at_the_deadline_are_not_a_response() -> None:
+    def trickled_headers(conn: socket.socket) -> None:
+        # A whole status line at once, then the headers a byte at a time: were the cut-off
+        # taken for the end of the headers, this would read as a 200.
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for byte in b"X-Slow: " + b"z" * 500:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.1)
+
+    calls: list[str] = []
+    with raw_server(trickled_headers) as server, pytest.raises(OutboundFailedError) as caught:
+        request(
+            "POST",
+            f"http://receiver.test:{server.port}/",
+            policy=_receiver_policy(calls, timeout=0.8),
+            body=b"{}",
+            read_body=False,
+        )
+    assert caught.value.kind is FailureKind.TIMEOUT

@@ -48,7 +48,10 @@ def _answering(*addresses: str) -> OutboundPolicy:
         ("https://minio:9000/", "the URL's host must be a fully qualified public name"),
         ("https://localhost/", "the URL's host must be a fully qualified public name"),
         ("https://db.localhost/", "the URL's host must be a fully qualified public name"),
-        ("https://xn--80ak6aa92e.com\u0430/", "the URL's host must be an ASCII (IDNA A-label) name"),
+        (
+            "https://xn--80ak6aa92e.com\u0430/",
+            "the URL's host must be an ASCII (IDNA A-label) name",
+        ),
         ("https://exa_mple.com/", "the URL's host is not a canonical host name"),
         # Shape of the URL.
         ("http://receiver.example.org/", "the URL must start with https://"),

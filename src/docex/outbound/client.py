@@ -232,6 +232,10 @@ def request(
         )
         response = connection.getresponse()
         data = _read_limited(response, policy.max_response_bytes) if read_body else b""
+        if watchdog.fired:
+            # http.client takes an end of stream inside the headers for their end, so a
+            # cut-off trickle would otherwise read as a complete (say, 200) response.
+            raise TimeoutError("the deadline passed while reading the response")
         return Response(response.status, data, response.getheader("Content-Type"))
     except OutboundFailedError:
         raise
