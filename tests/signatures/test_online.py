@@ -21,6 +21,7 @@ from certomancer.registry import ArchLabel
 
 from docex.devpki.pki import DevPki, config_path
 from docex.devpki.signing import sign_cades
+from docex.outbound.policy import DEVELOPMENT_HOSTS, DEVELOPMENT_NETWORKS, OutboundPolicy
 from docex.signatures.report import Indication, Qualification, SubIndication
 from docex.signatures.trust import trust_store_from_certificates
 from docex.signatures.verifier import Verifier
@@ -85,8 +86,18 @@ def responder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Responder]:
     thread.join(timeout=5)
 
 
+# The responder runs on loopback, which only a development policy may reach.
+LOOPBACK_RESPONDER = OutboundPolicy(
+    allowed_hosts=DEVELOPMENT_HOSTS, allowed_networks=DEVELOPMENT_NETWORKS, allow_plain_http=True
+)
+
+
 def _verifier(pki: DevPki, *, online: bool) -> Verifier:
-    return Verifier(trust_store_from_certificates(pki.trust_anchors()), online=online)
+    return Verifier(
+        trust_store_from_certificates(pki.trust_anchors()),
+        online=online,
+        outbound=LOOPBACK_RESPONDER,
+    )
 
 
 def test_offline_never_fetches(responder: Responder) -> None:
