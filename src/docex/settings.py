@@ -289,7 +289,10 @@ class Settings(BaseSettings):
         default=10.0,
         gt=0,
         le=60,
-        description="How long one webhook POST may take before it counts as failed.",
+        description=(
+            "How long one webhook POST may take in total (connecting, sending, the answer) "
+            "before it counts as failed, however slowly the receiver answers."
+        ),
     )
     webhook_poll_interval_seconds: float = Field(
         default=1.0,

@@ -4,8 +4,8 @@
 :func:`docex.outbound.client.request`, so the receiver's name is resolved at delivery
 time, every address must pass the outbound policy, the connection goes to the address
 that was checked, redirects are not followed, and the policy's timeout bounds the whole
-request, not each read. :class:`RecordingTransport` delivers nothing and keeps what it
-was given, for running the dispatcher where no network is wanted (a dry run).
+request, not each read. Tests wrap it (to crash a dispatcher mid-delivery, say); the
+interface is what the dispatcher depends on.
 
 A transport never raises for what the network or the receiver does: the outcome is a
 value the dispatcher records. Its ``describe()`` is what the facility reads in
@@ -16,7 +16,6 @@ value the dispatcher records. Its ``describe()`` is what the facility reads in
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -102,22 +101,3 @@ class PolicedTransport:
 
     def close(self) -> None:
         """Nothing is pooled."""
-
-
-class RecordingTransport:
-    """Delivers nothing: keeps each request and answers ``status`` (a dry run)."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.sent: list[tuple[str, bytes, dict[str, str]]] = []
-        self._lock = threading.Lock()
-
-    def post(
-        self, url: str, *, body: bytes, headers: Mapping[str, str], timeout: float
-    ) -> DeliveryOutcome:
-        with self._lock:
-            self.sent.append((url, body, dict(headers)))
-        return DeliveryOutcome(self.status)
-
-    def close(self) -> None:
-        """Nothing to release."""
