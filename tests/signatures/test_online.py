@@ -12,10 +12,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from asn1crypto import pem, x509
 from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import ArchLabel
 
@@ -156,3 +158,41 @@ def test_unreachable_responder_fails_closed(pki: DevPki) -> None:
         Indication.INDETERMINATE,
         SubIndication.TRY_LATER,
     )
+
+
+# ------------------------------------------------ the outbound policy (issue 13)
+
+UNRELATED_CA = Path(__file__).parent.parent / "data" / "ua" / "CA-Justice-ECDSA-261217.pem"
+
+
+def test_the_production_policy_never_contacts_a_loopback_responder(responder: Responder) -> None:
+    pki = responder.pki
+    before = len(responder.requests)
+    # The default policy: the certificates' http://127.0.0.1:… URLs are refused.
+    with Verifier(trust_store_from_certificates(pki.trust_anchors()), online=True) as verifier:
+        report = verifier.verify(
+            sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
+        )
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.TRY_LATER,
+    )
+    assert len(responder.requests) == before
+
+
+def test_an_untrusted_certificate_s_urls_are_never_fetched(responder: Responder) -> None:
+    pki = responder.pki
+    _, _, der = pem.unarmor(UNRELATED_CA.read_bytes())
+    # Trusting some other CA: the dev PKI's certificates are as good as self-made here,
+    # even though the policy would let the verifier reach their responder.
+    trust = trust_store_from_certificates([x509.Certificate.load(der)])
+    before = len(responder.requests)
+    with Verifier(trust, online=True, outbound=LOOPBACK_RESPONDER) as verifier:
+        report = verifier.verify(
+            sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
+        )
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+    )
+    assert len(responder.requests) == before
