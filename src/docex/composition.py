@@ -151,13 +151,18 @@ def build_container(settings: Settings, *, ensure_store: bool = True) -> Contain
 
 @contextmanager
 def webhook_dispatcher(sessions: sessionmaker[Session], settings: Settings) -> Iterator[Dispatcher]:
-    """The dispatcher that sends the outbox's events over HTTP, retrying as ``settings``
-    say; its HTTP client is closed when the block ends."""
+    """The dispatcher that sends the outbox's events over HTTP under the deployment's
+    outbound policy, retrying as ``settings`` say; its workers stop when the block ends."""
     from docex.webhooks.dispatcher import Dispatcher, RetryPolicy
-    from docex.webhooks.transport import HttpxTransport
+    from docex.webhooks.transport import PolicedTransport
+    from docex.webhooks.url_policy import WebhookUrlPolicy
 
-    transport = HttpxTransport()
+    transport = PolicedTransport(WebhookUrlPolicy.from_settings(settings).outbound)
+    dispatcher = Dispatcher(
+        sessions, transport=transport, policy=RetryPolicy.from_settings(settings)
+    )
     try:
-        yield Dispatcher(sessions, transport=transport, policy=RetryPolicy.from_settings(settings))
+        yield dispatcher
     finally:
+        dispatcher.close()
         transport.close()

@@ -13,6 +13,7 @@ refuses the parts of that shape that are unsafe outside a developer's machine.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -288,12 +289,63 @@ class Settings(BaseSettings):
         default=10.0,
         gt=0,
         le=60,
-        description="How long one webhook POST may take before it counts as failed.",
+        description=(
+            "How long one webhook POST may take in total (connecting, sending, the answer) "
+            "before it counts as failed, however slowly the receiver answers."
+        ),
     )
     webhook_poll_interval_seconds: float = Field(
         default=1.0,
         gt=0,
         description="How often an idle dispatcher looks for due webhook events.",
+    )
+
+    outbound_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Host names or address literals docex may contact although they are not "
+            "canonical public names (e.g. `receiver,127.0.0.1`), also over plain HTTP: "
+            "for webhook receivers beside a development deployment. Comma-separated or "
+            "a JSON list. In development, `localhost`, `127.0.0.1` and `::1` are added."
+        ),
+    )
+    outbound_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Networks (CIDR) that outbound requests may reach although not globally "
+            "routable, e.g. `10.20.0.0/16` for private receivers in development. "
+            "In development, `127.0.0.0/8` and `::1/128` are added."
+        ),
+    )
+    outbound_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description=(
+            "How long one revocation or issuer fetch may take in total (webhook POSTs "
+            "use `webhook_timeout_seconds`), however slowly the server answers."
+        ),
+    )
+    outbound_max_response_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        gt=0,
+        description="The largest response body (a CRL, say) an outbound request reads.",
+    )
+    webhook_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Webhook POSTs a dispatcher has in flight at once, over all receivers.",
+    )
+    webhook_concurrency_per_receiver: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description=(
+            "Webhook POSTs in flight at once to one receiver, so that a slow receiver "
+            "holds at most this many of the dispatcher's slots; with 1 (the default) a "
+            "receiver gets first attempts in the order the events were recorded."
+        ),
     )
 
     @field_validator("database_url")
@@ -341,6 +393,25 @@ class Settings(BaseSettings):
             if value.lstrip().startswith("["):
                 return json.loads(value)
             return [part for part in value.split(os.pathsep) if part]
+        return value
+
+    @field_validator("outbound_allowed_hosts", "outbound_allowed_networks", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("outbound_allowed_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network in CIDR notation") from None
         return value
 
     @model_validator(mode="after")

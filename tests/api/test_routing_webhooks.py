@@ -9,11 +9,10 @@ import pytest
 from docex.devpki.pki import DevPki
 from docex.settings import Settings
 from docex.webhooks.dispatcher import Dispatcher
-from docex.webhooks.transport import HttpxTransport
 from tests.api.conftest import FACILITY_A, FACILITY_B, REPO, Api, replace_settings
 from tests.api.parties import Parties
 from tests.conftest import Backend
-from tests.webhooks.conftest import POLICY
+from tests.webhooks.conftest import POLICY, dev_transport
 from tests.webhooks.receiver import Receiver, running_receiver
 
 
@@ -47,7 +46,7 @@ def test_deliveries_and_status_changes_are_posted_to_each_party(
         assert result.status_code == 201
     finally:
         parties.close()
-    transport = HttpxTransport()
+    transport = dev_transport()
     try:
         Dispatcher(api.runtime.sessions, transport=transport, policy=POLICY).drain()
     finally:

@@ -21,10 +21,9 @@ from docex.db.engine import unit_of_work
 from docex.settings import Settings
 from docex.webhooks.dispatcher import Dispatcher, DispatchStats
 from docex.webhooks.outbox import EventType, OutboxEventRecord, enqueue
-from docex.webhooks.transport import HttpxTransport
 from tests.api.conftest import FACILITY_A, REPO, Api, replace_settings, serve
 from tests.conftest import Backend
-from tests.webhooks.conftest import POLICY, Clock
+from tests.webhooks.conftest import POLICY, Clock, dev_transport
 from tests.webhooks.receiver import Receiver, running_receiver
 
 
@@ -124,7 +123,7 @@ def test_dead_event_is_listed_and_replayed_by_its_facility_only(
     event = _emit(api)
     clock = Clock()
     clock.now = utcnow()
-    with closing(HttpxTransport()) as transport:
+    with closing(dev_transport()) as transport:
         dispatcher = Dispatcher(
             api.runtime.sessions,
             transport=transport,

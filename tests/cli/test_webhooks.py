@@ -8,8 +8,8 @@ from docex.cli.exit_codes import ExitCode
 from docex.registry.facilities import get_facility_by_edrpou
 from docex.webhooks.outbox import EventType, enqueue
 from docex.webhooks.subscriptions import register_webhook
-from docex.webhooks.url_policy import WebhookUrlPolicy
 from tests.cli.conftest import CliEnv, Docex, one_line_error
+from tests.webhooks.conftest import DEV_URLS
 from tests.webhooks.receiver import running_receiver
 
 FACILITY = "38291045"
@@ -24,7 +24,7 @@ def test_dispatch_once_delivers_and_reports(docex: Docex, cli_env: CliEnv) -> No
                 session,
                 facility_id=facility_id,
                 url=receiver.url,
-                policy=WebhookUrlPolicy(allow_loopback_http=True),
+                policy=DEV_URLS,
             )
             events = [
                 enqueue(

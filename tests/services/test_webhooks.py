@@ -8,6 +8,7 @@ from docex.audit import actions
 from docex.composition import Container
 from docex.domain import ActorKind
 from docex.errors import InputError, NotFoundError, PermissionDeniedError
+from docex.outbound.policy import OutboundPolicy
 from docex.services import webhooks
 from docex.webhooks.url_policy import WebhookUrlPolicy
 from tests.services.conftest import Parties, audit_entries
@@ -71,7 +72,9 @@ def test_the_policy_passed_in_decides_which_urls_are_accepted(
         webhooks.register(
             sessions=runtime.sessions, url_policy=STRICT, principal=parties.a, url=local
         )
-    development = WebhookUrlPolicy(allow_loopback_http=True)
+    development = WebhookUrlPolicy(
+        outbound=OutboundPolicy(allowed_hosts=frozenset({"127.0.0.1"}), allow_plain_http=True)
+    )
     registered = webhooks.register(
         sessions=runtime.sessions, url_policy=development, principal=parties.a, url=local
     )

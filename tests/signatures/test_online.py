@@ -12,15 +12,18 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from asn1crypto import pem, x509
 from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import ArchLabel
 
 from docex.devpki.pki import DevPki, config_path
 from docex.devpki.signing import sign_cades
+from docex.outbound.policy import DEVELOPMENT_HOSTS, DEVELOPMENT_NETWORKS, OutboundPolicy
 from docex.signatures.report import Indication, Qualification, SubIndication
 from docex.signatures.trust import trust_store_from_certificates
 from docex.signatures.verifier import Verifier
@@ -85,8 +88,18 @@ def responder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Responder]:
     thread.join(timeout=5)
 
 
+# The responder runs on loopback, which only a development policy may reach.
+LOOPBACK_RESPONDER = OutboundPolicy(
+    allowed_hosts=DEVELOPMENT_HOSTS, allowed_networks=DEVELOPMENT_NETWORKS, allow_plain_http=True
+)
+
+
 def _verifier(pki: DevPki, *, online: bool) -> Verifier:
-    return Verifier(trust_store_from_certificates(pki.trust_anchors()), online=online)
+    return Verifier(
+        trust_store_from_certificates(pki.trust_anchors()),
+        online=online,
+        outbound=LOOPBACK_RESPONDER,
+    )
 
 
 def test_offline_never_fetches(responder: Responder) -> None:
@@ -145,3 +158,41 @@ def test_unreachable_responder_fails_closed(pki: DevPki) -> None:
         Indication.INDETERMINATE,
         SubIndication.TRY_LATER,
     )
+
+
+# ------------------------------------------------ the outbound policy (issue 13)
+
+UNRELATED_CA = Path(__file__).parent.parent / "data" / "ua" / "CA-Justice-ECDSA-261217.pem"
+
+
+def test_the_production_policy_never_contacts_a_loopback_responder(responder: Responder) -> None:
+    pki = responder.pki
+    before = len(responder.requests)
+    # The default policy: the certificates' http://127.0.0.1:… URLs are refused.
+    with Verifier(trust_store_from_certificates(pki.trust_anchors()), online=True) as verifier:
+        report = verifier.verify(
+            sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
+        )
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.TRY_LATER,
+    )
+    assert len(responder.requests) == before
+
+
+def test_an_untrusted_certificate_s_urls_are_never_fetched(responder: Responder) -> None:
+    pki = responder.pki
+    _, _, der = pem.unarmor(UNRELATED_CA.read_bytes())
+    # Trusting some other CA: the dev PKI's certificates are as good as self-made here,
+    # even though the policy would let the verifier reach their responder.
+    trust = trust_store_from_certificates([x509.Certificate.load(der)])
+    before = len(responder.requests)
+    with Verifier(trust, online=True, outbound=LOOPBACK_RESPONDER) as verifier:
+        report = verifier.verify(
+            sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
+        )
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+    )
+    assert len(responder.requests) == before

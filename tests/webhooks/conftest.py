@@ -11,15 +11,27 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
+from docex.outbound.policy import DEVELOPMENT_HOSTS, DEVELOPMENT_NETWORKS, OutboundPolicy
 from docex.registry import add_facility
 from docex.webhooks.dispatcher import Dispatcher, RetryPolicy
 from docex.webhooks.outbox import EventType, OutboxEventRecord, enqueue
 from docex.webhooks.subscriptions import register_webhook
-from docex.webhooks.transport import HttpxTransport, WebhookTransport
+from docex.webhooks.transport import PolicedTransport, WebhookTransport
 from docex.webhooks.url_policy import WebhookUrlPolicy
 from tests.webhooks.receiver import Receiver, running_receiver
 
-DEV_URLS = WebhookUrlPolicy(allow_loopback_http=True, allow_private_hosts=True)
+DEV_OUTBOUND = OutboundPolicy(
+    allowed_hosts=DEVELOPMENT_HOSTS, allowed_networks=DEVELOPMENT_NETWORKS, allow_plain_http=True
+)
+"""What a development deployment may reach: its own machine, where the receivers run."""
+DEV_URLS = WebhookUrlPolicy(outbound=DEV_OUTBOUND)
+
+
+def dev_transport() -> PolicedTransport:
+    """The service's transport under the development policy."""
+    return PolicedTransport(DEV_OUTBOUND)
+
+
 POLICY = RetryPolicy(
     base_delay=timedelta(seconds=10),
     max_delay=timedelta(hours=1),
@@ -73,8 +85,8 @@ def subscribed(sessions: sessionmaker[Session], facility_id: int, receiver: Rece
 
 
 @pytest.fixture
-def transport() -> Iterator[HttpxTransport]:
-    transport = HttpxTransport()
+def transport() -> Iterator[PolicedTransport]:
+    transport = dev_transport()
     yield transport
     transport.close()
 
@@ -99,7 +111,7 @@ class Dispatchers:
 
 @pytest.fixture
 def dispatchers(
-    sessions: sessionmaker[Session], clock: Clock, transport: HttpxTransport
+    sessions: sessionmaker[Session], clock: Clock, transport: PolicedTransport
 ) -> Dispatchers:
     return Dispatchers(sessions, clock, transport)
 

@@ -124,7 +124,10 @@ class Receiver:
             return self.answer
         try:
             verify_signature(
-                secret=self.secret, body=body, header=headers.get(SIGNATURE_HEADER.lower())
+                secret=self.secret,
+                event_id=headers.get(EVENT_ID_HEADER.lower()),
+                body=body,
+                header=headers.get(SIGNATURE_HEADER.lower()),
             )
         except WebhookSignatureError:
             self.bad_signatures += 1

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from docex.outbound.policy import OutboundPolicy
 from docex.signatures.failures import RECURSION_MESSAGE
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.report import (
@@ -75,6 +76,8 @@ class VerifierConfig:
     online: bool = False
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
     limits: Limits = DEFAULT_LIMITS
+    outbound: OutboundPolicy | None = None
+    """What online fetching may contact; the production policy when ``None``."""
 
     def trust_store(self) -> TrustStore:
         """The trust store these sources make.
@@ -98,11 +101,17 @@ class VerifierConfig:
             online=self.online,
             max_input_bytes=self.max_input_bytes,
             limits=self.limits,
+            outbound=self.outbound,
         )
 
 
 def bounded_verifier(
-    trust: TrustStore, *, online: bool = False, max_input_bytes: int, limits: Limits
+    trust: TrustStore,
+    *,
+    online: bool = False,
+    max_input_bytes: int,
+    limits: Limits,
+    outbound: OutboundPolicy | None = None,
 ) -> Verifier:
     """A :class:`Verifier` whose certificate evaluator applies ``limits``.
 
@@ -112,8 +121,10 @@ def bounded_verifier(
     from docex.signatures.paths import CertificateEvaluator
     from docex.signatures.verifier import Verifier
 
-    verifier = Verifier(trust, online=online, max_input_bytes=max_input_bytes)
-    verifier.evaluator = CertificateEvaluator(trust, online=online, limits=limits)
+    verifier = Verifier(trust, online=online, max_input_bytes=max_input_bytes, outbound=outbound)
+    verifier.evaluator = CertificateEvaluator(
+        trust, online=online, limits=limits, outbound=outbound
+    )
     return verifier
 
 

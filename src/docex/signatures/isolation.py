@@ -47,6 +47,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from docex.errors import InputError
+from docex.outbound.policy import OutboundPolicy
 from docex.signatures.guarded import (
     DEFAULT_MAX_INPUT_BYTES,
     RECURSION_MESSAGE,
@@ -319,6 +320,7 @@ def verifier_config(
             else max_input_bytes
         ),
         limits=verification_limits(settings),
+        outbound=OutboundPolicy.from_settings(settings),
     )
 
 

@@ -5,6 +5,10 @@ pyhanko-certvalidator builds and validates the path. What this module adds:
 * fail-closed defaults: revocation data is required for the end-entity certificate and every
   CA below the anchor (certvalidator's own default is soft-fail), and nothing is fetched
   unless online checking is enabled;
+* online, only revocation data is fetched, only for a certificate that already chains to
+  a trust anchor offline, and only through the outbound policy
+  (:mod:`docex.outbound.fetching`): the URLs of an untrusted, self-made certificate are
+  never contacted, nor are missing issuers fetched from AIA URLs;
 * revocation data is accepted retroactively: an OCSP "good" or a CRL without the
   certificate, issued after the signing time, proves the certificate was not revoked at
   that time (revocation is permanent; see the note on certificate holds below);
@@ -50,6 +54,7 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
@@ -59,6 +64,8 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, TrustManager
 from pyhanko_certvalidator.util import CancelableAsyncIterator
 
+from docex.outbound.fetching import policed_session
+from docex.outbound.policy import OutboundPolicy
 from docex.signatures.cert_quirks import tolerate_unparsable_aki
 from docex.signatures.evidence import (
     ValidationData,
@@ -99,7 +106,9 @@ class CertStatus(StrEnum):
     """A bound on the work of one evaluation was reached (see :mod:`docex.signatures.limits`)."""
 
 
-_FETCH_MAY_HELP: frozenset[str] = frozenset({"no_revocation_data", "no_chain"})
+# Only a missing revocation status: a certificate without a chain to an anchor ("no_chain")
+# was made by anyone, and its URLs point wherever its maker likes.
+_FETCH_MAY_HELP: frozenset[str] = frozenset({"no_revocation_data"})
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,7 @@ class CertificateEvaluator:
 
     :param limits: the bounds on validation data and path building applied to every
         evaluation (and, through :attr:`limits`, to collecting embedded data).
+    :param outbound: the outbound policy online fetching obeys.
     """
 
     def __init__(
@@ -142,9 +152,12 @@ class CertificateEvaluator:
         online: bool = False,
         cache_size: int = 4096,
         limits: Limits = DEFAULT_LIMITS,
+        outbound: OutboundPolicy | None = None,
     ):
         self.trust = trust
         self.online = online
+        self.outbound = outbound or OutboundPolicy()
+        """What online fetching may contact (the production policy unless given one)."""
         self.limits = limits
         self._cache: OrderedDict[Hashable, list[CertEvaluation]] = OrderedDict()
         self._cache_size = cache_size
@@ -289,6 +302,7 @@ class CertificateEvaluator:
         self, cert: x509.Certificate, *, data: ValidationData, at: datetime, fetch: bool
     ) -> tuple[CertEvaluation, ValidationData]:
         """Run certvalidator; also return the revocation data it fetched (if ``fetch``)."""
+        session = policed_session(self.outbound) if fetch else None
         context = ValidationContext(
             trust_manager=self.trust.trust_manager(),
             # TSPTrustManager, unlike certvalidator's simple one, does not register the
@@ -299,6 +313,11 @@ class CertificateEvaluator:
             ocsps=data.ocsps,
             moment=at,
             allow_fetching=fetch,
+            fetcher_backend=(
+                AIOHttpFetcherBackend(session, per_request_timeout=self.outbound.timeout)
+                if session is not None
+                else None
+            ),
             revinfo_policy=REQUIRE_REVOCATION,
             time_tolerance=TIME_TOLERANCE,
             # DSTU 4145 (Ukrainian chains) beside certvalidator's own algorithms.
@@ -323,6 +342,9 @@ class CertificateEvaluator:
             with self._lock:
                 self.candidates_considered += search.candidates
             await context.aclose()  # type: ignore[no-untyped-call]  # certvalidator lacks hints here
+            if session is not None:
+                # The fetchers do not close a session they were given.
+                await session.close()
 
 
 async def _run_validator(
@@ -510,18 +532,9 @@ class _BoundedPaths(CancelableAsyncIterator[ValidationPath]):
             if not search.take():
                 return
             yield issuer
-        if step == 0:
-            # Like certvalidator, fetch issuers (online only) when none is known locally.
-            async for fetched in builder.registry.fetch_missing_potential_issuers(cert):
-                if fetched.issuer_serial in seen:
-                    continue
-                step += 1
-                if step > search.limits.max_issuer_candidates_per_step:
-                    search.stop("max_issuer_candidates_per_step")
-                    return
-                if not search.take():
-                    return
-                yield fetched
+        # Unlike certvalidator, missing issuers are never fetched (AIA caIssuers): a
+        # certificate that does not chain to an anchor with what is offered and configured
+        # is untrusted, and its URLs are its maker's choice.
         if step == 0 and self._dead_end is None:
             self._dead_end = cert
 

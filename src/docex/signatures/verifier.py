@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from docex.errors import InputError
+from docex.outbound.policy import OutboundPolicy
 from docex.signatures.cades import validate_cades
 from docex.signatures.cms_signature import Engine
 from docex.signatures.failures import error_report
@@ -45,8 +46,10 @@ class Verifier:
     """Verifies CAdES and PAdES signatures against one trust configuration.
 
     :param trust: the trust anchors and trusted lists to validate against.
-    :param online: fetch revocation data (and missing CA certificates) from the URLs in
-        certificates. Off by default: a document's URLs are never followed unless asked.
+    :param online: fetch revocation data from the URLs in certificates that chain to a
+        trust anchor. Off by default: a document's URLs are never followed unless asked.
+    :param outbound: what online fetching may contact (:mod:`docex.outbound.policy`);
+        the production policy by default.
     :param max_input_bytes: the largest signature file or detached content accepted.
     """
 
@@ -56,11 +59,12 @@ class Verifier:
         *,
         online: bool = False,
         max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         self.trust = trust
         self.online = online
         self.max_input_bytes = max_input_bytes
-        self.evaluator = CertificateEvaluator(trust, online=online)
+        self.evaluator = CertificateEvaluator(trust, online=online, outbound=outbound)
         self._local = threading.local()
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._loops_lock = threading.Lock()

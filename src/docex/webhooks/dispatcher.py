@@ -13,6 +13,16 @@ receiver accepted a POST and before recording it leaves a lease that expires, an
 event is sent again with the same ``Docex-Event-Id``. Receivers de-duplicate on it, which
 makes the effect exactly once.
 
+Receivers are served concurrently and independently. The events of one receiver (one
+URL origin: scheme, host and port) are sent by at most ``per_receiver`` workers at a
+time, out of ``concurrency`` in all, and each POST has a total deadline
+(``request_timeout``, enforced by :mod:`docex.outbound.client`), so a receiver that
+trickles its answer holds at most its own workers for at most that long. The background
+loop (:meth:`Dispatcher.run_forever`) does not wait for a pass to finish before claiming
+more: it claims whenever a worker is free, at most ``per_receiver`` events of a facility at
+a time, and never for a facility whose events it still holds, so a slow receiver's backlog
+stays in the database rather than in the workers' queue.
+
 A failed attempt (anything but 2xx, including refused connections, timeouts and
 redirects) is retried after ``base * 2**(failures - 1)``, capped, times a random factor in
 [0.5, 1.5) so that a receiver coming back up is not hit by every dispatcher at once. An
@@ -24,13 +34,16 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.clock import utcnow
@@ -60,7 +73,12 @@ class RetryPolicy:
     poll_interval: float = 1.0
     """Seconds an idle dispatcher waits before looking again."""
     batch_size: int = 10
-    """Events claimed at once; they are sent one after the other."""
+    """Events claimed at once by one pass."""
+    concurrency: int = 8
+    """POSTs in flight at once, over all receivers."""
+    per_receiver: int = 1
+    """POSTs in flight at once to one receiver (URL origin). With 1, a receiver gets its
+    events' first attempts in the order they were recorded."""
     lease_margin: timedelta = timedelta(seconds=60)
     """Added to the worst-case time of a batch to make its lease."""
 
@@ -73,10 +91,13 @@ class RetryPolicy:
             retry_window=timedelta(seconds=settings.webhook_retry_window_seconds),
             request_timeout=settings.webhook_timeout_seconds,
             poll_interval=settings.webhook_poll_interval_seconds,
+            concurrency=settings.webhook_concurrency,
+            per_receiver=settings.webhook_concurrency_per_receiver,
         )
 
     def lease(self, events: int) -> timedelta:
-        """How long a claim of ``events`` events is held: long enough to send them all."""
+        """How long a claim of ``events`` events is held: long enough to send them all,
+        even should they all go to one receiver, one after the other."""
         return self.lease_margin + timedelta(seconds=self.request_timeout * events)
 
 
@@ -115,6 +136,13 @@ class _Claim:
     url: str
     secret: str
     lease: datetime
+    facility_id: int
+
+    @property
+    def receiver(self) -> str:
+        """The URL's origin: what "one receiver" means for the concurrency bound."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
 class Dispatcher:
@@ -139,6 +167,15 @@ class Dispatcher:
         self._clock = clock
         # Jitter needs no cryptographic quality, only independence between processes.
         self._rng = rng or random.Random()  # noqa: S311
+        self._rng_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        # What the background loop holds: events waiting per receiver, workers per
+        # receiver, and the facilities with events held (not claimed again meanwhile).
+        self._held_lock = threading.Lock()
+        self._queued: dict[str, deque[_Claim]] = {}
+        self._lanes: Counter[str] = Counter()
+        self._held: Counter[int] = Counter()
+        self._freed = threading.Event()
 
     @property
     def policy(self) -> RetryPolicy:
@@ -148,25 +185,66 @@ class Dispatcher:
     def dispatch_due(
         self, *, now: datetime | None = None, limit: int | None = None
     ) -> DispatchStats:
-        """Claim up to ``limit`` due events, send them, and record the outcomes."""
+        """Claim up to ``limit`` due events, send them, and record the outcomes.
+
+        Receivers are served concurrently (``per_receiver`` at a time each); the pass
+        returns when every claimed event has an outcome.
+        """
         moment = now or self._clock()
         size = limit if limit is not None else self._policy.batch_size
         claims, unsendable = self._claim(moment, size)
-        delivered = failed = 0
-        dead = unsendable
+        by_receiver: dict[str, deque[_Claim]] = {}
         for claim in claims:
-            outcome = self._send(claim)
-            at = now or self._clock()
-            result = self._record(claim, outcome, at)
-            if result is OutboxStatus.DELIVERED:
-                delivered += 1
-            elif result is OutboxStatus.DEAD:
-                dead += 1
-            elif result is OutboxStatus.PENDING:
-                failed += 1
+            by_receiver.setdefault(claim.receiver, deque()).append(claim)
+        results: list[OutboxStatus | None] = []
+        results_lock = threading.Lock()
+
+        def lane(queue: deque[_Claim]) -> None:
+            while True:
+                try:
+                    claim = queue.popleft()
+                except IndexError:
+                    return
+                result = self._deliver(claim, now)
+                with results_lock:
+                    results.append(result)
+
+        executor = self._pool()
+        futures = [
+            executor.submit(lane, queue)
+            for queue in by_receiver.values()
+            for _ in range(min(self._policy.per_receiver, len(queue)))
+        ]
+        for future in futures:
+            future.result()
         return DispatchStats(
-            claimed=len(claims) + unsendable, delivered=delivered, failed=failed, dead=dead
+            claimed=len(claims) + unsendable,
+            delivered=results.count(OutboxStatus.DELIVERED),
+            failed=results.count(OutboxStatus.PENDING),
+            dead=unsendable + results.count(OutboxStatus.DEAD),
         )
+
+    def _deliver(self, claim: _Claim, now: datetime | None) -> OutboxStatus | None:
+        try:
+            outcome = self._send(claim)
+        except Exception:
+            # A bug in sending must not lose the event: it is retried when the lease ends.
+            log.exception("unexpected error sending webhook event %s", claim.event_id)
+            return None
+        return self._record(claim, outcome, now or self._clock())
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self._policy.concurrency, thread_name_prefix="docex-webhook"
+            )
+        return self._executor
+
+    def close(self) -> None:
+        """Wait for the POSTs in flight (each at most ``request_timeout``) and stop the workers."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     def drain(self, *, now: datetime | None = None) -> DispatchStats:
         """Pass after pass until nothing is due; the totals."""
@@ -179,25 +257,73 @@ class Dispatcher:
                 failed=total.failed + stats.failed,
                 dead=total.dead + stats.dead,
             )
-            if stats.claimed < self._policy.batch_size:
+            if stats.claimed == 0:
                 return total
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Dispatch until ``stop`` is set, pausing ``poll_interval`` whenever idle."""
+        """Dispatch until ``stop`` is set: claim whenever a worker is free, send without
+        waiting for other receivers, pause ``poll_interval`` whenever nothing is due."""
         log.info("webhook dispatcher started")
-        while not stop.is_set():
-            busy = False
+        try:
+            while not stop.is_set():
+                claimed = 0
+                try:
+                    claimed = self._pump()
+                except DocexError as exc:
+                    log.warning("webhook dispatch failed, will retry: %s", exc)
+                except Exception:
+                    # A dispatcher thread that dies stops every webhook without a sound;
+                    # log the bug and keep going.
+                    log.exception("unexpected error in the webhook dispatcher")
+                if claimed == 0:
+                    # Woken early when a worker finishes: its slot can take the next event.
+                    self._freed.wait(self._policy.poll_interval)
+                    self._freed.clear()
+        finally:
+            self.close()
+            log.info("webhook dispatcher stopped")
+
+    def _pump(self) -> int:
+        """Claim as many due events as there are free slots and start sending them."""
+        with self._held_lock:
+            free = self._policy.concurrency - sum(self._held.values())
+            busy = set(self._held)
+        if free <= 0:
+            return 0
+        claims, unsendable = self._claim(
+            self._clock(), free, per_facility=self._policy.per_receiver, exclude=busy
+        )
+        executor = self._pool()
+        with self._held_lock:
+            for claim in claims:
+                self._held[claim.facility_id] += 1
+                self._queued.setdefault(claim.receiver, deque()).append(claim)
+            for receiver, queue in self._queued.items():
+                # Held events never outnumber the workers, so a lane never waits for one.
+                for _ in range(min(self._policy.per_receiver - self._lanes[receiver], len(queue))):
+                    self._lanes[receiver] += 1
+                    executor.submit(self._background_lane, receiver)
+        return len(claims) + unsendable
+
+    def _background_lane(self, receiver: str) -> None:
+        while True:
+            with self._held_lock:
+                queue = self._queued.get(receiver)
+                if not queue:
+                    self._lanes[receiver] -= 1
+                    if self._lanes[receiver] <= 0:
+                        del self._lanes[receiver]
+                        self._queued.pop(receiver, None)
+                    return
+                claim = queue.popleft()
             try:
-                busy = self.dispatch_due().claimed >= self._policy.batch_size
-            except DocexError as exc:
-                log.warning("webhook dispatch failed, will retry: %s", exc)
-            except Exception:
-                # A dispatcher thread that dies stops every webhook without a sound;
-                # log the bug and keep going.
-                log.exception("unexpected error in the webhook dispatcher")
-            if not busy:
-                stop.wait(self._policy.poll_interval)
-        log.info("webhook dispatcher stopped")
+                self._deliver(claim, None)
+            finally:
+                with self._held_lock:
+                    self._held[claim.facility_id] -= 1
+                    if self._held[claim.facility_id] <= 0:
+                        del self._held[claim.facility_id]
+                self._freed.set()
 
     def _due(self, moment: datetime) -> Any:
         return (
@@ -206,13 +332,46 @@ class Dispatcher:
             & or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until <= moment)
         )
 
-    def _claim(self, moment: datetime, size: int) -> tuple[list[_Claim], int]:
+    def _candidates(
+        self, moment: datetime, size: int, per_facility: int | None, exclude: set[int]
+    ) -> Any:
+        """The ids of the due events to claim, oldest first, at most ``per_facility`` each."""
+        due = self._due(moment)
+        if exclude:
+            due = due & OutboxEvent.facility_id.not_in(exclude)
+        if per_facility is None:
+            return (
+                select(OutboxEvent.id)
+                .where(due)
+                .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+                .limit(size)
+            )
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=OutboxEvent.facility_id,
+                order_by=(OutboxEvent.next_attempt_at, OutboxEvent.id),
+            )
+            .label("rank")
+        )
+        ranked = select(OutboxEvent.id, rank).where(due).subquery()
+        return select(ranked.c.id).where(ranked.c.rank <= per_facility)
+
+    def _claim(
+        self,
+        moment: datetime,
+        size: int,
+        *,
+        per_facility: int | None = None,
+        exclude: set[int] | None = None,
+    ) -> tuple[list[_Claim], int]:
         """Lease due events and commit the lease; events with no webhook die here."""
+        candidates = self._candidates(moment, size, per_facility, exclude or set())
         with unit_of_work(self._sessions) as session:
             if session.get_bind().dialect.name == "postgresql":
-                ids = self._lock_postgres(session, moment, size)
+                ids = self._lock_postgres(session, moment, size, candidates)
             else:
-                ids = self._lock_sqlite(session, moment, size)
+                ids = self._lock_sqlite(session, moment, size, candidates)
             if not ids:
                 return [], 0
             lease = moment + self._policy.lease(len(ids))
@@ -250,30 +409,36 @@ class Dispatcher:
                         url=subscription.url,
                         secret=subscription.secret,
                         lease=lease,
+                        facility_id=event.facility_id,
                     )
                 )
         return claims, dead
 
-    def _lock_postgres(self, session: Session, moment: datetime, size: int) -> list[int]:
-        # Rows another dispatcher is claiming right now are skipped, not waited for.
+    def _lock_postgres(
+        self, session: Session, moment: datetime, size: int, candidates: Any
+    ) -> list[int]:
+        # Rows another dispatcher is claiming right now are skipped, not waited for. The
+        # candidates are a subquery: FOR UPDATE cannot apply to a window function's rows.
         query = (
             select(OutboxEvent.id)
-            .where(self._due(moment))
+            .where(OutboxEvent.id.in_(candidates), self._due(moment))
             .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
             .limit(size)
             .with_for_update(skip_locked=True)
         )
         return list(session.scalars(query))
 
-    def _lock_sqlite(self, session: Session, moment: datetime, size: int) -> list[int]:
-        candidates = session.execute(
+    def _lock_sqlite(
+        self, session: Session, moment: datetime, size: int, candidates: Any
+    ) -> list[int]:
+        rows = session.execute(
             select(OutboxEvent.id, OutboxEvent.locked_until)
-            .where(self._due(moment))
+            .where(OutboxEvent.id.in_(candidates))
             .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
             .limit(size)
         ).all()
         claimed: list[int] = []
-        for event_id, old_lease in candidates:
+        for event_id, old_lease in rows:
             # Compare-and-set: if another dispatcher leased the row since we read it, its
             # lease differs from the one we saw and nothing is updated.
             unchanged = (
@@ -341,7 +506,8 @@ class Dispatcher:
                     event.last_error,
                 )
                 return OutboxStatus.DEAD
-            delay = retry_delay(event.attempts, policy=self._policy, rng=self._rng)
+            with self._rng_lock:
+                delay = retry_delay(event.attempts, policy=self._policy, rng=self._rng)
             event.next_attempt_at = at + delay
             log.info(
                 "webhook event %s failed (%s); attempt %d in %s",
@@ -365,5 +531,5 @@ def dispatching_in_background(dispatcher: Dispatcher) -> Iterator[threading.Thre
         yield thread
     finally:
         stop.set()
-        # A POST in flight finishes (at most request_timeout) or its lease expires.
+        # The POSTs in flight finish (at most request_timeout each) or their leases expire.
         thread.join(timeout=dispatcher.policy.request_timeout + 5)

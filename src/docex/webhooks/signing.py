@@ -7,14 +7,18 @@ for the facility is then POSTed there as JSON::
     Content-Type: application/json
     Docex-Event-Id: 6f1c…          (the same on every retry: de-duplicate on it)
     Docex-Event-Type: delivery.created
-    Docex-Signature: t=1732370000,v1=5d41…
+    Docex-Signature: t=1732370000,v2=5d41…
 
     {"created_at": "…", "data": {…}, "event_id": "6f1c…", "type": "delivery.created"}
 
-``v1`` is the hex HMAC-SHA-256, under the secret, of ``f"{t}."`` followed by the raw body
-bytes, where ``t`` is the Unix time of sending. A receiver checks it before parsing the
-body (:func:`verify_signature` does exactly this), refuses a ``t`` far from its own
-clock, and answers 2xx once the event is safely recorded. Anything else, including a
+``v2`` is the hex HMAC-SHA-256, under the secret, of ``f"{t}.{event_id}."`` followed by
+the raw body bytes, where ``t`` is the Unix time of sending and ``event_id`` the
+``Docex-Event-Id`` header. The event id is inside what the MAC covers because receivers
+de-duplicate on that header: were it outside, anyone replaying a captured delivery under
+a fresh event id would have it processed again. A receiver checks the signature before
+parsing the body (:func:`verify_signature` does exactly this; ``docs/webhooks.md`` has a
+stand-alone version to copy), refuses a ``t`` far from its own clock, and answers 2xx once
+the event is safely recorded. Anything else, including a
 timeout, is retried with the same ``Docex-Event-Id``; since a delivery may also be
 repeated after a crash of the sender, a receiver processes each event id at most once.
 
@@ -57,14 +61,22 @@ def event_body(
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _mac(secret: str, timestamp: int, body: bytes) -> str:
-    message = f"{timestamp}.".encode() + body
+SCHEME = "v2"
+"""The name of the signature entry in ``Docex-Signature``: HMAC-SHA-256 over time, event id
+and body. (``v1``, which did not cover the event id, is no longer sent or accepted.)"""
+
+
+def _mac(secret: str, timestamp: int, event_id: str, body: bytes) -> str:
+    # The event id cannot contain ".": it is a UUID, so the fields cannot be shifted.
+    message = f"{timestamp}.{event_id}.".encode() + body
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def sign(*, secret: str, body: bytes, timestamp: int) -> str:
-    """The ``Docex-Signature`` header value for ``body`` sent at Unix time ``timestamp``."""
-    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
+def sign(*, secret: str, event_id: str, body: bytes, timestamp: int) -> str:
+    """The ``Docex-Signature`` value for event ``event_id`` with ``body``, sent at ``timestamp``."""
+    if "." in event_id or "," in event_id:
+        raise ValueError("an event id must not contain '.' or ','")
+    return f"t={timestamp},{SCHEME}={_mac(secret, timestamp, event_id, body)}"
 
 
 def delivery_headers(
@@ -76,13 +88,14 @@ def delivery_headers(
         "Content-Type": "application/json",
         EVENT_ID_HEADER: event_id,
         EVENT_TYPE_HEADER: event_type,
-        SIGNATURE_HEADER: sign(secret=secret, body=body, timestamp=when),
+        SIGNATURE_HEADER: sign(secret=secret, event_id=event_id, body=body, timestamp=when),
     }
 
 
 def verify_signature(
     *,
     secret: str,
+    event_id: str | None,
     body: bytes,
     header: str | None,
     now: datetime | None = None,
@@ -90,12 +103,15 @@ def verify_signature(
 ) -> None:
     """Check a delivery the way a receiver must; ``WebhookSignatureError`` if it fails.
 
-    ``body`` is the raw request body, before any JSON parsing; ``header`` is the
-    ``Docex-Signature`` value. Several ``v1`` entries are accepted, any one matching, so
-    that a sender may sign with an old and a new secret while they are rotated.
+    ``event_id`` is the ``Docex-Event-Id`` header, ``body`` the raw request body before
+    any JSON parsing, ``header`` the ``Docex-Signature`` value. Several ``v2`` entries are
+    accepted, any one matching, so that a sender may sign with an old and a new secret
+    while they are rotated.
     """
     if not header:
         raise WebhookSignatureError(f"no {SIGNATURE_HEADER} header")
+    if not event_id:
+        raise WebhookSignatureError(f"no {EVENT_ID_HEADER} header")
     timestamp: int | None = None
     candidates: list[str] = []
     for item in header.split(","):
@@ -106,14 +122,14 @@ def verify_signature(
             if not value.isdigit() or timestamp is not None:
                 raise WebhookSignatureError(f"malformed {SIGNATURE_HEADER} timestamp")
             timestamp = int(value)
-        elif key == "v1":
+        elif key == SCHEME:
             candidates.append(value)
     if timestamp is None or not candidates:
-        raise WebhookSignatureError(f"{SIGNATURE_HEADER} needs t= and v1=")
+        raise WebhookSignatureError(f"{SIGNATURE_HEADER} needs t= and {SCHEME}=")
     moment = now_or(now)
     if abs(moment.timestamp() - timestamp) > tolerance.total_seconds():
         raise WebhookSignatureError("the delivery's signing time is outside the tolerance")
-    expected = _mac(secret, timestamp, body)
+    expected = _mac(secret, timestamp, event_id, body)
     # Compare every candidate, so that timing does not tell which one was close.
     matches = [hmac.compare_digest(expected, candidate) for candidate in candidates]
     if not any(matches):

@@ -1,28 +1,30 @@
-"""How a webhook delivery leaves the building: a small interface and two implementations.
+"""How a webhook delivery leaves the building: a small interface and its implementations.
 
-:class:`HttpxTransport` is what the service uses; :class:`UrllibTransport` needs nothing
-beyond the standard library. Both POST without following redirects (a receiver that
-moved must be registered again, not followed to wherever a 3xx points) and never raise
-for what the network or the receiver does: the outcome is a value the dispatcher records.
+:class:`PolicedTransport` is what the service uses: every POST goes through
+:func:`docex.outbound.client.request`, so the receiver's name is resolved at delivery
+time, every address must pass the outbound policy, the connection goes to the address
+that was checked, redirects are not followed, and the policy's timeout bounds the whole
+request, not each read. Tests wrap it (to crash a dispatcher mid-delivery, say); the
+interface is what the dispatcher depends on.
+
+A transport never raises for what the network or the receiver does: the outcome is a
+value the dispatcher records. Its ``describe()`` is what the facility reads in
+``last_error``: the receiver's HTTP status, or a coarse class (``unreachable``,
+``timeout``, ``TLS``, …); the details are in the server log (``docex.outbound``).
 """
 
 from __future__ import annotations
 
-import http.client
-import urllib.error
-import urllib.request
+import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-import httpx
-
 from docex import __version__
+from docex.outbound.client import OutboundFailedError, request
+from docex.outbound.policy import OutboundPolicy
 
 USER_AGENT = f"docex-webhooks/{__version__}"
-
-# Long enough to say what went wrong, short enough for the last_error column.
-_MAX_ERROR_LENGTH = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class DeliveryOutcome:
 
     status_code: int | None
     error: str | None = None
+    """A coarse failure class, safe to show to the facility."""
 
     @property
     def delivered(self) -> bool:
@@ -41,8 +44,10 @@ class DeliveryOutcome:
         """One line for ``last_error``."""
         if self.status_code is not None:
             text = f"HTTP {self.status_code}"
-            return f"{text}: {self.error}"[:_MAX_ERROR_LENGTH] if self.error else text
-        return (self.error or "no response")[:_MAX_ERROR_LENGTH]
+            if 300 <= self.status_code < 400:
+                return f"{text} (redirects are not followed)"
+            return text
+        return self.error or "no response"
 
 
 class WebhookTransport(Protocol):
@@ -51,7 +56,8 @@ class WebhookTransport(Protocol):
     def post(
         self, url: str, *, body: bytes, headers: Mapping[str, str], timeout: float
     ) -> DeliveryOutcome:
-        """POST ``body`` to ``url``; the outcome, never an exception, for network trouble."""
+        """POST ``body`` to ``url`` within ``timeout`` seconds in total; never raises for
+        network trouble."""
         ...
 
     def close(self) -> None:
@@ -59,64 +65,39 @@ class WebhookTransport(Protocol):
         ...
 
 
-class HttpxTransport:
-    """Deliveries through one pooled ``httpx.Client`` (keep-alive to busy receivers)."""
+class PolicedTransport:
+    """Deliveries under an outbound policy, one connection per request.
 
-    def __init__(self) -> None:
-        self._client = httpx.Client(
-            follow_redirects=False, headers={"User-Agent": USER_AGENT}, http2=False
-        )
+    No connection pooling, deliberately: a pooled connection was checked when it was
+    opened, and reusing it would skip the address check of later deliveries.
+    """
 
-    def post(
-        self, url: str, *, body: bytes, headers: Mapping[str, str], timeout: float
-    ) -> DeliveryOutcome:
-        try:
-            # Streamed and closed unread: a receiver's answer body is of no interest and
-            # must not be able to make the dispatcher download anything large.
-            with self._client.stream(
-                "POST", url, content=body, headers=dict(headers), timeout=timeout
-            ) as response:
-                return DeliveryOutcome(response.status_code)
-        except httpx.TimeoutException:
-            return DeliveryOutcome(None, f"timed out after {timeout:g} s")
-        except httpx.HTTPError as exc:
-            return DeliveryOutcome(None, f"{type(exc).__name__}: {exc}")
-
-    def close(self) -> None:
-        self._client.close()
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
-        # Returning None makes urllib report the 3xx as an HTTPError instead of following.
-        return None
-
-
-class UrllibTransport:
-    """Deliveries through the standard library: one connection per request."""
-
-    def __init__(self) -> None:
-        self._opener = urllib.request.build_opener(_NoRedirects())
+    def __init__(
+        self, policy: OutboundPolicy | None = None, *, tls_context: ssl.SSLContext | None = None
+    ) -> None:
+        self._policy = policy or OutboundPolicy()
+        self._tls_context = tls_context
 
     def post(
         self, url: str, *, body: bytes, headers: Mapping[str, str], timeout: float
     ) -> DeliveryOutcome:
-        # The scheme was checked at registration (https, or http to loopback in development).
-        request = urllib.request.Request(  # noqa: S310
-            url, data=body, headers={"User-Agent": USER_AGENT, **headers}, method="POST"
-        )
+        # The dispatcher's per-request deadline replaces the policy's own.
+        policy = replace(self._policy, timeout=timeout)
         try:
-            with self._opener.open(request, timeout=timeout) as response:
-                return DeliveryOutcome(int(response.status))
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            return DeliveryOutcome(exc.code)
-        except urllib.error.URLError as exc:
-            return DeliveryOutcome(None, f"URLError: {exc.reason}")
-        except TimeoutError:
-            return DeliveryOutcome(None, f"timed out after {timeout:g} s")
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            return DeliveryOutcome(None, f"{type(exc).__name__}: {exc}")
+            response = request(
+                "POST",
+                url,
+                policy=policy,
+                body=body,
+                headers={"User-Agent": USER_AGENT, **headers},
+                # A receiver's answer body is of no interest and must not make the
+                # dispatcher download anything.
+                read_body=False,
+                tls_context=self._tls_context,
+            )
+        except OutboundFailedError as exc:
+            return DeliveryOutcome(None, exc.kind.value)
+        return DeliveryOutcome(response.status)
 
     def close(self) -> None:
         """Nothing is pooled."""
