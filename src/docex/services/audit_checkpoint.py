@@ -211,12 +211,16 @@ def verify_with_checkpoint(
     public_key: PublicKey,
     tsa_trust: TrustStore,
     anchor: str | None = None,
+    online: bool = True,
 ) -> AnchoredVerdict:
     """Check the chain and compare it with the latest checkpoint in ``store``.
 
     ``tsa_trust`` is the :class:`~docex.signatures.trust.TrustStore` the TSA's certificate
-    must chain to. Without any checkpoint the chain is checked alone (``checkpoint`` is
-    ``None``), as before anchoring existed: the caller says whether that is acceptable.
+    must chain to. With ``online`` (the default) the revocation status of the TSA's
+    certificate path is fetched from its OCSP responder or CRLs; a checkpoint does not yet
+    carry that data itself, so offline its time-stamp stays unproven. Without any
+    checkpoint the chain is checked alone (``checkpoint`` is ``None``), as before
+    anchoring existed: the caller says whether that is acceptable.
     """
     found = latest_checkpoint(store)
     problem: str | None = None
@@ -226,7 +230,7 @@ def verify_with_checkpoint(
         signed = found[1]
         problem = _signature_problem(signed, public_key)
         if problem is None:
-            ts_time, problem = _timestamp_problem(signed, tsa_trust)
+            ts_time, problem = _timestamp_problem(signed, tsa_trust, online=online)
         if problem is None:
             head = ChainHead(signed.checkpoint.count, signed.checkpoint.head_hash)
     with unit_of_work(sessions) as session:
@@ -249,7 +253,7 @@ def _signature_problem(signed: SignedCheckpoint, public_key: PublicKey) -> str |
 
 
 def _timestamp_problem(
-    signed: SignedCheckpoint, tsa_trust: TrustStore
+    signed: SignedCheckpoint, tsa_trust: TrustStore, *, online: bool
 ) -> tuple[datetime | None, str | None]:
     from docex.signatures.evidence import ValidationData
     from docex.signatures.paths import CertificateEvaluator
@@ -276,7 +280,7 @@ def _timestamp_problem(
             kind="signature",
             expected_imprint=imprint,
             data=ValidationData(),
-            evaluator=CertificateEvaluator(tsa_trust),
+            evaluator=CertificateEvaluator(tsa_trust, online=online),
         )
     )
     if not result.valid:
