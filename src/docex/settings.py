@@ -321,8 +321,8 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         description=(
-            "How often the API checkpoints the audit chain (0: never; run "
-            "`docex audit checkpoint` from a scheduler instead)."
+            "How often a running `AuditCheckpointing` job checkpoints the audit chain "
+            "(0: never; run `docex audit checkpoint` from a scheduler instead)."
         ),
     )
 
