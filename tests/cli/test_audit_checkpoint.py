@@ -124,3 +124,37 @@ def test_checkpoint_needs_a_tsa(
     assert one_line_error(result) == (
         "no time-stamping authority: set DOCEX_AUDIT_CHECKPOINT_TSA_URL"
     )
+
+
+def test_an_unreadable_latest_checkpoint_is_a_finding(
+    docex: Docex, cli_env: CliEnv, anchored: list[int]
+) -> None:
+    take(docex)
+    # Sorted after every real key, so it is what verification takes for the latest.
+    junk = cli_env.root / "var" / "objects" / "checkpoints" / "audit" / "99999999T000000.json"
+    junk.write_bytes(b"{}")
+    result = docex("audit", "verify")
+    assert result.exit_code == ExitCode.FAILED
+    assert result.stderr == (
+        "docex audit verify: the latest checkpoint cannot be relied on: checkpoint "
+        "checkpoints/audit/99999999T000000.json is unreadable: not a docex audit checkpoint\n"
+    )
+
+
+def test_require_checkpoint(docex: Docex, anchored: list[int]) -> None:
+    missing = docex("audit", "verify", "--require-checkpoint")
+    assert missing.exit_code == ExitCode.FAILED
+    assert missing.stderr == "docex audit verify: no checkpoint under checkpoints/audit/\n"
+    take(docex)
+    assert docex("audit", "verify", "--require-checkpoint").exit_code == ExitCode.OK
+
+
+def test_require_checkpoint_needs_a_key(
+    docex: Docex, anchored: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOCEX_AUDIT_CHECKPOINT_KEY")
+    result = docex("audit", "verify", "--require-checkpoint")
+    assert result.exit_code == ExitCode.USAGE
+    assert one_line_error(result) == (
+        "--require-checkpoint needs DOCEX_AUDIT_CHECKPOINT_PUBLIC_KEY or DOCEX_AUDIT_CHECKPOINT_KEY"
+    )

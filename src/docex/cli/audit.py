@@ -60,6 +60,16 @@ def verify(
             help="A head hash printed by an earlier check; it must still be in the chain.",
         ),
     ] = None,
+    require_checkpoint: Annotated[
+        bool,
+        typer.Option(
+            "--require-checkpoint",
+            help=(
+                "Fail if no checkpoint is stored (once checkpoints are taken, their "
+                "absence means they were deleted)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Check every entry's hash and its link to the entry before it.
 
@@ -68,12 +78,15 @@ def verify(
     """
     from docex.audit.chain import GENESIS_HASH
     from docex.audit.export import verify_export
-    from docex.errors import InputError
+    from docex.errors import InputError, SettingsError
     from docex.services.audit_chain import verify_audit_chain
 
     if partial and file is None:
         with reporting_errors():
             raise InputError("--partial applies to --file only")
+    if require_checkpoint and file is not None:
+        with reporting_errors():
+            raise InputError("--require-checkpoint applies to the database, not to --file")
     if file is not None:
         with reporting_errors():
             try:
@@ -88,8 +101,16 @@ def verify(
         with admin_context() as admin:
             public_key = checkpoint_public_key(admin.settings)
             if public_key is not None:
-                _report_anchored(_verify_anchored(admin, public_key, anchor))
+                _report_anchored(
+                    _verify_anchored(admin, public_key, anchor),
+                    require_checkpoint=require_checkpoint,
+                )
                 return
+            if require_checkpoint:
+                raise SettingsError(
+                    "--require-checkpoint needs DOCEX_AUDIT_CHECKPOINT_PUBLIC_KEY "
+                    "or DOCEX_AUDIT_CHECKPOINT_KEY"
+                )
             verdict = verify_audit_chain(sessions=admin.sessions, anchor=anchor)
     _report(verdict)
 
@@ -115,11 +136,15 @@ def _verify_anchored(
     )
 
 
-def _report_anchored(verdict: AnchoredVerdict) -> None:
+def _report_anchored(verdict: AnchoredVerdict, *, require_checkpoint: bool) -> None:
     if verdict.checkpoint_problem is not None:
+        which = (
+            "the latest checkpoint"
+            if verdict.checkpoint_key is None
+            else f"checkpoint {verdict.checkpoint_key}"
+        )
         typer.echo(
-            f"docex audit verify: checkpoint {verdict.checkpoint_key} cannot be relied on: "
-            f"{verdict.checkpoint_problem}",
+            f"docex audit verify: {which} cannot be relied on: {verdict.checkpoint_problem}",
             err=True,
         )
         raise typer.Exit(int(ExitCode.FAILED))
@@ -128,6 +153,9 @@ def _report_anchored(verdict: AnchoredVerdict) -> None:
         typer.echo(f"docex audit verify: audit chain {chain.finding}: {chain.reason}", err=True)
         raise typer.Exit(int(ExitCode.FAILED))
     if verdict.checkpoint is None:
+        if require_checkpoint:
+            typer.echo("docex audit verify: no checkpoint under checkpoints/audit/", err=True)
+            raise typer.Exit(int(ExitCode.FAILED))
         typer.echo(
             "docex audit verify: no checkpoint taken yet; checking the chain alone", err=True
         )

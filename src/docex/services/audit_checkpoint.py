@@ -30,6 +30,7 @@ from docex.audit.checkpoints import (
     CHECKPOINT_PREFIX,
     CONTENT_TYPE,
     Checkpoint,
+    CheckpointError,
     PrivateKey,
     PublicKey,
     SignedCheckpoint,
@@ -71,7 +72,7 @@ class AnchoredVerdict:
     checkpoint: Checkpoint | None
     """The latest checkpoint; ``None`` if none was ever taken."""
     checkpoint_key: str | None
-    """Its object key."""
+    """Its object key (``None`` also when the newest object could not be read)."""
     checkpoint_problem: str | None
     """Why the checkpoint itself cannot be relied on (bad signature, bad time-stamp)."""
     timestamp_time: datetime | None
@@ -222,10 +223,16 @@ def verify_with_checkpoint(
     checkpoint the chain is checked alone (``checkpoint`` is ``None``), as before
     anchoring existed: the caller says whether that is acceptable.
     """
-    found = latest_checkpoint(store)
     problem: str | None = None
     ts_time: datetime | None = None
     head: ChainHead | None = None
+    try:
+        found = latest_checkpoint(store)
+    except CheckpointError as exc:
+        # An unreadable latest checkpoint is a finding about the anchor, like a bad
+        # signature: someone wrote something there that docex did not.
+        found = None
+        problem = str(exc)
     if found is not None:
         signed = found[1]
         problem = _signature_problem(signed, public_key)
