@@ -170,11 +170,13 @@ def fetch_timestamp(digest: bytes, *, url: str, timeout: float) -> bytes:
     if len(response.content) > MAX_TSA_RESPONSE_BYTES:
         raise TimestampAuthorityError("time-stamp authority response is too large")
     try:
-        parsed = tsp.TimeStampResp.load(response.content)
-        status = parsed["status"]["status"].native
+        # The status first, read on its own: asn1crypto will not parse a response
+        # without a token, and a refusal carries none.
+        outer = core.Sequence.load(response.content)
+        status = tsp.PKIStatusInfo.load(outer[0].dump())["status"].native
         if status not in ("granted", "granted_with_mods"):
             raise TimestampAuthorityError(f"time-stamp authority refused: {status}")
-        token: cms.ContentInfo = parsed["time_stamp_token"]
+        token: cms.ContentInfo = tsp.TimeStampResp.load(response.content)["time_stamp_token"]
         info = _tst_info(token)
         if info["nonce"].native != nonce:
             raise TimestampAuthorityError("time-stamp response does not echo the nonce")
