@@ -347,6 +347,35 @@ class Settings(BaseSettings):
             "receiver gets first attempts in the order the events were recorded."
         ),
     )
+    audit_checkpoint_key: Path | None = Field(
+        default=None,
+        description=(
+            "PEM private key (EC or RSA, unencrypted) that signs audit-chain checkpoints; "
+            "`certs-dev/audit/checkpoint.key.pem` in development. Unset: no checkpoints."
+        ),
+    )
+    audit_checkpoint_public_key: Path | None = Field(
+        default=None,
+        description=(
+            "PEM public key (or certificate) `docex audit verify` checks checkpoints with; "
+            "unset: the public half of `audit_checkpoint_key`."
+        ),
+    )
+    audit_checkpoint_tsa_url: str | None = Field(
+        default=None,
+        description="RFC 3161 time-stamping authority that time-stamps every checkpoint.",
+    )
+    audit_checkpoint_tsa_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long one time-stamp request may take."
+    )
+    audit_checkpoint_interval_seconds: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "How often a running `AuditCheckpointing` job checkpoints the audit chain "
+            "(0: never; run `docex audit checkpoint` from a scheduler instead)."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -450,6 +479,9 @@ class Settings(BaseSettings):
         # An unchecked trusted list lets whoever can write the file name the qualified CAs.
         if self.trusted_list_unsigned_dev_only:
             raise ValueError("trusted_list_unsigned_dev_only is for development only")
+        # The development checkpoint key is public: checkpoints signed with it prove nothing.
+        if self.audit_checkpoint_key is not None and "certs-dev" in self.audit_checkpoint_key.parts:
+            raise ValueError("audit_checkpoint_key is the development key")
 
     @property
     def object_store_kind(self) -> ObjectStoreKind:

@@ -10,7 +10,10 @@ finding to report, with the first entry where the history stops adding up.
   now follows it: that entry is reported. Gaps in ids alone prove nothing (a rolled-back
   transaction consumes an id), so only the links are trusted.
 - Entries removed from the end leave a consistent shorter chain; only an ``anchor`` (a
-  head hash noted earlier) exposes that.
+  head hash noted earlier) or a checkpoint (:mod:`docex.audit.checkpoints`) exposes that.
+  Against a checkpoint of ``count`` entries, a chain with fewer is TRUNCATED (ALL_DELETED
+  if it has none), and one whose entry number ``count`` has another hash was REWRITTEN
+  (recomputed consistently from some entry on).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +29,25 @@ from sqlalchemy.orm import Session
 
 from docex.audit.chain import GENESIS_HASH, entry_hash
 from docex.db.audit import AuditEntry
+
+
+class CheckpointFinding(StrEnum):
+    """How the chain departs from a checkpoint taken earlier."""
+
+    TRUNCATED = "truncated"
+    """Fewer entries than the checkpoint counted: the newest were removed."""
+    ALL_DELETED = "all deleted"
+    """No entries at all, where the checkpoint counted some."""
+    REWRITTEN = "rewritten"
+    """The entry at the checkpointed position has another hash: history was recomputed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """A position in the chain and the hash it must carry (from a checkpoint)."""
+
+    count: int
+    head_hash: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,14 +65,19 @@ class ChainVerdict:
     head_hash: str
     """The hash of the last entry checked (``GENESIS_HASH`` for an empty log): note it to
     pass as ``anchor`` to a later check."""
+    finding: CheckpointFinding | None = None
+    """How the chain departs from the checkpoint it was checked against, if it does."""
 
 
 class _Checker:
     """Walks entries in chain order and remembers the first inconsistency."""
 
-    def __init__(self, *, start_hash: str | None, anchor: str | None) -> None:
+    def __init__(
+        self, *, start_hash: str | None, anchor: str | None, checkpoint: ChainHead | None = None
+    ) -> None:
         self.expected_prev = start_hash
         self.anchor = anchor
+        self.checkpoint = checkpoint
         self.anchor_seen = anchor is None
         self.checked = 0
         self.previous_id: int | None = None
@@ -74,6 +102,23 @@ class _Checker:
         self.previous_id = ident
         if entry["hash"] == self.anchor:
             self.anchor_seen = True
+        if (
+            self.checkpoint is not None
+            and self.checked == self.checkpoint.count
+            and entry["hash"] != self.checkpoint.head_hash
+        ):
+            return ChainVerdict(
+                ok=False,
+                entries_checked=self.checked,
+                first_broken_id=ident,
+                reason=(
+                    f"entry {ident}, number {self.checked} in the chain, has hash "
+                    f"{entry['hash']}, but the checkpoint recorded {self.checkpoint.head_hash} "
+                    "there: the chain was rewritten"
+                ),
+                head_hash=entry["hash"],
+                finding=CheckpointFinding.REWRITTEN,
+            )
         return None
 
     def _broken(self, ident: int, reason: str) -> ChainVerdict:
@@ -87,6 +132,21 @@ class _Checker:
 
     def finish(self) -> ChainVerdict:
         head = self.expected_prev or GENESIS_HASH
+        if self.checkpoint is not None and self.checked < self.checkpoint.count:
+            finding = (
+                CheckpointFinding.ALL_DELETED if self.checked == 0 else CheckpointFinding.TRUNCATED
+            )
+            return ChainVerdict(
+                ok=False,
+                entries_checked=self.checked,
+                first_broken_id=None,
+                reason=(
+                    f"the chain has {self.checked} entries, the checkpoint counted "
+                    f"{self.checkpoint.count}: entries were removed from its end"
+                ),
+                head_hash=head,
+                finding=finding,
+            )
         if not self.anchor_seen:
             return ChainVerdict(
                 ok=False,
@@ -112,14 +172,16 @@ def check_entries(
     *,
     start_hash: str | None = GENESIS_HASH,
     anchor: str | None = None,
+    checkpoint: ChainHead | None = None,
 ) -> ChainVerdict:
     """Check entries given in chain order, as mappings with every column.
 
     ``start_hash`` is the ``prev_hash`` the first entry must carry: the genesis hash for
     a whole log, ``None`` to accept whatever the first entry says (a partial export).
-    ``anchor``, if given, is a hash that must occur in the chain.
+    ``anchor``, if given, is a hash that must occur in the chain; ``checkpoint``, if given,
+    a count of entries the chain must reach and the hash its entry at that count carries.
     """
-    checker = _Checker(start_hash=start_hash, anchor=anchor)
+    checker = _Checker(start_hash=start_hash, anchor=anchor, checkpoint=checkpoint)
     for entry in entries:
         verdict = checker.check(entry)
         if verdict is not None:
@@ -127,13 +189,19 @@ def check_entries(
     return checker.finish()
 
 
-def verify_chain(session: Session, *, batch: int = 1000, anchor: str | None = None) -> ChainVerdict:
+def verify_chain(
+    session: Session,
+    *,
+    batch: int = 1000,
+    anchor: str | None = None,
+    checkpoint: ChainHead | None = None,
+) -> ChainVerdict:
     """Check the whole audit log in ``session``'s database, streaming in id order.
 
     Entries appended while the check runs are checked too; nothing is held in memory
     beyond one batch.
     """
-    return check_entries(iter_entries(session, batch=batch), anchor=anchor)
+    return check_entries(iter_entries(session, batch=batch), anchor=anchor, checkpoint=checkpoint)
 
 
 def iter_entries(

@@ -1,9 +1,13 @@
-"""``docex audit``: check the audit chain, export it as JSON Lines.
+"""``docex audit``: check the audit chain, checkpoint it, export it as JSON Lines.
 
 ``verify`` checks the database (or, with ``--file``, an export someone handed you) and
 exits 0 if the chain is intact, 1 with ``first broken link: entry N: reason`` on stderr
-if not. ``export`` writes one canonical JSON entry per line, hashes included, so that the
-file can be re-checked offline. Both only read: neither adds to the log.
+if not. With a checkpoint key configured it also compares the chain with the latest
+checkpoint in the object store, after checking the checkpoint's signature and time-stamp,
+and exits 1 with ``audit chain truncated``, ``audit chain all deleted`` or ``audit chain
+rewritten`` when the chain is shorter or different. ``checkpoint`` takes such a checkpoint.
+``export`` writes one canonical JSON entry per line, hashes included, so that the
+file can be re-checked offline. None of them adds to the log.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from docex.cli.context import admin_context, reporting_errors
+from docex.cli.context import AdminContext, admin_context, reporting_errors
 from docex.cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from docex.audit.checkpoints import PublicKey
     from docex.audit.verify import ChainVerdict
+    from docex.services.audit_checkpoint import AnchoredVerdict
 
 app = typer.Typer(
     name="audit", help="Check and export the tamper-evident audit trail.", no_args_is_help=True
@@ -54,6 +60,16 @@ def verify(
             help="A head hash printed by an earlier check; it must still be in the chain.",
         ),
     ] = None,
+    require_checkpoint: Annotated[
+        bool,
+        typer.Option(
+            "--require-checkpoint",
+            help=(
+                "Fail if no checkpoint is stored (once checkpoints are taken, their "
+                "absence means they were deleted)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Check every entry's hash and its link to the entry before it.
 
@@ -62,12 +78,15 @@ def verify(
     """
     from docex.audit.chain import GENESIS_HASH
     from docex.audit.export import verify_export
-    from docex.errors import InputError
+    from docex.errors import InputError, SettingsError
     from docex.services.audit_chain import verify_audit_chain
 
     if partial and file is None:
         with reporting_errors():
             raise InputError("--partial applies to --file only")
+    if require_checkpoint and file is not None:
+        with reporting_errors():
+            raise InputError("--require-checkpoint applies to the database, not to --file")
     if file is not None:
         with reporting_errors():
             try:
@@ -77,9 +96,102 @@ def verify(
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read {file}: {exc}") from exc
     else:
+        from docex.services.audit_checkpoint import checkpoint_public_key
+
         with admin_context() as admin:
+            public_key = checkpoint_public_key(admin.settings)
+            if public_key is not None:
+                _report_anchored(
+                    _verify_anchored(admin, public_key, anchor),
+                    require_checkpoint=require_checkpoint,
+                )
+                return
+            if require_checkpoint:
+                raise SettingsError(
+                    "--require-checkpoint needs DOCEX_AUDIT_CHECKPOINT_PUBLIC_KEY "
+                    "or DOCEX_AUDIT_CHECKPOINT_KEY"
+                )
             verdict = verify_audit_chain(sessions=admin.sessions, anchor=anchor)
     _report(verdict)
+
+
+def _verify_anchored(
+    admin: AdminContext, public_key: PublicKey, anchor: str | None
+) -> AnchoredVerdict:
+    from docex.services.audit_checkpoint import verify_with_checkpoint
+    from docex.signatures.trust import load_trust_store
+
+    settings = admin.settings
+    tsa_trust = load_trust_store(
+        list(settings.trust),
+        trusted_list_signers=settings.trusted_list_signer,
+        allow_unsigned_trusted_list=settings.trusted_list_unsigned_dev_only,
+    )
+    return verify_with_checkpoint(
+        sessions=admin.sessions,
+        store=admin.store,
+        public_key=public_key,
+        tsa_trust=tsa_trust,
+        anchor=anchor,
+    )
+
+
+def _report_anchored(verdict: AnchoredVerdict, *, require_checkpoint: bool) -> None:
+    if verdict.checkpoint_problem is not None:
+        which = (
+            "the latest checkpoint"
+            if verdict.checkpoint_key is None
+            else f"checkpoint {verdict.checkpoint_key}"
+        )
+        typer.echo(
+            f"docex audit verify: {which} cannot be relied on: {verdict.checkpoint_problem}",
+            err=True,
+        )
+        raise typer.Exit(int(ExitCode.FAILED))
+    chain = verdict.chain
+    if chain.finding is not None:
+        typer.echo(f"docex audit verify: audit chain {chain.finding}: {chain.reason}", err=True)
+        raise typer.Exit(int(ExitCode.FAILED))
+    if verdict.checkpoint is None:
+        if require_checkpoint:
+            typer.echo("docex audit verify: no checkpoint under checkpoints/audit/", err=True)
+            raise typer.Exit(int(ExitCode.FAILED))
+        typer.echo(
+            "docex audit verify: no checkpoint taken yet; checking the chain alone", err=True
+        )
+    _report(chain)
+    if verdict.checkpoint is not None and verdict.timestamp_time is not None:
+        typer.echo(
+            f"agrees with checkpoint {verdict.checkpoint_key}: {verdict.checkpoint.count} "
+            f"entries, time-stamped {verdict.timestamp_time.isoformat()}"
+        )
+
+
+@app.command("checkpoint")
+def checkpoint() -> None:
+    """Sign and time-stamp the chain head and store it under checkpoints/audit/.
+
+    Needs DOCEX_AUDIT_CHECKPOINT_KEY and DOCEX_AUDIT_CHECKPOINT_TSA_URL. Prints the object
+    key, the count and the head hash.
+    """
+    from docex.errors import SettingsError
+    from docex.services.audit_checkpoint import checkpoint_signing_key, take_checkpoint
+
+    with admin_context() as admin:
+        settings = admin.settings
+        if settings.audit_checkpoint_tsa_url is None:
+            raise SettingsError("no time-stamping authority: set DOCEX_AUDIT_CHECKPOINT_TSA_URL")
+        key, signed = take_checkpoint(
+            sessions=admin.sessions,
+            store=admin.store,
+            key=checkpoint_signing_key(settings),
+            tsa_url=settings.audit_checkpoint_tsa_url,
+            tsa_timeout=settings.audit_checkpoint_tsa_timeout_seconds,
+        )
+    typer.echo(
+        f"checkpoint {key}: {signed.checkpoint.count} entries; "
+        f"head hash {signed.checkpoint.head_hash}"
+    )
 
 
 def _report(verdict: ChainVerdict) -> None:
