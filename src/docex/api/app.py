@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 from fastapi import FastAPI
 
 from docex import __version__
-from docex.api import problems
+from docex.api import problems, ui
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
@@ -61,6 +61,9 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by docex.api.ui from local files instead of FastAPI's CDN-loading pages.
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
     app.include_router(documents.router)
@@ -70,6 +73,7 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
     app.include_router(audit.router)
     app.include_router(facilities.router)
     app.include_router(health.router)
+    ui.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app
 

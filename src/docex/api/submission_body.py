@@ -31,11 +31,35 @@ FILES = frozenset(FILE_PARTS.values())
 # A file part has no text encoding to declare.
 FORM_OMITS = ("signed_content_encoding",)
 
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``#/$defs/…`` references replaced by the definitions.
+
+    Pydantic's references are relative to the schema's own root; placed inside the
+    OpenAPI document they would point at its root, where ReDoc finds no ``$defs`` and
+    fails to render the whole page. The definitions here are flat enums, never recursive.
+    """
+    definitions: dict[str, Any] = schema.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(definitions[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = walk(schema)
+    return inlined
+
+
 SUBMIT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": JsonSubmission.model_json_schema()},
+            "application/json": {"schema": _inlined(JsonSubmission.model_json_schema())},
             MULTIPART: {"schema": form_schema(JsonSubmission, files=FILE_PARTS, omit=FORM_OMITS)},
         },
     }
