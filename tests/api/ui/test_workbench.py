@@ -199,3 +199,32 @@ def test_api_docs_load_no_asset_from_another_host(api: Api, page: Page, shots: S
     expect(page.locator("h1")).to_contain_text("docex")
     shots.take("redoc")
     assert elsewhere == []
+
+
+def test_audit_trail_filters_by_facility_and_pages(
+    api: Api, good_sig: bytes, page: Page, shots: Shots
+) -> None:
+    with api.client("a") as facility:
+        assert submit(facility, good_sig).status_code == 201
+    sign_in(page, api, "auditor")
+    page.goto(f"{api.url}/ui/audit?limit=2")
+    rows = page.locator("table.audit tbody tr")
+    expect(rows).to_have_count(2)
+    first_page = rows.first.locator("td").first.inner_text()
+    page.get_by_role("link", name="Наступна сторінка").click()
+    expect(rows).to_have_count(2)
+    assert int(rows.first.locator("td").first.inner_text()) > int(first_page)
+    shots.take("audit-second-page")
+
+    page.get_by_label("ЄДРПОУ закладу").fill("38291045")
+    page.get_by_label("Дія").fill("document.*")
+    page.get_by_role("button", name="Відібрати").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("document.submit")
+    expect(rows.first).to_contain_text("38291045")
+    shots.take("audit-facility-documents")
+
+    page.goto(f"{api.url}/ui/audit?since=yesterday")
+    expect(page.get_by_role("alert")).to_have_text(
+        "the start of the time range is not a date and time: 'yesterday'"
+    )

@@ -26,7 +26,7 @@ from docex.api.ui.session import SessionCodec, WebSession, csrf_matches, new_ses
 from docex.audit.query import AuditFilter
 from docex.composition import Container
 from docex.domain import TokenRole
-from docex.errors import AuthenticationError, DocexError, InputError, NotFoundError
+from docex.errors import AuthenticationError, InputError, NotFoundError
 from docex.registry.records import Principal
 from docex.services import audit_chain, audit_trail, revalidation, verification
 from docex.services import documents as reading
@@ -236,13 +236,13 @@ def _report_codec(runtime: Container) -> URLSafeSerializer:
     return URLSafeSerializer(key, salt="docex-ui-report")
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def _parse_time(value: str | None, what: str = "the validation time") -> datetime | None:
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InputError("the validation time is not a date and time") from exc
+        raise InputError(f"{what} is not a date and time: {value[:40]!r}") from exc
     if moment.tzinfo is None:
         # A browser's datetime-local field has no zone; the page says it is Kyiv time.
         from docex.api.ui.render import KYIV
@@ -412,13 +412,6 @@ async def document_report(
 PAGE_SIZE = 50
 
 
-def _moment(value: str | None) -> datetime | None:
-    try:
-        return _parse_time(value)
-    except InputError:
-        return None
-
-
 @router.get("/audit", response_class=HTMLResponse)
 async def audit_page(
     page: Auditor,
@@ -428,43 +421,45 @@ async def audit_page(
     since: str | None = None,
     until: str | None = None,
     cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
 ) -> Response:
     """The audit trail, filtered and paged, with the hash chain's verification status."""
-    where = AuditFilter(
-        action=action or None,
-        actor_facility_edrpou=edrpou or None,
-        target_id=document or None,
-        since=_moment(since),
-        until=_moment(until),
-    )
-    try:
-        trail = await run_in_threadpool(
-            lambda: audit_trail.read_audit_log(
-                sessions=page.runtime.sessions,
-                principal=page.who,
-                where=where,
-                cursor=cursor or None,
-                limit=PAGE_SIZE,
-            )
-        )
-    except DocexError as exc:
-        return page.html(
-            "audit.html",
-            status_code=422,
-            error=str(exc),
-            trail=None,
-            chain=None,
-            filters={},
-            next_query=None,
-        )
-    chain = await run_in_threadpool(audit_chain.verify_audit_chain, sessions=page.runtime.sessions)
     filters = {
         "action": action or "",
         "edrpou": edrpou or "",
         "document": document or "",
         "since": since or "",
         "until": until or "",
+        "limit": str(limit),
     }
+    try:
+        where = AuditFilter(
+            action=action or None,
+            actor_facility_edrpou=edrpou or None,
+            target_id=document or None,
+            since=_parse_time(since, "the start of the time range"),
+            until=_parse_time(until, "the end of the time range"),
+        )
+        trail = await run_in_threadpool(
+            lambda: audit_trail.read_audit_log(
+                sessions=page.runtime.sessions,
+                principal=page.who,
+                where=where,
+                cursor=cursor or None,
+                limit=limit,
+            )
+        )
+    except InputError as exc:
+        return page.html(
+            "audit.html",
+            status_code=422,
+            error=str(exc),
+            trail=None,
+            chain=None,
+            filters=filters,
+            next_query=None,
+        )
+    chain = await run_in_threadpool(audit_chain.verify_audit_chain, sessions=page.runtime.sessions)
     next_query = (
         urlencode({**{k: v for k, v in filters.items() if v}, "cursor": trail.next_cursor})
         if trail.next_cursor
