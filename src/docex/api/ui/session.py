@@ -52,11 +52,17 @@ class SessionCodec:
         self._serializer = URLSafeTimedSerializer(key, salt="docex-ui")
         self.idle_seconds = idle_seconds
 
+    def encode(self, session: WebSession) -> str:
+        """The cookie's value for ``session``, signed and timestamped."""
+        return self._serializer.dumps({"c": session.csrf, "t": session.token_id})
+
     def read(self, request: Request) -> WebSession | None:
         """The request's session, or None if it has none, a forged one or an expired one."""
         raw = request.cookies.get(COOKIE)
-        if raw is None:
-            return None
+        return None if raw is None else self.decode(raw)
+
+    def decode(self, raw: str) -> WebSession | None:
+        """The session a cookie value holds; None if forged, expired or malformed."""
         try:
             data: Any = self._serializer.loads(raw, max_age=self.idle_seconds)
         except BadSignature:
@@ -68,10 +74,9 @@ class SessionCodec:
 
     def write(self, response: Response, session: WebSession, *, request: Request) -> None:
         """Set the cookie: HttpOnly, SameSite=Strict, and Secure when served over TLS."""
-        value = self._serializer.dumps({"c": session.csrf, "t": session.token_id})
         response.set_cookie(
             COOKIE,
-            value,
+            self.encode(session),
             max_age=self.idle_seconds,
             path="/ui",
             httponly=True,
