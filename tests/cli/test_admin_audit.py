@@ -46,7 +46,7 @@ def test_admin_commands_are_audited_in_order(docex: Docex) -> None:
         ("token.revoke", "system"),
     ]
     assert entries[2]["details"]["role"] == "facility"
-    assert entries[3]["details"] == {"role": "auditor", "facility_id": None}
+    assert entries[3]["details"] == {"role": "auditor", "facility_edrpou": None}
     assert entries[6]["target_id"] == token_id.group(1)
     # Neither the employee's RNOKPP nor a token or its label reaches the log.
     assert RNOKPP not in exported.stdout

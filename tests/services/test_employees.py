@@ -46,7 +46,7 @@ def test_add_records_employee_add(sessions: sessionmaker[Session], clinic: Facil
         "employee",
         str(added.employee.id),
     )
-    assert entry.details == {"facility_id": clinic.id, "role": "specialist"}
+    assert entry.details == {"facility_edrpou": clinic.edrpou, "role": "specialist"}
     assert entry.actor_employee_rnokpp is None
     assert not _mentions_rnokpp(entry)
 
@@ -97,7 +97,7 @@ def test_deactivate_records_once_and_lists(
     assert (entry.actor_kind, entry.target_id, entry.details) == (
         ActorKind.SYSTEM,
         str(first.employee.id),
-        {"facility_id": clinic.id},
+        {"facility_edrpou": clinic.edrpou},
     )
     assert not _mentions_rnokpp(entry)
     active = list_employees(sessions=sessions)

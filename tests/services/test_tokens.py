@@ -41,7 +41,7 @@ def test_issue_records_role_and_facility(
         "api_token",
         str(issued.record.id),
     )
-    assert entry.details == {"role": "facility", "facility_id": clinic.id}
+    assert entry.details == {"role": "facility", "facility_edrpou": clinic.edrpou}
     logged = canonical_json(entry.details).decode()
     assert issued.token not in logged
     assert "Петренко" not in logged
@@ -53,7 +53,7 @@ def test_issue_records_role_and_facility(
 def test_auditor_token(sessions: sessionmaker[Session]) -> None:
     issued = issue_token(sessions=sessions, policy=POLICY, actor=SYSTEM, role=TokenRole.AUDITOR)
     (entry,) = audit_entries(sessions, actions.TOKEN_ISSUE)
-    assert entry.details == {"role": "auditor", "facility_id": None}
+    assert entry.details == {"role": "auditor", "facility_edrpou": None}
     assert [(t.facility_edrpou, t.token.id) for t in list_tokens(sessions=sessions)] == [
         (None, issued.record.id)
     ]
@@ -105,7 +105,7 @@ def test_revoke_records_once_with_role(
     assert (entry.actor_kind, entry.target_id, entry.details) == (
         ActorKind.SYSTEM,
         str(issued.record.id),
-        {"role": "facility", "facility_id": clinic.id},
+        {"role": "facility", "facility_edrpou": clinic.edrpou},
     )
     assert list_tokens(sessions=sessions) == []
     (listed,) = list_tokens(sessions=sessions, facility_edrpou="11111111", include_revoked=True)

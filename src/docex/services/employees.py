@@ -14,6 +14,7 @@ from docex.audit import actions
 from docex.audit.log import Actor, record
 from docex.clock import utcnow
 from docex.db.engine import unit_of_work
+from docex.db.registry import Facility
 from docex.domain import EmployeeRole, Outcome
 from docex.registry import employees, facilities
 from docex.registry.records import EmployeeRecord
@@ -74,7 +75,7 @@ def add_employee_in(
         outcome=Outcome.OK,
         target_type=actions.EMPLOYEE,
         target_id=str(employee.id),
-        details={"facility_id": facility_id, "role": employee.role.value},
+        details={"facility_edrpou": _edrpou(session, facility_id), "role": employee.role.value},
     )
     return employee
 
@@ -123,6 +124,14 @@ def deactivate_employee(
                 outcome=Outcome.OK,
                 target_type=actions.EMPLOYEE,
                 target_id=str(employee.id),
-                details={"facility_id": facility.id},
+                details={"facility_edrpou": facility.edrpou},
             )
         return FacilityEmployee(facility_edrpou=facility.edrpou, employee=employee)
+
+
+def _edrpou(session: Session, facility_id: int | None) -> str | None:
+    """The facility's EDRPOU, as the audit trail names facilities (never by internal id)."""
+    if facility_id is None:
+        return None
+    facility = session.get(Facility, facility_id)
+    return None if facility is None else facility.edrpou

@@ -14,7 +14,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
-from docex.db.documents import Document
+from docex.db.documents import Document, Revalidation
 from docex.domain import DocumentKind, DocumentStatus
 
 
@@ -74,3 +74,22 @@ _Columns = TypeVarTuple("_Columns")
 def with_facilities(query: Select[*_Columns]) -> Select[*_Columns]:
     """``query`` loading each document's facilities in the same statement (no N+1)."""
     return query.options(joinedload(Document.submitted_by), joinedload(Document.recipient))
+
+
+@dataclass(frozen=True)
+class RevalidationRecord:
+    """A later verdict on a stored document, kept beside the acceptance report."""
+
+    id: int
+    document_id: uuid.UUID
+    requested_by_token_id: int
+    validation_time: datetime
+    indication: str
+    qualification: str
+    report: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Revalidation) -> RevalidationRecord:
+        """The record of a loaded row: its columns of the same names."""
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})

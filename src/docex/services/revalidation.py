@@ -26,6 +26,7 @@ from docex.domain import Outcome
 from docex.errors import NotFoundError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
+from docex.services.records import RevalidationRecord
 from docex.signatures.isolation import SignatureVerifier
 from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
 from docex.signatures.report import ValidationReport
@@ -38,14 +39,14 @@ class ReportHistory:
 
     document_id: uuid.UUID
     acceptance: dict[str, Any]
-    revalidations: list[Revalidation]
+    revalidations: list[RevalidationRecord]
 
 
 @dataclass(frozen=True)
 class RevalidationResult:
     """A kept re-validation, and what the acceptance policy makes of its report."""
 
-    revalidation: Revalidation
+    revalidation: RevalidationRecord
     acceptance: AcceptanceDecision
 
 
@@ -66,14 +67,14 @@ def report_history(
     """The report made at acceptance and the re-validations since."""
     document = _document(sessions, principal, document_id)
     with unit_of_work(sessions) as session:
-        rows = list(
-            session.scalars(
+        rows = [
+            RevalidationRecord.of(row)
+            for row in session.scalars(
                 select(Revalidation)
                 .where(Revalidation.document_id == document_id)
                 .order_by(Revalidation.id)
             )
-        )
-        session.expunge_all()
+        ]
     return ReportHistory(
         document_id=document.id, acceptance=document.validation_report, revalidations=rows
     )
@@ -157,5 +158,5 @@ def revalidate(
                 "accepted_by_policy": acceptance.accepted,
             },
         )
-        session.expunge(row)
-    return RevalidationResult(revalidation=row, acceptance=acceptance)
+        kept = RevalidationRecord.of(row)
+    return RevalidationResult(revalidation=kept, acceptance=acceptance)

@@ -35,7 +35,7 @@ def record_accepted(
         "signer_edrpou": document.signer_edrpou,
         "indication": document.indication,
         "qualification": document.qualification,
-        "recipient_facility_id": document.recipient_facility_id,
+        "recipient_edrpou": _recipient_edrpou(document),
         "patient_ref": document.patient_ref,
     }
     if document.answers_document_id is not None:
@@ -96,3 +96,9 @@ def record_refusal(
         target_type=actions.DOCUMENT,
         details=details,
     )
+
+
+def _recipient_edrpou(document: Document | DocumentRecord) -> str | None:
+    if isinstance(document, DocumentRecord):
+        return document.recipient_edrpou
+    return None if document.recipient is None else document.recipient.edrpou

@@ -14,6 +14,7 @@ from docex.audit import actions
 from docex.audit.log import Actor, record
 from docex.clock import utcnow
 from docex.db.engine import unit_of_work
+from docex.db.registry import Facility
 from docex.domain import Outcome, TokenRole
 from docex.errors import InputError
 from docex.registry import facilities, tokens
@@ -76,7 +77,10 @@ def issue_token_in(
         target_type=actions.API_TOKEN,
         target_id=str(issued.record.id),
         # The label is free text an operator wrote (often a person's name): left out.
-        details={"role": issued.record.role.value, "facility_id": facility_id},
+        details={
+            "role": issued.record.role.value,
+            "facility_edrpou": _edrpou(session, facility_id),
+        },
     )
     return issued
 
@@ -123,6 +127,17 @@ def revoke_token(*, sessions: sessionmaker[Session], actor: Actor, token_id: int
                 outcome=Outcome.OK,
                 target_type=actions.API_TOKEN,
                 target_id=str(token.id),
-                details={"role": token.role.value, "facility_id": token.facility_id},
+                details={
+                    "role": token.role.value,
+                    "facility_edrpou": _edrpou(session, token.facility_id),
+                },
             )
         return token
+
+
+def _edrpou(session: Session, facility_id: int | None) -> str | None:
+    """The facility's EDRPOU, as the audit trail names facilities (never by internal id)."""
+    if facility_id is None:
+        return None
+    facility = session.get(Facility, facility_id)
+    return None if facility is None else facility.edrpou

@@ -13,9 +13,8 @@ from typing import IO, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from docex.db.documents import Revalidation
 from docex.domain import DocumentKind, DocumentStatus, ReferralPriority, ReferralStatus
-from docex.services.records import DocumentRecord
+from docex.services.records import DocumentRecord, RevalidationRecord
 from docex.services.signed_facts import Claims
 from docex.services.submission import Submission
 from docex.signatures.policy import AcceptanceDecision
@@ -214,7 +213,7 @@ class RevalidateRequest(BaseModel):
 
 
 def revalidation_out(
-    row: Revalidation, acceptance: AcceptanceDecision | None = None
+    row: RevalidationRecord, acceptance: AcceptanceDecision | None = None
 ) -> RevalidationOut:
     """The response body for a stored re-validation and, if known, the gate's decision."""
     return RevalidationOut(
