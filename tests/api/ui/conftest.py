@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -32,19 +32,20 @@ def backend_name() -> str:
     return "sqlite-local"
 
 
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """A fresh Chromium per test.
 
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
+    Per test, not per session: the sync API runs an event loop on this thread while it is
+    open, and code that other tests run here (pyHanko's signing, ``asyncio.run``) refuses
+    to start a loop inside a running one; pytest-xdist may interleave their tests with ours.
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium with apt-get")
-    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_FLAGS)
-    yield launched
-    launched.close()
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_FLAGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture
