@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import FilePayload, Page, Route, expect
 from pypdf import PdfReader
 
+from docex.devpki.pdf import minimal_pdf
+from docex.devpki.pki import DevPki
+from docex.devpki.signing import sign_pades
 from tests.api.conftest import REFERRAL, Api
 from tests.api.submitting import submit
 from tests.api.ui.conftest import ARTIFACTS, Shots
@@ -229,3 +233,49 @@ def test_audit_trail_filters_by_facility_and_pages(
     expect(page.get_by_role("alert")).to_have_text(
         "the start of the time range is not a date and time: 'yesterday'"
     )
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(pki: DevPki) -> bytes:
+    """A PAdES B-LT by doctor-ecdsa. Signed before the browser opens: pyHanko signs with
+    ``asyncio.run``, which Playwright's running loop would refuse."""
+    return sign_pades(pki, minimal_pdf(), signer="doctor-ecdsa", level="B-LT")
+
+
+def test_a_signed_pdf_and_a_tampered_one(
+    api: Api, signed_pdf: bytes, page: Page, shots: Shots
+) -> None:
+    signed = signed_pdf
+    # One letter of the page's text changed inside the signed byte range.
+    forged = signed.replace(b"development sample", b"development Sample", 1)
+    assert forged != signed
+    sign_in(page, api, "auditor")
+    for data, indication, modifications in (
+        (signed, "TOTAL_PASSED", "passed"),
+        (forged, "TOTAL_FAILED / HASH_FAILURE", None),
+    ):
+        page.goto(f"{api.url}/ui/verify")
+        page.get_by_label("Файл підпису (.p7s, .pdf)").set_input_files(
+            files=payload("document.pdf", "application/pdf", data)
+        )
+        page.get_by_role("button", name="Перевірити", exact=True).click()
+        expect(page.locator(".banner .indication")).to_have_text(indication)
+        expect(page.locator(".signature dl")).to_contain_text("PAdES-BASELINE-LT")
+        section = page.locator(".signature").first
+        if modifications is not None:
+            expect(section.locator("p." + modifications)).to_be_visible()
+        shots.take("pdf-" + indication.split()[0].lower())
+
+
+def test_a_file_that_is_no_signature_is_refused_on_the_page(
+    api: Api, page: Page, shots: Shots
+) -> None:
+    sign_in(page, api, "auditor")
+    page.get_by_label("Файл підпису (.p7s, .pdf)").set_input_files(
+        files=payload("notes.txt", "text/plain", b"just some notes")
+    )
+    page.get_by_role("button", name="Перевірити", exact=True).click()
+    # The verifier's own reason: text that is neither DER, PEM nor base64 of either.
+    expect(page.get_by_role("alert")).to_have_text("base64 text that does not decode")
+    expect(page.get_by_role("status", name="Висновок")).to_have_count(0)
+    shots.take("not-a-signature")
