@@ -37,7 +37,9 @@ def test_the_cookie_holds_the_token_id_not_the_token(api: Api) -> None:
         assert "SameSite=strict" in cookie
         assert "Path=/ui" in cookie
         assert "Secure" not in cookie  # plain HTTP here; see the TLS test
-        assert client.get("/ui/verify").status_code == 200
+        verify = client.get("/ui/verify")
+        assert verify.status_code == 200
+        assert "frame-ancestors 'none'" in verify.headers["content-security-policy"]
 
 
 def test_behind_tls_the_cookie_is_secure(api: Api) -> None:

@@ -36,6 +36,10 @@ from docex.signatures.report import ValidationReport
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
+PAGE_POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+"""The pages load only from this host, post only to it, and are framed by no one (against
+click-jacking of the re-validate and sign-out buttons)."""
+
 
 class SignInRequiredError(Exception):
     """No session, an expired one, or one whose token was revoked: go to the sign-in page."""
@@ -74,6 +78,7 @@ class Page:
             **context,
         )
         response = HTMLResponse(body, status_code=status_code)
+        response.headers["Content-Security-Policy"] = PAGE_POLICY
         _codec(self.runtime).write(response, self.session, request=self.request)
         return response
 
