@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser run test lint typecheck unit bench certs clean
+.PHONY: install browser run test lint typecheck unit contract bench certs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ unit: install browser
 	DOCEX_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest -n 2
 
 test: lint typecheck unit
+
+## The API's error contract alone (also part of `make unit`): the OpenAPI document checked,
+## then a bounded, derandomised schemathesis run against a real uvicorn.
+contract: install
+	$(BIN)/pytest tests/api/test_openapi_contract.py tests/api/test_error_contract.py tests/api/test_schemathesis.py
 
 ## Benchmark verification against pyHanko and a bare signature check, then submissions
 ## over HTTP to PostgreSQL + SeaweedFS (bench/README.md). Options: BENCH_ARGS (verify.py),

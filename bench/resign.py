@@ -1,10 +1,11 @@
-"""Many distinct CAdES B-LT signatures fast: one made by pyHanko, the others re-signed from it.
+"""Many distinct CAdES B-LT signatures fast: one made by pyHanko per signer, the others
+re-signed from it.
 
 The submission benchmark needs thousands of distinct documents (every accepted one is a
 new row and two new S3 objects), and ``docex.devpki.sign_cades`` costs about 0.15 s a
 signature, mostly asn1crypto re-encoding certificates and revocation data. Every
-signature of the corpus differs from the others only where the content does, since all
-are made by one signer at one moment (see ``corpus.py``):
+signature by one signer differs from the others only where the content does, since all
+are made at one moment (see ``corpus.py``):
 
 * the ``message-digest`` signed attribute (SHA-256 of the content) and so the signer's
   ECDSA signature over the signed attributes;
@@ -30,8 +31,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from corpus import SIGNER, Sample, content_for, sign
+from corpus import SIGNED_AT, SIGNER
 from docex.devpki.pki import TSA, DevPki
+from docex.devpki.signing import sign_cades
+from exchange import SIGNERS, Exchanged, document_for
 
 # The first byte of the re-made time-stamps' serial numbers, which are that byte and the
 # index in as many bytes as the template's (certomancer's are random, about 8 bytes).
@@ -39,7 +42,7 @@ _SERIAL_PREFIX = 0x10
 
 
 class Resigner:
-    """Re-signs a template B-LT signature by ``doctor-ecdsa`` over other contents.
+    """Re-signs a template B-LT signature by an ECDSA P-256 signer over other contents.
 
     Every value that changes keeps its length (digests, the TSA's RSA-2048 signature, a
     time-stamp serial number of the template's length, an ECDSA signature re-made until
@@ -47,8 +50,8 @@ class Resigner:
     those bytes replaced: no ASN.1 re-encoding, about a millisecond a signature.
     """
 
-    def __init__(self, template: bytes, pki: DevPki) -> None:
-        signer_key = serialization.load_der_private_key(pki.key(SIGNER).dump(), password=None)
+    def __init__(self, template: bytes, pki: DevPki, *, signer: str = SIGNER) -> None:
+        signer_key = serialization.load_der_private_key(pki.key(signer).dump(), password=None)
         tsa_key = serialization.load_der_private_key(pki.key(TSA).dump(), password=None)
         assert isinstance(signer_key, ec.EllipticCurvePrivateKey)
         assert isinstance(tsa_key, rsa.RSAPrivateKey)
@@ -133,22 +136,42 @@ def _timestamp_token(signer_info: cms.SignerInfo) -> cms.ContentInfo:
 
 
 @functools.cache
-def _resigner(template: bytes) -> Resigner:
-    return Resigner(template, DevPki.load())
+def _resigner(template: bytes, signer: str) -> Resigner:
+    return Resigner(template, DevPki.load(), signer=signer)
 
 
-def _resign_range(template: bytes, indexes: range) -> list[Sample]:
-    resigner = _resigner(template)
-    samples = []
+def _resign_range(templates: dict[str, bytes], indexes: range) -> list[Exchanged]:
+    documents = []
     for index in indexes:
-        content = content_for(index)
-        samples.append(Sample(content=content, signature=resigner.sign(content, index)))
-    return samples
+        kind, signer, edrpou, content = document_for(index)
+        signature = _resigner(templates[signer], signer).sign(content, index)
+        documents.append(
+            Exchanged(content=content, signature=signature, kind=kind, signer=signer, edrpou=edrpou)
+        )
+    return documents
 
 
-def make_many(count: int, *, jobs: int, console: Console, first: int = 1) -> list[Sample]:
-    """``count`` distinct samples (indexes ``first`` on) re-signed from ``corpus.sign(0)``."""
-    template = sign(0).signature
+def templates() -> dict[str, bytes]:
+    """One pyHanko signature per signer of ``exchange.py``, at the corpus's moment."""
+    pki = DevPki.load()
+    made = {}
+    for signer in SIGNERS:
+        # Any content: only its digest is replaced when re-signing.
+        made[signer] = sign_cades(
+            pki,
+            b"template",
+            signer=signer,
+            level="B-LT",
+            detached=True,
+            signing_time=SIGNED_AT,
+            timestamp_time=SIGNED_AT,
+        )
+    return made
+
+
+def make_many(count: int, *, jobs: int, console: Console, first: int = 1) -> list[Exchanged]:
+    """``count`` distinct documents (indexes ``first`` on) re-signed from :func:`templates`."""
+    signed = templates()
     progress = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -158,18 +181,18 @@ def make_many(count: int, *, jobs: int, console: Console, first: int = 1) -> lis
     )
     batch = 50
     batches = [range(i, min(i + batch, first + count)) for i in range(first, first + count, batch)]
-    samples: list[Sample] = []
+    documents: list[Exchanged] = []
     with progress:
         task = progress.add_task(f"signing in {jobs} process(es)", total=count)
 
-        def collect(done: Iterable[list[Sample]]) -> None:
+        def collect(done: Iterable[list[Exchanged]]) -> None:
             for chunk in done:
-                samples.extend(chunk)
+                documents.extend(chunk)
                 progress.advance(task, len(chunk))
 
         if jobs <= 1:
-            collect(_resign_range(template, r) for r in batches)
+            collect(_resign_range(signed, r) for r in batches)
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                collect(pool.map(_resign_range, [template] * len(batches), batches))
-    return samples
+                collect(pool.map(_resign_range, [signed] * len(batches), batches))
+    return documents

@@ -1,6 +1,8 @@
-"""Submission load benchmark: concurrent clients submitting signed referrals over HTTP.
+"""Submission load benchmark: concurrent clients submitting signed documents over HTTP.
 
-N concurrent clients submit 20 KB detached CAdES B-LT referrals to the docex API, served
+N concurrent clients submit the signed formats, detached CAdES B-LT, to the docex API:
+referrals from facility 38291045 to 40123457 and examination results back, each facility
+with its own token (``exchange.py``). The API is served
 by uvicorn in its own processes (``--workers 2``, like production) and backed by a real
 PostgreSQL and a SeaweedFS S3 server, all on this machine. Prints accepted documents per
 second, client-side latency percentiles and where the CPU went. The target (from the
@@ -54,7 +56,7 @@ if str(ROOT) not in sys.path:  # tests.servers, when not run with PYTHONPATH=src
 
 from tests.servers import PostgresServer, SeaweedS3Server, free_ports, start_servers  # noqa: E402
 
-from corpus import CONTENT_BYTES, SIGNED_AT, SIGNER, Sample, revocation_values_digest  # noqa: E402
+from corpus import SIGNED_AT, Sample, revocation_values_digest  # noqa: E402
 from docex.db import create_engine_from_url, session_factory, unit_of_work, upgrade  # noqa: E402
 from docex.devpki.pki import DevPki  # noqa: E402
 from docex.domain import EmployeeRole, TokenRole  # noqa: E402
@@ -70,6 +72,7 @@ from docex.signatures.verifier import Verifier  # noqa: E402
 from docex.storage import open_object_store  # noqa: E402
 from docex.storage.base import DEFAULT_CONTENT_TYPE, content_key  # noqa: E402
 from docex.storage.s3 import make_http_client  # noqa: E402
+from exchange import PERFORMER, REFERRER, Exchanged  # noqa: E402
 from profiles import profile_table  # noqa: E402
 from resign import make_many  # noqa: E402
 
@@ -90,8 +93,11 @@ START_TIMEOUT_SECONDS = 60.0
 # What the profile's stage table sums: (file name ending, function) -> cumulative time.
 PROFILE_STAGES = {
     "event loop: HTTP, routing, form (ASGI app)": ("fastapi/applications.py", "__call__"),
-    "  of which reading the multipart form": ("docex/api/routes/documents.py", "_from_multipart"),
-    "thread pool: authenticate the token (DB)": ("docex/api/deps.py", "check"),
+    "  of which reading the multipart form": ("docex/api/submission_body.py", "_from_multipart"),
+    "thread pool: authenticate the token (DB)": (
+        "docex/services/authentication.py",
+        "authenticate_request",
+    ),
     "thread pool: submit_document": ("docex/services/submission.py", "submit_document"),
     "  verify the signature": ("docex/signatures/verifier.py", "verify"),
     "  check the signer (DB)": ("docex/services/submission.py", "_check_signers"),
@@ -114,16 +120,16 @@ T = TypeVar("T")
 
 @dataclass
 class Deployment:
-    """The servers, the database and bucket, and the token the clients use."""
+    """The servers, the database and bucket, and each facility's token (by EDRPOU)."""
 
     postgres: PostgresServer
     s3: SeaweedS3Server
     settings: Settings
-    token: str
+    tokens: dict[str, str]
 
 
 def deploy(postgres: PostgresServer, s3: SeaweedS3Server, pki: DevPki) -> Deployment:
-    """A migrated schema, a bucket, facility 38291045 with the signer, and its token."""
+    """A migrated schema, a bucket, the two facilities with their doctor, and their tokens."""
     settings = Settings(
         database_url=postgres.create_schema(),
         object_store=f"s3://bench-{uuid.uuid4().hex[:16]}",
@@ -136,29 +142,31 @@ def deploy(postgres: PostgresServer, s3: SeaweedS3Server, pki: DevPki) -> Deploy
     )
     open_object_store(settings)  # creates the bucket
     engine = create_engine_from_url(settings.database_url)
+    tokens: dict[str, str] = {}
     try:
         upgrade(engine)
-        who = signer_identity(pki.cert(SIGNER))
-        assert who.rnokpp is not None
-        assert who.edrpou == FACILITY
         with unit_of_work(session_factory(engine)) as session:
-            facility = add_facility(session, edrpou=FACILITY, name="Bench hospital")
-            add_employee(
-                session,
-                facility_id=facility.id,
-                rnokpp=who.rnokpp,
-                full_name=who.common_name or SIGNER,
-                role=EmployeeRole.DOCTOR,
-            )
-            token = issue_token(
-                session,
-                policy=TokenPolicy.from_settings(settings),
-                role=TokenRole.FACILITY,
-                facility_id=facility.id,
-            ).token
+            for signer, edrpou, rnokpp in (REFERRER, PERFORMER):
+                # The contents name the author as exchange.py says; the certificate must agree.
+                who = signer_identity(pki.cert(signer))
+                assert (who.rnokpp, who.edrpou) == (rnokpp, edrpou), signer
+                facility = add_facility(session, edrpou=edrpou, name=f"Bench facility {edrpou}")
+                add_employee(
+                    session,
+                    facility_id=facility.id,
+                    rnokpp=rnokpp,
+                    full_name=who.common_name or signer,
+                    role=EmployeeRole.DOCTOR,
+                )
+                tokens[edrpou] = issue_token(
+                    session,
+                    policy=TokenPolicy.from_settings(settings),
+                    role=TokenRole.FACILITY,
+                    facility_id=facility.id,
+                ).token
     finally:
         engine.dispose()
-    return Deployment(postgres=postgres, s3=s3, settings=settings, token=token)
+    return Deployment(postgres=postgres, s3=s3, settings=settings, tokens=tokens)
 
 
 def server_environment(settings: Settings, **extra: str) -> dict[str, str]:
@@ -306,25 +314,31 @@ class Request:
 
     body: bytes
     content_type: str
+    authorization: str
+    """The submitting facility's ``Authorization`` header."""
 
 
-def encode(sample: Sample, index: int) -> Request:
-    """The multipart form a facility sends: signature, detached content, kind, patient."""
+def encode(document: Exchanged, tokens: dict[str, str]) -> Request:
+    """The multipart form a facility sends: the signature, its detached content, the kind.
+
+    Everything else the exchange records (patient, author, recipient, service) is read from
+    the signed content, so the form repeats none of it.
+    """
+    name = document.kind.value
     request = httpx.Request(
         "POST",
         "http://bench" + SUBMIT_PATH,
         files={
-            "file": ("referral.p7s", sample.signature, "application/pkcs7-signature"),
-            "content": ("referral.txt", sample.content, "text/plain"),
+            "file": (f"{name}.json.p7s", document.signature, "application/pkcs7-signature"),
+            "content": (f"{name}.json", document.content, "application/fhir+json"),
         },
-        data={
-            "kind": "referral",
-            "patient_ref": f"bench-patient-{index % 997:04d}",
-            "service_code": "K-CARD-01",
-            "service_text": "Cardiology consultation",
-        },
+        data={"kind": document.kind.value},
     )
-    return Request(body=request.read(), content_type=request.headers["content-type"])
+    return Request(
+        body=request.read(),
+        content_type=request.headers["content-type"],
+        authorization=f"Bearer {tokens[document.edrpou]}",
+    )
 
 
 @dataclass
@@ -358,7 +372,7 @@ class Level:
 
 
 async def submit_all(
-    url: str, token: str, requests: Sequence[Request], *, clients: int, max_seconds: float
+    url: str, requests: Sequence[Request], *, clients: int, max_seconds: float
 ) -> Level:
     """``clients`` concurrent clients, each with its own connection, share ``requests``.
 
@@ -367,13 +381,11 @@ async def submit_all(
     """
     level = Level(clients=clients)
     pending = iter(requests)
-    headers = {"Authorization": f"Bearer {token}"}
     deadline = time.perf_counter() + max_seconds
 
     async def client() -> None:
         async with httpx.AsyncClient(
             base_url=url,
-            headers=headers,
             timeout=REQUEST_TIMEOUT_SECONDS,
             limits=httpx.Limits(max_connections=1),
         ) as http:
@@ -385,7 +397,10 @@ async def submit_all(
                     response = await http.post(
                         SUBMIT_PATH,
                         content=request.body,
-                        headers={"Content-Type": request.content_type},
+                        headers={
+                            "Content-Type": request.content_type,
+                            "Authorization": request.authorization,
+                        },
                     )
                 except httpx.HTTPError as exc:
                     level.errors[type(exc).__name__] += 1
@@ -405,7 +420,6 @@ async def submit_all(
 
 def run_level(
     url: str,
-    token: str,
     requests: Sequence[Request],
     *,
     clients: int,
@@ -416,7 +430,7 @@ def run_level(
     gc.collect()
     cpu_before = tree_cpu(cpu_roots)
     client_before = time.process_time()
-    level = run_async(submit_all(url, token, requests, clients=clients, max_seconds=max_seconds))
+    level = run_async(submit_all(url, requests, clients=clients, max_seconds=max_seconds))
     level.client_cpu = time.process_time() - client_before
     cpu_after = tree_cpu(cpu_roots)
     level.server_cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_roots}
@@ -475,7 +489,9 @@ class Floor:
     client_cpu: float
     """CPU seconds of this process (the bare client) over them."""
     signature_bytes: float
-    """Mean size of the signatures stored (the contents are ``CONTENT_BYTES``)."""
+    """Mean size of the signatures stored."""
+    content_bytes: float
+    """Mean size of the signed contents stored."""
 
     @property
     def rate(self) -> float:
@@ -566,6 +582,7 @@ def storage_floor(
         weed_cpu=weed_cpu,
         client_cpu=client_cpu,
         signature_bytes=sum(len(s.signature) for s in samples) / len(samples),
+        content_bytes=sum(len(s.content) for s in samples) / len(samples),
     )
 
 
@@ -586,12 +603,8 @@ def profile_server(
         BENCH_PROFILE_OUT=str(out),
     ) as server:
         warm, timed = requests[:WARMUP_CLIENTS], requests[WARMUP_CLIENTS:]
-        run_async(
-            submit_all(server.url, deployment.token, warm, clients=WARMUP_CLIENTS, max_seconds=60)
-        )
-        level = run_async(
-            submit_all(server.url, deployment.token, timed, clients=PROFILE_CLIENTS, max_seconds=60)
-        )
+        run_async(submit_all(server.url, warm, clients=WARMUP_CLIENTS, max_seconds=60))
+        level = run_async(submit_all(server.url, timed, clients=PROFILE_CLIENTS, max_seconds=60))
     if not out.exists():
         console.print("[yellow]the profiled server wrote no profile[/]")
         return
@@ -657,7 +670,9 @@ def _is_wait(key: tuple[str, int, str]) -> bool:
 
 
 def results_table(levels: Sequence[Level], *, verify_rate: float) -> Table:
-    table = Table(title="Submissions: 20 KB detached CAdES B-LT referrals, multipart over HTTP")
+    table = Table(
+        title="Submissions: detached CAdES B-LT referrals and results (FHIR), multipart over HTTP"
+    )
     table.add_column("clients", justify="right")
     table.add_column("accepted", justify="right")
     table.add_column("errors", justify="right")
@@ -719,7 +734,7 @@ def floor_table(floor: Floor, *, cores: int) -> Table:
         title=(
             f"Storage floor: a bare minio client, {floor.threads} threads, 2 conditional PUTs "
             f"per document (signature {floor.signature_bytes:,.0f} B + content "
-            f"{CONTENT_BYTES:,} B), same SeaweedFS, before the API started"
+            f"{floor.content_bytes:,.0f} B), same SeaweedFS, before the API started"
         )
     )
     table.add_column("documents", justify="right")
@@ -915,11 +930,16 @@ def run(
         samples = make_many(total + floor_docs, jobs=args.jobs, console=console)
         revocation_sets = len({revocation_values_digest(s) for s in samples[:50]})
         assert len({s.signature for s in samples}) == len(samples)
+        assert len({s.content for s in samples}) == len(samples)  # each recorded once
+        kinds = Counter(f"{s.kind.value}s by {s.signer}" for s in samples)
+        mean_content = sum(len(s.content) for s in samples) / len(samples)
         console.print(
-            f"{len(samples)} distinct signatures by {SIGNER}, {CONTENT_BYTES} B contents, "
+            f"{len(samples)} distinct signed FHIR documents ("
+            + ", ".join(f"{n} {what}" for what, n in sorted(kinds.items()))
+            + f"), {mean_content:,.0f} B contents on average, "
             f"signed and time-stamped at {SIGNED_AT.isoformat()} (re-signed from one "
-            f"pyHanko signature, see resign.py); distinct revocation data in the first 50: "
-            f"{revocation_sets}"
+            f"pyHanko signature per signer, see resign.py); distinct revocation data in "
+            f"the first 50: {revocation_sets}"
         )
         # The floor's documents are their own: the API never sees them.
         samples, floor_samples = samples[:total], samples[total:]
@@ -942,7 +962,7 @@ def run(
                 f"{floor.client_ms_per_doc:.2f} ms CPU/doc, {floor.rate:,.0f} docs/s; "
                 f"ceiling on {cores} cores [bold]{floor.ceiling(cores):,.0f} docs/s[/]"
             )
-        requests = [encode(s, i) for i, s in enumerate(samples)]
+        requests = [encode(s, deployment.tokens) for s in samples]
         levels = load(
             deployment,
             requests,
@@ -1023,7 +1043,6 @@ def load(
         warm = run_async(
             submit_all(
                 server.url,
-                deployment.token,
                 requests[:warmup_docs],
                 clients=WARMUP_CLIENTS,
                 max_seconds=60,
@@ -1041,7 +1060,6 @@ def load(
         for n_clients, count in zip(clients, counts, strict=True):
             level = run_level(
                 server.url,
-                deployment.token,
                 requests[offset : offset + count],
                 clients=n_clients,
                 max_seconds=args.seconds,

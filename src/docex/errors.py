@@ -11,9 +11,12 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     │   ├── InputTooLargeError      too-large     a size bound was exceeded
     │   ├── TrustConfigError        trust-config  trust anchors / trusted list unusable
     │   ├── SettingsError           settings      the configuration is unusable or unsafe
+    │   │   └── ConfigurationError  settings  names each DOCEX_ variable that is wrong
     │   ├── SignedContentError      signed-content  the signed content breaks its format
     │   ├── ContentMismatchError    content-mismatch  a request field differs from the signed one
-    │   └── WebhookSignatureError   webhook-signature  a webhook delivery's signature is wrong
+    │   ├── WebhookSignatureError   webhook-signature  a webhook delivery's signature is wrong
+    │   ├── UnsupportedMediaTypeError unsupported-media-type  a body in a media type not accepted
+    │   └── InvalidParameterError   input         a named request parameter is unusable
     ├── NotFoundError               not-found     a facility, employee or token does not exist
     ├── ConflictError               conflict      the change contradicts what is already stored
     │   ├── IdempotencyConflictError idempotency-conflict  a key reused for another document
@@ -95,6 +98,18 @@ class SettingsError(InputError):
     code = "settings"
 
 
+class ConfigurationError(SettingsError):
+    """Settings whose values are unusable; each of ``problems`` names its ``DOCEX_`` variable.
+
+    A problem reads ``DOCEX_PORT=abc: Input should be a valid integer`` (secrets are not
+    shown), so that a person starting the service knows what to change.
+    """
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("invalid configuration: " + "; ".join(problems))
+        self.problems = problems
+
+
 class WebhookSignatureError(InputError):
     """A webhook delivery's ``Docex-Signature`` is missing, malformed, stale or wrong.
 
@@ -102,6 +117,24 @@ class WebhookSignatureError(InputError):
     """
 
     code = "webhook-signature"
+
+
+class UnsupportedMediaTypeError(InputError):
+    """A request body comes in a media type the operation does not accept (HTTP 415)."""
+
+    code = "unsupported-media-type"
+
+    def __init__(self, message: str, *, accepted: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.accepted = accepted
+
+
+class InvalidParameterError(InputError):
+    """A named request parameter has a value the operation cannot use."""
+
+    def __init__(self, name: str, location: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.invalid_params = [{"name": name, "in": location, "reason": reason}]
 
 
 class NotFoundError(DocexError):

@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from docex.errors import SettingsError
+from docex.errors import ConfigurationError, SettingsError
 
 MiB = 1024 * 1024
 
@@ -301,7 +301,8 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: str) -> str:
         try:
             url = make_url(value)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:
+            # make_url raises ValueError for a port that is not a number.
             raise ValueError(f"not a database URL: {exc}") from None
         backend = url.get_backend_name()
         if backend in ("postgresql", "postgres"):
@@ -407,16 +408,46 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build ``Settings`` from the environment and ``overrides``, raising ``SettingsError``.
+    """Build ``Settings`` from the environment and ``overrides``, raising ``ConfigurationError``.
 
     Use this at the edges (CLI, server start-up) so that a bad configuration reaches the
-    user as one of our errors, with every problem listed, rather than a pydantic traceback.
+    user as one of our errors, with every problem listed and the ``DOCEX_`` variable each
+    is about, rather than a pydantic traceback.
     """
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise SettingsError(f"invalid configuration: {problems}") from None
+        raise ConfigurationError(
+            tuple(_setting_problem(err["loc"], err["input"], err["msg"]) for err in exc.errors())
+        ) from None
+
+
+# Never printed: a person reading the error knows which value they set.
+_SECRET_SETTINGS = frozenset({"token_pepper", "s3_secret_key"})
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def environment_variable(name: str) -> str:
+    """The environment variable that sets the field ``name``."""
+    return f"DOCEX_{name.upper()}"
+
+
+def shown_value(name: str, value: object) -> str:
+    """``value`` of the setting ``name`` as an error message may show it."""
+    if isinstance(value, list | tuple):
+        value = os.pathsep.join(str(item) for item in value)
+    text = str(value)
+    if name in _SECRET_SETTINGS:
+        return "(hidden)"
+    # A database URL may carry a password, even one too malformed to parse.
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
+def _setting_problem(loc: tuple[int | str, ...], value: object, message: str) -> str:
+    # A field's error is located at the field (and the item, for lists); a check across
+    # fields (production, S3) at the model, and its message names what to set.
+    message = message.removeprefix("Value error, ")
+    if not loc or not isinstance(loc[0], str) or loc[0] not in Settings.model_fields:
+        return message
+    name = loc[0]
+    return f"{environment_variable(name)}={shown_value(name, value)}: {message}"

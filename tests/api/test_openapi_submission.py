@@ -55,3 +55,14 @@ def test_multipart_fields_carry_the_models_types_and_constraints(body: dict[str,
         assert prop["type"] == "string", name
         assert "anyOf" not in prop, name
         assert "$ref" not in prop, name
+
+
+def test_the_signed_formats_are_published_with_the_submission() -> None:
+    document = create_app(Settings()).openapi()
+    formats = document["paths"]["/api/v1/documents"]["post"]["x-signed-content"]
+    assert set(formats) == {kind.value for kind in DocumentKind}
+    (referral,) = formats["referral"]
+    name = referral["$ref"].removeprefix("#/components/schemas/")
+    schema = document["components"]["schemas"][name]
+    assert (name, schema["title"]) == ("Signed-referral-1", "referral/1")
+    assert schema["properties"]["resourceType"]["const"] == "ServiceRequest"

@@ -206,3 +206,11 @@ def test_a_pdf_cannot_be_rerouted_without_a_new_signature(parties: Parties, pki:
     colleague = _manifest(pki, "doctor-ecdsa", pdf)
     assert _problem(_post_pdf(parties.a, pdf, colleague), 403, "author-mismatch")
     assert document_count(parties.api) == 1
+
+
+def test_a_nul_character_in_a_form_field_is_an_input_error(parties: Parties, pki: DevPki) -> None:
+    content = signed_content.referral(pki)
+    refused = submit(parties.a, _signed(pki, content), content, patient_ref="12\x0034")
+    body = _problem(refused, 422, "input")
+    assert "NUL" in body["detail"]
+    assert document_count(parties.api) == 0

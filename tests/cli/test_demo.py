@@ -144,7 +144,9 @@ def test_the_printed_curl_example_submits_the_sample(docex: Docex, cli_env: CliE
     result = docex("demo-seed")
     tokens = {edrpou or "auditor": token for _, edrpou, token in TOKEN_LINE.findall(result.stdout)}
     fields, files, authorization = _curl_fields(result.stdout)
-    assert files["file"] == REPO / "certs-dev" / "samples" / "referral.txt.p7s"
+    assert files == {"file": REPO / "certs-dev" / "samples" / "referral.p7s"}
+    # The signed content says everything else: patient, author, performer, service.
+    assert fields == {"kind": "referral"}
     assert authorization == f"Bearer {tokens['38291045']}"
     uploads = {name: (path.name, path.read_bytes()) for name, path in files.items()}
     # A generous timeout: the first request starts the verifier workers, slow on a busy machine.
@@ -167,9 +169,51 @@ def test_the_printed_curl_example_submits_the_sample(docex: Docex, cli_env: CliE
         sample = REPO / "certs-dev" / "samples" / "referral-nonqualified.p7s"
         refused = client.post(
             "/api/v1/documents",
-            data={"kind": "referral", "patient_ref": "demo-patient-2"},
+            data={"kind": "referral"},
             files={"file": (sample.name, sample.read_bytes())},
             headers={"Authorization": f"Bearer {tokens['40123457']}"},
         )
         assert refused.status_code == 422, refused.text
         assert refused.json()["type"].endswith(":signature-rejected")
+
+
+def test_every_format_sample_is_accepted_as_its_kind(docex: Docex, cli_env: CliEnv) -> None:
+    # What certs-dev/README.md promises of the format samples, against the demo registry:
+    # (submitting facility, kind, parts, the facility whose inbox it lands in).
+    tokens = _seed(docex)
+    cases = [
+        ("38291045", "referral", {"file": "referral.json.p7s", "content": "referral.json"}, None),
+        ("40123457", "examination_result", {"file": "result.p7s"}, "38291045"),
+        (
+            "38291045",
+            "medical_document",
+            {"file": "examination-result.pdf", "manifest": "examination-result.pdf.manifest.p7s"},
+            "40123457",
+        ),
+    ]
+    samples = REPO / "certs-dev" / "samples"
+    with (
+        running(cli_env.root / "serve.log") as url,
+        httpx.Client(base_url=f"{url}/api/v1", timeout=60) as client,
+    ):
+        for edrpou, kind, parts, recipient in cases:
+            response = client.post(
+                "/documents",
+                data={"kind": kind},
+                files={part: (name, (samples / name).read_bytes()) for part, name in parts.items()},
+                headers={"Authorization": f"Bearer {tokens[edrpou]}"},
+            )
+            assert response.status_code == 201, (kind, response.text)
+            document = response.json()
+            assert (document["kind"], document["patient_ref"]) == (kind, "1234567890")
+            assert (document["indication"], document["qualification"]) == ("TOTAL_PASSED", "QESig")
+            if recipient is None:
+                # The unaddressed referral waits to be taken by its requisition number.
+                assert document["referral"]["status"] == "active"
+                continue
+            inbox = client.get(
+                "/inbox",
+                params={"kind": kind},
+                headers={"Authorization": f"Bearer {tokens[recipient]}"},
+            ).json()
+            assert [item["document"]["id"] for item in inbox["items"]] == [document["id"]]

@@ -62,7 +62,9 @@ def test_serve_refuses_unsafe_production_settings(
     monkeypatch.setenv("DOCEX_ENVIRONMENT", "production")
     result = docex("serve")
     assert result.exit_code == ExitCode.USAGE
-    assert "token_pepper is a placeholder" in one_line_error(result)
+    assert result.stderr == (
+        "docex: configuration error: token_pepper is a placeholder; set DOCEX_TOKEN_PEPPER\n"
+    )
 
 
 def test_workers_must_be_positive(docex: Docex) -> None:

@@ -69,7 +69,9 @@ def test_pages_follow_the_code_and_name_no_id(session: Session) -> None:
         "",
         "not base64!",
         IdKeyset.cursor(3),
-        TimeIdKeyset.cursor(datetime(2026, 1, 1, tzinfo=UTC), uuid.UUID("266aebd8-ae28-4617-8a6c-c96396171a36")),
+        TimeIdKeyset.cursor(
+            datetime(2026, 1, 1, tzinfo=UTC), uuid.UUID("266aebd8-ae28-4617-8a6c-c96396171a36")
+        ),
         CodeKeyset.cursor("38291045")[:-3],
         # Well-formed JSON, but not a code cursor.
         "WyJjb2RlIiwgN10",  # ["code", 7]

@@ -21,6 +21,12 @@ EXPECTED_SAMPLES = {
     "referral-tampered.txt",
     "referral-tampered.txt.p7s",
     "examination-result.pdf",
+    # The signed formats (docex.devpki.format_samples).
+    "referral.p7s",
+    "referral.json",
+    "referral.json.p7s",
+    "result.p7s",
+    "examination-result.pdf.manifest.p7s",
 }
 
 
@@ -48,7 +54,7 @@ def test_dev_pki_writes_the_promised_layout(generated: Path) -> None:
     assert "DEVELOPMENT ONLY" in (generated / "README.md").read_text(encoding="utf-8")
     for p7s in (generated / "samples").glob("*.p7s"):
         assert cms.ContentInfo.load(p7s.read_bytes())["content_type"].native == "signed_data"
-        if p7s.name in ("referral.txt.p7s", "referral-tampered.txt.p7s"):
+        if p7s.name in ("referral.txt.p7s", "referral-tampered.txt.p7s", "referral.json.p7s"):
             # Detached: the content sits next to the signature.
             assert p7s.with_suffix("").exists()
 

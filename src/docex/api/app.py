@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from docex import __version__
-from docex.api import problems, ui
+from docex.api import openapi, problems, ui
+from docex.api.contract import ClosingRequestBody, RequestContract
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
+from docex.errors import ConfigurationError, TrustConfigError
 from docex.services.periodic import ReferralExpiry
-from docex.settings import Settings
+from docex.settings import Settings, environment_variable, shown_value
 
 log = logging.getLogger("docex.api")
 
@@ -64,8 +67,12 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         # Served by docex.api.ui from local files instead of FastAPI's CDN-loading pages.
         docs_url=None,
         redoc_url=None,
+        # Every route enforces the request contract its OpenAPI operation documents, and
+        # closes the files of a form its handler parsed.
+        dependencies=[RequestContract, ClosingRequestBody],
     )
     problems.install(app)
+    openapi.install(app)
     app.include_router(documents.router)
     app.include_router(referrals.router)
     app.include_router(deliveries.router)
@@ -76,6 +83,32 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
     ui.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app
+
+
+def check_configuration(settings: Settings) -> None:
+    """Load now what the app loads when it starts, so that a bad setting stops the start
+    as a ``ConfigurationError`` naming its ``DOCEX_`` variable, not a traceback in the
+    server's lifespan.
+
+    Checked: every trust source and trusted-list signer exists, and the trust store they
+    make loads.
+    """
+    from docex.signatures.isolation import verifier_config
+
+    for name in ("trust", "trusted_list_signer"):
+        paths: list[Path] = getattr(settings, name)
+        shown = shown_value(name, paths)
+        for path in paths:
+            if not path.exists():
+                where = "" if shown == str(path) else f" {path}:"
+                raise ConfigurationError(
+                    (f"{environment_variable(name)}={shown}:{where} no such file or directory",)
+                )
+    try:
+        verifier_config(settings).trust_store()
+    except TrustConfigError as exc:
+        problem = f"{environment_variable('trust')}={shown_value('trust', settings.trust)}: {exc}"
+        raise ConfigurationError((problem,)) from None
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """Dependencies the routes declare: the container the app was built with, and the
-authenticated principal."""
+authenticated principal. (What every route gets is in :mod:`docex.api.contract`.)"""
 
 from __future__ import annotations
 

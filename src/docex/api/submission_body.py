@@ -31,35 +31,11 @@ FILES = frozenset(FILE_PARTS.values())
 # A file part has no text encoding to declare.
 FORM_OMITS = ("signed_content_encoding",)
 
-
-def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with its ``#/$defs/…`` references replaced by the definitions.
-
-    Pydantic's references are relative to the schema's own root; placed inside the
-    OpenAPI document they would point at its root, where ReDoc finds no ``$defs`` and
-    fails to render the whole page. The definitions here are flat enums, never recursive.
-    """
-    definitions: dict[str, Any] = schema.get("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return walk(definitions[ref.removeprefix("#/$defs/")])
-            return {k: walk(v) for k, v in node.items() if k != "$defs"}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    inlined: dict[str, Any] = walk(schema)
-    return inlined
-
-
 SUBMIT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": _inlined(JsonSubmission.model_json_schema())},
+            "application/json": {"schema": JsonSubmission.model_json_schema()},
             MULTIPART: {"schema": form_schema(JsonSubmission, files=FILE_PARTS, omit=FORM_OMITS)},
         },
     }
@@ -120,10 +96,21 @@ async def _from_json(request: Request, idempotency_key: str | None) -> Submissio
         meta = JsonSubmission.model_validate_json(await request.body())
     except ValidationError as exc:
         raise InputError(validation_message(exc)) from exc
+    spools: dict[str, IO[bytes]] = {}
+    try:
+        for field in ("signed_content", "content", "manifest"):
+            text = getattr(meta, field)
+            if text is not None:
+                spools[field] = _spool(text, field)
+    except BaseException:
+        # A later part that does not decode leaves the earlier ones to be closed here.
+        for spool in spools.values():
+            spool.close()
+        raise
     return meta.submission(
-        signed=_spool(meta.signed_content, "signed_content"),
-        content=_spool(meta.content, "content") if meta.content is not None else None,
-        manifest=_spool(meta.manifest, "manifest") if meta.manifest is not None else None,
+        signed=spools["signed_content"],
+        content=spools.get("content"),
+        manifest=spools.get("manifest"),
         idempotency_key=idempotency_key,
     )
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from docex.services.demo import DemoSeed
     from docex.settings import Settings
 
-SAMPLE = Path("certs-dev/samples/referral.txt.p7s")
+SAMPLE = Path("certs-dev/samples/referral.p7s")
+"""A referral of facility 38291045 to 40123457: a signed ServiceRequest, attached CAdES B-LT.
+Everything the exchange records of it is in the signed content, so the request names only
+the file and its kind."""
 SENDER, RECIPIENT = "38291045", "40123457"
 
 
@@ -76,10 +79,7 @@ def _curl(url: str, authorization: str) -> str:
     return (
         f"curl -sS {url}/api/v1/documents \\\n"
         f"        -H {authorization} \\\n"
-        f"        -F file=@{SAMPLE} -F content=@{SAMPLE.with_suffix('')} \\\n"
-        f"        -F kind=referral -F patient_ref=demo-patient-1 \\\n"
-        f"        -F recipient_edrpou={RECIPIENT} -F service_code=K-CARD-01 \\\n"
-        f"        -F 'service_text=Консультація лікаря-кардіолога'"
+        f"        -F file=@{SAMPLE} -F kind=referral"
     )
 
 
@@ -116,5 +116,8 @@ def _report(seed: DemoSeed, settings: Settings) -> None:
             echo(f"Submit the sample referral as facility {SENDER}, addressed to {RECIPIENT}:")
             echo("")
             echo("    " + _curl(url, shlex.quote(f"Authorization: Bearer {sender.token}")))
+            echo("")
+            echo("Sign your own documents with `docex sign referral|result|recall|cancel|receipt`")
+            echo('(README.md, "A referral end to end", walks through one).')
     echo("")
     echo(f"OpenAPI docs: {url}/docs")

@@ -17,6 +17,7 @@ from docex.cli import (
     facility,
     referrals,
     serve,
+    sign,
     storage,
     token,
     verify,
@@ -91,7 +92,7 @@ app.add_typer(token.app)
 app.add_typer(db.app)
 app.command("demo-seed")(demo.demo_seed)
 app.command("dev-pki")(devpki.dev_pki)
-app.command("sign")(devpki.sign)
+app.add_typer(sign.app, name="sign")
 app.add_typer(storage.app, name="storage")
 app.add_typer(referrals.app)
 app.add_typer(webhooks.app, name="webhooks")

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from docex.cli.context import reporting_errors
+from docex.cli.exit_codes import ExitCode
+from docex.errors import ConfigurationError
 
 # Shown instead of a wildcard address, which is where the server listens, not where a
 # browser can reach it.
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}  # noqa: S104  # names, not a bind
+
+
+@contextmanager
+def reporting_configuration_errors() -> Iterator[None]:
+    """End the start on a ``ConfigurationError`` with one line naming each bad setting
+    (``docex: configuration error: DOCEX_TRUST=/nope: no such file or directory``) and
+    the usage exit status; no traceback."""
+    try:
+        yield
+    except ConfigurationError as exc:
+        typer.echo(configuration_error_line(exc), err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+
+
+def configuration_error_line(exc: ConfigurationError) -> str:
+    """The one line a start-up prints for a bad configuration."""
+    return "docex: configuration error: " + "; ".join(exc.problems)
 
 
 def base_url(host: str, port: int) -> str:
@@ -39,6 +60,7 @@ def serve(
     """
     import uvicorn
 
+    from docex.api.app import check_configuration
     from docex.composition import open_database
     from docex.settings import load_settings
 
@@ -47,8 +69,9 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
-    with reporting_errors():
+    with reporting_errors(), reporting_configuration_errors():
         settings = load_settings(**overrides)
+        check_configuration(settings)
         # Migrating here, once, keeps several SQLite workers from racing to migrate in
         # their lifespans; elsewhere a stale schema stops the start with a clear message
         # rather than failing requests.

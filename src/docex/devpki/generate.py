@@ -14,7 +14,9 @@ from pathlib import Path
 
 from asn1crypto import cms, pem
 
+from docex.devpki.documents import DevSigners
 from docex.devpki.dstu_pki import DSTU_LABELS, ISSUING_CA_DSTU, ROOT_CA_DSTU, DstuPki
+from docex.devpki.format_samples import format_samples
 from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import ALL_LABELS, ISSUING_CA, ROOT_CA, TSA, UNTRUSTED_ROOT, DevPki
 from docex.devpki.signing import sign_cades, sign_pades
@@ -97,25 +99,31 @@ def _samples(pki: DevPki) -> dict[str, bytes]:
     referral = resources.files("docex.devpki").joinpath("referral.txt").read_bytes()
     tampered_text = referral.replace(b"K86", b"K87")
     attached_lt = cades(referral, signer="doctor-ecdsa", level="B-LT", detached=False)
+    examination_pdf = sign_pades(
+        pki,
+        minimal_pdf(EXAMINATION_TEXT),
+        signer="doctor-rsa",
+        level="B-LTA",
+        signing_time=SAMPLE_SIGNING_TIME,
+        timestamp_time=SAMPLE_TIMESTAMP_TIME,
+    )
+    # The plain-text samples exercise the verifier (detached content, tampering); the
+    # format samples are documents the exchange accepts as their kind.
     return {
         "referral.txt": referral,
         "referral.txt.p7s": cades(referral, signer="doctor-ecdsa", level="B-LT"),
         "referral-attached-bb.p7s": cades(
             referral, signer="doctor-ecdsa", level="B-B", detached=False
         ),
-        "referral-nonqualified.p7s": cades(
-            referral, signer="nonqualified", level="B-LT", detached=False
-        ),
         # Attached, with the encapsulated content changed after signing.
         "referral-tampered.p7s": _tamper_attached(attached_lt, tampered_text),
         # Detached: a valid signature over the original text, next to a changed text.
         "referral-tampered.txt": tampered_text,
         "referral-tampered.txt.p7s": cades(referral, signer="doctor-ecdsa", level="B-LT"),
-        "examination-result.pdf": sign_pades(
-            pki,
-            minimal_pdf(EXAMINATION_TEXT),
-            signer="doctor-rsa",
-            level="B-LTA",
+        "examination-result.pdf": examination_pdf,
+        **format_samples(
+            DevSigners(dev_pki=pki),
+            signed_pdf=examination_pdf,
             signing_time=SAMPLE_SIGNING_TIME,
             timestamp_time=SAMPLE_TIMESTAMP_TIME,
         ),

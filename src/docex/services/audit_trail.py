@@ -11,19 +11,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from docex.audit import actions
 from docex.audit.log import Actor, record
 from docex.audit.query import AuditFilter, list_entries
-from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
 from docex.db.registry import Facility
 from docex.domain import Outcome
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
+from docex.services.records import AuditEntryRecord
 
 
 @dataclass(frozen=True, slots=True)
 class TrailEntry:
-    """An audit entry (detached from its session) and the acting facility's EDRPOU."""
+    """An audit entry and the acting facility's EDRPOU."""
 
-    entry: AuditEntry
+    entry: AuditEntryRecord
     actor_facility_edrpou: str | None
     """``None`` when no facility acted, or the entry names a facility id nobody registered
     (a refused request's claim: the log keeps whatever it was told)."""
@@ -75,8 +75,7 @@ def read_audit_log(
         if ids:
             found = select(Facility.id, Facility.edrpou).where(Facility.id.in_(ids))
             edrpous = {row.id: row.edrpou for row in session.execute(found)}
-        for entry in page.entries:
-            session.expunge(entry)
+        records = [AuditEntryRecord.of(entry) for entry in page.entries]
         record(
             session,
             actor=actor,
@@ -92,6 +91,6 @@ def read_audit_log(
             if e.actor_facility_id is None
             else edrpous.get(e.actor_facility_id),
         )
-        for e in page.entries
+        for e in records
     ]
     return TrailPage(entries=trail, next_cursor=page.next_cursor)

@@ -14,8 +14,9 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
+from docex.db.audit import AuditEntry
 from docex.db.documents import Document, Revalidation
-from docex.domain import DocumentKind, DocumentStatus
+from docex.domain import ActorKind, DocumentKind, DocumentStatus, Outcome
 
 
 @dataclass(frozen=True)
@@ -91,5 +92,29 @@ class RevalidationRecord:
 
     @classmethod
     def of(cls, row: Revalidation) -> RevalidationRecord:
+        """The record of a loaded row: its columns of the same names."""
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class AuditEntryRecord:
+    """One entry of the audit trail, as stored (and hashed) in the chain."""
+
+    id: int
+    created_at: datetime
+    actor_kind: ActorKind
+    actor_facility_id: int | None
+    actor_token_id: int | None
+    actor_employee_rnokpp: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    outcome: Outcome
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def of(cls, row: AuditEntry) -> AuditEntryRecord:
         """The record of a loaded row: its columns of the same names."""
         return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import IO, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from docex.domain import DocumentKind, DocumentStatus, ReferralPriority, ReferralStatus
 from docex.services.records import DocumentRecord, RevalidationRecord
@@ -152,6 +152,14 @@ class JsonSubmission(BaseModel):
     valid_until: AwareDatetime | None = Field(
         default=None, description="Repeats the signed end of a referral's validity."
     )
+
+    @field_validator("patient_ref", "service_code", "service_text")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # A form field reaches the database as text, where PostgreSQL refuses U+0000.
+        if value is not None and "\x00" in value:
+            raise ValueError("may not contain the NUL character (U+0000)")
+        return value
 
     def submission(
         self,

@@ -1,0 +1,397 @@
+r"""The kind subcommands of ``docex sign``: build a kind's signed content, then sign it.
+
+Each command builds the FHIR resource of its kind (:mod:`docex.formats.building`) for the
+signer's author, as the signing certificate names it, so that the content and the
+signature cannot disagree about who wrote it. The content is read back as the gate reads
+it (:func:`docex.formats.reading.read_facts`) before anything is signed: a combination
+the gate refuses is refused here, before a signature is spent on it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from docex.cli.exit_codes import ExitCode
+from docex.domain import DocumentKind, ReferralPriority
+from docex.errors import DocexError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from docex.formats.facts import Author
+
+    Build = Callable[[Author], dict[str, Any]]
+
+Signer = Annotated[
+    str,
+    typer.Option(
+        "--signer",
+        help="Label of a dev PKI certificate: doctor-ecdsa, doctor-rsa (facility 38291045), "
+        "doctor2-ecdsa (facility 40123457), facility-seal, doctor-dstu, …",
+    ),
+]
+Level = Annotated[str, typer.Option("--level", help="B-B, B-T, B-LT, or (PAdES only) B-LTA.")]
+Digest = Annotated[
+    str | None,
+    typer.Option(
+        "--digest",
+        help="sha256 (default), sha384, sha512 or sha1; gost34311 (the only one) for DSTU.",
+    ),
+]
+Attached = Annotated[
+    bool,
+    typer.Option(
+        "--attached/--detached",
+        help="Embed the content in the .p7s (one file to send), or write it beside: with "
+        "--detached the content goes to OUT without .p7s (or --content-out).",
+    ),
+]
+Out = Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the signature.")]
+ContentOut = Annotated[
+    Path | None,
+    typer.Option(
+        "--content-out",
+        help="With --detached: where to write the signed content "
+        "[default: OUT without .p7s, or OUT with .json].",
+    ),
+]
+Patient = Annotated[
+    str,
+    typer.Option("--patient", help="The patient: RNOKPP (10 digits) or eHealth person id (UUID)."),
+]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why, in words (statusReason).")]
+
+DEFAULT_LEVEL = "B-LT"  # docex.devpki.documents.DEFAULT_LEVEL, without importing it here
+
+
+def referral(
+    patient: Patient,
+    service: Annotated[str, typer.Option("--service", help="Service code, e.g. K-CARD-01.")],
+    service_text: Annotated[
+        str, typer.Option("--service-text", help="What the service is, in words.")
+    ],
+    signer: Signer,
+    performer: Annotated[
+        str | None,
+        typer.Option(
+            "--performer", help="EDRPOU of the facility addressed; leave out for any facility."
+        ),
+    ] = None,
+    priority: Annotated[
+        ReferralPriority, typer.Option("--priority", help="How urgent.")
+    ] = ReferralPriority.ROUTINE,
+    valid_until: Annotated[
+        str | None,
+        typer.Option(
+            "--valid-until",
+            help="End of validity, ISO 8601 with offset (2026-12-31T23:59:59+02:00).",
+        ),
+    ] = None,
+    attached: Attached = True,
+    level: Level = DEFAULT_LEVEL,
+    digest: Digest = None,
+    out: Out = None,
+    content_out: ContentOut = None,
+) -> None:
+    r"""\[development only] Sign a referral: a FHIR ServiceRequest (referral/1).
+
+    The requester is the signer (a contained PractitionerRole: RNOKPP and facility EDRPOU
+    from the certificate). Written to OUT [default: referral.p7s].
+    """
+    from docex.formats import building
+
+    def build(author: Author) -> dict[str, Any]:
+        return building.referral(
+            patient=patient,
+            author_rnokpp=author.rnokpp,
+            author_edrpou=author.edrpou,
+            service_code=service,
+            service_text=service_text,
+            performer_edrpou=performer,
+            priority=priority,
+            valid_until=_aware("--valid-until", valid_until),
+        )
+
+    sign_json(
+        DocumentKind.REFERRAL,
+        build,
+        signer=signer,
+        attached=attached,
+        level=level,
+        digest=digest,
+        out=out or Path("referral.p7s"),
+        content_out=content_out,
+    )
+
+
+def result(
+    patient: Patient,
+    signer: Signer,
+    answers: Annotated[
+        uuid.UUID | None,
+        typer.Option("--answers", help="Document id of the referral this result answers."),
+    ] = None,
+    recipient: Annotated[
+        str | None,
+        typer.Option("--recipient", help="EDRPOU the result goes to, when it answers no referral."),
+    ] = None,
+    replaces: Annotated[
+        uuid.UUID | None,
+        typer.Option("--replaces", help="Document id of the earlier result this one corrects."),
+    ] = None,
+    code: Annotated[str, typer.Option("--code", help="LOINC code of the report.")] = "11502-2",
+    code_text: Annotated[
+        str, typer.Option("--code-text", help="What the report is, in words.")
+    ] = "Laboratory report",
+    conclusion: Annotated[
+        str | None, typer.Option("--conclusion", help="The conclusion, in words.")
+    ] = None,
+    attached: Attached = True,
+    level: Level = DEFAULT_LEVEL,
+    digest: Digest = None,
+    out: Out = None,
+    content_out: ContentOut = None,
+) -> None:
+    r"""\[development only] Sign an examination result: a FHIR DiagnosticReport.
+
+    With --answers it answers that referral and goes to its issuer; with --recipient it is
+    a standalone result for that facility; --replaces makes it a correction. The performer
+    is the signer. Written to OUT [default: result.p7s].
+    """
+    from docex.formats import building
+
+    def build(author: Author) -> dict[str, Any]:
+        return building.examination_result(
+            patient=patient,
+            author_rnokpp=author.rnokpp,
+            author_edrpou=author.edrpou,
+            answers=answers,
+            replaces=replaces,
+            recipient_edrpou=recipient,
+            code=code,
+            code_text=code_text,
+            conclusion=conclusion,
+        )
+
+    sign_json(
+        DocumentKind.EXAMINATION_RESULT,
+        build,
+        signer=signer,
+        attached=attached,
+        level=level,
+        digest=digest,
+        out=out or Path("result.p7s"),
+        content_out=content_out,
+    )
+
+
+ReferralId = Annotated[
+    uuid.UUID, typer.Option("--referral", help="Document id of the referral (from its 201).")
+]
+
+
+def recall(
+    referral: ReferralId,
+    patient: Patient,
+    signer: Signer,
+    reason: Reason = None,
+    attached: Attached = True,
+    level: Level = DEFAULT_LEVEL,
+    digest: Digest = None,
+    out: Out = None,
+    content_out: ContentOut = None,
+) -> None:
+    r"""\[development only] Sign the recall of a referral: a FHIR Task (code recall).
+
+    Written to OUT [default: recall.p7s].
+    """
+    _sign_task(
+        DocumentKind.REFERRAL_RECALL,
+        focus=referral,
+        patient=patient,
+        reason=reason,
+        signer=signer,
+        attached=attached,
+        level=level,
+        digest=digest,
+        out=out or Path("recall.p7s"),
+        content_out=content_out,
+    )
+
+
+def cancel(
+    referral: ReferralId,
+    patient: Patient,
+    signer: Signer,
+    reason: Reason = None,
+    attached: Attached = True,
+    level: Level = DEFAULT_LEVEL,
+    digest: Digest = None,
+    out: Out = None,
+    content_out: ContentOut = None,
+) -> None:
+    r"""\[development only] Sign a referral's cancellation (entered in error): a FHIR Task.
+
+    Written to OUT [default: cancel.p7s].
+    """
+    _sign_task(
+        DocumentKind.REFERRAL_CANCELLATION,
+        focus=referral,
+        patient=patient,
+        reason=reason,
+        signer=signer,
+        attached=attached,
+        level=level,
+        digest=digest,
+        out=out or Path("cancel.p7s"),
+        content_out=content_out,
+    )
+
+
+def receipt(
+    document: Annotated[
+        uuid.UUID, typer.Option("--document", help="Id of the delivered document received.")
+    ],
+    patient: Patient,
+    signer: Signer,
+    attached: Attached = True,
+    level: Level = DEFAULT_LEVEL,
+    digest: Digest = None,
+    out: Out = None,
+    content_out: ContentOut = None,
+) -> None:
+    r"""\[development only] Sign a receipt for a delivered document: a FHIR Task (receipt/1).
+
+    Send it to POST /api/v1/deliveries/{document}/receipt. Written to OUT
+    [default: receipt.p7s].
+    """
+    _sign_task(
+        DocumentKind.RECEIPT,
+        focus=document,
+        patient=patient,
+        reason=None,
+        signer=signer,
+        attached=attached,
+        level=level,
+        digest=digest,
+        out=out or Path("receipt.p7s"),
+        content_out=content_out,
+    )
+
+
+def _sign_task(
+    kind: DocumentKind,
+    *,
+    focus: uuid.UUID,
+    patient: str,
+    reason: str | None,
+    signer: str,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path,
+    content_out: Path | None,
+) -> None:
+    from docex.formats import building
+
+    def build(author: Author) -> dict[str, Any]:
+        return building.task(
+            kind=kind,
+            focus=focus,
+            patient=patient,
+            author_rnokpp=author.rnokpp,
+            author_edrpou=author.edrpou,
+            reason=reason,
+        )
+
+    sign_json(
+        kind,
+        build,
+        signer=signer,
+        attached=attached,
+        level=level,
+        digest=digest,
+        out=out,
+        content_out=content_out,
+    )
+
+
+def sign_json(
+    kind: DocumentKind,
+    build: Build,
+    *,
+    signer: str,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path,
+    content_out: Path | None,
+) -> None:
+    """Build the content for the signer's author, read it back as the gate does, sign it."""
+    from docex.devpki.documents import DevSigners
+    from docex.formats import building
+    from docex.formats.reading import read_facts
+
+    signers = DevSigners()
+    try:
+        chosen = signers.digest_of(signer, digest)
+        author = signers.author(signer)
+        content = building.encode(build(author))
+        facts = read_facts(kind, content)
+        signed = signers.sign_cades(
+            content, signer=signer, detached=not attached, level=level, digest=digest
+        )
+        written = [out]
+        if not attached:
+            content_path = content_out or _content_path(out)
+            content_path.write_bytes(content)
+            written.append(content_path)
+        out.write_bytes(signed)
+    except ValueError as exc:  # a malformed value given to the builder (e.g. the patient)
+        fail(exc)
+    except (DocexError, OSError) as exc:
+        fail(exc)
+    form = "attached" if attached else f"detached, content in {written[1]}"
+    who = f"RNOKPP {author.rnokpp} at {author.edrpou}" if author.rnokpp else author.edrpou
+    typer.echo(
+        f"wrote {out} ({facts.format} signed by {signer} ({who}): CAdES {level} {form}, "
+        f"{chosen}; development only)"
+    )
+
+
+def _content_path(out: Path) -> Path:
+    # `X.json.p7s` signs `X.json`, the convention of certs-dev/samples.
+    if out.suffix == ".p7s" and Path(out.stem).suffix:
+        return out.with_suffix("")
+    return out.with_suffix(".json")
+
+
+def _aware(option: str, value: str | None) -> datetime | None:
+    """An ISO 8601 moment with its offset: validity ends are legal facts, never naive."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 date-time", param_hint=option
+        ) from None
+    if moment.utcoffset() is None:
+        raise typer.BadParameter(
+            f"{value!r} has no offset; write it as 2026-12-31T23:59:59+02:00", param_hint=option
+        )
+    return moment
+
+
+def fail(exc: Exception) -> NoReturn:
+    """Say what went wrong on one line and exit with ``USAGE``."""
+    # No traceback: these are usage problems, not bugs.
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+    typer.echo(f"docex: error: {where}{detail}", err=True)
+    raise typer.Exit(ExitCode.USAGE)
