@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit contract bench certs clean
+.PHONY: install browser run test lint typecheck unit contract bench certs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Debian's headless Chromium and its driver for the browser tests (tests/api/ui), with
+## apt-get when missing (as root, or through sudo); Playwright drives it and downloads
+## no browser of its own.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ] || ! command -v chromedriver >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
 
 ## Seed the demo facilities, doctors and tokens (first run only; the tokens are printed
 ## once), then serve the API on http://127.0.0.1:8000 (OpenAPI docs at /docs) with the
@@ -32,7 +43,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+unit: install browser
 	DOCEX_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest -n 2
 
 test: lint typecheck unit

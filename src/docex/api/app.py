@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from docex import __version__
-from docex.api import openapi, problems
+from docex.api import openapi, problems, ui
 from docex.api.contract import ClosingRequestBody, RequestContract
 from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
@@ -64,6 +64,9 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by docex.api.ui from local files instead of FastAPI's CDN-loading pages.
+        docs_url=None,
+        redoc_url=None,
         # Every route enforces the request contract its OpenAPI operation documents, and
         # closes the files of a form its handler parsed.
         dependencies=[RequestContract, ClosingRequestBody],
@@ -77,6 +80,7 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
     app.include_router(audit.router)
     app.include_router(facilities.router)
     app.include_router(health.router)
+    ui.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app
 
