@@ -16,7 +16,8 @@ from docex.api.limits import BodySizeLimit
 from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
 from docex.errors import ConfigurationError, TrustConfigError
-from docex.services.periodic import ReferralExpiry
+from docex.services.audit_checkpoint import checkpoint_signing_key
+from docex.services.periodic import AuditCheckpointing, ReferralExpiry
 from docex.settings import Settings, environment_variable, shown_value
 
 log = logging.getLogger("docex.api")
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
                 interval=settings.referral_expiry_interval_seconds,
             )
             expiry.start()
+        checkpointing = _audit_checkpointing(built, settings)
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
             with _dispatching_webhooks(built, settings):
@@ -56,6 +58,8 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         finally:
             if expiry is not None:
                 expiry.stop()
+            if checkpointing is not None:
+                checkpointing.stop()
             if own:
                 built.close()
 
@@ -127,3 +131,27 @@ def _dispatching_webhooks(container: Container, settings: Settings) -> Iterator[
         dispatching_in_background(dispatcher),
     ):
         yield
+
+
+def _audit_checkpointing(built: Container, settings: Settings) -> AuditCheckpointing | None:
+    """The periodic audit checkpoint job, started, when the settings ask for one."""
+    interval = settings.audit_checkpoint_interval_seconds
+    if interval <= 0 or settings.audit_checkpoint_key is None:
+        return None
+    if settings.audit_checkpoint_tsa_url is None:
+        raise ConfigurationError(
+            (
+                "DOCEX_AUDIT_CHECKPOINT_TSA_URL: unset, but DOCEX_AUDIT_CHECKPOINT_INTERVAL_"
+                "SECONDS asks for checkpoints, which a time-stamping authority signs",
+            )
+        )
+    job = AuditCheckpointing(
+        sessions=built.sessions,
+        store=built.store,
+        key=checkpoint_signing_key(settings),
+        tsa_url=settings.audit_checkpoint_tsa_url,
+        tsa_timeout=settings.audit_checkpoint_tsa_timeout_seconds,
+        interval=interval,
+    )
+    job.start()
+    return job
