@@ -8,6 +8,7 @@ would, and checks what verification against the checkpoint reports.
 from __future__ import annotations
 
 import io
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from docex.audit.checkpoints import (
     sign_payload,
 )
 from docex.audit.verify import CheckpointFinding
+from docex.outbound.policy import OutboundPolicy
 from docex.services.audit_checkpoint import (
     AnchoredVerdict,
     TimestampAuthorityError,
@@ -58,6 +60,13 @@ def key() -> PrivateKey:
     return load_private_key(DEV_KEY.read_bytes())
 
 
+LOOPBACK = OutboundPolicy(
+    allowed_hosts=frozenset({"127.0.0.1"}),
+    allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+    allow_plain_http=True,
+)
+
+
 @pytest.fixture(scope="module")
 def tsa_trust(dev_tsa: DevTsa) -> TrustStore:
     return load_trust_store([dev_tsa.trust_folder])
@@ -73,6 +82,8 @@ def verify(backend: Backend, key: PrivateKey, tsa_trust: TrustStore) -> Anchored
         store=backend.store,
         public_key=key.public_key(),
         tsa_trust=tsa_trust,
+        # The development TSA's OCSP and CRLs are served on loopback.
+        outbound=LOOPBACK,
     )
 
 

@@ -118,6 +118,7 @@ def verify(
 def _verify_anchored(
     admin: AdminContext, public_key: PublicKey, anchor: str | None
 ) -> AnchoredVerdict:
+    from docex.outbound.policy import OutboundPolicy
     from docex.services.audit_checkpoint import verify_with_checkpoint
     from docex.signatures.trust import load_trust_store
 
@@ -133,6 +134,7 @@ def _verify_anchored(
         public_key=public_key,
         tsa_trust=tsa_trust,
         anchor=anchor,
+        outbound=OutboundPolicy.from_settings(settings),
     )
 
 

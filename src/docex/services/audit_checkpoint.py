@@ -49,6 +49,7 @@ from docex.errors import DocexError, SettingsError
 from docex.storage.base import ObjectStore
 
 if TYPE_CHECKING:
+    from docex.outbound.policy import OutboundPolicy
     from docex.settings import Settings
     from docex.signatures.trust import TrustStore
 
@@ -215,13 +216,15 @@ def verify_with_checkpoint(
     tsa_trust: TrustStore,
     anchor: str | None = None,
     online: bool = True,
+    outbound: OutboundPolicy | None = None,
 ) -> AnchoredVerdict:
     """Check the chain and compare it with the latest checkpoint in ``store``.
 
     ``tsa_trust`` is the :class:`~docex.signatures.trust.TrustStore` the TSA's certificate
     must chain to. With ``online`` (the default) the revocation status of the TSA's
     certificate path is fetched from its OCSP responder or CRLs; a checkpoint does not yet
-    carry that data itself, so offline its time-stamp stays unproven. Without any
+    carry that data itself, so offline its time-stamp stays unproven. Those fetches obey
+    ``outbound`` (default: the production policy, public addresses only). Without any
     checkpoint the chain is checked alone (``checkpoint`` is ``None``), as before
     anchoring existed: the caller says whether that is acceptable.
     """
@@ -239,7 +242,9 @@ def verify_with_checkpoint(
         signed = found[1]
         problem = _signature_problem(signed, public_key)
         if problem is None:
-            ts_time, problem = _timestamp_problem(signed, tsa_trust, online=online)
+            ts_time, problem = _timestamp_problem(
+                signed, tsa_trust, online=online, outbound=outbound
+            )
         if problem is None:
             head = ChainHead(signed.checkpoint.count, signed.checkpoint.head_hash)
     with unit_of_work(sessions) as session:
@@ -262,7 +267,11 @@ def _signature_problem(signed: SignedCheckpoint, public_key: PublicKey) -> str |
 
 
 def _timestamp_problem(
-    signed: SignedCheckpoint, tsa_trust: TrustStore, *, online: bool
+    signed: SignedCheckpoint,
+    tsa_trust: TrustStore,
+    *,
+    online: bool,
+    outbound: OutboundPolicy | None,
 ) -> tuple[datetime | None, str | None]:
     from docex.signatures.evidence import ValidationData
     from docex.signatures.paths import CertificateEvaluator
@@ -289,7 +298,7 @@ def _timestamp_problem(
             kind="signature",
             expected_imprint=imprint,
             data=ValidationData(),
-            evaluator=CertificateEvaluator(tsa_trust, online=online),
+            evaluator=CertificateEvaluator(tsa_trust, online=online, outbound=outbound),
         )
     )
     if not result.valid:
