@@ -75,3 +75,5 @@ def test_verify_one_file_loads_no_service_library() -> None:
     )
     assert "pyhanko" in loaded  # it did verify
     assert loaded & SERVICE_ONLY == set()
+    # The development anchors are certificates: no trusted list to parse, so no XML.
+    assert "lxml" not in loaded
