@@ -10,7 +10,7 @@ in interleaved rounds so that background load spreads over all of them alike, an
 median of each is reported. With ``hyperfine`` on ``PATH`` it does the timing instead.
 The script reports, it does not test: it exits 0 whenever it could measure.
 
-    PYTHONPATH=src python bench/cli_startup.py [--n 15] [--no-hyperfine]
+    PYTHONPATH=src python bench/cli_startup.py [--n 15] [--no-hyperfine] [--src DIR]
 """
 
 from __future__ import annotations
@@ -74,12 +74,11 @@ def _commands() -> list[Command]:
     ]
 
 
-def _env() -> dict[str, str]:
+def _env(src: Path) -> dict[str, str]:
     env = dict(os.environ)
-    # Measure the src/ next to this script, as `make bench` does.
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p
-    )
+    # Measure the src/ next to this script, as `make bench` does, or the one --src names
+    # (another checkout, for a before/after comparison).
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -127,10 +126,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=15, help="timed runs of each command")
     parser.add_argument("--no-hyperfine", action="store_true", help="time with subprocess")
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="the docex to measure")
     args = parser.parse_args()
 
     commands = _commands()
-    env = _env()
+    env = _env(args.src)
+    print(f"docex from {args.src}")
     hyperfine = None if args.no_hyperfine else shutil.which("hyperfine")
     print(f"warm-up (one untimed run each; {os.cpu_count()} CPUs):")
     _warm_up(commands, env)
