@@ -24,6 +24,7 @@ from docex.cli import (
     webhooks,
 )
 from docex.cli.exit_codes import ExitCode
+from docex.cli.help import readable_help
 
 # Click's UsageError, the base of every parse error. Typer vendors Click in recent
 # releases and used it directly before; BadParameter derives from UsageError in both.
@@ -40,11 +41,14 @@ class _DocexGroup(TyperGroup):
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> Any:
+        # Before parsing: --help is printed while the arguments are parsed.
+        readable_help(self, self.context_class(self, info_name=info_name, parent=parent))
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            ctx = super().make_context(info_name, args, parent, **extra)
         except _UsageError as exc:
             _set_usage_status(exc)
             raise
+        return ctx
 
     def invoke(self, ctx: Any) -> Any:
         try:

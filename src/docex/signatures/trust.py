@@ -43,12 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import cms, pem, x509
-from lxml import etree
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.qualified.eutl_parse import (
-    trust_list_to_registry,
-    trust_list_to_registry_unsafe,
-)
 from pyhanko.sign.validation.qualified.tsp import (
     CA_QC_URI,
     BaseServiceInformation,
@@ -63,7 +58,6 @@ from docex.signatures.identity_ua import is_ca_certificate
 
 CERT_SUFFIXES = frozenset({".pem", ".crt", ".cer", ".der"})
 BUNDLE_SUFFIXES = frozenset({".p7b", ".p7c"})
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 MAX_TRUST_FILE_BYTES = 32 * 1024 * 1024
 
 
@@ -381,13 +375,22 @@ def _register_trusted_list(
     signers: tuple[x509.Certificate, ...],
     allow_unsigned: bool,
 ) -> list[x509.Certificate]:
+    # lxml and pyHanko's trusted-list binding cost about half a second to import; only
+    # a trusted list needs them, and `docex verify` with certificate anchors must start fast.
+    from lxml import etree
+    from pyhanko.sign.validation.qualified.eutl_parse import (
+        trust_list_to_registry,
+        trust_list_to_registry_unsafe,
+    )
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TrustConfigError(f"trusted list {file} is not UTF-8 XML") from exc
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         # Well-formedness first, so that a broken file says so whatever the signer setup.
-        etree.fromstring(data, parser=_XML_PARSER)  # entities and network are off
+        etree.fromstring(data, parser=parser)  # entities and network are off
     except etree.XMLSyntaxError as exc:
         raise TrustConfigError(f"trusted list {file} cannot be parsed: {exc}") from exc
     if not signers and not allow_unsigned:

@@ -1,0 +1,79 @@
+"""``docex`` imports only what the command it runs needs (issue 12: a fast start).
+
+Each check runs a fresh interpreter, because this test process has long since imported
+everything, and lists the top-level packages loaded by the time the process exits. A
+test fails when someone adds an eager import of a heavy library again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "certs-dev" / "samples" / "referral.txt.p7s"
+
+SERVICE_ONLY = frozenset(
+    {"fastapi", "starlette", "uvicorn", "httpx", "minio", "fhir", "reportlab", "jinja2"}
+)
+"""The web service's, the storage's and the PDF report's libraries: no ``docex verify``
+of a file (without ``--report``) needs one."""
+
+ADMIN_ONLY = frozenset({"sqlalchemy", "alembic", "psycopg"})
+"""The database's libraries: only the administrative commands open it."""
+
+VERIFIER = frozenset({"pyhanko", "pyhanko_certvalidator", "asn1crypto", "cryptography", "lxml"})
+"""The verifier's libraries: loaded by ``verify`` when it verifies, not to show help."""
+
+_PROBE = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})),
+                              file=sys.stderr))
+sys.argv = ["docex", *sys.argv[1:]]
+{body}
+"""
+
+
+def _loaded(body: str, *args: str, env: dict[str, str] | None = None) -> set[str]:
+    # The probe prints its JSON last on stderr; the command's own output goes before it.
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE.replace("{body}", body), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+    last = done.stderr.strip().splitlines()[-1]
+    return set(json.loads(last))
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    loaded = _loaded("import docex.cli.main, docex.cli.verify")
+    assert "docex" in loaded
+    assert loaded & (SERVICE_ONLY | ADMIN_ONLY | VERIFIER) == set()
+    # Settings are read when a command runs, never at import.
+    assert "pydantic_settings" not in loaded
+
+
+def test_help_loads_no_heavy_library() -> None:
+    loaded = _loaded("from docex.cli.main import run\nrun()", "--help")
+    assert loaded & (SERVICE_ONLY | ADMIN_ONLY | VERIFIER | {"pydantic"}) == set()
+
+
+def test_verify_one_file_loads_no_service_library() -> None:
+    # In process (no worker), so that the verifier's own imports are counted too.
+    loaded = _loaded(
+        "from docex.cli.main import run\nrun()",
+        "verify",
+        str(SAMPLE),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
+    )
+    assert "pyhanko" in loaded  # it did verify
+    assert loaded & SERVICE_ONLY == set()
+    # The development anchors are certificates: no trusted list to parse, so no XML.
+    assert "lxml" not in loaded
