@@ -341,12 +341,14 @@ def _refusals_logged(
 
 def _put(
     runtime: Runtime, stream: IO[bytes], data: bytes, content_type: str = DEFAULT_CONTENT_TYPE
-) -> str:
+) -> tuple[str, str]:
+    """Store ``data`` (read again from ``stream``) under its content key: the key, the digest."""
     digest = hashlib.sha256(data).hexdigest()
     stream.seek(0)
-    return runtime.store.put(
+    stored = runtime.store.put(
         content_key(digest), stream, length=len(data), sha256=digest, content_type=content_type
-    ).key
+    )
+    return stored.key, digest
 
 
 def _store(
@@ -360,23 +362,21 @@ def _store(
     """Put the original bytes in the object store; the document row that will list them."""
     report, facts = verified.report, verified.facts
     content_type = SIGNATURE_CONTENT_TYPES[report.document.kind]
-    signed_key = _put(runtime, submission.signed, verified.signed, content_type)
+    signed_key, signed_sha = _put(runtime, submission.signed, verified.signed, content_type)
     content_object_key: str | None = None
     content_sha: str | None = None
     if verified.content is not None and report.document.detached and submission.content is not None:
-        content_sha = hashlib.sha256(verified.content).hexdigest()
-        content_object_key = _put(runtime, submission.content, verified.content)
+        content_object_key, content_sha = _put(runtime, submission.content, verified.content)
     manifest_key = manifest_sha = None
     if verified.manifest is not None and submission.manifest is not None:
-        manifest_sha = hashlib.sha256(verified.manifest).hexdigest()
-        manifest_key = _put(
+        manifest_key, manifest_sha = _put(
             runtime, submission.manifest, verified.manifest, SIGNATURE_CONTENT_TYPES["cades"]
         )
     first = _signer_ids(report.signatures)
     return Document(
         id=uuid.uuid4(),
         kind=submission.kind,
-        sha256=hashlib.sha256(verified.signed).hexdigest(),
+        sha256=signed_sha,
         size=len(verified.signed),
         object_key=signed_key,
         content_type=content_type,
