@@ -19,6 +19,20 @@ from tests.api.ui.conftest import ARTIFACTS, Shots
 P7S = "application/pkcs7-signature"
 
 
+@pytest.fixture(scope="module")
+def signed_pdf(pki: DevPki) -> bytes:
+    """A PAdES B-LT by doctor-ecdsa."""
+    return sign_pades(pki, minimal_pdf(), signer="doctor-ecdsa", level="B-LT")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _signed_before_the_browser(good_sig: bytes, signed_pdf: bytes) -> None:
+    """Make the module's signatures before its first test opens the Playwright driver:
+    pyHanko signs with ``asyncio.run``, which the driver's running loop would refuse, and
+    the driver stays open for the whole module (see conftest.py). An autouse fixture of
+    module scope comes before ``browser`` in every test's fixtures."""
+
+
 def payload(name: str, media_type: str, data: bytes) -> FilePayload:
     """A file for a file input, from memory."""
     return {"name": name, "mimeType": media_type, "buffer": data}
@@ -95,14 +109,14 @@ def test_auditor_verifies_downloads_browses_and_signs_out(
 
 
 def test_auditor_looks_up_revalidates_and_downloads_a_stored_document(
-    api: Api, good_sig: bytes, page: Page, shots: Shots
+    shared_api: Api, good_sig: bytes, page: Page, shots: Shots
 ) -> None:
-    with api.client("a") as facility:
+    with shared_api.client("a") as facility:
         submitted = submit(facility, good_sig)
     assert submitted.status_code == 201, submitted.text
     document_id = submitted.json()["id"]
 
-    sign_in(page, api, "auditor")
+    sign_in(page, shared_api, "auditor")
     page.get_by_role("link", name="Збережені документи").click()
     page.get_by_label("Ідентифікатор документа").fill("not-a-uuid")
     page.get_by_role("button", name="Знайти").click()
@@ -126,19 +140,21 @@ def test_auditor_looks_up_revalidates_and_downloads_a_stored_document(
     assert original.read_bytes() == good_sig
 
 
-def test_a_post_without_the_csrf_token_is_refused(api: Api, page: Page, shots: Shots) -> None:
-    sign_in(page, api, "auditor")
+def test_a_post_without_the_csrf_token_is_refused(
+    shared_api: Api, page: Page, shots: Shots
+) -> None:
+    sign_in(page, shared_api, "auditor")
     expect(page).to_have_url(re.compile(r"/ui/verify$"))
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     # The session cookie is the browser's own, so only the missing CSRF field is wrong.
-    with httpx.Client(base_url=api.url, cookies=cookies) as client:
+    with httpx.Client(base_url=shared_api.url, cookies=cookies) as client:
         forged = client.post("/ui/sign-out")
         wrong = client.post("/ui/sign-out", data={"csrf": "guessed"})
     assert forged.status_code == 403
     assert "CSRF" in forged.text
     assert wrong.status_code == 403
     # The refused sign-out did not end the session.
-    page.goto(f"{api.url}/ui/audit")
+    page.goto(f"{shared_api.url}/ui/audit")
     expect(page).to_have_url(re.compile(r"/ui/audit$"))
     session = next(c for c in page.context.cookies() if c["name"] == "docex_session")
     assert session["httpOnly"] is True
@@ -146,9 +162,9 @@ def test_a_post_without_the_csrf_token_is_refused(api: Api, page: Page, shots: S
     shots.take("still-signed-in")
 
 
-def test_nothing_without_a_token(api: Api, page: Page, shots: Shots) -> None:
+def test_nothing_without_a_token(shared_api: Api, page: Page, shots: Shots) -> None:
     for path in ("/ui/verify", "/ui/documents", "/ui/audit"):
-        page.goto(f"{api.url}{path}")
+        page.goto(f"{shared_api.url}{path}")
         expect(page).to_have_url(re.compile(r"/ui/sign-in\?next="))
     page.get_by_label("Токен API").fill("dxt_0123456789abcdef_wrong")
     page.get_by_role("button", name="Увійти").click()
@@ -158,19 +174,19 @@ def test_nothing_without_a_token(api: Api, page: Page, shots: Shots) -> None:
 
 
 def test_a_facility_verifies_but_reads_no_audit_trail(
-    api: Api, good_sig: bytes, page: Page, shots: Shots
+    shared_api: Api, good_sig: bytes, page: Page, shots: Shots
 ) -> None:
-    sign_in(page, api, "a")
+    sign_in(page, shared_api, "a")
     expect(page.locator("header")).to_contain_text("38291045")
     expect(page.get_by_role("link", name="Журнал аудиту")).to_have_count(0)
-    verify(page, api, good_sig, REFERRAL)
+    verify(page, shared_api, good_sig, REFERRAL)
     expect(page.locator(".banner .indication")).to_have_text("TOTAL_PASSED")
-    page.goto(f"{api.url}/ui/audit")
+    page.goto(f"{shared_api.url}/ui/audit")
     expect(page).to_have_url(re.compile(r"/ui/sign-in"))
 
 
-def test_english_and_kyiv_time(api: Api, good_sig: bytes, page: Page, shots: Shots) -> None:
-    sign_in(page, api, "auditor")
+def test_english_and_kyiv_time(shared_api: Api, good_sig: bytes, page: Page, shots: Shots) -> None:
+    sign_in(page, shared_api, "auditor")
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     verify_en = page.get_by_label("Signature file (.p7s, .pdf)")
@@ -186,8 +202,10 @@ def test_english_and_kyiv_time(api: Api, good_sig: bytes, page: Page, shots: Sho
     shots.take("english-result")
 
 
-def test_api_docs_load_no_asset_from_another_host(api: Api, page: Page, shots: Shots) -> None:
-    here = api.url.split("/")[2]
+def test_api_docs_load_no_asset_from_another_host(
+    shared_api: Api, page: Page, shots: Shots
+) -> None:
+    here = shared_api.url.split("/")[2]
     elsewhere: list[str] = []
 
     def away(route: Route) -> None:
@@ -196,11 +214,11 @@ def test_api_docs_load_no_asset_from_another_host(api: Api, page: Page, shots: S
         route.abort()
 
     page.route(lambda url: url.split("/")[2] != here, away)
-    page.goto(f"{api.url}/docs")
+    page.goto(f"{shared_api.url}/docs")
     # Swagger UI's bundle is large; parsing it on a loaded CI machine takes a while.
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("docex", timeout=30_000)
     shots.take("swagger")
-    page.goto(f"{api.url}/redoc")
+    page.goto(f"{shared_api.url}/redoc")
     expect(page.locator("h1")).to_contain_text("docex", timeout=30_000)
     shots.take("redoc")
     assert elsewhere == []
@@ -235,26 +253,19 @@ def test_audit_trail_filters_by_facility_and_pages(
     )
 
 
-@pytest.fixture(scope="module")
-def signed_pdf(pki: DevPki) -> bytes:
-    """A PAdES B-LT by doctor-ecdsa. Signed before the browser opens: pyHanko signs with
-    ``asyncio.run``, which Playwright's running loop would refuse."""
-    return sign_pades(pki, minimal_pdf(), signer="doctor-ecdsa", level="B-LT")
-
-
 def test_a_signed_pdf_and_a_tampered_one(
-    api: Api, signed_pdf: bytes, page: Page, shots: Shots
+    shared_api: Api, signed_pdf: bytes, page: Page, shots: Shots
 ) -> None:
     signed = signed_pdf
     # One letter of the page's text changed inside the signed byte range.
     forged = signed.replace(b"development sample", b"development Sample", 1)
     assert forged != signed
-    sign_in(page, api, "auditor")
+    sign_in(page, shared_api, "auditor")
     for data, indication, modifications in (
         (signed, "TOTAL_PASSED", "passed"),
         (forged, "TOTAL_FAILED / HASH_FAILURE", None),
     ):
-        page.goto(f"{api.url}/ui/verify")
+        page.goto(f"{shared_api.url}/ui/verify")
         page.get_by_label("Файл підпису (.p7s, .pdf)").set_input_files(
             files=payload("document.pdf", "application/pdf", data)
         )
@@ -268,9 +279,9 @@ def test_a_signed_pdf_and_a_tampered_one(
 
 
 def test_a_file_that_is_no_signature_is_refused_on_the_page(
-    api: Api, page: Page, shots: Shots
+    shared_api: Api, page: Page, shots: Shots
 ) -> None:
-    sign_in(page, api, "auditor")
+    sign_in(page, shared_api, "auditor")
     page.get_by_label("Файл підпису (.p7s, .pdf)").set_input_files(
         files=payload("notes.txt", "text/plain", b"just some notes")
     )
