@@ -23,8 +23,6 @@ from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from docex.errors import ConfigurationError, SettingsError
 
@@ -60,6 +58,9 @@ DEVELOPMENT_TOKEN_PEPPER = "docex-development-pepper-not-for-production"  # noqa
 MIN_PEPPER_LENGTH = 32
 
 _S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# An SQLite URL with no host part and no query (``sqlite:///var/docex.sqlite3``,
+# ``sqlite://`` in memory): nothing in it for SQLAlchemy's parser to reject or rewrite.
+_PLAIN_SQLITE = re.compile(r"sqlite(\+\w+)?://(/[^?]*)?")
 
 
 class Environment(StrEnum):
@@ -380,6 +381,14 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
+        if _PLAIN_SQLITE.fullmatch(value):
+            # SQLAlchemy would return this URL unchanged; not importing it here keeps
+            # every command that loads settings but opens no database (`docex verify`)
+            # from paying for it (issue 12: a fast start).
+            return value
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             url = make_url(value)
         except (ArgumentError, ValueError) as exc:
@@ -507,7 +516,8 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         """Whether ``database_url`` names an SQLite database."""
-        return make_url(self.database_url).get_backend_name() == "sqlite"
+        # The validator has normalised the URL, so its scheme names the backend.
+        return self.database_url.split("://", 1)[0].split("+", 1)[0] == "sqlite"
 
 
 def load_settings(**overrides: Any) -> Settings:
