@@ -413,6 +413,9 @@ def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerif
             # A spawned worker logs on its own: library tracebacks stay off the terminal
             # there too, and --debug shows them.
             initializer=partial(configure_logging, debug=settings.debug),
+            # The command has no other thread yet: forked workers start with the verifier
+            # this process imports, instead of importing it again (issue 12).
+            start_method="fork",
         )
     except DocexError as exc:
         typer.echo(f"docex verify: {exc}", err=True)
