@@ -17,6 +17,10 @@ from tests.api.submitting import submit
 from tests.api.ui.conftest import ARTIFACTS, Shots
 
 P7S = "application/pkcs7-signature"
+# The date format in Ukrainian letters: Cyrillic on purpose, hence the noqa.
+FORMAT_UK = "РРРР-ММ-ДД ГГ:ХХ (YYYY-MM-DD HH:MM), за київським часом."  # noqa: RUF001
+SINCE_LABEL = "Від (київський час, РРРР-ММ-ДД ГГ:ХХ)"  # noqa: RUF001
+UNTIL_LABEL = "До (київський час, РРРР-ММ-ДД ГГ:ХХ)"  # noqa: RUF001
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +79,20 @@ def test_auditor_verifies_downloads_browses_and_signs_out(
     expect(banner).to_contain_text("Підпис дійсний.")
     expect(banner).to_contain_text("QESig")
     expect(page.locator(".signature dl")).to_contain_text("CAdES-BASELINE-LT")
+    # The verifier's words in Ukrainian, each with its English original beside it.
+    digest = page.locator("table.checks tr", has_text="message_digest")
+    expect(digest.locator("td").nth(0)).to_have_text("геш повідомлення message_digest")
+    expect(digest.locator("td").nth(1)).to_have_text("пройдено passed")
+    expect(digest.locator("td").nth(2)).to_have_text(
+        "геш повідомлення збігається з підписаним вмістом "
+        "(the message digest matches the signed content)"
+    )
+    expect(digest.locator('td [lang="en"]').nth(2)).to_have_text(
+        "(the message digest matches the signed content)"
+    )
+    expect(page.locator(".signature p.message")).to_have_text(
+        "підпис дійсний (the signature is valid)"
+    )
     shots.take("verified-valid")
 
     with page.expect_download() as caught:
@@ -89,11 +107,24 @@ def test_auditor_verifies_downloads_browses_and_signs_out(
     banner = page.get_by_role("status", name="Висновок")
     expect(banner.locator(".indication")).to_have_text("TOTAL_FAILED / HASH_FAILURE")
     expect(banner).to_contain_text("Підпис недійсний.")
+    expect(banner.locator(".sub-indication")).to_have_text(
+        "підписані дані не збігаються з підписом (геш не збігається) HASH_FAILURE"
+    )
+    failed = page.locator("table.checks tr.failed")
+    expect(failed.locator("td").nth(1)).to_have_text("не пройдено failed")
+    expect(failed.locator("td").nth(2)).to_contain_text(
+        "підписаний вміст не збігається з гешем повідомлення в підписі"
+    )
     shots.take("verified-tampered")
 
     page.get_by_role("link", name="Журнал аудиту").click()
     expect(page.get_by_role("status")).to_contain_text("Геш-ланцюжок цілий")
-    expect(page.locator("table.audit")).to_contain_text("token.use")
+    # Action, outcome, actor and target in Ukrainian, the stored names beside them.
+    used = page.locator("table.audit tbody tr", has_text="token.use").first
+    expect(used.locator("td").nth(2)).to_have_text("використано токен token.use")
+    expect(used.locator("td").nth(3)).to_have_text("успішно ok")
+    expect(used.locator("td").nth(4)).to_contain_text("аудитор auditor")
+    expect(used.locator("td").nth(5)).to_contain_text("токен api_token")
     shots.take("audit-trail")
 
     page.get_by_label("Дія").fill("token.refused")
@@ -199,6 +230,13 @@ def test_english_and_kyiv_time(shared_api: Api, good_sig: bytes, page: Page, sho
     page.get_by_role("button", name="Verify", exact=True).click()
     banner = page.get_by_role("status", name="Verdict")
     expect(banner).to_contain_text("Validation time: 2026-01-15 12:00:00 (2026-01-15 10:00:00 UTC)")
+    # In English the verifier's words are shown once, with no translation beside them.
+    digest = page.locator("table.checks tr", has_text="message_digest")
+    expect(digest.locator("td").nth(0)).to_have_text("message digest message_digest")
+    expect(digest.locator("td").nth(2)).to_have_text(
+        "the message digest matches the signed content"
+    )
+    expect(page.locator(".original[lang=en]", has_text="the signature is valid")).to_have_count(0)
     shots.take("english-result")
 
 
@@ -243,14 +281,30 @@ def test_audit_trail_filters_by_facility_and_pages(
     page.get_by_label("Дія").fill("document.*")
     page.get_by_role("button", name="Відібрати").click()
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("document.submit")
+    expect(rows.first.locator("td").nth(2)).to_have_text("документ подано document.submit")
     expect(rows.first).to_contain_text("38291045")
+    expect(rows.first.locator("td").nth(5)).to_contain_text("документ document")
     shots.take("audit-facility-documents")
+
+    # The time filters are labelled text fields in Kyiv time, not the browser's format.
+    since = page.get_by_label(SINCE_LABEL)
+    expect(since).to_have_attribute("type", "text")
+    since.fill("2000-01-01 00:00")
+    page.get_by_label(UNTIL_LABEL).fill("2000-01-02")
+    page.get_by_role("button", name="Відібрати").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_text("Записів немає.")
+    since.fill("2000-01-01 00:00")
+    page.get_by_label(UNTIL_LABEL).fill("")
+    page.get_by_role("button", name="Відібрати").click()
+    expect(rows.first.locator("td").nth(2)).to_have_text("документ подано document.submit")
+    shots.take("audit-time-filter")
 
     page.goto(f"{api.url}/ui/audit?since=yesterday")
     expect(page.get_by_role("alert")).to_have_text(
-        "the start of the time range is not a date and time: 'yesterday'"
+        f"Початок проміжку часу — не дата й час: 'yesterday'. Запишіть його як {FORMAT_UK}"
     )
+    shots.take("audit-time-refused")
 
 
 def test_a_signed_pdf_and_a_tampered_one(

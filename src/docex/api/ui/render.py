@@ -16,6 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from docex.api.ui import words
 
 HERE = Path(__file__).parent
 LOCALES = ("uk", "en")
@@ -45,6 +48,18 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["when"] = when
     env.filters["when_utc"] = when_utc
+    gettext = translations(locale).gettext
+
+    # The verifier's and the audit log's English words, translated where they are shown
+    # (see docex.api.ui.words): `{{ check.message|said }}`, `{{ e.action|term("action") }}`.
+    def said(text: str | None) -> Markup:
+        return words.said(text, gettext, locale=locale)
+
+    def term(value: object, kind: str) -> Markup:
+        return words.term(value, kind, gettext)
+
+    env.filters["said"] = said
+    env.filters["term"] = term
     return env
 
 

@@ -21,8 +21,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from docex.api.deps import RuntimeDep
 from docex.api.downloads import download_response
-from docex.api.ui.render import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, render
+from docex.api.ui.render import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, render, translations
 from docex.api.ui.session import SessionCodec, WebSession, csrf_matches, new_session
+from docex.api.ui.words import N_
 from docex.audit.query import AuditFilter
 from docex.composition import Container
 from docex.domain import TokenRole
@@ -415,6 +416,26 @@ async def document_report(
 
 
 PAGE_SIZE = 50
+# The audit page's time filters are text in Kyiv time (a browser's datetime-local field
+# would show its own locale's format); a value that is not one gets this clear message.
+SINCE_NOT_A_TIME = N_(
+    "The start of the time range is not a date and time: {value}. "
+    "Write it as YYYY-MM-DD HH:MM, in Kyiv time."
+)
+UNTIL_NOT_A_TIME = N_(
+    "The end of the time range is not a date and time: {value}. "
+    "Write it as YYYY-MM-DD HH:MM, in Kyiv time."
+)
+
+
+def _filter_time(value: str | None, message: str, page: Page) -> datetime | None:
+    """A time filter's value: ``YYYY-MM-DD HH:MM`` (seconds and an offset optional; a
+    date alone is its midnight), in Kyiv time unless it names its offset."""
+    try:
+        return _parse_time(value.strip() if value else None)
+    except InputError as exc:
+        shown = repr(value[:40] if value else "")
+        raise InputError(translations(page.locale).gettext(message).format(value=shown)) from exc
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -442,8 +463,8 @@ async def audit_page(
             action=action or None,
             actor_facility_edrpou=edrpou or None,
             target_id=document or None,
-            since=_parse_time(since, "the start of the time range"),
-            until=_parse_time(until, "the end of the time range"),
+            since=_filter_time(since, SINCE_NOT_A_TIME, page),
+            until=_filter_time(until, UNTIL_NOT_A_TIME, page),
         )
         trail = await run_in_threadpool(
             lambda: audit_trail.read_audit_log(
