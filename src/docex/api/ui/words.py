@@ -191,6 +191,15 @@ MESSAGES: Final = (
     N_("qualified electronic signature (qualified certificate by the Ukrainian profile, QSCD)"),
     N_("qualified electronic seal (qualified certificate, QSCD)"),
     N_("qualified electronic seal (qualified certificate by the Ukrainian profile, QSCD)"),
+    N_(
+        "the certificate is not a qualified certificate under the trusted CA "
+        "(no qcCompliance or Ukrainian qualified-certificate statement, or the CA is "
+        "not qualified at the signing time)"
+    ),
+    N_(
+        "the certificate's QC statements or extensions cannot be parsed, so it claims "
+        "no qualification"
+    ),
     N_("the certificate declares more than one QcType, so its type is ambiguous"),
     N_("the certificate is qualified for websites, not signatures"),
     N_("the qualified certificate does not declare a qualified signature device (QSCD)"),
