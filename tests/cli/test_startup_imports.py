@@ -77,3 +77,53 @@ def test_verify_one_file_loads_no_service_library() -> None:
     assert loaded & SERVICE_ONLY == set()
     # The development anchors are certificates: no trusted list to parse, so no XML.
     assert "lxml" not in loaded
+
+
+def test_loading_the_settings_loads_no_database_library() -> None:
+    # The default database URL is SQLite's; its validator needs no SQLAlchemy to check it.
+    loaded = _loaded("from docex.settings import load_settings\nload_settings()")
+    assert "pydantic_settings" in loaded  # it did load them
+    assert loaded & ADMIN_ONLY == set()
+
+
+def test_verify_one_file_loads_no_database_library() -> None:
+    loaded = _loaded(
+        "from docex.cli.main import run\nrun()",
+        "verify",
+        str(SAMPLE),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
+    )
+    assert "pyhanko" in loaded
+    assert loaded & ADMIN_ONLY == set()
+
+
+_STARTS = """
+import atexit, sys
+import multiprocessing.process as processes
+started = []
+start = processes.BaseProcess.start
+def recording(self):
+    started.append(type(self).__name__)
+    start(self)
+processes.BaseProcess.start = recording
+atexit.register(lambda: print("started:", ",".join(started), file=sys.stderr))
+sys.argv = ["docex", *sys.argv[1:]]
+from docex.cli.main import run
+run()
+"""
+
+
+def test_verify_forks_its_worker_instead_of_spawning_an_interpreter() -> None:
+    # A spawned worker imports the verifier again (about a second); a forked one starts
+    # with the verifier this process imported. The budget still applies (docs/limits.md).
+    done = subprocess.run(
+        [sys.executable, "-c", _STARTS, "verify", str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DOCEX_VERIFY_WORKERS": "2"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "started: ForkProcess"
