@@ -21,6 +21,7 @@ P7S = "application/pkcs7-signature"
 FORMAT_UK = "РРРР-ММ-ДД ГГ:ХХ (YYYY-MM-DD HH:MM), за київським часом."  # noqa: RUF001
 SINCE_LABEL = "Від (київський час, РРРР-ММ-ДД ГГ:ХХ)"  # noqa: RUF001
 UNTIL_LABEL = "До (київський час, РРРР-ММ-ДД ГГ:ХХ)"  # noqa: RUF001
+AT_LABEL = "Час перевірки (необов'язково, київський час, РРРР-ММ-ДД ГГ:ХХ)"  # noqa: RUF001
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +227,9 @@ def test_english_and_kyiv_time(shared_api: Api, good_sig: bytes, page: Page, sho
         files=payload("r.json", "application/json", REFERRAL)
     )
     # Validation as of a moment in Kyiv winter time (UTC+2): UTC beside it is 2 h earlier.
-    page.get_by_label("Validation time (optional, Kyiv time)").fill("2026-01-15T12:00:00")
+    page.get_by_label("Validation time (optional, Kyiv time, YYYY-MM-DD HH:MM)").fill(
+        "2026-01-15T12:00:00"
+    )
     page.get_by_role("button", name="Verify", exact=True).click()
     banner = page.get_by_role("status", name="Verdict")
     expect(banner).to_contain_text("Validation time: 2026-01-15 12:00:00 (2026-01-15 10:00:00 UTC)")
@@ -238,6 +241,34 @@ def test_english_and_kyiv_time(shared_api: Api, good_sig: bytes, page: Page, sho
     )
     expect(page.locator(".original[lang=en]", has_text="the signature is valid")).to_have_count(0)
     shots.take("english-result")
+
+
+def test_the_validation_time_is_typed_in_kyiv_time(
+    shared_api: Api, good_sig: bytes, page: Page, shots: Shots
+) -> None:
+    sign_in(page, shared_api, "auditor")
+    for typed in ("15.01.2026 12:00", "2026-01-15 12:00"):
+        page.get_by_label("Файл підпису (.p7s, .pdf)").set_input_files(
+            files=payload("referral.p7s", P7S, good_sig)
+        )
+        page.get_by_label("Відокремлений вміст (необов'язково)").set_input_files(
+            files=payload("referral.json", "application/json", REFERRAL)
+        )
+        field = page.get_by_label(AT_LABEL)
+        # Text, so the browser's locale does not decide how a date is written.
+        expect(field).to_have_attribute("type", "text")
+        field.fill(typed)
+        page.get_by_role("button", name="Перевірити", exact=True).click()
+        if typed.startswith("15."):
+            expect(page.get_by_role("alert")).to_have_text(
+                f"Час перевірки — не дата й час: '{typed}'. Запишіть його як {FORMAT_UK}"
+            )
+            shots.take("validation-time-refused")
+    # Kyiv winter time is UTC+2: UTC beside it is two hours earlier.
+    expect(page.get_by_role("status", name="Висновок")).to_contain_text(
+        "Час перевірки: 2026-01-15 12:00:00 (2026-01-15 10:00:00 UTC)"
+    )
+    shots.take("validation-time")
 
 
 def test_api_docs_load_no_asset_from_another_host(

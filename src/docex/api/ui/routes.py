@@ -250,11 +250,37 @@ def _parse_time(value: str | None, what: str = "the validation time") -> datetim
     except ValueError as exc:
         raise InputError(f"{what} is not a date and time: {value[:40]!r}") from exc
     if moment.tzinfo is None:
-        # A browser's datetime-local field has no zone; the page says it is Kyiv time.
+        # A time typed without an offset is Kyiv time, as the pages say.
         from docex.api.ui.render import KYIV
 
         moment = moment.replace(tzinfo=KYIV)
     return moment
+
+
+# The pages' time fields are text in Kyiv time (a browser's datetime-local field
+# would show its own locale's format); a value that is not one gets this clear message.
+SINCE_NOT_A_TIME = N_(
+    "The start of the time range is not a date and time: {value}. "
+    "Write it as YYYY-MM-DD HH:MM, in Kyiv time."
+)
+AT_NOT_A_TIME = N_(
+    "The validation time is not a date and time: {value}. "
+    "Write it as YYYY-MM-DD HH:MM, in Kyiv time."
+)
+UNTIL_NOT_A_TIME = N_(
+    "The end of the time range is not a date and time: {value}. "
+    "Write it as YYYY-MM-DD HH:MM, in Kyiv time."
+)
+
+
+def _time_field(value: str | None, message: str, page: Page) -> datetime | None:
+    """A time field's value: ``YYYY-MM-DD HH:MM`` (seconds and an offset optional; a
+    date alone is its midnight), in Kyiv time unless it names its offset."""
+    try:
+        return _parse_time(value.strip() if value else None)
+    except InputError as exc:
+        shown = repr(value[:40] if value else "")
+        raise InputError(translations(page.locale).gettext(message).format(value=shown)) from exc
 
 
 @router.post("/verify", response_class=HTMLResponse)
@@ -273,7 +299,7 @@ async def verify_file(
             verifier=page.runtime.verifier,
             data=data,
             content=detached or None,
-            at=_parse_time(at),
+            at=_time_field(at, AT_NOT_A_TIME, page),
             max_signature_bytes=settings.max_upload_bytes,
             max_content_bytes=settings.max_content_bytes,
         )
@@ -378,7 +404,7 @@ async def document_revalidate(
                 acceptance_policy=page.runtime.acceptance_policy,
                 principal=page.who,
                 document_id=document_id,
-                at=_parse_time(at),
+                at=_time_field(at, AT_NOT_A_TIME, page),
             )
         )
     except InputError as exc:
@@ -416,26 +442,6 @@ async def document_report(
 
 
 PAGE_SIZE = 50
-# The audit page's time filters are text in Kyiv time (a browser's datetime-local field
-# would show its own locale's format); a value that is not one gets this clear message.
-SINCE_NOT_A_TIME = N_(
-    "The start of the time range is not a date and time: {value}. "
-    "Write it as YYYY-MM-DD HH:MM, in Kyiv time."
-)
-UNTIL_NOT_A_TIME = N_(
-    "The end of the time range is not a date and time: {value}. "
-    "Write it as YYYY-MM-DD HH:MM, in Kyiv time."
-)
-
-
-def _filter_time(value: str | None, message: str, page: Page) -> datetime | None:
-    """A time filter's value: ``YYYY-MM-DD HH:MM`` (seconds and an offset optional; a
-    date alone is its midnight), in Kyiv time unless it names its offset."""
-    try:
-        return _parse_time(value.strip() if value else None)
-    except InputError as exc:
-        shown = repr(value[:40] if value else "")
-        raise InputError(translations(page.locale).gettext(message).format(value=shown)) from exc
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -463,8 +469,8 @@ async def audit_page(
             action=action or None,
             actor_facility_edrpou=edrpou or None,
             target_id=document or None,
-            since=_filter_time(since, SINCE_NOT_A_TIME, page),
-            until=_filter_time(until, UNTIL_NOT_A_TIME, page),
+            since=_time_field(since, SINCE_NOT_A_TIME, page),
+            until=_time_field(until, UNTIL_NOT_A_TIME, page),
         )
         trail = await run_in_threadpool(
             lambda: audit_trail.read_audit_log(
