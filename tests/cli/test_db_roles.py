@@ -19,7 +19,7 @@ from psycopg import errors
 
 from docex.cli.exit_codes import ExitCode
 from docex.db.migrate import head_revision
-from tests.cli.conftest import PASSWORD, Docex
+from tests.cli.conftest import PASSWORD, Docex, one_line_error
 from tests.servers import PostgresServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,3 +107,11 @@ def test_other_roles_cannot_even_connect(initialised: PostgresServer) -> None:
         admin.execute(b"CREATE ROLE stranger LOGIN")
     with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
         connect(initialised, "stranger")
+
+
+def test_grant_on_sqlite_is_a_usage_error(docex: Docex) -> None:
+    result = docex("db", "grant", "--role", "docex_app")
+    assert result.exit_code == ExitCode.USAGE
+    assert one_line_error(result) == (
+        "database roles are a PostgreSQL feature; SQLite has no app role to grant"
+    )
