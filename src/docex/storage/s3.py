@@ -260,6 +260,8 @@ class S3ObjectStore:
     def _retention(self) -> Retention | None:
         if not self.object_lock_days:
             return None
+        # From the real time, not ``self._clock``: the server refuses a retention that
+        # ends in the past, and the clock is only what the object records as its age.
         until = datetime.now(UTC) + timedelta(days=self.object_lock_days)
         return Retention(GOVERNANCE, until)
 
@@ -430,8 +432,10 @@ class S3ObjectStore:
         marker exists, (E) succeed only if the object still exists. If D removed the bytes
         of a put that succeeded: L saw no marker, so L came before A — and then S, after
         P, saw the refresh and D never happened — or after Z, and then E, after D, saw the
-        object gone. Reads are strongly consistent on AWS S3, MinIO and SeaweedFS, which
-        the argument needs.
+        object gone. (S sees the refresh as recent because a submission commits within the
+        grace period of its put; reconcile's ``unchanged_since`` is its start minus that
+        period.) Reads are strongly consistent on AWS S3, MinIO and SeaweedFS, which the
+        argument needs.
 
         In a versioned bucket (the production one, which has object lock) the delete adds
         a delete marker: the bytes stay as a noncurrent version, under its retention, until
