@@ -18,7 +18,8 @@ A put of bytes already stored refreshes the file's modification time, and does s
 every put that links a new file, under a shared ``flock`` of ``.lock``;
 :meth:`LocalObjectStore.remove_orphan` checks the time and unlinks under an exclusive one.
 So a removal either sees the refresh and keeps the file, or finishes before the put looks,
-and the put then finds no file and writes it again (see :mod:`docex.storage.base` for why).
+and the put then finds no file and links its own copy (see :mod:`docex.storage.base` for
+why). Every put therefore writes its bytes to ``.tmp`` first, duplicates included.
 The kernel drops the lock of a process that dies, so a crash leaves nothing to clean up.
 The local store is for one machine: ``flock`` does not serialise across NFS clients.
 """
@@ -121,19 +122,8 @@ class LocalObjectStore:
         """See :meth:`ObjectStore.put`."""
         final = self._path(key)
         incoming = HashingReader(stream, length=length, sha256=sha256)
-        if final.exists():
-            incoming.drain()
-            try:
-                with self._locked(fcntl.LOCK_SH):
-                    if final.exists():
-                        return self._refreshed(key, incoming)
-            except OSError as exc:
-                raise _storage_error(exc, f"cannot refresh {key!r}") from exc
-            # Removed as an orphan after our check; the stream is spent, so the caller
-            # must send it again (its submission has not committed).
-            raise StorageUnavailableError(
-                f"local object store: {key!r} was removed by reconciliation meanwhile; retry"
-            )
+        # Written to a temporary file even when the key exists: if reconciliation removes
+        # the old copy before we hold the lock, these bytes are the ones linked instead.
         try:
             (self.root / _TMP).mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.root / _TMP, prefix="put-")
@@ -152,7 +142,8 @@ class LocalObjectStore:
                 try:
                     os.link(tmp, final)
                 except FileExistsError:
-                    # Another upload of the same key won the race; ours is a duplicate.
+                    # Stored already (or by a concurrent upload that won the race); under
+                    # the shared lock it cannot be removed before it is refreshed.
                     return self._refreshed(key, incoming)
                 _fsync_dir(final.parent)
                 self._write_meta(key, sha256=incoming.sha256, content_type=content_type)
