@@ -22,6 +22,8 @@ from docex.errors import SettingsError
 from docex.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
+APP_ROLE = "docex_app"
+OWNER_ROLE = "docex_owner"
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES: dict[str, Any] = COMPOSE["services"]
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
@@ -29,11 +31,17 @@ DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
 # What an operator's .env holds, realistic enough to pass production validation.
 DOT_ENV = {
     "POSTGRES_PASSWORD": "9f2c6a1e4b7d8c3f0a5e6b1d2c7f8a9e",
+    "DOCEX_DB_OWNER_PASSWORD": "5d8e1f4a7b0c3d6e9f2a5b8c1d4e7f0a",
+    "DOCEX_DB_APP_PASSWORD": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    "MINIO_ROOT_USER": "minio-root",
+    "MINIO_ROOT_PASSWORD": "7c3e9a1f5b2d8e4a6c0f3b9d7e1a5c2f",
     "DOCEX_S3_ACCESS_KEY": "docex-api",
     "DOCEX_S3_SECRET_KEY": "4e1f9a7c2b8d6e3f5a0c9b7d1e2f3a4b",
     "DOCEX_TOKEN_PEPPER": "0b5f8e2a7c4d9b1e6f3a8c5d2e7b4f9a1c6d3e8b5f2a7c4d9e1b6f3a8c5d2e7b",
 }
-SECRETS = ("POSTGRES_PASSWORD", "DOCEX_S3_ACCESS_KEY", "DOCEX_S3_SECRET_KEY", "DOCEX_TOKEN_PEPPER")
+SECRETS = tuple(DOT_ENV)
+ROOT_SECRETS = ("POSTGRES_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")
+"""What only the servers and their one-shot set-up may see, never a docex process."""
 
 _VARIABLE = re.compile(
     r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[?-])?(?P<arg>[^}]*)\})"
@@ -89,9 +97,10 @@ def settings_of(service: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def test_the_production_shape_is_there() -> None:
-    assert {"docex", "migrate", "postgres", "minio"} <= set(SERVICES)
+    assert {"docex", "migrate", "postgres", "minio", "minio-setup"} <= set(SERVICES)
     assert SERVICES["postgres"]["image"].startswith("postgres:15")
     assert SERVICES["minio"]["image"].startswith("minio/minio")
+    assert SERVICES["minio-setup"]["image"].startswith("minio/mc")
 
 
 @pytest.mark.parametrize("service", ["docex", "migrate"])
@@ -113,8 +122,13 @@ def test_the_api_is_configured_for_the_production_services() -> None:
     assert env["DOCEX_S3_ENDPOINT"] == "minio:9000"
     assert env["DOCEX_S3_SECURE"] == "false"
     assert {"DOCEX_S3_ACCESS_KEY", "DOCEX_S3_SECRET_KEY", "DOCEX_TOKEN_PEPPER"} <= set(env)
-    # Migrations run against the same database the workers use.
-    assert docex_variables("migrate") == env
+    # Migrations run against the same database the workers use, as its owner.
+    migrate = docex_variables("migrate")
+    owner_url = migrate.pop("DOCEX_MIGRATION_DATABASE_URL")
+    assert migrate == env
+    assert "DOCEX_MIGRATION_DATABASE_URL" not in env
+    owner, app = make_url(owner_url), make_url(env["DOCEX_DATABASE_URL"])
+    assert (owner.host, owner.port, owner.database) == (app.host, app.port, app.database)
 
 
 def test_settings_accept_the_compose_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,19 +137,23 @@ def test_settings_accept_the_compose_environment(monkeypatch: pytest.MonkeyPatch
     url = make_url(settings.database_url)
     assert url.get_backend_name() == "postgresql"
     assert (url.host, url.port) == ("postgres", 5432)
-    assert url.username == postgres["POSTGRES_USER"]
-    assert url.password == postgres["POSTGRES_PASSWORD"] == DOT_ENV["POSTGRES_PASSWORD"]
-    assert url.database == postgres["POSTGRES_DB"]
+    # The API is the application role, never the server's superuser.
+    assert url.username == APP_ROLE
+    assert url.username != postgres["POSTGRES_USER"]
+    assert url.password == postgres["DOCEX_DB_APP_PASSWORD"] == DOT_ENV["DOCEX_DB_APP_PASSWORD"]
+    assert url.database == "docex"
 
     assert settings.s3_bucket == "docex"
     assert settings.s3_secure is False
     host, _, port = (settings.s3_endpoint or "").partition(":")
     assert host == "minio"
     assert host in SERVICES
-    minio = environment("minio")
-    assert settings.s3_access_key == minio["MINIO_ROOT_USER"]
+    # The API is the docex MinIO user that minio-setup creates, never MinIO's root.
+    minio, setup = environment("minio"), environment("minio-setup")
+    assert settings.s3_access_key == setup["DOCEX_S3_ACCESS_KEY"] != minio["MINIO_ROOT_USER"]
     assert settings.s3_secret_key is not None
-    assert settings.s3_secret_key.get_secret_value() == minio["MINIO_ROOT_PASSWORD"]
+    secret = settings.s3_secret_key.get_secret_value()
+    assert secret == setup["DOCEX_S3_SECRET_KEY"] != minio["MINIO_ROOT_PASSWORD"]
     # MinIO serves the S3 API on 9000 unless told otherwise.
     assert port == "9000"
     assert "--address" not in SERVICES["minio"]["command"]
@@ -169,9 +187,12 @@ def test_docex_waits_for_healthy_servers_and_the_migration() -> None:
     assert depends["postgres"]["condition"] == "service_healthy"
     assert depends["minio"]["condition"] == "service_healthy"
     assert depends["migrate"]["condition"] == "service_completed_successfully"
+    assert depends["minio-setup"]["condition"] == "service_completed_successfully"
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert SERVICES["migrate"]["command"] == ["docex", "db", "upgrade"]
+    assert SERVICES["migrate"]["command"] == ["docex", "db", "upgrade", "--grant-to", APP_ROLE]
     assert SERVICES["migrate"]["restart"] == "no"
+    assert SERVICES["minio-setup"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert SERVICES["minio-setup"]["restart"] == "no"
 
 
 @pytest.mark.parametrize("service", ["docex", "postgres", "minio"])
@@ -226,3 +247,75 @@ def test_the_env_file_is_never_committed() -> None:
     ignored = (REPO / ".gitignore").read_text().splitlines()
     assert ".env" in ignored
     assert ".env" in (REPO / ".dockerignore").read_text().splitlines()
+
+
+def test_no_docex_process_sees_a_root_credential() -> None:
+    for service in ("docex", "migrate"):
+        values = set(environment(service).values())
+        for secret in ROOT_SECRETS:
+            assert all(DOT_ENV[secret] not in value for value in values), (service, secret)
+
+
+def test_migrations_run_as_the_owner_and_grant_the_app_role() -> None:
+    owner = make_url(environment("migrate")["DOCEX_MIGRATION_DATABASE_URL"])
+    assert owner.username == OWNER_ROLE
+    assert owner.password == DOT_ENV["DOCEX_DB_OWNER_PASSWORD"]
+    app = make_url(environment("docex")["DOCEX_DATABASE_URL"])
+    assert app.username == APP_ROLE != owner.username
+
+
+def test_postgres_init_creates_both_roles_neither_superuser() -> None:
+    mounts = SERVICES["postgres"]["volumes"]
+    assert "./deploy/postgres:/docker-entrypoint-initdb.d:ro" in mounts
+    script = (REPO / "deploy/postgres/10-docex-roles.sh").read_text(encoding="utf-8")
+    roles = dict(re.findall(r"CREATE ROLE (\w+) LOGIN ([A-Z ]+)", script))
+    assert set(roles) == {OWNER_ROLE, APP_ROLE}
+    for attributes in roles.values():
+        assert {"NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOBYPASSRLS"} <= set(
+            attributes.split()
+        )
+    assert f"CREATE DATABASE docex OWNER {OWNER_ROLE};" in script
+    # The passwords the script reads are the ones the URLs carry.
+    postgres = environment("postgres")
+    assert postgres["DOCEX_DB_OWNER_PASSWORD"] == DOT_ENV["DOCEX_DB_OWNER_PASSWORD"]
+    assert postgres["DOCEX_DB_APP_PASSWORD"] == DOT_ENV["DOCEX_DB_APP_PASSWORD"]
+
+
+def test_minio_setup_locks_the_bucket_and_limits_the_docex_user() -> None:
+    setup = SERVICES["minio-setup"]
+    assert setup["entrypoint"] == ["/bin/sh", "/etc/docex/minio/setup.sh"]
+    assert "./deploy/minio:/etc/docex/minio:ro" in setup["volumes"]
+    script = (REPO / "deploy/minio/setup.sh").read_text(encoding="utf-8")
+    bucket = docex_variables("docex")["DOCEX_OBJECT_STORE"].removeprefix("s3://")
+    assigned = re.search(r"^BUCKET=(\S+)$", script, re.MULTILINE)
+    assert assigned is not None
+    assert assigned.group(1) == bucket
+    assert 'mc mb --ignore-existing --with-lock "root/$BUCKET"' in script
+    assert 'mc retention set --default GOVERNANCE "${DAYS}d" "root/$BUCKET"' in script
+    assert 'mc admin policy attach root docex-app --user "$DOCEX_S3_ACCESS_KEY"' in script
+
+    policy = json.loads((REPO / "deploy/minio/docex-policy.json").read_text(encoding="utf-8"))
+    granted: dict[str, set[str]] = {}
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        for resource in statement["Resource"]:
+            granted.setdefault(resource, set()).update(statement["Action"])
+    assert granted == {
+        f"arn:aws:s3:::{bucket}": {"s3:GetBucketLocation", "s3:ListBucket"},
+        # DeleteObject only adds a delete marker in the locked, versioned bucket; nothing
+        # lets docex delete a version or bypass the retention.
+        f"arn:aws:s3:::{bucket}/*": {
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:PutObjectRetention",
+            "s3:DeleteObject",
+        },
+    }
+
+
+def test_the_api_is_published_on_loopback_only_and_trusts_forwarded_headers_narrowly() -> None:
+    assert SERVICES["docex"]["ports"] == ["127.0.0.1:8000:8000"]
+    assert environment("docex")["FORWARDED_ALLOW_IPS"] == "127.0.0.1"
+    text = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "#   image: caddy:2" in text
+    assert (REPO / "deploy/caddy/Caddyfile").is_file()

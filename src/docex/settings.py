@@ -107,6 +107,15 @@ class Settings(BaseSettings):
             "working directory; `postgresql://` URLs are driven by psycopg 3."
         ),
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "URL `docex db upgrade` and `docex db grant` connect with, as the schema's "
+            "owner, where `database_url` names the application role that owns nothing "
+            "(PostgreSQL; see docs/deployment.md). Unset: they use `database_url`."
+        ),
+    )
     object_store: str = Field(
         default="local:var/objects",
         description=(
@@ -124,6 +133,15 @@ class Settings(BaseSettings):
     s3_region: str | None = Field(
         default=None,
         description="S3 region; leave unset to let the client discover it.",
+    )
+    s3_object_lock_days: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Store every new S3 object with a GOVERNANCE retention of this many days "
+            "(the bucket needs object lock). 0 (default): no retention from docex; a "
+            "bucket's default retention still applies."
+        ),
     )
     trust: Annotated[list[Path], NoDecode] = Field(
         # The development PKI: its ECDSA/RSA root and its DSTU 4145 root (m=431).
@@ -377,6 +395,11 @@ class Settings(BaseSettings):
             "(0: never; run `docex audit checkpoint` from a scheduler instead)."
         ),
     )
+
+    @field_validator("migration_database_url")
+    @classmethod
+    def _check_migration_database_url(cls, value: str | None) -> str | None:
+        return None if value is None else cls._check_database_url(value)
 
     @field_validator("database_url")
     @classmethod

@@ -1,14 +1,22 @@
-"""``docex db``: the schema of the configured database.
+"""``docex db``: the schema of the configured database, and the application role's grants.
 
-In production the operator runs ``docex db upgrade`` once before starting (or upgrading)
-the API workers; the embedded SQLite default is migrated automatically.
+In production the operator runs ``docex db upgrade --grant-to APP_ROLE`` once before
+starting (or upgrading) the API workers, connected as the schema's owner
+(``DOCEX_MIGRATION_DATABASE_URL``); the workers connect as the application role
+(``DOCEX_DATABASE_URL``), which owns nothing. The embedded SQLite default is migrated
+automatically.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
 from docex.cli.context import admin_context
+
+if TYPE_CHECKING:
+    from docex.settings import Settings
 
 app = typer.Typer(name="db", help="Migrate the configured database.", no_args_is_help=True)
 
@@ -19,23 +27,68 @@ def _where(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@app.command("upgrade")
-def upgrade() -> None:
-    """Bring the database named by DOCEX_DATABASE_URL up to the newest schema.
+def _owner_url(settings: Settings) -> str:
+    # Migrations and grants need the owner; the application's own URL is the fallback
+    # for single-role deployments (SQLite, development).
+    return settings.migration_database_url or settings.database_url
 
+
+@app.command("upgrade")
+def upgrade(
+    grant_to: Annotated[
+        str | None,
+        typer.Option(
+            "--grant-to",
+            metavar="ROLE",
+            help="After migrating, grant the application role ROLE exactly what docex "
+            "needs (as `docex db grant --role ROLE`).",
+        ),
+    ] = None,
+) -> None:
+    """Bring the database up to the newest schema, as its owner.
+
+    Connects with DOCEX_MIGRATION_DATABASE_URL, or DOCEX_DATABASE_URL if that is unset.
     Safe to run again, and from several machines at once (PostgreSQL takes a lock).
     """
-    from docex.db.migrate import current_revision, upgrade
+    from docex.db.migrate import current_revision, grant_app_role, upgrade
 
     with admin_context() as admin:
-        url = admin.settings.database_url
+        url = _owner_url(admin.settings)
         before = current_revision(url)
         upgrade(url)
         after = current_revision(url)
+        if grant_to is not None:
+            grant_app_role(url, grant_to)
     if before == after:
         typer.echo(f"{_where(url)} is up to date at revision {after}")
     else:
         typer.echo(f"{_where(url)} upgraded from revision {before or '(empty)'} to {after}")
+    if grant_to is not None:
+        typer.echo(f"granted {grant_to} the application's privileges")
+
+
+@app.command("grant")
+def grant(
+    role: Annotated[
+        str,
+        typer.Option("--role", metavar="ROLE", help="The application role the API uses."),
+    ],
+) -> None:
+    """Grant a PostgreSQL role exactly what the API workers need, revoking anything else.
+
+    SELECT, INSERT and UPDATE on docex's tables; SELECT and INSERT only on the audit log;
+    USAGE on its sequences; EXECUTE on the audit append function. Refuses a role that is a
+    superuser or owns anything. Run as the owner (DOCEX_MIGRATION_DATABASE_URL) after
+    every upgrade; safe to run again.
+    """
+    from docex.db.migrate import grant_app_role
+
+    with admin_context() as admin:
+        url = _owner_url(admin.settings)
+        statements = grant_app_role(url, role)
+    for statement in statements:
+        typer.echo(statement)
+    typer.echo(f"granted {role} the application's privileges on {_where(url)}")
 
 
 @app.command("current")

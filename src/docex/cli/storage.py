@@ -28,6 +28,10 @@ def reconcile(
 ) -> None:
     """Remove objects no document references (left by failed commits); report missing ones.
 
+    An orphan written again while this runs (a retried upload about to be committed) is
+    kept. On a versioned S3 bucket removal leaves a delete marker; the bytes stay, under
+    any object-lock retention, until the bucket's lifecycle rules expire them.
+
     Exit status 0 when the store and the database agree afterwards, 1 when a document's
     object is missing from the store (data loss to investigate); errors as for every command.
     """
@@ -57,8 +61,11 @@ def reconcile(
     typer.echo(
         f"{report.objects_seen} objects; {len(report.orphans)} unreferenced; "
         f"{verb} {len(report.removed)}; {len(report.too_recent)} too recent to remove; "
+        f"{len(report.kept)} written again or referenced meanwhile, kept; "
         f"{len(report.missing)} missing"
     )
+    for key in report.cleared_markers:
+        typer.echo(f"  cleared a dead reconcile's marker on: {key}")
     for key in report.removed:
         typer.echo(f"  {verb}: {key}")
     for key in report.missing:

@@ -2,7 +2,18 @@
 
 Objects are immutable. Keys are content-addressed (:func:`content_key`), so a second
 ``put`` of the same key is a retry of the same document: the store checks that the bytes
-are the same and returns the existing object instead of overwriting it.
+are the same and returns the existing object instead of overwriting it — but refreshes its
+age, so that a deduplicated put counts as a write for :meth:`ObjectStore.remove_orphan`.
+
+Why the refresh. Submission puts the bytes, then commits the row that references them;
+``docex storage reconcile`` removes unreferenced objects older than a grace period. A
+retried upload of bytes an earlier failed commit orphaned hours ago deduplicates; without
+the refresh the object stays "old", and a reconcile that read the references just before
+the retry commits would delete the bytes of a document committed a moment later. With it,
+``remove_orphan(key, unchanged_since=start - grace)`` removes the object only if no put
+wrote or refreshed it since, and each store makes that check and the removal atomic
+against a concurrent put (the local store with a lock file, S3 with a marker protocol).
+What remains assumed is that a submission commits within the grace period of its put.
 
 Every implementation streams: neither ``put`` nor ``open`` holds a whole object in memory,
 and none lets its client library's exceptions escape — callers see only
@@ -255,7 +266,8 @@ class ObjectStore(Protocol):
         The stream is read to its end in chunks. ``length`` and ``sha256``, if given, are
         checked before the object becomes visible (``ObjectIntegrityError``). If ``key``
         exists, the stream is still read and hashed: identical bytes return the existing
-        object with ``created=False``; different bytes raise ``ObjectConflictError``.
+        object with ``created=False`` after refreshing its ``modified_at`` to now (see the
+        module docstring); different bytes raise ``ObjectConflictError``.
         An exception raised by ``stream.read`` itself (a client that went away) passes
         through unchanged, and nothing is stored.
         """
@@ -278,6 +290,22 @@ class ObjectStore(Protocol):
 
         Only reconciliation should call this: documents are never deleted in normal use.
         """
+        ...
+
+    def remove_orphan(self, key: str, *, unchanged_since: datetime) -> bool:
+        """Remove the object unless it was written or refreshed at or after ``unchanged_since``.
+
+        For reconciliation. Atomic against :meth:`put` of the same key: a put that returns
+        while or after this runs either refreshed the object before this looked at it
+        (which then keeps it), or finds the removal and stores the bytes again or raises
+        ``StorageUnavailableError``. Returns whether the object was removed; ``False`` for
+        a missing object or one another reconciler is removing.
+        """
+        ...
+
+    def clear_stale_markers(self, *, older_than: datetime) -> list[str]:
+        """Undo what a reconciler that died in :meth:`remove_orphan` left behind, if older
+        than ``older_than``; the keys it concerned."""
         ...
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:

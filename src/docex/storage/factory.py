@@ -27,6 +27,7 @@ def open_object_store(settings: Settings, *, ensure_ready: bool = True) -> Objec
             secret_key=settings.s3_secret_key.get_secret_value(),
             secure=settings.s3_secure,
             region=settings.s3_region,
+            object_lock_days=settings.s3_object_lock_days,
         )
     else:
         from docex.storage.local import LocalObjectStore

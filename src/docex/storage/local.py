@@ -5,6 +5,7 @@ Layout under the root folder::
     <key>               the object's bytes, e.g. sha256/ab/cd/abcd…
     .meta/<key>.json    its content type and SHA-256
     .tmp/               uploads in progress
+    .lock               serialises removals against deduplicated puts (``flock``)
 
 An upload is written to ``.tmp``, flushed to disk, and then hard-linked to its final
 name. ``link`` fails instead of replacing an existing file, so an object is never
@@ -12,20 +13,31 @@ overwritten, and because the final name appears only once the bytes are durable,
 never leaves a half-written object under its key. The metadata file is written after the
 object; an object whose metadata was lost in a crash still reads back, with its digest
 recomputed when needed.
+
+A put of bytes already stored refreshes the file's modification time, and does so, like
+every put that links a new file, under a shared ``flock`` of ``.lock``;
+:meth:`LocalObjectStore.remove_orphan` checks the time and unlinks under an exclusive one.
+So a removal either sees the refresh and keeps the file, or finishes before the put looks,
+and the put then finds no file and links its own copy (see :mod:`docex.storage.base` for
+why). Every put therefore writes its bytes to ``.tmp`` first, duplicates included.
+The kernel drops the lock of a process that dies, so a crash leaves nothing to clean up.
+The local store is for one machine: ``flock`` does not serialise across NFS clients.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from docex.clock import utcnow
 from docex.errors import (
     ObjectConflictError,
     ObjectNotFoundError,
@@ -47,6 +59,7 @@ from docex.storage.base import (
 
 _META = ".meta"
 _TMP = ".tmp"
+_LOCK = ".lock"
 # Temporary files older than this are leftovers of crashed uploads.
 _STALE_TMP_SECONDS = 24 * 3600
 # Conditions that may clear up on their own, so callers should retry rather than fail.
@@ -71,8 +84,10 @@ def _fsync_dir(path: Path) -> None:
 class LocalObjectStore:
     """:class:`~docex.storage.base.ObjectStore` in a folder of the local file system."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.root = root
+        # What a write or a refresh stamps as the file's modification time.
+        self._clock = clock
 
     def __repr__(self) -> str:
         return f"LocalObjectStore({str(self.root)!r})"
@@ -107,9 +122,8 @@ class LocalObjectStore:
         """See :meth:`ObjectStore.put`."""
         final = self._path(key)
         incoming = HashingReader(stream, length=length, sha256=sha256)
-        if final.exists():
-            incoming.drain()
-            return self._existing(key, incoming)
+        # Written to a temporary file even when the key exists: if reconciliation removes
+        # the old copy before we hold the lock, these bytes are the ones linked instead.
         try:
             (self.root / _TMP).mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.root / _TMP, prefix="put-")
@@ -123,13 +137,16 @@ class LocalObjectStore:
                 out.flush()
                 os.fsync(out.fileno())
             final.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(tmp, final)
-            except FileExistsError:
-                # Another upload of the same key won the race; ours is a duplicate.
-                return self._existing(key, incoming)
-            _fsync_dir(final.parent)
-            self._write_meta(key, sha256=incoming.sha256, content_type=content_type)
+            with self._locked(fcntl.LOCK_SH):
+                self._stamp(tmp)
+                try:
+                    os.link(tmp, final)
+                except FileExistsError:
+                    # Stored already (or by a concurrent upload that won the race); under
+                    # the shared lock it cannot be removed before it is refreshed.
+                    return self._refreshed(key, incoming)
+                _fsync_dir(final.parent)
+                self._write_meta(key, sha256=incoming.sha256, content_type=content_type)
         except OSError as exc:
             if incoming.source_failed:
                 raise
@@ -143,6 +160,28 @@ class LocalObjectStore:
             content_type=content_type,
             created=True,
         )
+
+    @contextlib.contextmanager
+    def _locked(self, operation: int) -> Iterator[None]:
+        """Hold ``.lock`` shared (puts) or exclusively (removals) for the block."""
+        fd = os.open(self.root / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, operation)
+            yield
+        finally:
+            # Closing the only descriptor of this open file releases the lock.
+            os.close(fd)
+
+    def _stamp(self, path: Path) -> None:
+        moment = self._clock()
+        ns = int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+        os.utime(path, ns=(ns, ns))
+
+    def _refreshed(self, key: str, incoming: HashingReader) -> StoredObject:
+        """The existing object, its age refreshed; call under the shared lock."""
+        existing = self._existing(key, incoming)
+        self._stamp(self._path(key))
+        return existing
 
     def _existing(self, key: str, incoming: HashingReader) -> StoredObject:
         info = self._stat(key, need_sha256=True)
@@ -236,6 +275,27 @@ class LocalObjectStore:
             self._meta_path(key).unlink(missing_ok=True)
         except OSError as exc:
             raise _storage_error(exc, f"cannot delete {key!r}") from exc
+
+    def remove_orphan(self, key: str, *, unchanged_since: datetime) -> bool:
+        """See :meth:`ObjectStore.remove_orphan` and the module docstring."""
+        path = self._path(key)
+        try:
+            with self._locked(fcntl.LOCK_EX):
+                try:
+                    st = path.stat()
+                except FileNotFoundError:
+                    return False
+                if datetime.fromtimestamp(st.st_mtime, tz=UTC) >= unchanged_since:
+                    return False
+                path.unlink()
+                self._meta_path(key).unlink(missing_ok=True)
+                return True
+        except OSError as exc:
+            raise _storage_error(exc, f"cannot remove {key!r}") from exc
+
+    def clear_stale_markers(self, *, older_than: datetime) -> list[str]:
+        """Nothing to clear: a dead process's ``flock`` is released by the kernel."""
+        return []
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """See :meth:`ObjectStore.iter_keys`."""

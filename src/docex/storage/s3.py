@@ -10,6 +10,16 @@ request per object, and no window in which two uploads both create the same key.
 MinIO, Ceph and SeaweedFS honour the header; a server that ignored it would overwrite,
 which with content-addressed keys rewrites the same bytes.
 
+A ``put`` that finds identical bytes already stored *refreshes* them: a server-side copy
+of the object onto itself with its metadata replaced, which gives it a new Last-Modified
+(and, in a versioned bucket, a new version) without sending the bytes again. That is half
+of the protocol that keeps ``docex storage reconcile`` from removing bytes a submission is
+about to reference; :meth:`S3ObjectStore.remove_orphan` is the other half, and its
+docstring gives the argument.
+
+With ``object_lock_days`` every object written (and every refresh) carries a GOVERNANCE
+retention of that many days; the bucket must have been created with object lock.
+
 Larger uploads stream in parts of :data:`PART_SIZE` bytes, about two in memory at a time,
 after a ``HEAD`` for an existing object (a multipart upload cannot be made conditional
 through ``minio``). S3 makes an object visible only when its upload completes, and the
@@ -21,17 +31,22 @@ both wrote the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import NoReturn
 
 import urllib3
 from minio import Minio
+from minio.commonconfig import GOVERNANCE, REPLACE, CopySource
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.helpers import DictType
+from minio.retention import Retention
 from urllib3.exceptions import HTTPError
 
+from docex.clock import utcnow
 from docex.errors import (
     ObjectConflictError,
     ObjectNotFoundError,
@@ -55,12 +70,20 @@ PART_SIZE = 5 * 1024 * 1024
 """Multipart upload part size, the smallest S3 allows: an upload holds about two in memory."""
 
 _SHA256_META = "sha256"
+# When docex last wrote or refreshed the object, to the microsecond. Last-Modified has
+# whole seconds only; this is what ``modified_at`` reports when present.
+_STORED_AT_META = "docex-stored-at"
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchObject"})
 _TRANSIENT_CODES = frozenset(
     {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed"}
 )
 _KEY_TAKEN_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _BUCKET_MINE_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
+
+RECONCILE_MARKER_PREFIX = "reconcile/"
+"""Where :meth:`S3ObjectStore.remove_orphan` announces the key it is about to remove.
+
+Outside ``sha256/``, so neither reconcile's listing nor content keys ever meet a marker."""
 
 
 def _raise_translated(exc: Exception, what: str, key: str | None = None) -> NoReturn:
@@ -105,9 +128,16 @@ class S3ObjectStore:
         secure: bool = True,
         region: str | None = None,
         http_client: urllib3.PoolManager | None = None,
+        object_lock_days: int = 0,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        if object_lock_days < 0:
+            raise ValueError("object_lock_days must not be negative")
         self.bucket = bucket
         self.endpoint = endpoint
+        self.object_lock_days = object_lock_days
+        # What a write or a refresh records as the object's modification time.
+        self._clock = clock
         self._client = Minio(
             endpoint,
             access_key=access_key,
@@ -150,7 +180,14 @@ class S3ObjectStore:
             existing = self._stat_or_none(key)
             if existing is not None:
                 incoming.drain()
-                return self._existing(existing, incoming)
+                stored = self._existing(existing, incoming)
+                if not self._refreshed(stored):
+                    # Removed as an orphan after our stat; the stream is spent, so the
+                    # caller must send it again (its submission has not committed).
+                    raise StorageUnavailableError(
+                        f"S3 cannot store {key!r}: removed by reconciliation meanwhile; retry"
+                    )
+                return stored
             self._client.put_object(
                 self.bucket,
                 key,
@@ -161,9 +198,13 @@ class S3ObjectStore:
                 part_size=PART_SIZE,
                 content_type=content_type,
                 # Recorded so that a retried upload can be compared without a download.
-                metadata={_SHA256_META: sha256} if sha256 is not None else None,
+                metadata={
+                    _STORED_AT_META: self._clock().isoformat(),
+                    **({_SHA256_META: sha256} if sha256 is not None else {}),
+                },
                 # One part in flight keeps memory at one part per upload.
                 num_parallel_uploads=1,
+                retention=self._retention(),
             )
         except (MinioException, HTTPError) as exc:
             _raise_translated(exc, f"cannot store {key!r}", key)
@@ -184,24 +225,98 @@ class S3ObjectStore:
             "Content-Type": content_type,
             "If-None-Match": "*",
             f"x-amz-meta-{_SHA256_META}": incoming.sha256,
+            f"x-amz-meta-{_STORED_AT_META}": self._clock().isoformat(),
+            **self._write_headers(data),
         }
+        # Twice at most: a second time only if reconciliation removed the old copy of these
+        # bytes between our conditional PUT and our refresh of it.
+        for _attempt in range(2):
+            if self._create_if_absent(key, data, headers):
+                return _created(key, incoming, content_type)
+            # 412: the key exists. 409: another conditional upload of it is in flight; its
+            # object is there once that one completes, or the store is busy: retry later.
+            existing = self._stat_or_none_translated(key)
+            if existing is None:
+                raise StorageUnavailableError(f"S3 cannot store {key!r}: a concurrent upload")
+            stored = self._existing(existing, incoming)
+            if self._refreshed(stored):
+                return stored
+        raise StorageUnavailableError(f"S3 cannot store {key!r}: removed meanwhile; retry")
+
+    def _create_if_absent(self, key: str, data: bytes, headers: DictType) -> bool:
+        """One ``PUT`` with ``If-None-Match: *``: whether it created the object."""
         try:
             # minio's public put_object turns unknown headers into user metadata, so the
             # single-part call it makes itself is made here with the conditional header.
-            self._client._put_object(self.bucket, key, data, headers=headers)
+            self._client._put_object(self.bucket, key, data, headers=dict(headers))
         except S3Error as exc:
             if exc.code not in _KEY_TAKEN_CODES:
                 _raise_translated(exc, f"cannot store {key!r}", key)
+            return False
         except (MinioException, HTTPError) as exc:
             _raise_translated(exc, f"cannot store {key!r}", key)
-        else:
-            return _created(key, incoming, content_type)
-        # 412: the key exists. 409: another conditional upload of it is in flight; its
-        # object is there once that one completes, or the store is busy: try again later.
-        existing = self._stat_or_none_translated(key)
-        if existing is None:
-            raise StorageUnavailableError(f"S3 cannot store {key!r}: a concurrent upload")
-        return self._existing(existing, incoming)
+        return True
+
+    def _retention(self) -> Retention | None:
+        if not self.object_lock_days:
+            return None
+        # From the real time, not ``self._clock``: the server refuses a retention that
+        # ends in the past, and the clock is only what the object records as its age.
+        until = datetime.now(UTC) + timedelta(days=self.object_lock_days)
+        return Retention(GOVERNANCE, until)
+
+    def _write_headers(self, data: bytes) -> DictType:
+        """Headers of a single-``PUT`` write of ``data``: its MD5 and any retention."""
+        headers: DictType = {
+            # S3 requires a payload checksum on writes to a bucket with object lock, even
+            # under its default retention; over plain HTTP minio signs the body's SHA-256
+            # but sends no Content-MD5.
+            "Content-MD5": base64.b64encode(
+                hashlib.md5(data, usedforsecurity=False).digest()
+            ).decode(),
+        }
+        retention = self._retention()
+        if retention is not None:
+            until = retention.retain_until_date.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            headers["x-amz-object-lock-mode"] = GOVERNANCE
+            headers["x-amz-object-lock-retain-until-date"] = until
+        return headers
+
+    def _refreshed(self, stored: StoredObject) -> bool:
+        """Make a deduplicated put count as a new write; ``False`` if the object is gone.
+
+        The copy onto itself moves Last-Modified to now (see the module docstring). Then,
+        in this order: a reconcile marker on the key means a removal may be under way, so
+        the put fails and the caller retries; and the object must still exist, since a
+        removal that ended after our refresh (it judged the object by an earlier stat)
+        leaves no marker behind.
+        """
+        key = stored.key
+        metadata: DictType = {
+            "Content-Type": stored.content_type,
+            _SHA256_META: stored.sha256,
+            _STORED_AT_META: self._clock().isoformat(),
+        }
+        try:
+            self._client.copy_object(
+                self.bucket,
+                key,
+                CopySource(self.bucket, key),
+                metadata=metadata,
+                metadata_directive=REPLACE,
+                retention=self._retention(),
+            )
+        except S3Error as exc:
+            if exc.code in _NOT_FOUND_CODES:
+                return False
+            _raise_translated(exc, f"cannot refresh {key!r}", key)
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, f"cannot refresh {key!r}", key)
+        if self._stat_or_none_translated(RECONCILE_MARKER_PREFIX + key) is not None:
+            raise StorageUnavailableError(
+                f"S3 cannot store {key!r}: reconciliation is removing it; retry"
+            )
+        return self._stat_or_none_translated(key) is not None
 
     def _stat_or_none_translated(self, key: str) -> ObjectInfo | None:
         try:
@@ -247,7 +362,9 @@ class S3ObjectStore:
             size=stat.size or 0,
             content_type=stat.content_type or DEFAULT_CONTENT_TYPE,
             sha256=metadata.get(f"x-amz-meta-{_SHA256_META}"),
-            modified_at=stat.last_modified or datetime.now(UTC),
+            modified_at=_modified_at(
+                metadata.get(f"x-amz-meta-{_STORED_AT_META}"), stat.last_modified
+            ),
         )
 
     def stat(self, key: str) -> ObjectInfo:
@@ -277,10 +394,9 @@ class S3ObjectStore:
             size=int(headers.get("Content-Length", "0")),
             content_type=headers.get("Content-Type", DEFAULT_CONTENT_TYPE),
             sha256=headers.get(f"x-amz-meta-{_SHA256_META}"),
-            modified_at=(
-                parsedate_to_datetime(last_modified).astimezone(UTC)
-                if last_modified
-                else datetime.now(UTC)
+            modified_at=_modified_at(
+                headers.get(f"x-amz-meta-{_STORED_AT_META}"),
+                parsedate_to_datetime(last_modified) if last_modified else None,
             ),
         )
 
@@ -304,6 +420,57 @@ class S3ObjectStore:
         except (MinioException, HTTPError) as exc:
             _raise_translated(exc, f"cannot delete {key!r}", key)
 
+    def remove_orphan(self, key: str, *, unchanged_since: datetime) -> bool:
+        """See :meth:`ObjectStore.remove_orphan`.
+
+        S3 has no "delete unless modified since", so the removal and a deduplicated put
+        each write before they read what the other wrote, and at least one of them sees
+        the other. Removal: (A) create ``reconcile/<key>`` with ``If-None-Match: *`` (a
+        second reconciler of the same key gives up), (S) stat the object and give up if it
+        was written or refreshed at or after ``unchanged_since``, (D) delete it, (Z) delete
+        the marker. A put that finds the bytes stored: (P) refresh them, (L) fail if the
+        marker exists, (E) succeed only if the object still exists. If D removed the bytes
+        of a put that succeeded: L saw no marker, so L came before A — and then S, after
+        P, saw the refresh and D never happened — or after Z, and then E, after D, saw the
+        object gone. (S sees the refresh as recent because a submission commits within the
+        grace period of its put; reconcile's ``unchanged_since`` is its start minus that
+        period.) Reads are strongly consistent on AWS S3, MinIO and SeaweedFS, which the
+        argument needs.
+
+        In a versioned bucket (the production one, which has object lock) the delete adds
+        a delete marker: the bytes stay as a noncurrent version, under its retention, until
+        a lifecycle rule expires them. A marker left by a crashed reconcile makes puts of
+        that key fail until :meth:`clear_stale_markers` removes it.
+        """
+        check_key(key)
+        marker = RECONCILE_MARKER_PREFIX + key
+        if not self._create_if_absent(
+            marker, b"reconcile", {"If-None-Match": "*", **self._write_headers(b"reconcile")}
+        ):
+            return False
+        try:
+            info = self._stat_or_none_translated(key)
+            if info is None or info.modified_at >= unchanged_since:
+                return False
+            self.delete(key)
+            return True
+        finally:
+            self.delete(marker)
+
+    def clear_stale_markers(self, *, older_than: datetime) -> list[str]:
+        """Remove reconcile markers last written before ``older_than``; their keys.
+
+        A marker outlives its removal only if the reconciler died between its steps; one
+        older than any removal could take is safe to clear.
+        """
+        cleared: list[str] = []
+        for marker in list(self.iter_keys(RECONCILE_MARKER_PREFIX)):
+            info = self._stat_or_none_translated(marker)
+            if info is not None and info.modified_at < older_than:
+                self.delete(marker)
+                cleared.append(marker.removeprefix(RECONCILE_MARKER_PREFIX))
+        return cleared
+
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """See :meth:`ObjectStore.iter_keys`."""
         check_prefix(prefix)
@@ -313,6 +480,20 @@ class S3ObjectStore:
                     yield obj.object_name
         except (MinioException, HTTPError) as exc:
             _raise_translated(exc, "cannot list objects")
+
+
+def _modified_at(stored_at: str | None, last_modified: datetime | None) -> datetime:
+    """Our own timestamp if the object carries a valid one, else the server's."""
+    if stored_at:
+        try:
+            moment = datetime.fromisoformat(stored_at)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+    if last_modified is not None:
+        return last_modified.astimezone(UTC)
+    return utcnow()
 
 
 def _created(key: str, incoming: HashingReader, content_type: str) -> StoredObject:
