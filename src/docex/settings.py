@@ -266,6 +266,24 @@ class Settings(BaseSettings):
             "the API does not cost a database write per request."
         ),
     )
+    token_lifetime_days: int = Field(
+        default=90,
+        gt=0,
+        le=3650,
+        description=(
+            "How long a newly issued API token stays valid unless `docex token issue "
+            "--expires-in DAYS` says otherwise; an expired token is refused like a revoked one."
+        ),
+    )
+    token_rotation_overlap_hours: int = Field(
+        default=24,
+        ge=0,
+        le=720,
+        description=(
+            "After `docex token rotate`, how long the old token keeps working beside its "
+            "successor, so that a facility can deploy the new one without an outage."
+        ),
+    )
     referral_expiry_interval_seconds: int = Field(
         default=300,
         ge=0,

@@ -3,8 +3,10 @@ exporting it sees them."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
+from datetime import UTC, datetime
 
 from docex.cli.exit_codes import ExitCode
 from tests.cli.conftest import Docex
@@ -46,7 +48,11 @@ def test_admin_commands_are_audited_in_order(docex: Docex) -> None:
         ("token.revoke", "system"),
     ]
     assert entries[2]["details"]["role"] == "facility"
-    assert entries[3]["details"] == {"role": "auditor", "facility_edrpou": None}
+    operator = f"cli:{getpass.getuser()}"
+    assert {e["details"]["operator"] for e in entries} == {operator}
+    auditor = dict(entries[3]["details"])
+    assert datetime.fromisoformat(auditor.pop("expires_at")) > datetime.now(UTC)
+    assert auditor == {"operator": operator, "role": "auditor", "facility_edrpou": None}
     assert entries[6]["target_id"] == token_id.group(1)
     # Neither the employee's RNOKPP nor a token or its label reaches the log.
     assert RNOKPP not in exported.stdout

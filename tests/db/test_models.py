@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from docex.clock import utcnow
 from docex.db import unit_of_work
 from docex.db.documents import Document
 from docex.db.registry import ApiToken, Employee, Facility
@@ -137,5 +138,7 @@ def test_token_role_must_match_facility(sessions: sessionmaker[Session]) -> None
                 secret_hash="0" * 64,
                 role=TokenRole.AUDITOR,
                 facility_id=facility_id,
+                # Every other column valid, so that the role check is what refuses the row.
+                expires_at=utcnow() + timedelta(days=1),
             )
         )

@@ -10,7 +10,7 @@ from docex.audit import actions
 from docex.audit.chain import canonical_json
 from docex.audit.log import SYSTEM
 from docex.db.audit import AuditEntry
-from docex.domain import ActorKind, EmployeeRole
+from docex.domain import ActorKind, EmployeeRole, Outcome
 from docex.errors import ConflictError, NotFoundError
 from docex.registry.records import FacilityRecord
 from docex.services.employees import add_employee, deactivate_employee, list_employees
@@ -64,7 +64,16 @@ def test_inactive_facility_is_refused(
             full_name="A",
             role=EmployeeRole.DOCTOR,
         )
-    assert audit_entries(sessions, actions.EMPLOYEE_ADD) == []
+    (refused,) = audit_entries(sessions, actions.EMPLOYEE_ADD)
+    assert (refused.outcome, refused.details) == (
+        Outcome.REFUSED,
+        {
+            "facility_edrpou": "11111111",
+            "role": "doctor",
+            "code": "conflict",
+            "reason": "facility 11111111 is inactive",
+        },
+    )
 
 
 def test_unknown_facility_is_not_found(sessions: sessionmaker[Session]) -> None:
@@ -113,4 +122,14 @@ def test_deactivating_an_unknown_employee_is_not_found(
         deactivate_employee(
             sessions=sessions, actor=SYSTEM, facility_edrpou="11111111", rnokpp=RNOKPP
         )
-    assert audit_entries(sessions, actions.EMPLOYEE_DEACTIVATE) == []
+    (refused,) = audit_entries(sessions, actions.EMPLOYEE_DEACTIVATE)
+    # The message quoted the RNOKPP; the log keeps the reason without it.
+    assert (refused.outcome, refused.details) == (
+        Outcome.REFUSED,
+        {
+            "facility_edrpou": "11111111",
+            "code": "not-found",
+            "reason": "facility 11111111 has no employee …",
+        },
+    )
+    assert not _mentions_rnokpp(refused)

@@ -38,18 +38,31 @@ def test_the_actor_is_whoever_the_caller_names(sessions: sessionmaker[Session]) 
     assert (entry.actor_kind, entry.actor_token_id) == (ActorKind.AUDITOR, 9)
 
 
-def test_duplicate_is_refused_and_not_audited(sessions: sessionmaker[Session]) -> None:
+def test_duplicate_is_refused_and_audited_as_refused(sessions: sessionmaker[Session]) -> None:
     add_facility(sessions=sessions, actor=SYSTEM, edrpou="12345678", name="A")
     with pytest.raises(ConflictError, match=r"^a facility with EDRPOU 12345678 is already"):
         add_facility(sessions=sessions, actor=SYSTEM, edrpou="12345678", name="B")
-    assert [e.action for e in audit_entries(sessions)] == [actions.FACILITY_ADD]
+    added, refused = audit_entries(sessions)
+    assert [(e.action, e.outcome) for e in (added, refused)] == [
+        (actions.FACILITY_ADD, Outcome.OK),
+        (actions.FACILITY_ADD, Outcome.REFUSED),
+    ]
+    assert refused.target_id is None
+    assert refused.details["code"] == "conflict"
+    assert refused.details["edrpou"] == "12345678"
+    assert refused.details["reason"].startswith("a facility with EDRPOU 12345678 is already")
     assert [f.name for f in list_facilities(sessions=sessions)] == ["A"]
 
 
 def test_malformed_edrpou_is_an_input_error(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(InputError, match=r"^EDRPOU code must be 8 digits, got '1234'$"):
         add_facility(sessions=sessions, actor=SYSTEM, edrpou="1234", name="A")
-    assert audit_entries(sessions) == []
+    (refused,) = audit_entries(sessions)
+    assert (refused.action, refused.outcome, refused.details) == (
+        actions.FACILITY_ADD,
+        Outcome.REFUSED,
+        {"edrpou": "1234", "code": "input", "reason": "EDRPOU code must be 8 digits, got '1234'"},
+    )
 
 
 def test_deactivate_records_once(sessions: sessionmaker[Session]) -> None:
@@ -69,4 +82,9 @@ def test_deactivate_records_once(sessions: sessionmaker[Session]) -> None:
 def test_deactivating_an_unknown_facility_is_not_found(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(NotFoundError, match=r"^no facility with EDRPOU 87654321$"):
         deactivate_facility(sessions=sessions, actor=SYSTEM, edrpou="87654321")
-    assert audit_entries(sessions) == []
+    (refused,) = audit_entries(sessions)
+    assert (refused.action, refused.outcome, refused.details) == (
+        actions.FACILITY_DEACTIVATE,
+        Outcome.REFUSED,
+        {"edrpou": "87654321", "code": "not-found", "reason": "no facility with EDRPOU 87654321"},
+    )

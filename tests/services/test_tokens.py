@@ -10,7 +10,7 @@ from docex.audit import actions
 from docex.audit.chain import canonical_json
 from docex.audit.log import SYSTEM
 from docex.db.engine import unit_of_work
-from docex.domain import ActorKind, TokenRole
+from docex.domain import ActorKind, Outcome, TokenRole
 from docex.errors import ConflictError, InputError, NotFoundError
 from docex.registry.records import FacilityRecord
 from docex.registry.tokens import authenticate
@@ -41,7 +41,12 @@ def test_issue_records_role_and_facility(
         "api_token",
         str(issued.record.id),
     )
-    assert entry.details == {"role": "facility", "facility_edrpou": clinic.edrpou}
+    assert entry.details == {
+        "role": "facility",
+        "facility_edrpou": clinic.edrpou,
+        "expires_at": issued.record.expires_at.isoformat(),
+    }
+    assert issued.record.expires_at - issued.record.created_at == POLICY.lifetime
     logged = canonical_json(entry.details).decode()
     assert issued.token not in logged
     assert "Петренко" not in logged
@@ -53,7 +58,11 @@ def test_issue_records_role_and_facility(
 def test_auditor_token(sessions: sessionmaker[Session]) -> None:
     issued = issue_token(sessions=sessions, policy=POLICY, actor=SYSTEM, role=TokenRole.AUDITOR)
     (entry,) = audit_entries(sessions, actions.TOKEN_ISSUE)
-    assert entry.details == {"role": "auditor", "facility_edrpou": None}
+    assert entry.details == {
+        "role": "auditor",
+        "facility_edrpou": None,
+        "expires_at": issued.record.expires_at.isoformat(),
+    }
     assert [(t.facility_edrpou, t.token.id) for t in list_tokens(sessions=sessions)] == [
         (None, issued.record.id)
     ]
@@ -69,7 +78,18 @@ def test_role_and_facility_must_agree(
         issue_token(
             sessions=sessions, policy=POLICY, actor=SYSTEM, role=role, facility_edrpou=edrpou
         )
-    assert audit_entries(sessions) == []
+    (refused,) = audit_entries(sessions)
+    assert (refused.action, refused.outcome, refused.target_id) == (
+        actions.TOKEN_ISSUE,
+        Outcome.REFUSED,
+        None,
+    )
+    assert refused.details == {
+        "role": role.value,
+        "facility_edrpou": edrpou,
+        "code": "input",
+        "reason": "a facility token needs a facility; an auditor token has none",
+    }
 
 
 def test_inactive_facility_is_refused(
@@ -84,7 +104,16 @@ def test_inactive_facility_is_refused(
             role=TokenRole.FACILITY,
             facility_edrpou="11111111",
         )
-    assert audit_entries(sessions, actions.TOKEN_ISSUE) == []
+    (refused,) = audit_entries(sessions, actions.TOKEN_ISSUE)
+    assert (refused.outcome, refused.details) == (
+        Outcome.REFUSED,
+        {
+            "role": "facility",
+            "facility_edrpou": "11111111",
+            "code": "conflict",
+            "reason": "facility 11111111 is inactive",
+        },
+    )
 
 
 def test_revoke_records_once_with_role(
@@ -115,4 +144,10 @@ def test_revoke_records_once_with_role(
 def test_revoking_an_unknown_token_is_not_found(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(NotFoundError, match=r"^no API token with id 42$"):
         revoke_token(sessions=sessions, actor=SYSTEM, token_id=42)
-    assert audit_entries(sessions) == []
+    (refused,) = audit_entries(sessions)
+    assert (refused.action, refused.outcome, refused.target_id, refused.details) == (
+        actions.TOKEN_REVOKE,
+        Outcome.REFUSED,
+        "42",
+        {"code": "not-found", "reason": "no API token with id 42"},
+    )

@@ -6,7 +6,7 @@ import pytest
 
 from docex.audit import actions
 from docex.composition import Container
-from docex.domain import ActorKind
+from docex.domain import ActorKind, Outcome
 from docex.errors import InputError, NotFoundError, PermissionDeniedError
 from docex.outbound.policy import OutboundPolicy
 from docex.services import webhooks
@@ -46,7 +46,7 @@ def test_register_and_delete_are_audited(runtime: Container, parties: Parties) -
         assert "facility-own-secret" not in str(entry.details)
 
 
-def test_refusals_record_nothing(runtime: Container, parties: Parties) -> None:
+def test_refusals_are_audited_as_refused(runtime: Container, parties: Parties) -> None:
     with pytest.raises(PermissionDeniedError, match=r"^webhooks belong to facilities"):
         webhooks.register(
             sessions=runtime.sessions, url_policy=STRICT, principal=parties.auditor, url=URL
@@ -60,8 +60,36 @@ def test_refusals_record_nothing(runtime: Container, parties: Parties) -> None:
         )
     with pytest.raises(NotFoundError, match=r"^no webhook is registered for this facility$"):
         webhooks.delete(sessions=runtime.sessions, principal=parties.b)
-    assert audit_entries(runtime.sessions, actions.WEBHOOK_REGISTER) == []
-    assert audit_entries(runtime.sessions, actions.WEBHOOK_DELETE) == []
+    by_auditor, by_scheme = audit_entries(runtime.sessions, actions.WEBHOOK_REGISTER)
+    assert (by_auditor.outcome, by_auditor.actor_token_id, by_auditor.details) == (
+        Outcome.REFUSED,
+        parties.auditor.token_id,
+        {
+            "host": "mis.example.org",
+            "code": "forbidden",
+            "reason": "webhooks belong to facilities; an auditor has none",
+        },
+    )
+    assert (by_scheme.outcome, by_scheme.actor_token_id, by_scheme.details) == (
+        Outcome.REFUSED,
+        parties.a.token_id,
+        {
+            "host": "mis.example.org",
+            "code": "input",
+            "reason": "the webhook URL must start with https://",
+        },
+    )
+    (nothing_to_delete,) = audit_entries(runtime.sessions, actions.WEBHOOK_DELETE)
+    assert (nothing_to_delete.outcome, nothing_to_delete.actor_token_id) == (
+        Outcome.REFUSED,
+        parties.b.token_id,
+    )
+    assert nothing_to_delete.details == {
+        "code": "not-found",
+        "reason": "no webhook is registered for this facility",
+    }
+    for entry in (by_auditor, by_scheme):
+        assert "facility-own-secret" not in str(entry.details)
 
 
 def test_the_policy_passed_in_decides_which_urls_are_accepted(

@@ -4,6 +4,10 @@
 this module; these are the ones the documents API, authentication and the administrative
 use cases (``docex facility|employee|token``, webhook registration) write. Names are
 ``<subject>.<verb>``, so that a family can be filtered with ``<subject>.*``.
+
+A change to who may do what that was refused (an unknown facility, a revoked token to
+rotate, a webhook URL the policy forbids, a referral already taken) is recorded under the
+action it attempted with ``outcome=refused``, the error's code and reason in the details.
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ TOKEN_ISSUE: Final = "token.issue"  # noqa: S105  # an action name
 """An API token was issued; its role and facility are in the details, never its secret."""
 TOKEN_REVOKE: Final = "token.revoke"  # noqa: S105  # an action name
 """An API token was revoked (recorded only the first time); its role is in the details."""
+TOKEN_ROTATE: Final = "token.rotate"  # noqa: S105  # an action name
+"""An API token was rotated: the target is the old token, its successor's id and both
+expiry times are in the details. The successor's issue is part of this one entry."""
 WEBHOOK_REGISTER: Final = "webhook.register"
 """A facility registered or replaced its webhook; the URL's host is in the details."""
 WEBHOOK_DELETE: Final = "webhook.delete"

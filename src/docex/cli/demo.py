@@ -51,8 +51,8 @@ def demo_seed(
     (so each sample shows its own verdict), and a token for each facility and an auditor,
     printed once. Running it again adds nothing and says so.
     """
-    from docex.audit.log import SYSTEM
     from docex.errors import SettingsError
+    from docex.services.admin_audit import Operator
     from docex.services.demo import read_demo_people, seed_demo
     from docex.settings import Environment
 
@@ -63,7 +63,10 @@ def demo_seed(
             )
         people = read_demo_people(certs or default_certs())
         seed = seed_demo(
-            sessions=admin.sessions, policy=admin.token_policy, actor=SYSTEM, people=people
+            sessions=admin.sessions,
+            policy=admin.token_policy,
+            actor=Operator.at_command_line(),
+            people=people,
         )
     _report(seed, admin.settings)
 

@@ -39,14 +39,14 @@ def add(
     role: Annotated[Role, typer.Option("--role", help="What the employee does.")] = Role.DOCTOR,
 ) -> None:
     """Register an employee of an active facility: their signatures become acceptable."""
-    from docex.audit.log import SYSTEM
     from docex.domain import EmployeeRole
+    from docex.services.admin_audit import Operator
     from docex.services.employees import add_employee
 
     with admin_context() as admin:
         added = add_employee(
             sessions=admin.sessions,
-            actor=SYSTEM,
+            actor=Operator.at_command_line(),
             facility_edrpou=facility,
             rnokpp=rnokpp,
             full_name=name,
@@ -100,12 +100,15 @@ def deactivate(
 ) -> None:
     """Mark an employee as no longer working at the facility; their new signatures are
     refused from now on. Deactivating twice changes nothing."""
-    from docex.audit.log import SYSTEM
+    from docex.services.admin_audit import Operator
     from docex.services.employees import deactivate_employee
 
     with admin_context() as admin:
         done = deactivate_employee(
-            sessions=admin.sessions, actor=SYSTEM, facility_edrpou=facility, rnokpp=rnokpp
+            sessions=admin.sessions,
+            actor=Operator.at_command_line(),
+            facility_edrpou=facility,
+            rnokpp=rnokpp,
         )
     employee = done.employee
     typer.echo(

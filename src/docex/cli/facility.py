@@ -22,11 +22,13 @@ def add(
     name: Annotated[str, typer.Option("--name", help="The facility's registered name.")],
 ) -> None:
     """Register an active facility."""
-    from docex.audit.log import SYSTEM
+    from docex.services.admin_audit import Operator
     from docex.services.facilities import add_facility
 
     with admin_context() as admin:
-        facility = add_facility(sessions=admin.sessions, actor=SYSTEM, edrpou=edrpou, name=name)
+        facility = add_facility(
+            sessions=admin.sessions, actor=Operator.at_command_line(), edrpou=edrpou, name=name
+        )
     typer.echo(f"added facility {facility.edrpou} {facility.name}")
 
 
@@ -65,11 +67,13 @@ def deactivate(
 
     Its documents, employees and tokens are kept. Deactivating twice changes nothing.
     """
-    from docex.audit.log import SYSTEM
+    from docex.services.admin_audit import Operator
     from docex.services.facilities import deactivate_facility
 
     with admin_context() as admin:
-        facility = deactivate_facility(sessions=admin.sessions, actor=SYSTEM, edrpou=edrpou)
+        facility = deactivate_facility(
+            sessions=admin.sessions, actor=Operator.at_command_line(), edrpou=edrpou
+        )
     typer.echo(
         f"facility {facility.edrpou} {facility.name} "
         f"is inactive since {facility.deactivated_at:%Y-%m-%d %H:%M:%S %Z}"

@@ -66,3 +66,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+    """After this moment the token no longer authenticates (see ``docex token rotate``)."""

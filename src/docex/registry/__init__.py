@@ -32,6 +32,7 @@ from docex.registry.tokens import (
     issue_token,
     list_tokens,
     revoke_token,
+    rotate_token,
 )
 
 __all__ = [
@@ -55,4 +56,5 @@ __all__ = [
     "list_tokens",
     "reactivate_employee",
     "revoke_token",
+    "rotate_token",
 ]

@@ -81,11 +81,18 @@ class TokenRecord:
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    expires_at: datetime
 
     @property
     def revoked(self) -> bool:
         """Whether the token has been revoked."""
         return self.revoked_at is not None
+
+    def status_at(self, moment: datetime) -> str:
+        """``revoked``, ``expired`` or ``active`` at ``moment`` (revocation wins)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if moment >= self.expires_at else "active"
 
     @classmethod
     def of(cls, row: ApiToken) -> TokenRecord:
@@ -99,6 +106,7 @@ class TokenRecord:
             created_at=row.created_at,
             revoked_at=row.revoked_at,
             last_used_at=row.last_used_at,
+            expires_at=row.expires_at,
         )
 
 

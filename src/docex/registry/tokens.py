@@ -38,21 +38,29 @@ _LOOKUP_HEX_LENGTH = 2 * _LOOKUP_BYTES
 # Any well-formed token is far shorter; refusing longer ones bounds the work per request.
 _MAX_TOKEN_LENGTH = 128
 MAX_LABEL_LENGTH = 200
+MAX_LIFETIME = timedelta(days=3650)
+"""Longer than any credential should live unrotated; a bound against typing mistakes."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TokenPolicy:
-    """How tokens are hashed and how often their use is recorded."""
+    """How tokens are hashed, how long they live and how often their use is recorded."""
 
     pepper: bytes = field(repr=False)
     touch_interval: timedelta = timedelta(seconds=60)
+    lifetime: timedelta = timedelta(days=90)
+    """How long a token issued without an explicit lifetime stays valid."""
+    rotation_overlap: timedelta = timedelta(hours=24)
+    """How long a rotated token keeps working beside its successor."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenPolicy:
-        """The policy the deployment configured (pepper and touch interval)."""
+        """The policy the deployment configured (pepper, lifetime, overlap, touch interval)."""
         return cls(
             pepper=settings.token_pepper.get_secret_value().encode("utf-8"),
             touch_interval=timedelta(seconds=settings.token_touch_interval_seconds),
+            lifetime=timedelta(days=settings.token_lifetime_days),
+            rotation_overlap=timedelta(hours=settings.token_rotation_overlap_hours),
         )
 
     def digest(self, token: str) -> str:
@@ -67,11 +75,18 @@ def issue_token(
     role: TokenRole,
     facility_id: int | None = None,
     label: str | None = None,
+    lifetime: timedelta | None = None,
+    now: datetime | None = None,
 ) -> IssuedToken:
-    """Create a token for an active facility (``role=FACILITY``) or an auditor.
+    """Create a token for an active facility (``role=FACILITY``) or an auditor, valid for
+    ``lifetime`` (``policy.lifetime`` by default) from ``now``.
 
     The plaintext is in the result and nowhere else; it cannot be recovered later.
     """
+    lifetime = policy.lifetime if lifetime is None else lifetime
+    if lifetime <= timedelta(0) or lifetime > MAX_LIFETIME:
+        raise InputError(f"a token lives more than 0 and at most {MAX_LIFETIME.days} days")
+    moment = now_or(now)
     if role is TokenRole.FACILITY:
         if facility_id is None:
             raise InputError("a facility token needs a facility")
@@ -90,6 +105,8 @@ def issue_token(
         facility_id=facility_id,
         role=role,
         label=label,
+        created_at=moment,
+        expires_at=moment + lifetime,
     )
     session.add(row)
     # A lookup id collision (1 in 2**64) surfaces as a conflict; issuing again fixes it.
@@ -106,6 +123,37 @@ def revoke_token(session: Session, *, token_id: int, now: datetime | None = None
         row.revoked_at = now_or(now)
         session.flush()
     return TokenRecord.of(row)
+
+
+def rotate_token(
+    session: Session, *, policy: TokenPolicy, token_id: int, now: datetime | None = None
+) -> tuple[IssuedToken, TokenRecord]:
+    """Issue a successor to a valid token with the same role, facility and label, and
+    cut the old one's life to ``policy.rotation_overlap`` from ``now`` (never lengthen it).
+
+    Returns the successor (with its plaintext) and the old token as it now stands.
+    ``NotFoundError`` for an unknown id; ``ConflictError`` for a revoked or expired token,
+    which has nothing left to hand over.
+    """
+    moment = now_or(now)
+    row = session.get(ApiToken, token_id, with_for_update=True)
+    if row is None:
+        raise NotFoundError(f"no API token with id {token_id}")
+    if row.revoked_at is not None:
+        raise ConflictError(f"API token {token_id} is revoked; issue a new one instead")
+    if moment >= row.expires_at:
+        raise ConflictError(f"API token {token_id} has expired; issue a new one instead")
+    successor = issue_token(
+        session,
+        policy=policy,
+        role=row.role,
+        facility_id=row.facility_id,
+        label=row.label,
+        now=moment,
+    )
+    row.expires_at = min(row.expires_at, moment + policy.rotation_overlap)
+    session.flush()
+    return successor, TokenRecord.of(row)
 
 
 def list_tokens(
@@ -137,7 +185,7 @@ def authenticate(
 ) -> Principal:
     """Who ``token`` speaks for, or ``AuthenticationError``.
 
-    Fails alike for a malformed, unknown, wrong, or revoked token and for one whose
+    Fails alike for a malformed, unknown, wrong, revoked or expired token and for one whose
     facility is inactive. Records the use in ``last_used_at`` at most once per
     ``policy.touch_interval``; the caller's unit of work commits it.
     """
@@ -171,12 +219,14 @@ def authenticate(
         raise refused("wrong-secret")
     if row.revoked_at is not None:
         raise refused("revoked")
+    moment = now_or(now)
+    if moment >= row.expires_at:
+        raise refused("expired")
     edrpou: str | None = None
     if row.role is TokenRole.FACILITY:
         if facility is None or facility.status is not FacilityStatus.ACTIVE:
             raise refused("facility-inactive")
         edrpou = facility.edrpou
-    moment = now_or(now)
     if row.last_used_at is None or moment - row.last_used_at >= policy.touch_interval:
         row.last_used_at = moment
         session.flush()

@@ -16,6 +16,8 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from docex.audit import actions
+from docex.audit.log import Actor
 from docex.clock import utcnow
 from docex.db.deliveries import Delivery
 from docex.db.documents import Document
@@ -24,6 +26,7 @@ from docex.db.pagination import PageRequest, TimeIdKeyset, cut_page, keyset_sele
 from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
 from docex.registry.records import Principal
+from docex.services.admin_audit import audited_refusals
 from docex.services.events import Events
 from docex.services.records import DocumentRecord, with_facilities
 from docex.services.runtime import Runtime
@@ -149,10 +152,20 @@ def acknowledge(
     now: datetime | None = None,
 ) -> DeliveryRecord:
     """Confirm receipt of a fetched delivery without a signed receipt, recorded as
-    ``delivery.ack`` through ``events`` in the same unit of work."""
-    if principal.facility_id is None:
-        raise PermissionDeniedError("only the recipient facility acknowledges a delivery")
-    with unit_of_work(sessions) as session:
+    ``delivery.ack`` through ``events`` in the same unit of work; a refused ack (too
+    early, twice, not the recipient's) is recorded as a refused ``delivery.ack``."""
+    with (
+        audited_refusals(
+            sessions,
+            actor=Actor.from_principal(principal),
+            action=actions.DELIVERY_ACK,
+            target_type=actions.DELIVERY,
+            target_id=str(delivery_id),
+        ),
+        unit_of_work(sessions) as session,
+    ):
+        if principal.facility_id is None:
+            raise PermissionDeniedError("only the recipient facility acknowledges a delivery")
         delivery = get_delivery(session, principal=principal, delivery_id=delivery_id, lock=True)
         if delivery.status is DeliveryStatus.PENDING:
             raise TransitionError("fetch the document before acknowledging it")

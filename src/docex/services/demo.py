@@ -23,13 +23,14 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session, sessionmaker
 
-from docex.audit.log import Actor
+from docex.clock import utcnow
 from docex.db.engine import unit_of_work
 from docex.domain import EmployeeRole, TokenRole
 from docex.errors import InputError, NotFoundError
 from docex.registry.employees import list_employees
 from docex.registry.facilities import get_facility_by_edrpou
 from docex.registry.tokens import TokenPolicy, list_tokens
+from docex.services.admin_audit import AdminActor
 from docex.services.employees import add_employee_in
 from docex.services.facilities import add_facility_in
 from docex.services.tokens import issue_token_in
@@ -131,21 +132,21 @@ def seed_demo(
     *,
     sessions: sessionmaker[Session],
     policy: TokenPolicy,
-    actor: Actor,
+    actor: AdminActor,
     people: Sequence[DemoPerson],
 ) -> DemoSeed:
     """Add whatever of the demo data is missing, in one unit of work.
 
     Two facilities; ``people`` as doctors of their facilities; one token labelled
     ``demo`` for each facility and one for an auditor, unless such a token exists and is
-    not revoked. Each addition is audited as the administrative commands audit it.
+    not revoked nor expired. Each addition is audited as the administrative commands audit it.
     """
     with unit_of_work(sessions) as session:
         return _seed(session, policy=policy, actor=actor, people=people)
 
 
 def _seed(
-    session: Session, *, policy: TokenPolicy, actor: Actor, people: Sequence[DemoPerson]
+    session: Session, *, policy: TokenPolicy, actor: AdminActor, people: Sequence[DemoPerson]
 ) -> DemoSeed:
     known = {edrpou for edrpou, _ in DEMO_FACILITIES}
     strangers = sorted({p.edrpou for p in people} - known)
@@ -200,7 +201,12 @@ def _seed(
 
 
 def _has_demo_token(session: Session, *, facility_id: int | None, role: TokenRole) -> bool:
+    # An expired demo token no longer works: seeding again issues a fresh one.
+    now = utcnow()
     return any(
-        t.role is role and t.facility_id == facility_id and t.label == DEMO_TOKEN_LABEL
+        t.role is role
+        and t.facility_id == facility_id
+        and t.label == DEMO_TOKEN_LABEL
+        and t.status_at(now) == "active"
         for t in list_tokens(session, facility_id=facility_id)
     )

@@ -1,7 +1,8 @@
 """Registering and deactivating the employees of facilities, each change audited.
 
 Employees are named by their facility's EDRPOU and their RNOKPP, as an operator knows
-them. The RNOKPP is personal data: audit entries name the employee by row id only.
+them. The RNOKPP is personal data: audit entries name the employee by row id only, and a
+refused change (recorded as refused, like the others) has it blanked out of its reason.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
-from docex.audit.log import Actor, record
 from docex.clock import utcnow
 from docex.db.engine import unit_of_work
 from docex.db.registry import Facility
-from docex.domain import EmployeeRole, Outcome
+from docex.domain import EmployeeRole
 from docex.registry import employees, facilities
 from docex.registry.records import EmployeeRecord
+from docex.services.admin_audit import AdminActor, audited_refusals, record_change
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,7 +32,7 @@ class FacilityEmployee:
 def add_employee(
     *,
     sessions: sessionmaker[Session],
-    actor: Actor,
+    actor: AdminActor,
     facility_edrpou: str,
     rnokpp: str,
     full_name: str,
@@ -40,9 +41,20 @@ def add_employee(
     """Register an employee of an active facility, recorded as ``employee.add``.
 
     ``NotFoundError`` for an unknown facility, ``ConflictError`` if it is inactive or
-    already lists the RNOKPP, ``InputError`` for a malformed RNOKPP or name.
+    already lists the RNOKPP, ``InputError`` for a malformed RNOKPP or name; each recorded
+    as a refused ``employee.add``.
     """
-    with unit_of_work(sessions) as session:
+    with (
+        audited_refusals(
+            sessions,
+            actor=actor,
+            action=actions.EMPLOYEE_ADD,
+            target_type=actions.EMPLOYEE,
+            details={"facility_edrpou": facility_edrpou[:32], "role": role.value},
+            hide=_spellings(rnokpp),
+        ),
+        unit_of_work(sessions) as session,
+    ):
         facility = facilities.get_facility_by_edrpou(session, edrpou=facility_edrpou)
         employee = add_employee_in(
             session,
@@ -58,7 +70,7 @@ def add_employee(
 def add_employee_in(
     session: Session,
     *,
-    actor: Actor,
+    actor: AdminActor,
     facility_id: int,
     rnokpp: str,
     full_name: str,
@@ -68,11 +80,10 @@ def add_employee_in(
     employee = employees.add_employee(
         session, facility_id=facility_id, rnokpp=rnokpp, full_name=full_name, role=role
     )
-    record(
+    record_change(
         session,
         actor=actor,
         action=actions.EMPLOYEE_ADD,
-        outcome=Outcome.OK,
         target_type=actions.EMPLOYEE,
         target_id=str(employee.id),
         details={"facility_edrpou": _edrpou(session, facility_id), "role": employee.role.value},
@@ -105,11 +116,22 @@ def list_employees(
 
 
 def deactivate_employee(
-    *, sessions: sessionmaker[Session], actor: Actor, facility_edrpou: str, rnokpp: str
+    *, sessions: sessionmaker[Session], actor: AdminActor, facility_edrpou: str, rnokpp: str
 ) -> FacilityEmployee:
     """Mark an employee as no longer working at the facility, recorded as
-    ``employee.deactivate``; deactivating twice changes and records nothing."""
-    with unit_of_work(sessions) as session:
+    ``employee.deactivate``; deactivating twice changes and records nothing. An unknown
+    facility or employee is recorded as a refused ``employee.deactivate``."""
+    with (
+        audited_refusals(
+            sessions,
+            actor=actor,
+            action=actions.EMPLOYEE_DEACTIVATE,
+            target_type=actions.EMPLOYEE,
+            details={"facility_edrpou": facility_edrpou[:32]},
+            hide=_spellings(rnokpp),
+        ),
+        unit_of_work(sessions) as session,
+    ):
         facility = facilities.get_facility_by_edrpou(session, edrpou=facility_edrpou)
         now = utcnow()
         employee = employees.deactivate_employee(
@@ -117,16 +139,20 @@ def deactivate_employee(
         )
         # An employee deactivated earlier keeps that time: then this call changed nothing.
         if employee.deactivated_at == now:
-            record(
+            record_change(
                 session,
                 actor=actor,
                 action=actions.EMPLOYEE_DEACTIVATE,
-                outcome=Outcome.OK,
                 target_type=actions.EMPLOYEE,
                 target_id=str(employee.id),
                 details={"facility_edrpou": facility.edrpou},
             )
         return FacilityEmployee(facility_edrpou=facility.edrpou, employee=employee)
+
+
+def _spellings(rnokpp: str) -> tuple[str, ...]:
+    """How an error message may quote the RNOKPP given: as typed, and trimmed."""
+    return tuple({rnokpp, rnokpp.strip()} - {""})
 
 
 def _edrpou(session: Session, facility_id: int | None) -> str | None:

@@ -1,7 +1,8 @@
 """Registering and deactivating facilities, each one audited, and looking the registry up.
 
 Each function is one unit of work on ``sessions``; what it changes is recorded in the audit
-log in the same transaction, so an entry exists if and only if the change was committed.
+log in the same transaction, so an entry exists if and only if the change was committed. A
+refused change (a duplicate or malformed code, an unknown facility) is recorded as refused.
 
 Looking the registry up (:func:`page_facilities`, :func:`find_facility`) is not recorded:
 a facility is a legal entity whose code, name and status are public, and the API request
@@ -16,37 +17,47 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
-from docex.audit.log import Actor, record
 from docex.clock import utcnow
 from docex.db.engine import unit_of_work
 from docex.db.pagination import CodeKeyset, PageRequest, cut_page, keyset_select
 from docex.db.registry import Facility
-from docex.domain import FacilityStatus, Outcome
+from docex.domain import FacilityStatus
 from docex.registry import facilities
 from docex.registry.identifiers import check_edrpou
 from docex.registry.records import FacilityRecord
+from docex.services.admin_audit import AdminActor, audited_refusals, record_change
 
 
 def add_facility(
-    *, sessions: sessionmaker[Session], actor: Actor, edrpou: str, name: str
+    *, sessions: sessionmaker[Session], actor: AdminActor, edrpou: str, name: str
 ) -> FacilityRecord:
     """Register an active facility, recorded as ``facility.add``.
 
     ``ConflictError`` if the EDRPOU is already registered, ``InputError`` for a malformed
-    code or name; nothing is written then.
+    code or name; nothing is written then but the refused ``facility.add``.
     """
-    with unit_of_work(sessions) as session:
+    with (
+        audited_refusals(
+            sessions,
+            actor=actor,
+            action=actions.FACILITY_ADD,
+            target_type=actions.FACILITY,
+            details={"edrpou": edrpou[:32]},
+        ),
+        unit_of_work(sessions) as session,
+    ):
         return add_facility_in(session, actor=actor, edrpou=edrpou, name=name)
 
 
-def add_facility_in(session: Session, *, actor: Actor, edrpou: str, name: str) -> FacilityRecord:
+def add_facility_in(
+    session: Session, *, actor: AdminActor, edrpou: str, name: str
+) -> FacilityRecord:
     """:func:`add_facility` inside the caller's unit of work (demo seeding adds several)."""
     facility = facilities.add_facility(session, edrpou=edrpou, name=name)
-    record(
+    record_change(
         session,
         actor=actor,
         action=actions.FACILITY_ADD,
-        outcome=Outcome.OK,
         target_type=actions.FACILITY,
         target_id=str(facility.id),
         # A facility is a legal entity: its registry code and name are public.
@@ -64,24 +75,32 @@ def list_facilities(
 
 
 def deactivate_facility(
-    *, sessions: sessionmaker[Session], actor: Actor, edrpou: str
+    *, sessions: sessionmaker[Session], actor: AdminActor, edrpou: str
 ) -> FacilityRecord:
     """Stop a facility from using the exchange, recorded as ``facility.deactivate``.
 
     Deactivating an inactive facility changes nothing and records nothing;
-    ``NotFoundError`` if no facility has this EDRPOU.
+    ``NotFoundError`` if no facility has this EDRPOU, recorded as refused.
     """
-    with unit_of_work(sessions) as session:
+    with (
+        audited_refusals(
+            sessions,
+            actor=actor,
+            action=actions.FACILITY_DEACTIVATE,
+            target_type=actions.FACILITY,
+            details={"edrpou": edrpou[:32]},
+        ),
+        unit_of_work(sessions) as session,
+    ):
         now = utcnow()
         found = facilities.get_facility_by_edrpou(session, edrpou=edrpou)
         facility = facilities.deactivate_facility(session, facility_id=found.id, now=now)
         # A facility deactivated earlier keeps that time: then this call changed nothing.
         if facility.deactivated_at == now:
-            record(
+            record_change(
                 session,
                 actor=actor,
                 action=actions.FACILITY_DEACTIVATE,
-                outcome=Outcome.OK,
                 target_type=actions.FACILITY,
                 target_id=str(facility.id),
                 details={"edrpou": facility.edrpou},

@@ -9,11 +9,14 @@ of work, facilities named in them by EDRPOU code.
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from docex.audit import actions
+from docex.audit.log import Actor
 from docex.clock import utcnow
 from docex.db.documents import Document
 from docex.db.engine import unit_of_work
@@ -27,6 +30,7 @@ from docex.referrals.requisition import normalise
 from docex.registry.identifiers import check_edrpou
 from docex.registry.records import Principal
 from docex.services import routing_state
+from docex.services.admin_audit import audited_refusals
 from docex.services.events import Events
 from docex.services.referral_records import (
     TRANSITION_WITH_FACILITY,
@@ -63,6 +67,24 @@ def _visible(query_facility: int | None) -> Select[Referral]:
     )
 
 
+def _refusal_audited(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    action: Action,
+    referral_id: uuid.UUID | None,
+) -> AbstractContextManager[None]:
+    """A refused take or release recorded as a refused ``referral.transition``; the
+    requisition number a take may present is a bearer secret and stays out of it."""
+    return audited_refusals(
+        sessions,
+        actor=Actor.from_principal(principal),
+        action=actions.REFERRAL_TRANSITION,
+        target_type=actions.REFERRAL,
+        target_id=None if referral_id is None else str(referral_id),
+        details={"transition": action.value},
+    )
+
+
 def _scope(principal: Principal) -> int | None:
     return None if principal.is_auditor else principal.facility_id
 
@@ -79,9 +101,12 @@ def take(
 ) -> ReferralView:
     """Start work on a referral: the facility it is addressed to, or — for an unaddressed
     referral — any facility that presents its requisition number and patient reference."""
-    facility_id = _facility(principal)
     moment = now or utcnow()
-    with unit_of_work(sessions) as session:
+    with (
+        _refusal_audited(sessions, principal, Action.TAKE, referral_id),
+        unit_of_work(sessions) as session,
+    ):
+        facility_id = _facility(principal)
         referral = _for_taking(session, facility_id, referral_id, requisition_number, patient_ref)
         if referral.status is ReferralStatus.ACTIVE and is_expired(referral.valid_until, moment):
             raise TransitionError(f"the referral expired at {referral.valid_until.isoformat()}")
@@ -116,8 +141,11 @@ def release(
     now: datetime | None = None,
 ) -> ReferralView:
     """Give a referral back (in progress → active); only the facility working on it may."""
-    facility_id = _facility(principal)
-    with unit_of_work(sessions) as session:
+    with (
+        _refusal_audited(sessions, principal, Action.RELEASE, referral_id),
+        unit_of_work(sessions) as session,
+    ):
+        facility_id = _facility(principal)
         referral = _locked(session, referral_id, scope=facility_id)
         next_status(Action.RELEASE, referral.status)  # the status reason comes first
         if referral.taken_by_facility_id != facility_id:

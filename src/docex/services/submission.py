@@ -73,7 +73,7 @@ from docex.services.signed_facts import (
     check_claims,
     read_content,
 )
-from docex.services.submission_audit import record_accepted, record_refusal
+from docex.services.submission_audit import record_accepted, record_refusal, stream_sha256
 from docex.signatures.inputs import check_size
 from docex.signatures.payload import PayloadSource, signed_payload
 from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
@@ -158,6 +158,7 @@ def submit_document(
                 patient_ref=submission.claims.patient_ref,
                 recipient_edrpou=submission.claims.recipient_edrpou,
                 error=exc,
+                sha256=stream_sha256(submission.signed),
             )
         raise
     if not result.created:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
@@ -63,11 +64,14 @@ def record_refusal(
     patient_ref: str | None,
     recipient_edrpou: str | None,
     error: DocexError,
+    sha256: str | None = None,
 ) -> None:
     """``document.refuse``: who tried to submit what, and the problem code that refused it.
 
     ``patient_ref`` and ``recipient_edrpou`` are what the request said, when it said them:
     a refusal may come before the signed content was read (or because it could not be).
+    ``sha256`` is the digest of the refused signed bytes (see :func:`stream_sha256`), so
+    that the refused file can later be recognised without the log keeping it.
     """
     details: dict[str, Any] = {
         "code": error.code,
@@ -76,6 +80,8 @@ def record_refusal(
         "patient_ref": patient_ref,
         "recipient_edrpou": recipient_edrpou,
     }
+    if sha256 is not None:
+        details["sha256"] = sha256
     signer_rnokpp: str | None = None
     if isinstance(error, SubmissionRefusedError):
         report = error.report
@@ -96,6 +102,20 @@ def record_refusal(
         target_type=actions.DOCUMENT,
         details=details,
     )
+
+
+def stream_sha256(stream: IO[bytes]) -> str | None:
+    """Hex SHA-256 of a seekable stream's whole content, read from its start; ``None`` for a
+    stream that cannot be read again (the refusal is recorded without a digest then)."""
+    try:
+        stream.seek(0)
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    except (OSError, ValueError):
+        # Closed or unseekable: the upload is gone, and the refusal is still worth recording.
+        return None
+    return digest.hexdigest()
 
 
 def _recipient_edrpou(document: Document | DocumentRecord) -> str | None:

@@ -1,7 +1,9 @@
 """A facility managing its webhook and its events, one unit of work per call.
 
 Registering and removing a webhook are recorded in the audit log (``webhook.register``,
-``webhook.delete``) in the same transaction.
+``webhook.delete``) in the same transaction; a refused registration or removal (a URL the
+outbound policy forbids, an inactive facility, no webhook to remove, an auditor asking) is
+recorded as refused, with the URL's host but never the URL itself.
 
 Only a facility's own token may: an auditor has no webhook and changes nothing, and one
 facility never sees another's events.
@@ -15,11 +17,12 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
-from docex.audit.log import Actor, record
+from docex.audit.log import Actor
 from docex.db.engine import unit_of_work
-from docex.domain import OutboxStatus, Outcome
+from docex.domain import OutboxStatus
 from docex.errors import PermissionDeniedError
 from docex.registry.records import Principal
+from docex.services.admin_audit import audited_refusals, record_change
 from docex.webhooks import outbox, subscriptions
 from docex.webhooks.outbox import EventPage, OutboxEventRecord
 from docex.webhooks.subscriptions import RegisteredWebhook, WebhookRecord
@@ -41,19 +44,29 @@ def register(
 ) -> RegisteredWebhook:
     """Register or replace the principal's webhook, if ``url_policy`` accepts its URL; the
     answer carries the new secret."""
-    facility_id = _facility_of(principal)
-    with unit_of_work(sessions) as session:
+    with (
+        audited_refusals(
+            sessions,
+            actor=Actor.from_principal(principal),
+            action=actions.WEBHOOK_REGISTER,
+            target_type=actions.WEBHOOK,
+            details={"host": _host(url)},
+            # The policy's reason may quote the URL, whose path or query can carry the
+            # facility's own credentials.
+            hide=(url, url.strip()),
+        ),
+        unit_of_work(sessions) as session,
+    ):
         registered = subscriptions.register_webhook(
             session,
-            facility_id=facility_id,
+            facility_id=_facility_of(principal),
             url=url,
             policy=url_policy,
         )
-        record(
+        record_change(
             session,
             actor=Actor.from_principal(principal),
             action=actions.WEBHOOK_REGISTER,
-            outcome=Outcome.OK,
             target_type=actions.WEBHOOK,
             target_id=str(registered.record.id),
             # The host says where events go; a path or query may carry a facility's
@@ -61,6 +74,15 @@ def register(
             details={"host": urlsplit(registered.record.url).hostname},
         )
         return registered
+
+
+def _host(url: str) -> str | None:
+    """The host a URL names, if it parses; all a refused registration records of it."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    return None if host is None else host[:253]
 
 
 def get(*, sessions: sessionmaker[Session], principal: Principal) -> WebhookRecord:
@@ -72,15 +94,22 @@ def get(*, sessions: sessionmaker[Session], principal: Principal) -> WebhookReco
 
 def delete(*, sessions: sessionmaker[Session], principal: Principal) -> None:
     """Stop the principal's webhook."""
-    facility_id = _facility_of(principal)
-    with unit_of_work(sessions) as session:
+    with (
+        audited_refusals(
+            sessions,
+            actor=Actor.from_principal(principal),
+            action=actions.WEBHOOK_DELETE,
+            target_type=actions.WEBHOOK,
+        ),
+        unit_of_work(sessions) as session,
+    ):
+        facility_id = _facility_of(principal)
         webhook = subscriptions.get_webhook(session, facility_id=facility_id)
         subscriptions.delete_webhook(session, facility_id=facility_id)
-        record(
+        record_change(
             session,
             actor=Actor.from_principal(principal),
             action=actions.WEBHOOK_DELETE,
-            outcome=Outcome.OK,
             target_type=actions.WEBHOOK,
             target_id=str(webhook.id),
         )
