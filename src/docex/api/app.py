@@ -13,11 +13,13 @@ from docex import __version__
 from docex.api import openapi, problems, ui
 from docex.api.contract import ClosingRequestBody, RequestContract
 from docex.api.limits import BodySizeLimit
+from docex.api.rate_limits import RateLimits
 from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
 from docex.errors import ConfigurationError, TrustConfigError
 from docex.services.audit_checkpoint import checkpoint_signing_key
 from docex.services.periodic import AuditCheckpointing, ReferralExpiry
+from docex.services.refusals import RefusalCounter, RefusalFlushing
 from docex.settings import Settings, environment_variable, shown_value
 
 log = logging.getLogger("docex.api")
@@ -42,6 +44,12 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         own = container is None
         built = container or build_container(settings)
         app.state.runtime = built
+        # Refused unknown tokens are counted, and audited once per window and client.
+        refusals = RefusalCounter(window=settings.refusal_aggregate_window_seconds)
+        app.state.refusals = refusals
+        app.state.rate_limits = RateLimits.from_settings(settings)
+        flushing = RefusalFlushing(counter=refusals, sessions=built.sessions)
+        flushing.start()
         expiry = None
         if settings.referral_expiry_interval_seconds > 0:
             expiry = ReferralExpiry(
@@ -56,6 +64,8 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
             with _dispatching_webhooks(built, settings):
                 yield
         finally:
+            # Before the container closes: the last counts are written to its database.
+            flushing.stop()
             if expiry is not None:
                 expiry.stop()
             if checkpointing is not None:
