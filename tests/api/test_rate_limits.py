@@ -13,12 +13,14 @@ import pytest
 from sqlalchemy import func, select
 
 from docex.api.problems import PROBLEM_JSON
+from docex.api.rate_limits import RateLimits
 from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
 from docex.db.registry import ApiToken
 from docex.devpki.pki import DevPki
+from docex.errors import ConfigurationError, RateLimitedError
 from docex.registry.tokens import revoke_token
-from docex.settings import Settings
+from docex.settings import Settings, load_settings
 from tests.api.conftest import Api, _seed, replace_settings, runtime_for, serve
 from tests.conftest import Backend
 
@@ -189,3 +191,49 @@ def test_a_revoked_token_is_refused_individually_then_rate_limited(
     assert {e.details.get("reason") for e in refusals[:3]} == {"revoked"}
     assert refusals[3].details["reason"] == "rate-limited"
     assert refusals[3].details["count"] == 1
+
+
+def test_a_limit_that_does_not_parse_stops_the_start_naming_its_variable() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(rate_limit_refusals_ip="lots")
+    assert str(raised.value) == (
+        "invalid configuration: DOCEX_RATE_LIMIT_REFUSALS_IP=lots: not a rate limit such as "
+        "\"600/minute\": couldn't parse rate limit string 'lots'"
+    )
+
+
+def test_limits_count_each_key_apart_and_can_be_switched_off() -> None:
+    limits = RateLimits(
+        storage_uri="memory://",
+        ip="2/minute",
+        refusals="1/minute",
+        token="1/minute",
+        revalidation="1/minute",
+    )
+    limits.check_client("192.0.2.1")
+    limits.check_client("192.0.2.1")
+    with pytest.raises(RateLimitedError) as raised:
+        limits.check_client("192.0.2.1")
+    assert raised.value.scope == "ip"
+    limits.check_client("192.0.2.2")
+    limits.count_refusal("192.0.2.2")
+    with pytest.raises(RateLimitedError) as raised:
+        limits.check_client("192.0.2.2")
+    assert raised.value.scope == "refusals"
+    limits.check_token(1)
+    limits.check_revalidation(1)
+    with pytest.raises(RateLimitedError) as raised:
+        limits.check_token(1)
+    assert raised.value.scope == "token"
+    off = RateLimits(
+        storage_uri="memory://",
+        ip="1/minute",
+        refusals="1/minute",
+        token="1/minute",
+        revalidation="1/minute",
+        enabled=False,
+    )
+    for _ in range(3):
+        off.count_refusal("192.0.2.1")
+        off.check_client("192.0.2.1")
+        off.check_token(1)
