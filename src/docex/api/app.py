@@ -13,6 +13,7 @@ from docex import __version__
 from docex.api import openapi, problems, ui
 from docex.api.contract import ClosingRequestBody, RequestContract
 from docex.api.limits import BodySizeLimit
+from docex.api.log_privacy import redacting_access_log
 from docex.api.rate_limits import RateLimits
 from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
@@ -61,7 +62,12 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         checkpointing = _audit_checkpointing(built, settings)
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
-            with _dispatching_webhooks(built, settings):
+            # The access log's query strings carry patient references: pseudonymised
+            # with the token pepper, so that equal ones still match.
+            with (
+                redacting_access_log(key=settings.token_pepper.get_secret_value().encode()),
+                _dispatching_webhooks(built, settings),
+            ):
                 yield
         finally:
             # Before the container closes: the last counts are written to its database.
