@@ -203,7 +203,9 @@ def for_error(exc: errors.DocexError) -> JSONResponse:
     if isinstance(exc, errors.SignedContentError) and exc.path:
         extra["path"] = exc.path
     if status >= 500:
-        log.error("%s: %s", code, exc)
+        # The first line only: PostgreSQL puts the offending row's values (an RNOKPP, a
+        # requisition number) on the DETAIL line of its message, after the first.
+        log.error("%s: %s", code, str(exc).partition("\n")[0])
     return problem(status, code, title, str(exc), headers=headers, **extra)
 
 
