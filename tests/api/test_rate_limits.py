@@ -237,3 +237,13 @@ def test_limits_count_each_key_apart_and_can_be_switched_off() -> None:
         off.count_refusal("192.0.2.1")
         off.check_client("192.0.2.1")
         off.check_token(1)
+
+
+def test_an_unusable_limits_storage_stops_the_start_without_showing_its_uri() -> None:
+    settings = load_settings(rate_limit_storage_uri="nope://:hunter2@cache:6379")
+    with pytest.raises(ConfigurationError) as raised:
+        RateLimits.from_settings(settings)
+    assert str(raised.value) == (
+        "invalid configuration: DOCEX_RATE_LIMIT_STORAGE_URI: unusable nope:// storage: "
+        "unknown storage scheme : nope://…"
+    )

@@ -110,9 +110,10 @@ def check_configuration(settings: Settings) -> None:
     as a ``ConfigurationError`` naming its ``DOCEX_`` variable, not a traceback in the
     server's lifespan.
 
-    Checked: every trust source and trusted-list signer exists, and the trust store they
-    make loads.
+    Checked: every trust source and trusted-list signer exists, the trust store they
+    make loads, and the rate limits' storage is one docex can use.
     """
+    RateLimits.from_settings(settings)
     from docex.signatures.isolation import verifier_config
 
     for name in ("trust", "trusted_list_signer"):

@@ -30,11 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
+from limits.errors import ConfigurationError as StorageConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
 
-from docex.errors import RateLimitedError
-from docex.settings import Settings
+from docex.errors import ConfigurationError, RateLimitedError
+from docex.settings import Settings, environment_variable
 
 # What a request is refused with: the same words whichever limit it hit, so that the
 # refusal does not tell a prober how the limits are keyed.
@@ -66,9 +67,17 @@ class RateLimits:
     ) -> None:
         # The sliding-window counter keeps two numbers per key, not one timestamp per
         # request as the moving window does: a flood costs it no memory.
-        self._limiter: RateLimiter = SlidingWindowCounterRateLimiter(
-            storage_from_string(storage_uri)
-        )
+        try:
+            storage = storage_from_string(storage_uri)
+        except StorageConfigurationError as exc:
+            # An unknown scheme, or one whose client library is not installed (redis).
+            # The URI may carry the storage's password: name its scheme only.
+            scheme = storage_uri.partition("://")[0]
+            reason = str(exc).replace(storage_uri, f"{scheme}://…")
+            variable = environment_variable("rate_limit_storage_uri")
+            problem = f"{variable}: unusable {scheme}:// storage: {reason}"
+            raise ConfigurationError((problem,)) from None
+        self._limiter: RateLimiter = SlidingWindowCounterRateLimiter(storage)
         self._enabled = enabled
         self._ip = _Limit("ip", parse_many(ip))
         self._refusals = _Limit("refusals", parse_many(refusals))
