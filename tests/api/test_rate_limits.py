@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ from docex.devpki.pki import DevPki
 from docex.errors import ConfigurationError, RateLimitedError
 from docex.registry.tokens import revoke_token
 from docex.settings import Settings, load_settings
-from tests.api.conftest import Api, _seed, replace_settings, runtime_for, serve
+from tests.api.conftest import Api, replace_settings, running_api
 from tests.conftest import Backend
 
 RATE_LIMITED = "urn:docex:problem:rate-limited"
@@ -81,14 +81,11 @@ def test_a_flood_of_bad_tokens_is_aggregated_and_refused_with_429(
         # One window for the whole test: everything is written at shutdown.
         refusal_aggregate_window_seconds=3600,
     )
-    runtime = runtime_for(backend, settings)
-    tokens, ids = _seed(runtime, pki)
-    api = Api(url="", runtime=runtime, backend=backend, tokens=tokens, facility_ids=ids)
-    before = _last_id(api)
     statuses: Counter[int] = Counter()
-    with runtime.verifier, serve(settings, runtime) as url:
-        api.url = url
-        with httpx.Client(base_url=url, timeout=30) as flood:
+    with running_api(backend, settings, pki) as api:
+        before = _last_id(api)
+        tokens = api.tokens
+        with httpx.Client(base_url=api.url, timeout=30) as flood:
             for number in range(FLOOD):
                 response = flood.get(
                     "/api/v1/documents",
@@ -143,11 +140,9 @@ def limited_settings(api_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def limited(backend: Backend, limited_settings: Settings, pki: DevPki) -> Any:
-    runtime = runtime_for(backend, limited_settings)
-    tokens, ids = _seed(runtime, pki)
-    with runtime.verifier, serve(limited_settings, runtime) as url:
-        yield Api(url=url, runtime=runtime, backend=backend, tokens=tokens, facility_ids=ids)
+def limited(backend: Backend, limited_settings: Settings, pki: DevPki) -> Iterator[Api]:
+    with running_api(backend, limited_settings, pki) as api:
+        yield api
 
 
 def test_a_token_over_its_limit_gets_429_and_leaves_no_audit_entry(limited: Api) -> None:
@@ -169,17 +164,13 @@ def test_a_revoked_token_is_refused_individually_then_rate_limited(
     backend: Backend, api_settings: Settings, pki: DevPki
 ) -> None:
     settings = replace_settings(api_settings, rate_limit_refusals_ip="3/minute")
-    runtime = runtime_for(backend, settings)
-    tokens, ids = _seed(runtime, pki)
-    api = Api(url="", runtime=runtime, backend=backend, tokens=tokens, facility_ids=ids)
-    lookup = tokens["b"].split("_")[1]
-    with unit_of_work(backend.sessions) as session:
-        token_id = session.scalar(select(ApiToken.id).where(ApiToken.lookup_id == lookup))
-        assert token_id is not None
-        revoke_token(session, token_id=token_id)
-    before = _last_id(api)
-    with runtime.verifier, serve(settings, runtime) as url:
-        api.url = url
+    with running_api(backend, settings, pki) as api:
+        lookup = api.tokens["b"].split("_")[1]
+        with unit_of_work(backend.sessions) as session:
+            token_id = session.scalar(select(ApiToken.id).where(ApiToken.lookup_id == lookup))
+            assert token_id is not None
+            revoke_token(session, token_id=token_id)
+        before = _last_id(api)
         with api.client("b") as b:
             for _ in range(3):
                 refused = b.get("/api/v1/documents")

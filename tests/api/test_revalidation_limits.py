@@ -3,25 +3,14 @@ token. Each one is kept forever and costs a verification."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 
 from docex.api.problems import PROBLEM_JSON
 from docex.devpki.pki import DevPki
 from docex.settings import Settings
-from tests.api.conftest import Api, _seed, replace_settings, runtime_for, serve
+from tests.api.conftest import Api, replace_settings, running_api
 from tests.api.submitting import submit
 from tests.conftest import Backend
-
-
-@contextmanager
-def running(backend: Backend, settings: Settings, pki: DevPki) -> Iterator[Api]:
-    runtime = runtime_for(backend, settings)
-    tokens, ids = _seed(runtime, pki)
-    with runtime.verifier, serve(settings, runtime) as url:
-        yield Api(url=url, runtime=runtime, backend=backend, tokens=tokens, facility_ids=ids)
 
 
 def _document(api: Api, good_sig: bytes) -> str:
@@ -44,7 +33,7 @@ def test_only_auditors_revalidate_and_a_document_keeps_at_most_the_cap(
     backend: Backend, api_settings: Settings, pki: DevPki, good_sig: bytes
 ) -> None:
     settings = replace_settings(api_settings, revalidation_max_per_document=2)
-    with running(backend, settings, pki) as api:
+    with running_api(backend, settings, pki) as api:
         document_id = _document(api, good_sig)
         path = f"/api/v1/documents/{document_id}/revalidate"
         with api.client("a") as submitter:
@@ -69,7 +58,7 @@ def test_the_parties_may_revalidate_when_the_deployment_lets_them(
     backend: Backend, api_settings: Settings, pki: DevPki, good_sig: bytes
 ) -> None:
     settings = replace_settings(api_settings, revalidation_by_parties=True)
-    with running(backend, settings, pki) as api:
+    with running_api(backend, settings, pki) as api:
         document_id = _document(api, good_sig)
         path = f"/api/v1/documents/{document_id}/revalidate"
         with api.client("a") as submitter:
@@ -85,7 +74,7 @@ def test_revalidations_are_rate_limited_per_token(
     backend: Backend, api_settings: Settings, pki: DevPki, good_sig: bytes
 ) -> None:
     settings = replace_settings(api_settings, rate_limit_revalidations="2/minute")
-    with running(backend, settings, pki) as api:
+    with running_api(backend, settings, pki) as api:
         first = _document(api, good_sig)
         with api.client("auditor") as auditor:
             assert auditor.post(f"/api/v1/documents/{first}/revalidate").status_code == 201
