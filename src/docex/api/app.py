@@ -50,7 +50,6 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         app.state.refusals = refusals
         app.state.rate_limits = RateLimits.from_settings(settings)
         flushing = RefusalFlushing(counter=refusals, sessions=built.sessions)
-        flushing.start()
         expiry = None
         if settings.referral_expiry_interval_seconds > 0:
             expiry = ReferralExpiry(
@@ -60,6 +59,8 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
             )
             expiry.start()
         checkpointing = _audit_checkpointing(built, settings)
+        # Started last, so that a refused start-up leaves no thread behind it.
+        flushing.start()
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
             # The access log's query strings carry patient references: pseudonymised
