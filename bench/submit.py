@@ -184,6 +184,12 @@ def server_environment(settings: Settings, **extra: str) -> dict[str, str]:
             "DOCEX_S3_SECURE": "false",
             "DOCEX_S3_REGION": str(settings.s3_region),
             "DOCEX_TRUST": str(TRUST),
+            # Every client of the load is one address with one of two tokens, thousands of
+            # requests a minute: above the per-address and per-token defaults, which are
+            # sized for one facility. The limits are still counted, so their cost is in
+            # the numbers.
+            "DOCEX_RATE_LIMIT_IP": "1000000/minute",
+            "DOCEX_RATE_LIMIT_TOKEN": "1000000/minute",
             **extra,
         }
     )

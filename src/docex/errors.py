@@ -21,9 +21,11 @@ fails verification is a report with ``TOTAL_FAILED``, not an exception.
     ├── ConflictError               conflict      the change contradicts what is already stored
     │   ├── IdempotencyConflictError idempotency-conflict  a key reused for another document
     │   ├── DocumentReusedError     document-reused  signed content recorded already, asked for more
+    │   ├── RevalidationLimitError  revalidation-limit  a document has all the re-validations it may
     │   └── TransitionError         transition    a referral or delivery may not change that way
     ├── AuthenticationError         authentication  an API token is unknown, malformed or revoked
     ├── PermissionDeniedError       forbidden     the principal may not do this
+    ├── RateLimitedError            rate-limited  too many requests from this client or token
     ├── SubmissionRefusedError      submission-refused  a document was verified and refused
     │   ├── SignatureRejectedError  signature-rejected  not TOTAL_PASSED, or not qualified
     │   └── SignerNotAuthorizedError signer-not-authorized  signer is not of this facility
@@ -300,3 +302,30 @@ class DocumentReusedError(ConflictError):
     """Signed content already recorded is submitted to do something else."""
 
     code = "document-reused"
+
+
+class RevalidationLimitError(ConflictError):
+    """A document already has as many re-validations as the deployment keeps for one.
+
+    Each re-validation is kept forever beside the acceptance report, so without a cap any
+    party able to see a document could grow its history without end.
+    """
+
+    code = "revalidation-limit"
+
+
+class RateLimitedError(DocexError):
+    """Too many requests from one client address or one token in the current window.
+
+    ``retry_after`` is how many whole seconds to wait before the limit lets a request
+    through again (HTTP ``Retry-After``); ``scope`` says which limit was hit (``ip``,
+    ``refusals``, ``token``, ``revalidation``), for logs and tests, never for the caller
+    to learn how the limits are keyed.
+    """
+
+    code = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: int, scope: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.scope = scope

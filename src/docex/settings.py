@@ -413,6 +413,91 @@ class Settings(BaseSettings):
             "(0: never; run `docex audit checkpoint` from a scheduler instead)."
         ),
     )
+    # Rate limits, in the `limits` library's notation ("600/minute", "10/second;300/hour").
+    # Each API worker counts on its own with the default in-memory storage, so a
+    # deployment's effective limit is the per-worker one times its workers; a shared
+    # storage (redis://, memcached://) makes them one. The defaults are far above what a
+    # facility's information system sends and far below what a flood does.
+    rate_limit_enabled: bool = Field(
+        default=True,
+        description="Enforce the `DOCEX_RATE_LIMIT_*` limits (429 with `Retry-After`).",
+    )
+    rate_limit_storage_uri: str = Field(
+        default="memory://",
+        description=(
+            "Where the rate-limit counters live: `memory://` (each worker its own), or a "
+            "`limits` storage URI such as `redis://host:6379` shared by every worker."
+        ),
+    )
+    rate_limit_ip: str = Field(
+        default="12000/minute",
+        description=(
+            "Authenticated-route requests one client address may make, counted before the "
+            "token is checked. Behind a proxy the address is the one uvicorn's "
+            "`--forwarded-allow-ips` lets it take from `X-Forwarded-For`."
+        ),
+    )
+    rate_limit_refusals_ip: str = Field(
+        default="30/minute",
+        description=(
+            "Refused API tokens one client address may present; past it, its requests are "
+            "refused with 429 before any token is looked up."
+        ),
+    )
+    rate_limit_token: str = Field(
+        default="6000/minute",
+        description="Requests one authenticated API token may make.",
+    )
+    rate_limit_revalidations: str = Field(
+        default="30/minute",
+        description="Re-validations one API token may ask for (each verifies a signature).",
+    )
+    refusal_aggregate_window_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86400,
+        description=(
+            "Refused unknown or malformed tokens are counted per window, client address and "
+            "reason, and written as one `token.refused.aggregate` audit entry each."
+        ),
+    )
+    revalidation_max_per_document: int = Field(
+        default=100,
+        ge=0,
+        description=(
+            "Re-validations kept for one document; past it, a re-validation is refused "
+            "with 409 `revalidation-limit`."
+        ),
+    )
+    revalidation_by_parties: bool = Field(
+        default=False,
+        description=(
+            "Let the facilities a document involves re-validate it too; by default only "
+            "auditors may."
+        ),
+    )
+
+    @field_validator(
+        "rate_limit_ip", "rate_limit_refusals_ip", "rate_limit_token", "rate_limit_revalidations"
+    )
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        # Imported here: the CLI loads settings on every start and never needs limits.
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f'not a rate limit such as "600/minute": {exc}') from None
+        return value
+
+    @field_validator("rate_limit_storage_uri")
+    @classmethod
+    def _check_rate_limit_storage(cls, value: str) -> str:
+        scheme = value.partition("://")[0]
+        if not value.partition("://")[1] or not scheme:
+            raise ValueError('not a storage URI such as "memory://" or "redis://host:6379"')
+        return value
 
     @field_validator("migration_database_url")
     @classmethod

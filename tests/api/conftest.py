@@ -153,9 +153,16 @@ def runtime_for(backend: Backend, settings: Settings) -> Container:
     )
 
 
+@contextmanager
+def running_api(backend: Backend, settings: Settings, pki: DevPki) -> Iterator[Api]:
+    """The seeded API on ``backend`` with ``settings``, served until the block ends."""
+    runtime = runtime_for(backend, settings)
+    tokens, ids = _seed(runtime, pki)
+    with runtime.verifier, serve(settings, runtime) as url:
+        yield Api(url=url, runtime=runtime, backend=backend, tokens=tokens, facility_ids=ids)
+
+
 @pytest.fixture
 def api(backend: Backend, api_settings: Settings, pki: DevPki) -> Iterator[Api]:
-    runtime = runtime_for(backend, api_settings)
-    tokens, ids = _seed(runtime, pki)
-    with runtime.verifier, serve(api_settings, runtime) as url:
-        yield Api(url=url, runtime=runtime, backend=backend, tokens=tokens, facility_ids=ids)
+    with running_api(backend, api_settings, pki) as api:
+        yield api

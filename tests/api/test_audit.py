@@ -156,27 +156,21 @@ def test_token_refusals_are_recorded_without_the_secret(api: Api) -> None:
             assert response.json()["detail"] == "invalid or revoked API token"
         # No token at all is not a token use.
         assert anonymous.get("/api/v1/documents").status_code == 401
+    # Tokens that exist are refused one entry each; the unknown and the malformed one are
+    # only counted until their window ends (see tests/api/test_rate_limits.py).
     refusals = entries(api, "token.refused")
-    assert [e.details["reason"] for e in refusals] == [
-        "unknown",
-        "wrong-secret",
-        "revoked",
-        "malformed",
-    ]
+    assert [e.details["reason"] for e in refusals] == ["wrong-secret", "revoked"]
     assert all(e.actor_kind is ActorKind.ANONYMOUS for e in refusals)
     assert all(e.outcome is Outcome.REFUSED for e in refusals)
     assert [e.details["lookup_id"] for e in refusals] == [
-        "0123456789abcdef",
         api.tokens["a"].split("_")[1],
         api.tokens["b"].split("_")[1],
-        None,
     ]
     assert [e.target_id for e in refusals] == [
-        None,
         str(token_id(api, "a")),
         str(token_id(api, "b")),
-        None,
     ]
+    assert entries(api, "token.refused.aggregate") == []
     assert entries(api, "token.use") == []
     logged = json.dumps([e.details for e in entries(api)])
     for token in (unknown, wrong_secret, api.tokens["b"]):

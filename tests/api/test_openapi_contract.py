@@ -107,6 +107,8 @@ def test_every_operation_documents_the_problems_of_its_kind(document: dict[str, 
         if operation.get("security"):
             assert {"authentication"} <= problems[401], where
             assert {"forbidden"} <= problems[403], where
+            assert problems[429] == {"rate-limited"}, where
+            assert "Retry-After" in operation["responses"]["429"]["headers"], where
             assert {"database-unavailable", "storage-unavailable"} <= problems[503], where
         if parameters or "requestBody" in operation:
             assert INPUT_TYPES <= problems[422], where
@@ -165,7 +167,7 @@ def test_a_route_added_later_gets_the_common_problems_and_the_contract() -> None
     app.include_router(router)
     document = app.openapi()
     operation = document["paths"]["/api/v1/later/{thing_id}"]["get"]
-    assert set(documented_problems(operation)) == {401, 403, 404, 422, 500, 503}
+    assert set(documented_problems(operation)) == {401, 403, 404, 422, 429, 500, 503}
     contract = operation_contracts(document)[("GET", "/api/v1/later/{thing_id}")]
     assert contract.datetime_params == (("query", "since"),)
     # The contract is checked before authentication: no lifespan, no database needed.

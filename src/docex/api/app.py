@@ -13,11 +13,14 @@ from docex import __version__
 from docex.api import openapi, problems, ui
 from docex.api.contract import ClosingRequestBody, RequestContract
 from docex.api.limits import BodySizeLimit
+from docex.api.log_privacy import redacting_access_log
+from docex.api.rate_limits import RateLimits
 from docex.api.routes import audit, deliveries, documents, facilities, health, referrals, webhooks
 from docex.composition import Container, build_container, webhook_dispatcher
 from docex.errors import ConfigurationError, TrustConfigError
 from docex.services.audit_checkpoint import checkpoint_signing_key
 from docex.services.periodic import AuditCheckpointing, ReferralExpiry
+from docex.services.refusals import RefusalCounter, RefusalFlushing
 from docex.settings import Settings, environment_variable, shown_value
 
 log = logging.getLogger("docex.api")
@@ -42,6 +45,11 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         own = container is None
         built = container or build_container(settings)
         app.state.runtime = built
+        # Refused unknown tokens are counted, and audited once per window and client.
+        refusals = RefusalCounter(window=settings.refusal_aggregate_window_seconds)
+        app.state.refusals = refusals
+        app.state.rate_limits = RateLimits.from_settings(settings)
+        flushing = RefusalFlushing(counter=refusals, sessions=built.sessions)
         expiry = None
         if settings.referral_expiry_interval_seconds > 0:
             expiry = ReferralExpiry(
@@ -51,11 +59,20 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
             )
             expiry.start()
         checkpointing = _audit_checkpointing(built, settings)
+        # Started last, so that a refused start-up leaves no thread behind it.
+        flushing.start()
         log.info("docex %s ready on %s", __version__, settings.database_url.split("@")[-1])
         try:
-            with _dispatching_webhooks(built, settings):
+            # The access log's query strings carry patient references: pseudonymised
+            # with the token pepper, so that equal ones still match.
+            with (
+                redacting_access_log(key=settings.token_pepper.get_secret_value().encode()),
+                _dispatching_webhooks(built, settings),
+            ):
                 yield
         finally:
+            # Before the container closes: the last counts are written to its database.
+            flushing.stop()
             if expiry is not None:
                 expiry.stop()
             if checkpointing is not None:
@@ -94,9 +111,10 @@ def check_configuration(settings: Settings) -> None:
     as a ``ConfigurationError`` naming its ``DOCEX_`` variable, not a traceback in the
     server's lifespan.
 
-    Checked: every trust source and trusted-list signer exists, and the trust store they
-    make loads.
+    Checked: every trust source and trusted-list signer exists, the trust store they
+    make loads, and the rate limits' storage is one docex can use.
     """
+    RateLimits.from_settings(settings)
     from docex.signatures.isolation import verifier_config
 
     for name in ("trust", "trusted_list_signer"):

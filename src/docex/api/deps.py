@@ -9,10 +9,12 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from docex.api.rate_limits import RateLimits
 from docex.composition import Container
-from docex.errors import AuthenticationError
+from docex.errors import AuthenticationError, RateLimitedError
 from docex.registry.records import Principal
 from docex.services.authentication import authenticate_request
+from docex.services.refusals import RATE_LIMITED, RefusalCounter
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by `docex token issue`.")
 
@@ -26,6 +28,63 @@ def get_runtime(request: Request) -> Container:
 RuntimeDep = Annotated[Container, Depends(get_runtime)]
 
 
+def get_rate_limits(request: Request) -> RateLimits:
+    """The rate limits the app was built with."""
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
+
+
+RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from, as the ASGI server reports it.
+
+    Behind a proxy that is the proxy's, unless uvicorn is told to trust its
+    ``X-Forwarded-For`` (``--forwarded-allow-ips``); the header itself is never read here,
+    since any client can send one.
+    """
+    return request.client.host if request.client is not None else "unknown"
+
+
+async def authenticate_limited(request: Request, runtime: Container, token: str) -> Principal:
+    """Who ``token`` speaks for, within the rate limits: of the client address first (its
+    requests and its refused tokens), then of the token.
+
+    :raises RateLimitedError: over a limit; nothing is looked up or recorded for it
+        beyond a count in the refused-token aggregate.
+    :raises AuthenticationError: the token does not authenticate.
+    """
+    limits = get_rate_limits(request)
+    refusals: RefusalCounter = request.app.state.refusals
+    client = client_address(request)
+    path = request.url.path
+
+    def guarded() -> Principal:
+        # The limits' storage may be a network service: its calls run here, in the
+        # thread pool, with the database work.
+        try:
+            limits.check_client(client)
+            return authenticate_request(
+                sessions=runtime.sessions,
+                policy=runtime.token_policy,
+                token=token,
+                method=request.method,
+                path=path,
+                refusals=refusals,
+                client=client,
+                admit=lambda principal: limits.check_token(principal.token_id),
+            )
+        except RateLimitedError:
+            refusals.count(client=client, reason=RATE_LIMITED, lookup_id=None, path=path)
+            raise
+        except AuthenticationError:
+            limits.count_refusal(client)
+            raise
+
+    return await run_in_threadpool(guarded)
+
+
 async def get_principal(
     request: Request,
     runtime: RuntimeDep,
@@ -37,14 +96,7 @@ async def get_principal(
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("an API token is required (Authorization: Bearer …)")
-    return await run_in_threadpool(
-        authenticate_request,
-        sessions=runtime.sessions,
-        policy=runtime.token_policy,
-        token=credentials.credentials,
-        method=request.method,
-        path=request.url.path,
-    )
+    return await authenticate_limited(request, runtime, credentials.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -47,6 +47,7 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
     413: "The request body is too large",
     415: "The request body's media type is not accepted, or it is not a signature",
     422: "A parameter or the body is invalid",
+    429: "Too many requests from this client or token: retry after `Retry-After` seconds",
     500: "Internal error; nothing the client can change",
     503: "The database or the object store is unavailable: try again later",
 }
@@ -72,6 +73,7 @@ OPERATION_PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
     ("GET", "/api/v1/webhook"): {404: ("not-found",)},
     ("DELETE", "/api/v1/webhook"): {404: ("not-found",)},
     ("POST", "/api/v1/webhook/events/{event_id}/replay"): {409: ("conflict",)},
+    ("POST", "/api/v1/documents/{document_id}/revalidate"): {409: ("revalidation-limit",)},
 }
 """The problems only some operations produce, by ``(METHOD, path template)``, added to
 those the rules in :func:`route_problems` give every operation of their kind."""
@@ -132,6 +134,7 @@ def route_problems(facts: RouteFacts) -> dict[int, tuple[str, ...]]:
     if facts.authenticated:
         found[401] = ("authentication",)
         found[403] = ("forbidden",)
+        found[429] = ("rate-limited",)
     if facts.has_parameters or facts.has_body:
         found[422] = (INPUT,)
     if facts.has_path_parameters:
@@ -293,7 +296,7 @@ def _headers(status: int, codes: tuple[str, ...]) -> dict[str, Any]:
     string = {"type": "string"}
     if status == 401:
         return {"WWW-Authenticate": {"required": True, "schema": string}}
-    if status == 503:
+    if status in (429, 503):
         return {
             "Retry-After": {
                 "required": True,

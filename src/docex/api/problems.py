@@ -91,6 +91,7 @@ _STATUS: list[tuple[type[errors.DocexError], int, str | None, str]] = [
     (errors.NotFoundError, 404, None, "Not found"),
     (errors.NotAcceptableError, 406, None, "Not acceptable"),
     (errors.IdempotencyConflictError, 409, None, "Idempotency key reused"),
+    (errors.RevalidationLimitError, 409, None, "Re-validation limit reached"),
     (errors.TransitionError, 409, None, "Transition not allowed"),
     (errors.DocumentReusedError, 409, None, "Signed content already recorded"),
     # Refusals of what was signed, not of the request's syntax: each names where.
@@ -98,6 +99,7 @@ _STATUS: list[tuple[type[errors.DocexError], int, str | None, str]] = [
     (errors.SignedContentError, 422, None, "Signed content breaks its format"),
     (errors.ConflictError, 409, None, "Conflict"),
     (errors.InputError, 422, INPUT, "Invalid request"),
+    (errors.RateLimitedError, 429, None, "Too many requests"),
     (errors.StorageUnavailableError, 503, None, "Object store unavailable"),
     (errors.DatabaseUnavailableError, 503, None, "Database unavailable"),
     (errors.StorageError, 500, None, "Object store error"),
@@ -116,6 +118,7 @@ PROBLEM_TYPES: dict[str, int] = {
     "idempotency-conflict": 409,
     "transition": 409,
     "document-reused": 409,
+    "revalidation-limit": 409,
     "too-large": 413,
     "not-a-signature": 415,
     "unsupported-media-type": 415,
@@ -123,6 +126,7 @@ PROBLEM_TYPES: dict[str, int] = {
     "signature-rejected": 422,
     "signed-content": 422,
     "content-mismatch": 422,
+    "rate-limited": 429,
     "internal": 500,
     "trust-config": 500,
     "settings": 500,
@@ -188,6 +192,9 @@ def for_error(exc: errors.DocexError) -> JSONResponse:
     if isinstance(exc, errors.UnsupportedMediaTypeError):
         # RFC 9110 §15.5.16: a 415 may say which media types would have been accepted.
         headers = {"Accept": ", ".join(exc.accepted)} if exc.accepted else None
+    if isinstance(exc, errors.RateLimitedError):
+        # RFC 6585 §4: a 429 may say how long to wait; clients and proxies honour it.
+        headers = {"Retry-After": str(exc.retry_after)}
     # Where the problem is: the request field that contradicts the signed content, or
     # the place in the signed JSON that breaks its format.
     if isinstance(exc, errors.ContentMismatchError):
@@ -196,7 +203,9 @@ def for_error(exc: errors.DocexError) -> JSONResponse:
     if isinstance(exc, errors.SignedContentError) and exc.path:
         extra["path"] = exc.path
     if status >= 500:
-        log.error("%s: %s", code, exc)
+        # The first line only: PostgreSQL puts the offending row's values (an RNOKPP, a
+        # requisition number) on the DETAIL line of its message, after the first.
+        log.error("%s: %s", code, str(exc).partition("\n")[0])
     return problem(status, code, title, str(exc), headers=headers, **extra)
 
 

@@ -1,10 +1,18 @@
 """Re-validating stored documents: the acceptance report, and later verdicts beside it.
 
-An auditor (or a party to the document) re-verifies the stored original now, or as of a
-given time, with the trust and revocation data configured today. The new report is kept
-beside the one made at acceptance; neither is ever changed. The acceptance policy it is given
-says, beside the neutral verdict, whether the gate would accept the document on the new
-report (recorded in the audit entry, returned to the caller; it changes nothing stored).
+An auditor re-verifies the stored original now, or as of a given time, with the trust and
+revocation data configured today. The new report is kept beside the one made at
+acceptance; neither is ever changed.
+
+Every kept re-validation is permanent, and each costs a signature verification, so who may
+ask and how often is bounded by a :class:`RevalidationPolicy`: auditors only unless the
+deployment lets the facilities a document involves re-validate it too (checking a verdict
+is the auditors' work; a facility has the acceptance report), and at most
+``max_per_document`` re-validations per document. The API adds a per-token rate limit.
+
+The acceptance policy it is given says, beside the neutral verdict, whether the gate would
+accept the document on the new report (recorded in the audit entry, returned to the
+caller; it changes nothing stored).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
@@ -23,14 +31,33 @@ from docex.clock import utcnow
 from docex.db.documents import Document, Revalidation
 from docex.db.engine import unit_of_work
 from docex.domain import Outcome
-from docex.errors import NotFoundError
+from docex.errors import NotFoundError, PermissionDeniedError, RevalidationLimitError
 from docex.registry.records import Principal
 from docex.services.access import visible_to
 from docex.services.records import RevalidationRecord
+from docex.settings import Settings
 from docex.signatures.isolation import SignatureVerifier
 from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
 from docex.signatures.report import ValidationReport
 from docex.storage.base import ObjectStore
+
+
+@dataclass(frozen=True)
+class RevalidationPolicy:
+    """Who may re-validate a document, and how many re-validations one document keeps."""
+
+    max_per_document: int
+    """Re-validations kept for one document; past it :class:`RevalidationLimitError`."""
+    parties_may_revalidate: bool = False
+    """Whether the facilities a document involves may re-validate it, not only auditors."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RevalidationPolicy:
+        """The policy ``settings`` configure (``DOCEX_REVALIDATION_*``)."""
+        return cls(
+            max_per_document=settings.revalidation_max_per_document,
+            parties_may_revalidate=settings.revalidation_by_parties,
+        )
 
 
 @dataclass(frozen=True)
@@ -113,13 +140,26 @@ def revalidate(
     store: ObjectStore,
     verifier: SignatureVerifier,
     acceptance_policy: AcceptancePolicy,
+    policy: RevalidationPolicy,
     principal: Principal,
     document_id: uuid.UUID,
     at: datetime | None = None,
 ) -> RevalidationResult:
     """Verify the stored original in ``store`` again (as of ``at``, default now) with
-    ``verifier``, keep the report, and say what ``acceptance_policy`` makes of it."""
+    ``verifier``, keep the report, and say what ``acceptance_policy`` makes of it.
+
+    :raises NotFoundError: no such document visible to ``principal``.
+    :raises PermissionDeniedError: ``policy`` does not let ``principal`` re-validate.
+    :raises RevalidationLimitError: the document has ``policy.max_per_document``
+        re-validations already.
+    """
     document = _document(sessions, principal, document_id)
+    if not principal.is_auditor and not policy.parties_may_revalidate:
+        raise PermissionDeniedError("only auditors may re-validate documents")
+    # Checked before verifying, so that a document at its cap costs no verification, and
+    # again under the document's row lock when the new report is kept.
+    with unit_of_work(sessions) as session:
+        _check_cap(session, policy, document.id)
     with store.open(document.object_key) as reader:
         signed = reader.read()
     content = None
@@ -138,6 +178,10 @@ def revalidate(
         created_at=utcnow(),
     )
     with unit_of_work(sessions) as session:
+        # FOR UPDATE on PostgreSQL: concurrent re-validations of one document count one
+        # after the other, so none slips past the cap. SQLite writes one at a time anyway.
+        session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+        _check_cap(session, policy, document.id)
         session.add(row)
         session.flush()
         record(
@@ -160,3 +204,16 @@ def revalidate(
         )
         kept = RevalidationRecord.of(row)
     return RevalidationResult(revalidation=kept, acceptance=acceptance)
+
+
+def _check_cap(session: Session, policy: RevalidationPolicy, document_id: uuid.UUID) -> None:
+    kept = session.scalar(
+        select(func.count())
+        .select_from(Revalidation)
+        .where(Revalidation.document_id == document_id)
+    )
+    if (kept or 0) >= policy.max_per_document:
+        raise RevalidationLimitError(
+            f"document {document_id} has {kept} re-validations, the most this deployment "
+            f"keeps for one document ({policy.max_per_document})"
+        )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from docex.api.deps import PrincipalDep, RuntimeDep
+from docex.api.deps import PrincipalDep, RateLimitsDep, RuntimeDep
 from docex.api.downloads import download_response
 from docex.api.negotiation import preferred
 from docex.api.pagination import page_parameters
@@ -219,17 +219,20 @@ def revalidate_document(
     document_id: uuid.UUID,
     runtime: RuntimeDep,
     principal: PrincipalDep,
+    rate_limits: RateLimitsDep,
     body: RevalidateRequest | None = None,
 ) -> RevalidationOut:
-    """Verify the stored original again, now or as of ``at``, and keep that report."""
+    """Verify the stored original again, now or as of ``at``, and keep that report (auditors)."""
     at = body.at if body is not None else None
     if at is not None and at.tzinfo is None:
         raise InputError("at needs a time zone")
+    rate_limits.check_revalidation(principal.token_id)
     result = revalidation.revalidate(
         sessions=runtime.sessions,
         store=runtime.store,
         verifier=runtime.verifier,
         acceptance_policy=runtime.acceptance_policy,
+        policy=revalidation.RevalidationPolicy.from_settings(runtime.settings),
         principal=principal,
         document_id=document_id,
         at=at,

@@ -19,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from docex.api.deps import RuntimeDep
+from docex.api.deps import RuntimeDep, authenticate_limited, get_rate_limits
 from docex.api.downloads import download_response
 from docex.api.ui.render import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, render, translations
 from docex.api.ui.session import SessionCodec, WebSession, csrf_matches, new_session
@@ -31,7 +31,6 @@ from docex.errors import AuthenticationError, InputError, NotFoundError
 from docex.registry.records import Principal
 from docex.services import audit_chain, audit_trail, revalidation, verification
 from docex.services import documents as reading
-from docex.services.authentication import authenticate_request
 from docex.services.ui_sessions import resume_session
 from docex.signatures.report import ValidationReport
 
@@ -206,14 +205,8 @@ async def sign_in(
 ) -> Response:
     """Exchange an API token for a session cookie."""
     try:
-        principal = await run_in_threadpool(
-            authenticate_request,
-            sessions=page.runtime.sessions,
-            policy=page.runtime.token_policy,
-            token=token.strip(),
-            method="POST",
-            path=page.request.url.path,
-        )
+        # The API's rate limits and refused-token aggregation apply to sign-in too.
+        principal = await authenticate_limited(page.request, page.runtime, token.strip())
     except AuthenticationError:
         return page.html("sign_in.html", status_code=401, next=_next(next), error="refused")
     response = RedirectResponse(_next(next), status_code=303)
@@ -395,13 +388,16 @@ async def document_revalidate(
     page: PostAuditor, document_id: uuid.UUID, at: Annotated[str | None, Form()] = None
 ) -> Response:
     """Verify the stored original again, now or as of a date, and keep that report."""
+    limits = get_rate_limits(page.request)
     try:
+        await run_in_threadpool(limits.check_revalidation, page.who.token_id)
         await run_in_threadpool(
             lambda: revalidation.revalidate(
                 sessions=page.runtime.sessions,
                 store=page.runtime.store,
                 verifier=page.runtime.verifier,
                 acceptance_policy=page.runtime.acceptance_policy,
+                policy=revalidation.RevalidationPolicy.from_settings(page.runtime.settings),
                 principal=page.who,
                 document_id=document_id,
                 at=_time_field(at, AT_NOT_A_TIME, page),
