@@ -32,10 +32,18 @@ from dataclasses import dataclass
 from limits import RateLimitItem, parse_many
 from limits.errors import ConfigurationError as StorageConfigurationError
 from limits.storage import storage_from_string
-from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
+from limits.strategies import (
+    MovingWindowRateLimiter,
+    RateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 
 from docex.errors import ConfigurationError, RateLimitedError
 from docex.settings import Settings, environment_variable
+
+# Limits of at most this many requests per window are counted exactly (a timestamp per
+# request, so at most this many per key); larger ones by the two-number estimate.
+EXACT_UP_TO = 1000
 
 # What a request is refused with: the same words whichever limit it hit, so that the
 # refusal does not tell a prober how the limits are keyed.
@@ -65,8 +73,6 @@ class RateLimits:
         revalidation: str,
         enabled: bool = True,
     ) -> None:
-        # The sliding-window counter keeps two numbers per key, not one timestamp per
-        # request as the moving window does: a flood costs it no memory.
         try:
             storage = storage_from_string(storage_uri)
         except StorageConfigurationError as exc:
@@ -77,7 +83,13 @@ class RateLimits:
             variable = environment_variable("rate_limit_storage_uri")
             problem = f"{variable}: unusable {scheme}:// storage: {reason}"
             raise ConfigurationError((problem,)) from None
-        self._limiter: RateLimiter = SlidingWindowCounterRateLimiter(storage)
+        # The moving window is exact (at most N requests in any span of the window's
+        # length) but keeps one timestamp per request counted; the sliding-window counter
+        # keeps two numbers per key and only estimates the previous window's share, so a
+        # burst across a window boundary gets a few more than N through. Exact where that
+        # is cheap, bounded memory where N is large.
+        self._exact: RateLimiter = MovingWindowRateLimiter(storage)
+        self._estimated: RateLimiter = SlidingWindowCounterRateLimiter(storage)
         self._enabled = enabled
         self._ip = _Limit("ip", parse_many(ip))
         self._refusals = _Limit("refusals", parse_many(refusals))
@@ -109,7 +121,7 @@ class RateLimits:
         answered with 429 from the next request on (see :meth:`check_client`)."""
         if self._enabled:
             for item in self._refusals.items:
-                self._limiter.hit(item, self._refusals.scope, client)
+                self._limiter(item).hit(item, self._refusals.scope, client)
 
     def check_token(self, token_id: int) -> None:
         """Count one request by the authenticated token ``token_id``."""
@@ -119,22 +131,25 @@ class RateLimits:
         """Count one re-validation asked for by the token ``token_id``."""
         self._hit(self._revalidation, str(token_id))
 
+    def _limiter(self, item: RateLimitItem) -> RateLimiter:
+        return self._exact if item.amount <= EXACT_UP_TO else self._estimated
+
     def _hit(self, limit: _Limit, key: str) -> None:
         if not self._enabled:
             return
         for item in limit.items:
-            if not self._limiter.hit(item, limit.scope, key):
+            if not self._limiter(item).hit(item, limit.scope, key):
                 raise self._refused(limit, item, key)
 
     def _test(self, limit: _Limit, key: str) -> None:
         if not self._enabled:
             return
         for item in limit.items:
-            if not self._limiter.test(item, limit.scope, key):
+            if not self._limiter(item).test(item, limit.scope, key):
                 raise self._refused(limit, item, key)
 
     def _refused(self, limit: _Limit, item: RateLimitItem, key: str) -> RateLimitedError:
-        reset = self._limiter.get_window_stats(item, limit.scope, key).reset_time
+        reset = self._limiter(item).get_window_stats(item, limit.scope, key).reset_time
         # Whole seconds, at least one: Retry-After takes no fractions, and 0 invites a
         # retry loop against a limit that has not moved yet.
         seconds = max(1, math.ceil(reset - time.time()))
