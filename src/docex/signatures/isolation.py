@@ -67,6 +67,7 @@ from docex.signatures.report import ValidationReport
 
 if TYPE_CHECKING:
     from docex.settings import Settings
+    from docex.signatures.detached import ContentDigests
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MEMORY_BYTES = 1 * GiB
@@ -199,7 +200,11 @@ class IsolatedVerifier:
             self._idle.put(self._start())
 
     def verify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """As :meth:`Verifier.verify`, within the time and memory budget.
 
@@ -255,7 +260,11 @@ class IsolatedVerifier:
             return ("died", worker.process.exitcode)
 
     async def averify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """The coroutine form of :meth:`verify`: waits for the worker in a thread."""
         return await asyncio.to_thread(self.verify, data, content=content, at=at)
