@@ -23,13 +23,16 @@ The ratios are measured in one run on one machine; the load generator shares its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -92,36 +96,62 @@ def serve(
     seconds: float,
     work: Path,
     settings_override: dict[str, str] | None = None,
+    src: Path | None = None,
+    py_spy: Path | None = None,
 ) -> Served:
-    """Start ``factory``, warm it with the first ``warmup`` requests, time the rest."""
+    """Start ``factory``, warm it with the first ``warmup`` requests, time the rest.
+
+    With ``src``, the server imports docex from that folder instead of this checkout's.
+    """
     settings = deployment.settings
     if settings_override:
         settings = settings.model_copy(update=settings_override)
-    with api_server(settings, workers=workers, log=work / f"{name}.log", factory=factory) as srv:
+    env = {"PYTHONPATH": os.pathsep.join([str(src), str(BENCH)])} if src is not None else {}
+    with api_server(
+        settings, workers=workers, log=work / f"{name}.log", factory=factory, **env
+    ) as srv:
         warm = run_async(
             submit_all(srv.url, requests[:warmup], clients=WARMUP_CLIENTS, max_seconds=60)
         )
         if warm.errors:
             raise SystemExit(f"{name}: warm-up failed {dict(warm.errors)}: {warm.first_error}")
         roots = {"server": srv.process.pid, "postgres": postmaster_pid(deployment.postgres)}
-        level = run_level(
-            srv.url, requests[warmup:], clients=clients, max_seconds=seconds, cpu_roots=roots
-        )
+        with sampled(srv.process.pid, py_spy):
+            level = run_level(
+                srv.url, requests[warmup:], clients=clients, max_seconds=seconds, cpu_roots=roots
+            )
     if level.errors:
         raise SystemExit(f"{name}: {dict(level.errors)} failed; first: {level.first_error}")
     return Served(name, level)
+
+
+@contextlib.contextmanager
+def sampled(pid: int, out: Path | None) -> Iterator[None]:
+    """With ``out``, py-spy samples ``pid`` and its children meanwhile (collapsed stacks)."""
+    if out is None:
+        yield
+        return
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    command = [spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
+    command += ["--rate", "250", "--format", "raw", "--output", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        process.wait(timeout=60)
 
 
 def verdict(ok: bool) -> str:
     return "[green]PASS[/]" if ok else "[red]MISS[/]"
 
 
-def report(docex: Served, floor: Served, console: Console) -> None:
+def report(docex: Served, floor: Served, console: Console, *, before: Served | None) -> None:
     table = Table(title=f"docex and its floor at {docex.level.clients} clients")
     for column in ("server", "docs", "docs/s", "p50 ms", "p99 ms", "p99/p50", "ms CPU/doc"):
         table.add_column(column, justify="right")
     table.add_column("postgres ms CPU/doc", justify="right")
-    for served in (docex, floor):
+    for served in (*((before,) if before else ()), docex, floor):
         lv = served.level
         p50, p99 = lv.percentile_ms(50), lv.percentile_ms(99)
         table.add_row(
@@ -164,6 +194,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
     parser.add_argument("--seconds", type=float, default=60.0, help="cap per server (60 s)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="signing jobs")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="SRC",
+        help="also serve docex imported from SRC (another checkout's src/, for before/after), "
+        "first, on its own schema and bucket",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="OUT",
+        help="sample docex's process tree with py-spy over its timed level into OUT "
+        "(collapsed stacks; py-spy from PyPI)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the uvicorn logs")
     args = parser.parse_args(argv)
     console = Console() if Console().is_terminal else Console(width=132)
@@ -175,6 +219,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         deployment = deploy(postgres, s3, DevPki.load())
         samples = make_many(warmup + args.docs, jobs=args.jobs, console=console)
         requests = [encode(s, deployment.tokens) for s in samples]
+        before: Served | None = None
+        if args.before is not None:
+            # Its own deployment (schema, bucket, tokens): every body is new to it too.
+            other = deploy(postgres, s3, DevPki.load())
+            before = serve(
+                "docex before",
+                "app_factory:make_app",
+                other,
+                [encode(s, other.tokens) for s in samples],
+                warmup=warmup,
+                clients=args.clients,
+                workers=args.workers,
+                seconds=args.seconds,
+                work=work,
+                src=args.before.resolve(),
+            )
+            console.print(f"docex before: {before.level.rate:,.1f} docs/s")
         docex = serve(
             "docex",
             "app_factory:make_app",
@@ -185,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers,
             seconds=args.seconds,
             work=work,
+            py_spy=args.py_spy,
         )
         console.print(f"docex: {docex.level.rate:,.1f} docs/s")
         floor_store = f"s3://bench-floor-{uuid.uuid4().hex[:16]}"
@@ -210,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.print(f"logs kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    report(docex, floor, console)
+    report(docex, floor, console, before=before)
     console.print(
         f"same {len(requests) - warmup} bodies to each after {warmup} untimed; uvicorn "
         f"--workers {args.workers}; CPU is each server's process tree from /proc; the load "
