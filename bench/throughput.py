@@ -98,6 +98,7 @@ def serve(
     settings_override: dict[str, str] | None = None,
     src: Path | None = None,
     py_spy: Path | None = None,
+    gil: bool = False,
 ) -> Served:
     """Start ``factory``, warm it with the first ``warmup`` requests, time the rest.
 
@@ -116,7 +117,7 @@ def serve(
         if warm.errors:
             raise SystemExit(f"{name}: warm-up failed {dict(warm.errors)}: {warm.first_error}")
         roots = {"server": srv.process.pid, "postgres": postmaster_pid(deployment.postgres)}
-        with sampled(srv.process.pid, py_spy):
+        with sampled(srv.process.pid, py_spy, gil=gil):
             level = run_level(
                 srv.url, requests[warmup:], clients=clients, max_seconds=seconds, cpu_roots=roots
             )
@@ -126,7 +127,7 @@ def serve(
 
 
 @contextlib.contextmanager
-def sampled(pid: int, out: Path | None) -> Iterator[None]:
+def sampled(pid: int, out: Path | None, *, gil: bool = False) -> Iterator[None]:
     """With ``out``, py-spy samples ``pid`` and its children meanwhile (collapsed stacks)."""
     if out is None:
         yield
@@ -134,6 +135,8 @@ def sampled(pid: int, out: Path | None) -> Iterator[None]:
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
     command = [spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
     command += ["--rate", "250", "--format", "raw", "--output", str(out)]
+    if gil:
+        command.append("--gil")  # only the thread holding the GIL: Python CPU time
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
@@ -208,6 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="sample docex's process tree with py-spy over its timed level into OUT "
         "(collapsed stacks; py-spy from PyPI)",
     )
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="with --py-spy, sample only the thread holding the GIL (Python CPU, not waits)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the uvicorn logs")
     args = parser.parse_args(argv)
     console = Console() if Console().is_terminal else Console(width=132)
@@ -247,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds=args.seconds,
             work=work,
             py_spy=args.py_spy,
+            gil=args.gil,
         )
         console.print(f"docex: {docex.level.rate:,.1f} docs/s")
         floor_store = f"s3://bench-floor-{uuid.uuid4().hex[:16]}"

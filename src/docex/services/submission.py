@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -189,7 +189,8 @@ def _submit_document(
     try:
         with unit_of_work(runtime.sessions) as session:
             with _refusals_logged(submission, facility_id, principal):
-                facility = _active_facility(session, facility_id)
+                # The submitter and the recipient in one round trip; each is judged in turn.
+                facility, recipient = _facilities(session, facility_id, facts.recipient_edrpou)
                 # First whether every signer may sign for this facility, then whether the
                 # author the content names is the one who signed it.
                 _check_signers(session, facility=facility, report=verified.report)
@@ -205,7 +206,7 @@ def _submit_document(
                 recorded = _recorded(session, facility_id, submission, verified.read.record_sha256)
                 if recorded is not None:
                     return _first_answer(runtime, session, recorded)
-                recipient_id = _recipient(session, facts.recipient_edrpou)
+                recipient_id = _recipient(recipient, facts.recipient_edrpou)
                 _check_answers(
                     session, facility_id=facility_id, document_id=facts.answers_document_id
                 )
@@ -476,11 +477,26 @@ def _require_accepted(
     return decision
 
 
-def _active_facility(session: Session, facility_id: int) -> Facility:
-    facility = session.get(Facility, facility_id)
+def _facilities(
+    session: Session, facility_id: int, recipient_edrpou: str | None
+) -> tuple[Facility, Facility | None]:
+    """The active submitting facility, and the recipient facility if named and found.
+
+    :raises PermissionDeniedError: the submitting facility is missing or not active.
+    """
+    which = Facility.id == facility_id
+    if recipient_edrpou is not None:
+        which = or_(which, Facility.edrpou == recipient_edrpou)
+    found = session.scalars(select(Facility).where(which)).all()
+    facility = next((f for f in found if f.id == facility_id), None)
     if facility is None or facility.status is not FacilityStatus.ACTIVE:
         raise PermissionDeniedError("the submitting facility is not active")
-    return facility
+    recipient = (
+        None
+        if recipient_edrpou is None
+        else next((f for f in found if f.edrpou == recipient_edrpou), None)
+    )
+    return facility, recipient
 
 
 def _check_signers(session: Session, *, facility: Facility, report: ValidationReport) -> None:
@@ -513,10 +529,9 @@ def _check_signers(session: Session, *, facility: Facility, report: ValidationRe
             )
 
 
-def _recipient(session: Session, edrpou: str | None) -> int | None:
+def _recipient(facility: Facility | None, edrpou: str | None) -> int | None:
     if edrpou is None:
         return None
-    facility = session.scalar(select(Facility).where(Facility.edrpou == edrpou))
     if facility is None or facility.status is not FacilityStatus.ACTIVE:
         raise NotFoundError(f"no active facility with EDRPOU {edrpou}")
     return facility.id
