@@ -117,16 +117,16 @@ class Sampler(threading.Thread):
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self.pid, self.peak_kb, self._halt = pid, 0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             with contextlib.suppress(OSError, KeyError):
                 self.peak_kb = max(self.peak_kb, status_kb(self.pid, "VmRSS"))
-            self._stop.wait(0.005)
+            self._halt.wait(0.005)
 
     def stop(self) -> int:
-        self._stop.set()
+        self._halt.set()
         self.join()
         return self.peak_kb
 
