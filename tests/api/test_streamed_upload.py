@@ -107,7 +107,7 @@ def test_a_streamed_file_the_manifest_does_not_name_is_refused(
     problem = response.json()
     assert problem["type"] == "urn:docex:problem:signed-content"
     assert problem["detail"] == (
-        f"content[0].attachment.url: the manifest names the file with SHA-256 {named}, but the signed file's content "
-        f"has SHA-256 {hashlib.sha256(content).hexdigest()}"
+        f"content[0].attachment.url: the manifest names the file with SHA-256 {named}, "
+        f"but the signed file's content has SHA-256 {hashlib.sha256(content).hexdigest()}"
     )
     assert not api.runtime.store.exists(content_key(hashlib.sha256(content).hexdigest()))
