@@ -197,15 +197,26 @@ def server_environment(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 class ApiServer:
-    """``uvicorn --factory app_factory:make_app --workers N`` in its own process group."""
+    """``uvicorn --factory app_factory:make_app --workers N`` in its own process group.
 
-    def __init__(self, settings: Settings, *, workers: int, log: Path, **env: str) -> None:
+    ``factory`` names another application in ``bench/`` (the floor server's).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        workers: int,
+        log: Path,
+        factory: str = "app_factory:make_app",
+        **env: str,
+    ) -> None:
         self.port = free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         command = [
             sys.executable, "-m", "uvicorn",
-            "--factory", "app_factory:make_app",
+            "--factory", factory,
             "--app-dir", str(BENCH),
             "--host", "127.0.0.1",
             "--port", str(self.port),
@@ -256,8 +267,15 @@ class ApiServer:
 
 
 @contextlib.contextmanager
-def api_server(settings: Settings, *, workers: int, log: Path, **env: str) -> Iterator[ApiServer]:
-    server = ApiServer(settings, workers=workers, log=log, **env)
+def api_server(
+    settings: Settings,
+    *,
+    workers: int,
+    log: Path,
+    factory: str = "app_factory:make_app",
+    **env: str,
+) -> Iterator[ApiServer]:
+    server = ApiServer(settings, workers=workers, log=log, factory=factory, **env)
     try:
         server.wait_healthy()
         yield server

@@ -7,6 +7,7 @@ builds the application and the engine is passed down.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -29,19 +30,34 @@ from docex.settings import Settings
 # How long SQLite waits for another writer before reporting "database is locked".
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
 
+PING_AFTER_IDLE_SECONDS = 1.0
+"""A pooled PostgreSQL connection idle this long is pinged before it is handed out.
+
+A restart of the server takes longer than this, so every connection that may have died
+with it is checked; under load a connection is back in use within milliseconds and is
+never pinged (SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip per
+transaction). A connection that fails between requests anyway fails its request, and
+SQLAlchemy then invalidates the whole pool, as with pre-ping.
+"""
+
+_CHECKED_IN = "docex_checked_in"
+
 
 def create_engine_from_settings(settings: Settings) -> Engine:
     """The engine for ``settings.database_url``."""
     return create_engine_from_url(settings.database_url)
 
 
-def create_engine_from_url(url: str | URL, **kwargs: Any) -> Engine:
+def create_engine_from_url(
+    url: str | URL, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any
+) -> Engine:
     """An engine for SQLite or PostgreSQL, configured the way docex relies on.
 
     SQLite gets foreign keys enforced and write-ahead logging (readers do not block the
-    writer); its parent folder is created. PostgreSQL goes through psycopg 3 and checks
-    pooled connections before use, so a database restart costs one failed ping rather
-    than one failed request.
+    writer); its parent folder is created. PostgreSQL goes through psycopg 3 and pings a
+    pooled connection before use only when it has been idle for ``ping_after_idle``
+    seconds (:func:`ping_idle_connections`), so a database restart costs one failed ping
+    rather than one failed request, and a busy pool makes no ping per request.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
@@ -64,8 +80,38 @@ def create_engine_from_url(url: str | URL, **kwargs: Any) -> Engine:
         # for) a new connection per request under load.
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        engine = create_engine(parsed, **kwargs)
+        ping_idle_connections(engine, after_seconds=ping_after_idle)
+        return engine
     raise DatabaseError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def ping_idle_connections(engine: Engine, *, after_seconds: float) -> None:
+    """Ping a pooled connection on checkout if it has been idle ``after_seconds`` or more.
+
+    A dead one is replaced before the caller sees it: raising ``DisconnectionError`` in a
+    checkout listener makes the pool discard the connection and hand out another.
+    """
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.pop(_CHECKED_IN, None)
+        if checked_in is None or time.monotonic() - checked_in < after_seconds:
+            return  # new, or back from a request moments ago
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:
+            # Whatever the driver raises for a dead socket; the pool takes a new connection.
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

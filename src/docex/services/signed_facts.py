@@ -23,6 +23,7 @@ from docex.domain import DocumentKind, ReferralPriority
 from docex.errors import AuthorMismatchError, ContentMismatchError, InputError, SignedContentError
 from docex.formats.facts import SignedFacts
 from docex.formats.reading import read_facts
+from docex.signatures.detached import ContentDigests
 from docex.signatures.payload import PayloadSource, signed_payload
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
 
@@ -57,8 +58,8 @@ class ReadContent:
     facts: SignedFacts
     record_bytes: bytes
     """The signed content the facts come from (a medical document's manifest content)."""
-    payload: bytes
-    """The signed payload of the submitted file."""
+    payload: bytes | ContentDigests
+    """The signed payload of the submitted file (a large detached one by its digests)."""
     payload_source: PayloadSource
 
     @property
@@ -71,16 +72,26 @@ def read_content(
     *,
     kind: DocumentKind,
     signed: bytes,
-    content: bytes | None,
+    content: bytes | ContentDigests | None,
     manifest_payload: bytes | None,
     max_envelope_depth: int,
 ) -> ReadContent:
     """The facts of a verified submission; ``manifest_payload`` is a verified manifest's content.
 
+    ``content`` is the detached content, given only when the verifier found the signature
+    detached; then it is the payload, and the signature is not parsed a second time. Given
+    by its digests (too large to hold), it can only be a medical document's file, whose
+    facts come from the manifest.
+
     :raises SignedContentError: the content (or the manifest) does not follow its format,
         or a manifest names another file.
     """
-    payload = signed_payload(signed, content, max_envelope_depth=max_envelope_depth)
+    payload: bytes | ContentDigests
+    if content is not None:
+        payload, source = content, PayloadSource.DETACHED
+    else:
+        attached = signed_payload(signed, max_envelope_depth=max_envelope_depth)
+        payload, source = attached.data, attached.source
     if kind is DocumentKind.MEDICAL_DOCUMENT:
         if manifest_payload is None:
             raise SignedContentError(
@@ -88,17 +99,23 @@ def read_content(
                 "naming the file by SHA-256), in the 'manifest' part"
             )
         facts = read_facts(kind, manifest_payload)
-        payload_sha256 = hashlib.sha256(payload.data).hexdigest()
+        payload_sha256 = (
+            payload.sha256
+            if isinstance(payload, ContentDigests)
+            else hashlib.sha256(payload).hexdigest()
+        )
         if facts.document_sha256 != payload_sha256:
             raise SignedContentError(
                 f"the manifest names the file with SHA-256 {facts.document_sha256}, but the "
                 f"signed file's content has SHA-256 {payload_sha256}",
                 path="content[0].attachment.url",
             )
-        return ReadContent(facts, manifest_payload, payload.data, payload.source)
+        return ReadContent(facts, manifest_payload, payload, source)
     if manifest_payload is not None:
         raise InputError("only a medical document comes with a manifest")
-    return ReadContent(read_facts(kind, payload.data), payload.data, payload.data, payload.source)
+    if isinstance(payload, ContentDigests):
+        raise InputError("a signed record is read whole; only a medical document's file streams")
+    return ReadContent(read_facts(kind, payload), payload, payload, source)
 
 
 def check_claims(facts: SignedFacts, claims: Claims) -> None:

@@ -26,6 +26,7 @@ The order is what makes failures safe:
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import uuid
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,7 @@ from docex.errors import (
     DocexError,
     DocumentReusedError,
     IdempotencyConflictError,
+    InputTooLargeError,
     NotFoundError,
     PermissionDeniedError,
     SignatureRejectedError,
@@ -74,6 +76,7 @@ from docex.services.signed_facts import (
     read_content,
 )
 from docex.services.submission_audit import record_accepted, record_refusal, stream_sha256
+from docex.signatures.detached import ContentDigests, content_digest_algorithms
 from docex.signatures.inputs import check_size
 from docex.signatures.payload import PayloadSource, signed_payload
 from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
@@ -81,6 +84,9 @@ from docex.signatures.report import Qualification, SignatureReport, ValidationRe
 from docex.storage.base import DEFAULT_CONTENT_TYPE, content_key
 
 log = logging.getLogger("docex.submission")
+
+STREAM_CONTENT_BYTES = 1024 * 1024
+"""A medical document's file above this size is hashed and stored in a stream, not held."""
 
 SIGNATURE_CONTENT_TYPES = {
     "cades": "application/pkcs7-signature",
@@ -123,7 +129,7 @@ class _Verified:
     """A submission whose signatures the policy accepted, and the facts they sign."""
 
     signed: bytes
-    content: bytes | None
+    content: bytes | ContentDigests | None
     report: ValidationReport
     acceptance: AcceptanceDecision
     read: ReadContent
@@ -184,7 +190,8 @@ def _submit_document(
     try:
         with unit_of_work(runtime.sessions) as session:
             with _refusals_logged(submission, facility_id, principal):
-                facility = _active_facility(session, facility_id)
+                # The submitter and the recipient in one round trip; each is judged in turn.
+                facility, recipient = _facilities(session, facility_id, facts.recipient_edrpou)
                 # First whether every signer may sign for this facility, then whether the
                 # author the content names is the one who signed it.
                 _check_signers(session, facility=facility, report=verified.report)
@@ -200,7 +207,7 @@ def _submit_document(
                 recorded = _recorded(session, facility_id, submission, verified.read.record_sha256)
                 if recorded is not None:
                     return _first_answer(runtime, session, recorded)
-                recipient_id = _recipient(session, facts.recipient_edrpou)
+                recipient_id = _recipient(recipient, facts.recipient_edrpou)
                 _check_answers(
                     session, facility_id=facility_id, document_id=facts.answers_document_id
                 )
@@ -279,9 +286,7 @@ def _verify(
     """Verify the signature (and a manifest's), apply the policy, read the signed facts."""
     limit = runtime.settings.max_content_bytes
     signed_bytes = submission.signed.read()
-    content_bytes = submission.content.read() if submission.content is not None else None
-    if content_bytes is not None:
-        check_size(content_bytes, what="signed content", limit=limit)
+    content_bytes = _detached_content(runtime, submission, signed_bytes)
     report = runtime.verifier.verify(signed_bytes, content=content_bytes)
     with _refusals_logged(submission, facility_id, principal):
         acceptance = _require_accepted(runtime.acceptance_policy, report, submission.kind)
@@ -310,6 +315,36 @@ def _verify(
         manifest=manifest_bytes,
         manifest_report=manifest_report,
     )
+
+
+def _detached_content(
+    runtime: Runtime, submission: Submission, signed: bytes
+) -> bytes | ContentDigests | None:
+    """The detached content as the verifier takes it: its bytes, or its digests if large.
+
+    A medical document's file is opaque (its facts are in the manifest) and may be a
+    scan of hundreds of megabytes: above :data:`STREAM_CONTENT_BYTES` it is hashed in one
+    streaming pass instead of being read into memory, and stored from the stream later.
+    Every other content is a signed record whose facts are read, so it is read whole.
+    """
+    stream = submission.content
+    if stream is None:
+        return None
+    limit = runtime.settings.max_content_bytes
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    if size > limit:
+        raise InputTooLargeError("signed content", limit)
+    if submission.kind is not DocumentKind.MEDICAL_DOCUMENT or size <= STREAM_CONTENT_BYTES:
+        return stream.read()
+    algorithms = content_digest_algorithms(
+        signed,
+        max_input_bytes=max(runtime.settings.max_upload_bytes, limit),
+        max_envelope_depth=runtime.settings.max_envelope_depth,
+    )
+    digests = ContentDigests.of_stream(stream, algorithms)
+    stream.seek(0)
+    return digests
 
 
 def _manifest_content(manifest: bytes) -> bytes:
@@ -341,13 +376,22 @@ def _refusals_logged(
 
 
 def _put(
-    runtime: Runtime, stream: IO[bytes], data: bytes, content_type: str = DEFAULT_CONTENT_TYPE
+    runtime: Runtime,
+    stream: IO[bytes],
+    data: bytes | ContentDigests,
+    content_type: str = DEFAULT_CONTENT_TYPE,
 ) -> tuple[str, str]:
-    """Store ``data`` (read again from ``stream``) under its content key: the key, the digest."""
-    digest = hashlib.sha256(data).hexdigest()
+    """Store ``data`` (read again from ``stream``) under its content key: the key, the digest.
+
+    ``data`` given by its digests is stored from the stream alone, never held whole.
+    """
+    if isinstance(data, ContentDigests):
+        digest, length = data.sha256, data.size
+    else:
+        digest, length = hashlib.sha256(data).hexdigest(), len(data)
     stream.seek(0)
     stored = runtime.store.put(
-        content_key(digest), stream, length=len(data), sha256=digest, content_type=content_type
+        content_key(digest), stream, length=length, sha256=digest, content_type=content_type
     )
     return stored.key, digest
 
@@ -434,11 +478,26 @@ def _require_accepted(
     return decision
 
 
-def _active_facility(session: Session, facility_id: int) -> Facility:
-    facility = session.get(Facility, facility_id)
+def _facilities(
+    session: Session, facility_id: int, recipient_edrpou: str | None
+) -> tuple[Facility, Facility | None]:
+    """The active submitting facility, and the recipient facility if named and found.
+
+    :raises PermissionDeniedError: the submitting facility is missing or not active.
+    """
+    which = Facility.id == facility_id
+    if recipient_edrpou is not None:
+        which = or_(which, Facility.edrpou == recipient_edrpou)
+    found = session.scalars(select(Facility).where(which)).all()
+    facility = next((f for f in found if f.id == facility_id), None)
     if facility is None or facility.status is not FacilityStatus.ACTIVE:
         raise PermissionDeniedError("the submitting facility is not active")
-    return facility
+    recipient = (
+        None
+        if recipient_edrpou is None
+        else next((f for f in found if f.edrpou == recipient_edrpou), None)
+    )
+    return facility, recipient
 
 
 def _check_signers(session: Session, *, facility: Facility, report: ValidationReport) -> None:
@@ -471,10 +530,9 @@ def _check_signers(session: Session, *, facility: Facility, report: ValidationRe
             )
 
 
-def _recipient(session: Session, edrpou: str | None) -> int | None:
+def _recipient(facility: Facility | None, edrpou: str | None) -> int | None:
     if edrpou is None:
         return None
-    facility = session.scalar(select(Facility).where(Facility.edrpou == edrpou))
     if facility is None or facility.status is not FacilityStatus.ACTIVE:
         raise NotFoundError(f"no active facility with EDRPOU {edrpou}")
     return facility.id

@@ -7,6 +7,7 @@ import logging
 from dataclasses import replace
 
 from docex.signatures.cms_signature import Engine, SignerInput, content_type_of, validate_signer
+from docex.signatures.detached import ContentDigests
 from docex.signatures.envelopes import ENVELOPE_BOUND, attached_content, layer_signature_id, unwrap
 from docex.signatures.evidence import from_signed_data
 from docex.signatures.failures import error_report, unevaluated_report
@@ -27,7 +28,7 @@ logger = logging.getLogger("docex.signatures")
 
 
 async def validate_cades(
-    cms_input: CmsInput, *, content: bytes | None, engine: Engine
+    cms_input: CmsInput, *, content: bytes | ContentDigests | None, engine: Engine
 ) -> tuple[DocumentInfo, list[SignatureReport]]:
     """Validate every signer of a CMS signature; ``content`` is the detached content, if any.
 
@@ -75,14 +76,19 @@ def _document(cms_input: CmsInput, *, detached: bool) -> DocumentInfo:
 
 
 async def _validate_layer(
-    cms_input: CmsInput, layer: int, *, content: bytes | None, engine: Engine
+    cms_input: CmsInput, layer: int, *, content: bytes | ContentDigests | None, engine: Engine
 ) -> list[SignatureReport]:
     signed_data = cms_input.signed_data
     attached = attached_content(signed_data)
     extra: list[Check] = []
     if attached is not None:
-        signed_content = attached
-        if content is not None and content != signed_content:
+        digest = digest_imprint(attached)
+        differs = (
+            not content.matches(attached)
+            if isinstance(content, ContentDigests)
+            else content is not None and content != attached
+        )
+        if differs:
             extra.append(
                 Check(
                     "content",
@@ -92,9 +98,11 @@ async def _validate_layer(
             )
     elif content is None:
         return [_no_content(engine, layer)]
+    elif isinstance(content, ContentDigests):
+        # Hashed while streaming, under the algorithms the signers name.
+        digest = content.digest
     else:
-        signed_content = content
-    digest = digest_imprint(signed_content)
+        digest = digest_imprint(content)
     data = from_signed_data(signed_data, parsed=engine.parsed, limits=engine.evaluator.limits)
     reports = []
     for index, signer_info in enumerate(signed_data["signer_infos"], start=1):

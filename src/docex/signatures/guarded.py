@@ -33,6 +33,7 @@ from docex.signatures.report import (
 )
 
 if TYPE_CHECKING:
+    from docex.signatures.detached import ContentDigests
     from docex.signatures.trust import TrustStore
     from docex.signatures.verifier import Verifier
 
@@ -49,11 +50,19 @@ class SignatureVerifier(Protocol):
     """How the verifier (or each of its workers) was built."""
 
     def verify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport: ...
 
     async def averify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport: ...
 
     def close(self) -> None: ...
@@ -129,7 +138,7 @@ def bounded_verifier(
 
 
 def budget_report(
-    data: bytes, *, content: bytes | None, at: datetime, message: str
+    data: bytes, *, content: bytes | ContentDigests | None, at: datetime, message: str
 ) -> ValidationReport:
     """The INDETERMINATE report of a verification stopped for ``message``."""
     from docex.signatures.inputs import is_pdf
@@ -204,7 +213,11 @@ class GuardedVerifier:
         self.verifier = config.build()
 
     def verify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """As :meth:`Verifier.verify`."""
         moment = validation_time(at)
@@ -216,7 +229,11 @@ class GuardedVerifier:
             return budget_report(data, content=content, at=moment, message=memory_message(None))
 
     async def averify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """As :meth:`Verifier.averify`, in a thread (the verifier's loop is per thread)."""
         return await asyncio.to_thread(self.verify, data, content=content, at=at)

@@ -77,6 +77,7 @@ from docex.signatures.report import ValidationReport
 
 if TYPE_CHECKING:
     from docex.settings import Settings
+    from docex.signatures.detached import ContentDigests
 
 StartMethod = Literal["spawn", "fork"]
 """How worker processes are started (see the module docstring)."""
@@ -226,7 +227,11 @@ class IsolatedVerifier:
             self._idle.put(self._start())
 
     def verify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """As :meth:`Verifier.verify`, within the time and memory budget.
 
@@ -282,7 +287,11 @@ class IsolatedVerifier:
             return ("died", worker.process.exitcode)
 
     async def averify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """The coroutine form of :meth:`verify`: waits for the worker in a thread."""
         return await asyncio.to_thread(self.verify, data, content=content, at=at)

@@ -19,10 +19,11 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from docex.errors import InputError
+from docex.errors import InputError, InputTooLargeError
 from docex.outbound.policy import OutboundPolicy
 from docex.signatures.cades import validate_cades
 from docex.signatures.cms_signature import Engine
+from docex.signatures.detached import ContentDigests
 from docex.signatures.failures import error_report
 from docex.signatures.inputs import (
     DEFAULT_MAX_INPUT_BYTES,
@@ -84,11 +85,16 @@ class Verifier:
         self.close()
 
     def verify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """Verify a signature file (CMS in DER/PEM/base64, or PDF).
 
-        :param content: the signed content of a detached CAdES signature.
+        :param content: the signed content of a detached CAdES signature, or its
+            :class:`~docex.signatures.detached.ContentDigests` when it is too large to hold.
         :param at: validate as of this time instead of now (timezone-aware).
         :raises NotASignatureError: the bytes are not a signature at all.
         :raises InputTooLargeError: an input exceeds ``max_input_bytes``.
@@ -96,14 +102,21 @@ class Verifier:
         return self._run(self.averify(data, content=content, at=at))
 
     async def averify(
-        self, data: bytes, *, content: bytes | None = None, at: datetime | None = None
+        self,
+        data: bytes,
+        *,
+        content: bytes | ContentDigests | None = None,
+        at: datetime | None = None,
     ) -> ValidationReport:
         """The coroutine behind :meth:`verify`, for callers already in an event loop."""
         if at is not None and at.tzinfo is None:
             raise ValueError("the validation time must be timezone-aware")
         validation_time = at or datetime.now(UTC)
         decoded = decode_signature(data, limit=self.max_input_bytes)
-        if content is not None:
+        if isinstance(content, ContentDigests):
+            if content.size > self.max_input_bytes:
+                raise InputTooLargeError("signed content", self.max_input_bytes)
+        elif content is not None:
             check_size(content, what="signed content", limit=self.max_input_bytes)
         engine = Engine(
             trust=self.trust,
