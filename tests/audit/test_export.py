@@ -7,14 +7,23 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.chain import canonical_json
 from docex.audit.export import EXPORTED_FIELDS, verify_export, write_export
 from docex.audit.verify import verify_chain
-from docex.db.engine import unit_of_work
+from docex.db.engine import session_factory, unit_of_work
 from docex.errors import InputError
 from tests.audit.conftest import all_entries, append
 from tests.conftest import Backend
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """One chain (``DOCEX_AUDIT_CHAINS=1``): these tests are about the links within a
+    chain; ``test_shards.py`` spreads entries over several."""
+    return session_factory(engine, audit_chains=1)
 
 
 def export(backend: Backend, **kwargs: object) -> list[str]:
@@ -54,7 +63,7 @@ def test_edited_export_line_fails(backend: Backend) -> None:
     verdict = verify_export(lines)
     assert not verdict.ok
     assert verdict.first_broken_id == ids[2]
-    assert verdict.reason == "its content does not match its hash: it was changed"
+    assert verdict.reason == "chain 0: its content does not match its hash: it was changed"
 
 
 def test_dropped_export_line_fails_at_the_next(backend: Backend) -> None:

@@ -123,7 +123,7 @@ class _Checker:
                 entries_checked=self.checked,
                 first_broken_id=ident,
                 reason=(
-                    f"entry {ident}, number {self.checked} in chain {self.chain}, has hash "
+                    f"entry {ident}, number {self.checked} in the chain, has hash "
                     f"{entry['hash']}, but the checkpoint recorded {self.checkpoint.head_hash} "
                     "there: the chain was rewritten"
                 ),
@@ -155,7 +155,7 @@ class _Checker:
                 entries_checked=self.checked,
                 first_broken_id=None,
                 reason=(
-                    f"chain {self.chain} has {self.checked} entries, the checkpoint counted "
+                    f"the chain has {self.checked} entries, the checkpoint counted "
                     f"{self.checkpoint.count}: entries were removed from its end"
                 ),
                 head_hash=head,
@@ -184,8 +184,8 @@ class LogVerdict:
     chains: tuple[ChainVerdict, ...]
     """One verdict per chain that has entries or a checkpointed position, by chain."""
     head_hash: str
-    """The hash of the newest entry (highest id) checked, ``GENESIS_HASH`` for an empty
-    log: note it to pass as ``anchor`` to a later check."""
+    """The hash of the newest entry (highest id) that fitted its chain, ``GENESIS_HASH``
+    for an empty log: note it to pass as ``anchor`` to a later check."""
     anchor_problem: str | None = None
     """Why the anchor given could not be found, if it could not."""
     broken: tuple[ChainVerdict, ...] = field(init=False)
@@ -260,8 +260,10 @@ def check_entries(
         chain = entry.get("chain", 0)
         if not isinstance(chain, int) or isinstance(chain, bool) or chain < 0:
             raise ValueError(f"entry {entry['id']} has no usable chain number: {chain!r}")
-        checker(chain).check(entry)
-        newest = entry["hash"]
+        walker = checker(chain)
+        walker.check(entry)
+        if walker.expected_prev == entry["hash"]:  # the entry fitted its chain
+            newest = entry["hash"]
         if entry["hash"] == anchor:
             anchor_seen = True
     for chain, head in heads.items():

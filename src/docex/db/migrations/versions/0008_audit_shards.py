@@ -76,7 +76,10 @@ BEGIN
         PERFORM pg_advisory_xact_lock(lock_base + chain_no);
         SELECT a.hash INTO head FROM audit_entries AS a
             WHERE a.chain = chain_no ORDER BY a.id DESC LIMIT 1;
-        heads := jsonb_set(heads, ARRAY[chain_no::text], to_jsonb(head));
+        -- An empty chain has no head yet (and jsonb_set with a NULL value is NULL).
+        IF head IS NOT NULL THEN
+            heads := jsonb_set(heads, ARRAY[chain_no::text], to_jsonb(head));
+        END IF;
     END LOOP;
     FOR i IN 1 .. jsonb_array_length(entries) LOOP
         entry := entries -> (i - 1);
