@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.chain import entry_hash, hashed_fields
-from docex.audit.verify import ChainVerdict, verify_chain
+from docex.audit.verify import LogVerdict, verify_chain
 from docex.db.engine import session_factory, unit_of_work
 from tests.audit.conftest import all_entries, append
 from tests.audit.tamper import tamper
@@ -27,7 +27,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine, audit_chains=1)
 
 
-def check(backend: Backend, **kwargs: object) -> ChainVerdict:
+def check(backend: Backend, **kwargs: object) -> LogVerdict:
     with unit_of_work(backend.sessions) as session:
         return verify_chain(session, batch=3, **kwargs)  # type: ignore[arg-type]
 
