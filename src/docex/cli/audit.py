@@ -196,6 +196,7 @@ def checkpoint() -> None:
             key=checkpoint_signing_key(settings),
             tsa_url=settings.audit_checkpoint_tsa_url,
             tsa_timeout=settings.audit_checkpoint_tsa_timeout_seconds,
+            retention_days=settings.audit_checkpoint_retention_days,
         )
     typer.echo(
         f"checkpoint {key}: {signed.checkpoint.count} entries in "

@@ -20,7 +20,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from asn1crypto import algos, cms, core, tsp
 from sqlalchemy import func, select
@@ -49,7 +50,7 @@ from docex.clock import utcnow
 from docex.db.audit import AuditChainConfig, AuditEntry
 from docex.db.engine import unit_of_work
 from docex.errors import DocexError, SettingsError
-from docex.storage.base import ObjectStore
+from docex.storage.base import ObjectStore, StoredObject
 
 if TYPE_CHECKING:
     from docex.outbound.policy import OutboundPolicy
@@ -60,6 +61,17 @@ if TYPE_CHECKING:
 DEFAULT_TSA_TIMEOUT_SECONDS = 10.0
 # Time-stamp responses are a few kilobytes; anything far larger is not one.
 MAX_TSA_RESPONSE_BYTES = 256 * 1024
+
+
+@runtime_checkable
+class RetainingStore(Protocol):
+    """A store that can put an object under a retention lock (S3 Object Lock)."""
+
+    def put_retained(
+        self, key: str, data: bytes, *, content_type: str, retain_until: datetime
+    ) -> StoredObject:
+        """Store ``data`` under ``key``, undeletable until ``retain_until``."""
+        ...
 
 
 class TimestampAuthorityError(DocexError):
@@ -138,9 +150,23 @@ def take_checkpoint(
     key: PrivateKey,
     tsa_url: str,
     tsa_timeout: float = DEFAULT_TSA_TIMEOUT_SECONDS,
+    retention_days: int = 0,
 ) -> tuple[str, SignedCheckpoint]:
     """Sign and time-stamp every chain's head and store them; return the object key and
-    the checkpoint."""
+    the checkpoint.
+
+    With ``retention_days`` (``DOCEX_AUDIT_CHECKPOINT_RETENTION_DAYS``) the object is put
+    with an S3 Object Lock COMPLIANCE retention of that many days, so that not even the
+    bucket's owner can delete it sooner; that needs an S3 store whose bucket has object
+    lock enabled (``SettingsError`` for another store, ``StorageError`` if the bucket
+    refuses).
+    """
+    if retention_days < 0:
+        raise ValueError("retention_days is not negative")
+    if retention_days and not isinstance(store, RetainingStore):
+        raise SettingsError(
+            "DOCEX_AUDIT_CHECKPOINT_RETENTION_DAYS needs an S3 object store with object lock"
+        )
     with unit_of_work(sessions) as session:
         positions = read_chain_heads(session)
     checkpoint = Checkpoint(
@@ -155,13 +181,21 @@ def take_checkpoint(
         checkpoint=checkpoint, payload=payload, signature=signature, timestamp_token=token
     )
     body = signed.to_bytes()
-    store.put(
-        checkpoint.object_key,
-        io.BytesIO(body),
-        length=len(body),
-        sha256=hashlib.sha256(body).hexdigest(),
-        content_type=CONTENT_TYPE,
-    )
+    if retention_days and isinstance(store, RetainingStore):
+        store.put_retained(
+            checkpoint.object_key,
+            body,
+            content_type=CONTENT_TYPE,
+            retain_until=checkpoint.created_at + timedelta(days=retention_days),
+        )
+    else:
+        store.put(
+            checkpoint.object_key,
+            io.BytesIO(body),
+            length=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+            content_type=CONTENT_TYPE,
+        )
     return checkpoint.object_key, signed
 
 

@@ -21,6 +21,9 @@ both wrote the same bytes.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -171,8 +174,42 @@ class S3ObjectStore:
             raise StorageError(f"S3 upload of {key!r} ended before the stream did")
         return _created(key, incoming, content_type)
 
+    def put_retained(
+        self, key: str, data: bytes, *, content_type: str, retain_until: datetime
+    ) -> StoredObject:
+        """Store small ``data`` under ``key`` with an S3 Object Lock retention.
+
+        COMPLIANCE mode: until ``retain_until`` nobody, the bucket owner included, can
+        delete or overwrite this version of the object. The bucket must have been created
+        with object lock enabled; a server refusing the headers (a bucket without object
+        lock answers ``InvalidRequest``) raises ``StorageError``, rather than storing the
+        object without the protection asked for.
+        """
+        if retain_until.tzinfo is None:
+            raise ValueError("retain_until must be timezone-aware")
+        if len(data) > PART_SIZE:
+            raise ValueError("retained objects are small: one PUT")
+        check_key(key)
+        incoming = HashingReader(io.BytesIO(data), length=len(data))
+        until = retain_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        lock: DictType = {
+            "x-amz-object-lock-mode": "COMPLIANCE",
+            "x-amz-object-lock-retain-until-date": until,
+            # AWS requires a body checksum on a PUT carrying object-lock headers.
+            "Content-MD5": base64.b64encode(hashlib.md5(data).digest()).decode("ascii"),  # noqa: S324  # S3's integrity header, not a security use
+        }
+        return self._put_if_absent(
+            key, incoming, length=len(data), content_type=content_type, extra_headers=lock
+        )
+
     def _put_if_absent(
-        self, key: str, incoming: HashingReader, *, length: int, content_type: str
+        self,
+        key: str,
+        incoming: HashingReader,
+        *,
+        length: int,
+        content_type: str,
+        extra_headers: DictType | None = None,
     ) -> StoredObject:
         """One conditional ``PUT`` of a small object; the existing one if the key is taken."""
         # Read whole (at most one part, as minio would buffer it): the length and digest
@@ -184,6 +221,7 @@ class S3ObjectStore:
             "Content-Type": content_type,
             "If-None-Match": "*",
             f"x-amz-meta-{_SHA256_META}": incoming.sha256,
+            **(extra_headers or {}),
         }
         try:
             # minio's public put_object turns unknown headers into user metadata, so the
