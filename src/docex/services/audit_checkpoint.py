@@ -18,9 +18,8 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from asn1crypto import algos, cms, core, tsp
