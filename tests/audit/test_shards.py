@@ -34,7 +34,13 @@ from docex.audit.checkpoints import (
 )
 from docex.audit.log import Actor, entry_fields, record
 from docex.audit.merkle import merkle_root
-from docex.audit.shards import DEFAULT_AUDIT_CHAINS, chain_for, chain_genesis, shard_key
+from docex.audit.shards import (
+    DEFAULT_AUDIT_CHAINS,
+    chain_for,
+    chain_genesis,
+    chain_lock_key,
+    shard_key,
+)
 from docex.audit.verify import CheckpointFinding, verify_chain
 from docex.clock import utcnow
 from docex.db.engine import session_factory, unit_of_work
@@ -329,3 +335,32 @@ def test_a_single_chain_checkpoint_still_verifies(
     assert [(v.chain, v.finding) for v in truncated.chain.broken] == [
         (0, CheckpointFinding.TRUNCATED)
     ]
+
+
+@pytest.mark.parametrize("backend_name", ["postgres-s3"])
+def test_a_held_chain_lock_blocks_only_that_chain(backend: Backend) -> None:
+    """The point of sharding: no lock every writer of the deployment waits for."""
+    first = expected_chain(1)
+    other = next(n for n in FACILITIES if expected_chain(n) != first)
+
+    def append_for(number: int) -> None:
+        with unit_of_work(backend.sessions) as session:
+            record(session, actor=facility(number), action="test.locked", outcome=Outcome.OK)
+
+    # The first append records the number of chains; until it commits, that row would
+    # hold up the first append of every other chain too.
+    with unit_of_work(backend.sessions) as session:
+        record(session, actor=facility(other), action="test.first", outcome=Outcome.OK)
+
+    with ThreadPoolExecutor(2) as pool, backend.engine.connect() as holder:
+        # Another process in the middle of appending to chain `first`.
+        holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chain_lock_key(first)})
+        blocked = pool.submit(append_for, 1)
+        free = pool.submit(append_for, other)
+        free.result(timeout=30)  # another chain's lock: it does not wait
+        with pytest.raises(TimeoutError):
+            blocked.result(timeout=1.5)
+        holder.rollback()  # the lock is released with the transaction
+        blocked.result(timeout=30)
+    locked = [e.chain for e in all_entries(backend.sessions) if e.action == "test.locked"]
+    assert sorted(locked) == sorted([first, expected_chain(other)])

@@ -5,7 +5,9 @@ split into ``N`` chains (``DOCEX_AUDIT_CHAINS``, default :data:`DEFAULT_AUDIT_CH
 each with its own head and its own append lock, so that writers for different chains do
 not wait for one another. ``N`` is stored in the database (table ``audit_chain_config``)
 by the first append and cannot change afterwards: an entry's chain is a function of ``N``,
-and changing it would scatter a facility's later entries over other chains.
+and changing it would scatter a facility's later entries over other chains. (Until the
+very first append commits, the row it inserted holds up the first append of every other
+chain: once, for the lifetime of the log.)
 
 Which chain
     An entry's chain is ``SHA-256(shard_key)`` read as a big-endian unsigned integer
@@ -36,16 +38,23 @@ from __future__ import annotations
 import hashlib
 
 from docex.audit.chain import GENESIS_HASH
+from docex.db.audit import CHAINS_INFO, DEFAULT_AUDIT_CHAINS
 from docex.domain import ActorKind
 
-DEFAULT_AUDIT_CHAINS = 16
-"""Chains in a new log unless ``DOCEX_AUDIT_CHAINS`` says otherwise."""
+__all__ = [
+    "AUDIT_LOCK_BASE",
+    "CHAINS_INFO",
+    "DEFAULT_AUDIT_CHAINS",
+    "MAX_AUDIT_CHAINS",
+    "chain_for",
+    "chain_genesis",
+    "chain_lock_key",
+    "check_chain_count",
+    "shard_key",
+]
 
 MAX_AUDIT_CHAINS = 1024
 """More chains than writers gain nothing, and every checkpoint lists every chain."""
-
-CHAINS_INFO = "docex.audit.chains"
-"""The ``Session.info`` member (set on the session factory) holding the configured ``N``."""
 
 # Arbitrary and fixed, distinct from the migration lock: the append lock of chain c is
 # the PostgreSQL advisory lock AUDIT_LOCK_BASE + c.

@@ -17,6 +17,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from docex.db.base import BIG_ID, Base, enum_type
 from docex.domain import ActorKind, Outcome
 
+DEFAULT_AUDIT_CHAINS = 16
+"""Chains in a new log unless ``DOCEX_AUDIT_CHAINS`` says otherwise."""
+
+CHAINS_INFO = "docex.audit.chains"
+"""The ``Session.info`` member (set on the session factory) holding the configured number
+of chains; read by :mod:`docex.audit.log` when it appends."""
+
 
 class AuditEntry(Base):
     """One link of an audit chain. Within a ``chain``, ``id`` is the chain order; see

@@ -84,9 +84,9 @@ def session_factory(engine: Engine, *, audit_chains: int | None = None) -> sessi
     """Sessions bound to ``engine``; objects stay readable after commit.
 
     ``audit_chains`` is the number of audit chains (``DOCEX_AUDIT_CHAINS``) their audit
-    entries are spread over; ``None``: :data:`docex.audit.shards.DEFAULT_AUDIT_CHAINS`.
+    entries are spread over; ``None``: :data:`docex.db.audit.DEFAULT_AUDIT_CHAINS`.
     """
-    from docex.audit.shards import CHAINS_INFO, DEFAULT_AUDIT_CHAINS
+    from docex.db.audit import CHAINS_INFO, DEFAULT_AUDIT_CHAINS
 
     chains = DEFAULT_AUDIT_CHAINS if audit_chains is None else audit_chains
     return sessionmaker(engine, expire_on_commit=False, info={CHAINS_INFO: chains})
