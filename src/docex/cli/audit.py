@@ -171,7 +171,7 @@ def _report_anchored(verdict: AnchoredVerdict, *, require_checkpoint: bool) -> N
     if verdict.checkpoint is not None and verdict.timestamp_time is not None:
         typer.echo(
             f"agrees with checkpoint {verdict.checkpoint_key}: {verdict.checkpoint.count} "
-            f"entries in {len(verdict.checkpoint.chains)} chains, time-stamped "
+            f"entries in {_chains(len(verdict.checkpoint.chains))}, time-stamped "
             f"{verdict.timestamp_time.isoformat()}"
         )
 
@@ -200,15 +200,19 @@ def checkpoint() -> None:
         )
     typer.echo(
         f"checkpoint {key}: {signed.checkpoint.count} entries in "
-        f"{len(signed.checkpoint.chains)} chains; Merkle root {signed.checkpoint.root}"
+        f"{_chains(len(signed.checkpoint.chains))}; Merkle root {signed.checkpoint.root}"
     )
+
+
+def _chains(count: int) -> str:
+    return "1 chain" if count == 1 else f"{count} chains"
 
 
 def _report(verdict: LogVerdict) -> None:
     if verdict.ok:
         typer.echo(
             f"audit chain intact: {verdict.entries_checked} entries in "
-            f"{len(verdict.chains)} chains; head hash {verdict.head_hash}"
+            f"{_chains(len(verdict.chains))}; head hash {verdict.head_hash}"
         )
         return
     for broken in verdict.broken:
