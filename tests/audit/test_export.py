@@ -105,3 +105,21 @@ def test_non_hex_hashes_are_refused() -> None:
     entry = dict.fromkeys(EXPORTED_FIELDS, None) | {"prev_hash": 7, "hash": "x"}
     with pytest.raises(InputError, match="not hexadecimal"):
         verify_export([json.dumps(entry)])
+
+
+def test_an_export_line_with_a_bad_chain_number_is_refused(backend: Backend) -> None:
+    append(backend.sessions, 2)
+    out = io.StringIO()
+    with unit_of_work(backend.sessions) as session:
+        write_export(session, out)
+    first, second = out.getvalue().splitlines()
+    entry = json.loads(second)
+    entry["chain"] = -1
+    with pytest.raises(InputError, match="line 2 has a chain that is not a non-negative"):
+        verify_export([first, json.dumps(entry)])
+    # An export from before the log had several chains has no chain member: chain 0.
+    old = [
+        json.dumps({k: v for k, v in json.loads(line).items() if k != "chain"})
+        for line in (first, second)
+    ]
+    assert verify_export(old).ok

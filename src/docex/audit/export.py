@@ -87,6 +87,9 @@ def _parse(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
         missing = [name for name in _REQUIRED_FIELDS if name not in entry]
         if missing:
             raise InputError(f"line {number} is not an audit entry: no {', '.join(missing)}")
+        chain = entry.get("chain", 0)
+        if not isinstance(chain, int) or isinstance(chain, bool) or chain < 0:
+            raise InputError(f"line {number} has a chain that is not a non-negative integer")
         if not all(isinstance(entry[name], str) and entry[name].isascii() for name in _HASHES):
             raise InputError(f"line {number} has a prev_hash or hash that is not hexadecimal")
         yield entry
