@@ -142,7 +142,7 @@ def build_container(settings: Settings, *, ensure_store: bool = True) -> Contain
     return Container(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=session_factory(engine, audit_chains=settings.audit_chains),
         store=store,
         verifier=verifier,
         token_policy=TokenPolicy.from_settings(settings),

@@ -384,6 +384,24 @@ class Settings(BaseSettings):
             "receiver gets first attempts in the order the events were recorded."
         ),
     )
+    audit_chains: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description=(
+            "Audit chains the log is spread over, each with its own append lock, so that "
+            "writers for different facilities do not queue behind one lock. Recorded by "
+            "the first audit entry; a different value afterwards is refused."
+        ),
+    )
+    audit_checkpoint_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "With an S3 store whose bucket has object lock enabled, put each audit "
+            "checkpoint with a COMPLIANCE retention of this many days (0: no retention)."
+        ),
+    )
     audit_checkpoint_key: Path | None = Field(
         default=None,
         description=(

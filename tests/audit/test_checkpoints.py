@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.checkpoints import (
     CHECKPOINT_PREFIX,
@@ -26,6 +28,7 @@ from docex.audit.checkpoints import (
     sign_payload,
 )
 from docex.audit.verify import CheckpointFinding
+from docex.db.engine import session_factory
 from docex.outbound.policy import OutboundPolicy
 from docex.services.audit_checkpoint import (
     AnchoredVerdict,
@@ -39,6 +42,14 @@ from tests.audit.conftest import append
 from tests.audit.tamper import tamper
 from tests.conftest import Backend
 from tests.devtsa import DevTsa, serving_dev_tsa
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """One chain (``DOCEX_AUDIT_CHAINS=1``): these tests are about the links within a
+    chain; ``test_shards.py`` spreads entries over several."""
+    return session_factory(engine, audit_chains=1)
+
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_KEY = REPO / "certs-dev" / "audit" / "checkpoint.key.pem"
@@ -122,7 +133,8 @@ def test_truncation_is_detected(
     assert verdict.chain.finding is CheckpointFinding.TRUNCATED
     assert verdict.chain.entries_checked == 33
     assert verdict.chain.reason == (
-        "the chain has 33 entries, the checkpoint counted 43: entries were removed from its end"
+        "chain 0: the chain has 33 entries, the checkpoint counted 43: entries were removed "
+        "from its end"
     )
 
 
@@ -155,7 +167,7 @@ def test_consistent_rewrite_is_detected(
     assert verdict.chain.finding is CheckpointFinding.REWRITTEN
     assert verdict.chain.first_broken_id == new_ids[42]
     assert verdict.chain.entries_checked == 43
-    assert f"the checkpoint recorded {signed.checkpoint.head_hash} there" in str(
+    assert f"the checkpoint recorded {signed.checkpoint.chains[0].head_hash} there" in str(
         verdict.chain.reason
     )
 
@@ -187,7 +199,7 @@ def test_a_checkpoint_signed_with_another_key_is_not_relied_on(
     intruder = ec.generate_private_key(ec.SECP256R1())
     forged = replace(
         genuine.checkpoint,
-        count=1,
+        chains=(replace(genuine.checkpoint.chains[0], count=1),),
         created_at=genuine.checkpoint.created_at.replace(year=2099),
         key_id=key_id(intruder.public_key()),
     )
@@ -234,7 +246,7 @@ def test_an_edited_checkpoint_object_fails_its_signature(
 ) -> None:
     append(backend.sessions, 4)
     object_key, signed = checkpoint(backend, key, tsa_url)
-    lowered = replace(signed.checkpoint, count=2)
+    lowered = replace(signed.checkpoint, chains=(replace(signed.checkpoint.chains[0], count=2),))
     edited = replace(signed, checkpoint=lowered, payload=lowered.payload()).to_bytes()
     backend.store.delete(object_key)
     backend.store.put(object_key, io.BytesIO(edited))

@@ -7,14 +7,23 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.chain import canonical_json
 from docex.audit.export import EXPORTED_FIELDS, verify_export, write_export
 from docex.audit.verify import verify_chain
-from docex.db.engine import unit_of_work
+from docex.db.engine import session_factory, unit_of_work
 from docex.errors import InputError
 from tests.audit.conftest import all_entries, append
 from tests.conftest import Backend
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """One chain (``DOCEX_AUDIT_CHAINS=1``): these tests are about the links within a
+    chain; ``test_shards.py`` spreads entries over several."""
+    return session_factory(engine, audit_chains=1)
 
 
 def export(backend: Backend, **kwargs: object) -> list[str]:
@@ -54,7 +63,7 @@ def test_edited_export_line_fails(backend: Backend) -> None:
     verdict = verify_export(lines)
     assert not verdict.ok
     assert verdict.first_broken_id == ids[2]
-    assert verdict.reason == "its content does not match its hash: it was changed"
+    assert verdict.reason == "chain 0: its content does not match its hash: it was changed"
 
 
 def test_dropped_export_line_fails_at_the_next(backend: Backend) -> None:
@@ -96,3 +105,21 @@ def test_non_hex_hashes_are_refused() -> None:
     entry = dict.fromkeys(EXPORTED_FIELDS, None) | {"prev_hash": 7, "hash": "x"}
     with pytest.raises(InputError, match="not hexadecimal"):
         verify_export([json.dumps(entry)])
+
+
+def test_an_export_line_with_a_bad_chain_number_is_refused(backend: Backend) -> None:
+    append(backend.sessions, 2)
+    out = io.StringIO()
+    with unit_of_work(backend.sessions) as session:
+        write_export(session, out)
+    first, second = out.getvalue().splitlines()
+    entry = json.loads(second)
+    entry["chain"] = -1
+    with pytest.raises(InputError, match="line 2 has a chain that is not a non-negative"):
+        verify_export([first, json.dumps(entry)])
+    # An export from before the log had several chains has no chain member: chain 0.
+    old = [
+        json.dumps({k: v for k, v in json.loads(line).items() if k != "chain"})
+        for line in (first, second)
+    ]
+    assert verify_export(old).ok

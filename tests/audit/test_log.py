@@ -9,18 +9,26 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import cast
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.chain import GENESIS_HASH
 from docex.audit.log import SYSTEM, Actor, record
 from docex.audit.verify import verify_chain
 from docex.db.audit import AuditEntry
-from docex.db.engine import unit_of_work
+from docex.db.engine import session_factory, unit_of_work
 from docex.domain import ActorKind, Outcome, TokenRole
 from docex.errors import DatabaseError
 from docex.registry.records import Principal
 from tests.audit.conftest import all_entries, append
 from tests.conftest import Backend
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """One chain (``DOCEX_AUDIT_CHAINS=1``): these tests are about the links within a
+    chain; ``test_shards.py`` spreads entries over several."""
+    return session_factory(engine, audit_chains=1)
 
 
 def test_chain_grows_and_verifies(backend: Backend) -> None:

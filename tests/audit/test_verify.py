@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
 from docex.audit.chain import entry_hash, hashed_fields
-from docex.audit.verify import ChainVerdict, verify_chain
-from docex.db.engine import unit_of_work
+from docex.audit.verify import LogVerdict, verify_chain
+from docex.db.engine import session_factory, unit_of_work
 from tests.audit.conftest import all_entries, append
 from tests.audit.tamper import tamper
 from tests.conftest import Backend
 
 
-def check(backend: Backend, **kwargs: object) -> ChainVerdict:
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """One chain (``DOCEX_AUDIT_CHAINS=1``): these tests are about the links within a
+    chain; ``test_shards.py`` spreads entries over several."""
+    return session_factory(engine, audit_chains=1)
+
+
+def check(backend: Backend, **kwargs: object) -> LogVerdict:
     with unit_of_work(backend.sessions) as session:
         return verify_chain(session, batch=3, **kwargs)  # type: ignore[arg-type]
 
@@ -39,7 +50,7 @@ def test_edited_details_are_caught_at_that_entry(backend: Backend) -> None:
     assert not verdict.ok
     assert verdict.first_broken_id == victim
     assert verdict.entries_checked == 5
-    assert verdict.reason == "its content does not match its hash: it was changed"
+    assert verdict.reason == "chain 0: its content does not match its hash: it was changed"
     assert verdict.head_hash == all_entries(backend.sessions)[3].hash
 
 
@@ -67,7 +78,9 @@ def test_edit_with_recomputed_hash_is_caught_at_the_next_entry(backend: Backend)
     verdict = check(backend)
     assert verdict.first_broken_id == ids[3]
     assert verdict.reason is not None
-    assert verdict.reason.startswith(f"its prev_hash does not match the hash of entry {ids[2]}")
+    assert verdict.reason.startswith(
+        f"chain 0: its prev_hash does not match the hash of entry {ids[2]}"
+    )
 
 
 def test_deleted_entry_is_caught_at_the_next(backend: Backend) -> None:
@@ -84,7 +97,10 @@ def test_deleted_first_entry_is_caught(backend: Backend) -> None:
     tamper(backend.engine, "DELETE FROM audit_entries WHERE id = :id", id=ids[0])
     verdict = check(backend)
     assert verdict.first_broken_id == ids[1]
-    assert verdict.reason == "its prev_hash is not the genesis hash: entries before it are missing"
+    assert verdict.reason == (
+        "chain 0: its prev_hash is not the genesis hash of its chain: entries before it are "
+        "missing, or it was moved from another chain"
+    )
 
 
 def test_reordered_entries_are_caught(backend: Backend) -> None:

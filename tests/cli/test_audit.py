@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from docex.audit.export import verify_export
+from docex.audit.shards import DEFAULT_AUDIT_CHAINS, chain_for
 from docex.cli.exit_codes import ExitCode
 from docex.db.engine import create_engine_from_settings, create_engine_from_url, session_factory
 from tests.audit.conftest import append
@@ -38,14 +39,15 @@ def edit_entry(cli_env: CliEnv, entry_id: int) -> None:
 def test_verify_intact_chain(docex: Docex, seeded: list[int]) -> None:
     result = docex("audit", "verify")
     assert result.exit_code == ExitCode.OK, result.output
-    assert result.stdout.startswith("audit chain intact: 5 entries; head hash ")
+    # Five entries by four actors: four chains of the default sixteen.
+    assert result.stdout.startswith("audit chain intact: 5 entries in 4 chains; head hash ")
     assert result.stderr == ""
 
 
 def test_verify_empty_log(docex: Docex) -> None:
     result = docex("audit", "verify")
     assert result.exit_code == ExitCode.OK, result.output
-    assert result.stdout == f"audit chain intact: 0 entries; head hash {'0' * 64}\n"
+    assert result.stdout == f"audit chain intact: 0 entries in 0 chains; head hash {'0' * 64}\n"
 
 
 def test_verify_reports_the_first_broken_link(
@@ -55,8 +57,10 @@ def test_verify_reports_the_first_broken_link(
     result = docex("audit", "verify")
     assert result.exit_code == ExitCode.FAILED.value == 1
     assert result.stdout == ""
+    # seeded[2] is docex's own entry (tests.audit.conftest.append cycles the actors).
+    chain = chain_for("system", DEFAULT_AUDIT_CHAINS)
     assert result.stderr == (
-        f"docex audit verify: first broken link: entry {seeded[2]}: "
+        f"docex audit verify: chain {chain}: first broken link: entry {seeded[2]}: "
         "its content does not match its hash: it was changed\n"
     )
 
@@ -99,7 +103,10 @@ def test_export_to_a_file_and_verify_it_offline(
     exported.write_text("\n".join(lines) + "\n", encoding="utf-8")
     edited = docex("audit", "verify", "--file", str(exported))
     assert edited.exit_code == ExitCode.FAILED
-    assert edited.stderr.startswith(f"docex audit verify: first broken link: entry {seeded[3]}: ")
+    chain = chain_for("anonymous", DEFAULT_AUDIT_CHAINS)
+    assert edited.stderr.startswith(
+        f"docex audit verify: chain {chain}: first broken link: entry {seeded[3]}: "
+    )
 
 
 def test_partial_export(docex: Docex, cli_env: CliEnv, seeded: list[int]) -> None:
@@ -138,13 +145,17 @@ def test_verify_and_export_on_postgres(docex: Docex, postgres_url: str, cli_env:
     assert docex("db", "upgrade").exit_code == ExitCode.OK
     engine = create_engine_from_url(postgres_url)
     try:
-        ids = append(session_factory(engine), 4)
-        assert docex("audit", "verify").stdout.startswith("audit chain intact: 4 entries")
+        ids = append(session_factory(engine), 8)
+        assert docex("audit", "verify").stdout.startswith("audit chain intact: 8 entries")
         exported = docex("audit", "export")
         assert verify_export(exported.stdout.splitlines()).ok
-        tamper(engine, "DELETE FROM audit_entries WHERE id = :id", id=ids[1])
+        # The facility's first entry: its second, ids[4], no longer links.
+        tamper(engine, "DELETE FROM audit_entries WHERE id = :id", id=ids[0])
     finally:
         engine.dispose()
     result = docex("audit", "verify")
     assert result.exit_code == ExitCode.FAILED
-    assert result.stderr.startswith(f"docex audit verify: first broken link: entry {ids[2]}: ")
+    chain = chain_for("facility:7", DEFAULT_AUDIT_CHAINS)
+    assert result.stderr.startswith(
+        f"docex audit verify: chain {chain}: first broken link: entry {ids[4]}: "
+    )

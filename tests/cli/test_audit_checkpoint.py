@@ -34,14 +34,16 @@ def dev_tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTsa]:
 def anchored(
     docex: Docex, cli_env: CliEnv, dev_tsa: DevTsa, monkeypatch: pytest.MonkeyPatch
 ) -> list[int]:
-    """43 entries in a migrated database, with checkpointing configured; their ids."""
+    """43 entries in a migrated database of one chain, with checkpointing configured;
+    their ids. (tests/audit/test_shards.py checks several chains against checkpoints.)"""
+    monkeypatch.setenv("DOCEX_AUDIT_CHAINS", "1")
     monkeypatch.setenv("DOCEX_AUDIT_CHECKPOINT_KEY", str(DEV_KEY))
     monkeypatch.setenv("DOCEX_AUDIT_CHECKPOINT_TSA_URL", dev_tsa.url)
     monkeypatch.setenv("DOCEX_TRUST", str(dev_tsa.trust_folder))
     assert docex("db", "upgrade").exit_code == ExitCode.OK
     engine = create_engine_from_settings(cli_env.settings())
     try:
-        return append(session_factory(engine), 43)
+        return append(session_factory(engine, audit_chains=1), 43)
     finally:
         engine.dispose()
 
@@ -58,7 +60,8 @@ def take(docex: Docex) -> str:
     result = docex("audit", "checkpoint")
     assert result.exit_code == ExitCode.OK, result.output
     match = re.fullmatch(
-        r"checkpoint (checkpoints/audit/\S+\.json): 43 entries; head hash [0-9a-f]{64}\n",
+        r"checkpoint (checkpoints/audit/\S+\.json): 43 entries in 1 chain; "
+        r"Merkle root [0-9a-f]{64}\n",
         result.stdout,
     )
     assert match, result.stdout
@@ -70,8 +73,10 @@ def test_verify_agrees_with_the_checkpoint(docex: Docex, anchored: list[int]) ->
     result = docex("audit", "verify")
     assert result.exit_code == ExitCode.OK, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("audit chain intact: 43 entries; head hash ")
-    assert lines[1].startswith(f"agrees with checkpoint {key}: 43 entries, time-stamped 20")
+    assert lines[0].startswith("audit chain intact: 43 entries in 1 chain; head hash ")
+    assert lines[1].startswith(
+        f"agrees with checkpoint {key}: 43 entries in 1 chain, time-stamped 20"
+    )
     assert result.stderr == ""
 
 
@@ -82,7 +87,7 @@ def test_verify_reports_truncation(docex: Docex, cli_env: CliEnv, anchored: list
     assert result.exit_code == ExitCode.FAILED.value == 1
     assert result.stdout == ""
     assert result.stderr == (
-        "docex audit verify: audit chain truncated: the chain has 33 entries, the "
+        "docex audit verify: audit chain 0 truncated: the chain has 33 entries, the "
         "checkpoint counted 43: entries were removed from its end\n"
     )
 
@@ -93,7 +98,7 @@ def test_verify_reports_total_deletion(docex: Docex, cli_env: CliEnv, anchored: 
     result = docex("audit", "verify")
     assert result.exit_code == ExitCode.FAILED
     assert result.stderr == (
-        "docex audit verify: audit chain all deleted: the chain has 0 entries, the "
+        "docex audit verify: audit chain 0 all deleted: the chain has 0 entries, the "
         "checkpoint counted 43: entries were removed from its end\n"
     )
 
@@ -103,13 +108,13 @@ def test_verify_reports_a_rewrite(docex: Docex, cli_env: CliEnv, anchored: list[
     run_sql(cli_env, "DELETE FROM audit_entries")
     engine = create_engine_from_settings(cli_env.settings())
     try:
-        new_ids = append(session_factory(engine), 43, action="forged.event")
+        new_ids = append(session_factory(engine, audit_chains=1), 43, action="forged.event")
     finally:
         engine.dispose()
     result = docex("audit", "verify")
     assert result.exit_code == ExitCode.FAILED
     assert result.stderr.startswith(
-        f"docex audit verify: audit chain rewritten: entry {new_ids[42]}, number 43 in the "
+        f"docex audit verify: audit chain 0 rewritten: entry {new_ids[42]}, number 43 in the "
         "chain, has hash "
     )
     assert result.stderr.endswith("there: the chain was rewritten\n")

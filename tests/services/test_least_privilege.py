@@ -136,7 +136,7 @@ def test_a_full_submission_works_as_the_app_role(
         "DELETE FROM documents",
         "UPDATE alembic_version SET version_num = '0001'",
         "CREATE TABLE mine (id integer)",
-        "DROP FUNCTION docex_audit_append(bigint, jsonb, bytea[])",
+        "DROP FUNCTION docex_audit_append(bigint, integer, integer[], jsonb, bytea[])",
     ],
 )
 def test_the_app_role_cannot_change_history_or_schema(
@@ -167,17 +167,18 @@ def test_the_app_role_owns_nothing_and_appends_through_the_function(
         may_execute = connection.scalar(
             text(
                 "SELECT has_function_privilege(:r,"
-                " 'docex_audit_append(bigint, jsonb, bytea[])', 'EXECUTE')"
+                " 'docex_audit_append(bigint, integer, integer[], jsonb, bytea[])', 'EXECUTE')"
             ),
             {"r": roles.app},
         )
     assert granted["audit_entries"] == "INSERT,SELECT"
+    assert granted["audit_chain_config"] == "INSERT,SELECT"
     assert granted["alembic_version"] == "SELECT"
     assert granted["documents"] == "INSERT,SELECT,UPDATE"
     assert all(
         value == "INSERT,SELECT,UPDATE"
         for table, value in granted.items()
-        if table not in ("audit_entries", "alembic_version")
+        if table not in ("audit_entries", "audit_chain_config", "alembic_version")
     )
     assert may_execute is True
 

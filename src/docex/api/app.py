@@ -170,6 +170,7 @@ def _audit_checkpointing(built: Container, settings: Settings) -> AuditCheckpoin
         tsa_url=settings.audit_checkpoint_tsa_url,
         tsa_timeout=settings.audit_checkpoint_tsa_timeout_seconds,
         interval=interval,
+        retention_days=settings.audit_checkpoint_retention_days,
     )
     job.start()
     return job

@@ -1,7 +1,9 @@
 """How audit entries are chained: the exact recipe, so that anyone can re-check it.
 
-Every entry carries ``prev_hash``, the ``hash`` of the entry before it in ``id`` order
-(``GENESIS_HASH``, 64 ``"0"`` characters, for the first), and its own ``hash``::
+The log is several chains (:mod:`docex.audit.shards`); every entry belongs to one,
+its ``chain``. Every entry carries ``prev_hash``, the ``hash`` of the entry before it in
+its chain in ``id`` order (for the first, the chain's genesis hash: ``GENESIS_HASH``, 64
+``"0"`` characters, for chain 0), and its own ``hash``::
 
     hash = lowercase_hex( SHA-256( ascii(prev_hash) || canonical_json(fields) ) )
 
@@ -26,8 +28,9 @@ no whitespace (``","`` and ``":"`` as separators) and non-ASCII characters writt
 themselves rather than ``\\u`` escapes — Python's
 ``json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``.
 
-The ``id`` is not hashed: it is assigned by the database and only orders storage. The
-chain order is the ``prev_hash`` linkage, which is why deleting, inserting or reordering
+The ``id`` and the ``chain`` are not hashed: the id is assigned by the database and only
+orders storage, and the chain is bound by the genesis hash its first link starts from.
+The chain order is the ``prev_hash`` linkage, which is why deleting, inserting or reordering
 entries breaks a link even where ids skip (a rolled-back transaction consumes an id).
 
 What the chain cannot show by itself is the removal of the newest entries: the shorter
@@ -60,7 +63,7 @@ HASHED_FIELDS = (
 )
 """The members of an entry its hash covers."""
 
-ENTRY_FIELDS = ("id", *HASHED_FIELDS, "prev_hash", "hash")
+ENTRY_FIELDS = ("id", *HASHED_FIELDS, "chain", "prev_hash", "hash")
 """Every column of an entry, as exported and as :func:`docex.audit.log.entry_fields` reads."""
 
 # Details describe an event in a few lines; large blobs belong in the tables they describe.

@@ -1,8 +1,10 @@
 """The audit log as JSON Lines, re-checkable offline.
 
-Each line is one entry, every column included (``id``, the hashed fields, ``prev_hash``,
-``hash``), written as canonical JSON (:func:`docex.audit.chain.canonical_json`), in chain
-order. An auditor handed the file can re-check it with :func:`verify_export` (or
+Each line is one entry, every column included (``id``, the hashed fields, ``chain``,
+``prev_hash``, ``hash``), written as canonical JSON
+(:func:`docex.audit.chain.canonical_json`), in ``id`` order, which is each chain's order.
+Exports made before the log had several chains have no ``chain`` member; their entries
+are chain 0. An auditor handed the file can re-check it with :func:`verify_export` (or
 ``docex audit verify --file``) or with a few lines in any language following
 :mod:`docex.audit.chain`, without access to the database.
 """
@@ -17,7 +19,7 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from docex.audit.chain import ENTRY_FIELDS, GENESIS_HASH, canonical_json, format_time
-from docex.audit.verify import ChainVerdict, check_entries, iter_entries
+from docex.audit.verify import LogVerdict, check_entries, iter_entries
 from docex.errors import InputError
 
 EXPORTED_FIELDS = ENTRY_FIELDS
@@ -62,7 +64,7 @@ def verify_export(
     *,
     start_hash: str | None = GENESIS_HASH,
     anchor: str | None = None,
-) -> ChainVerdict:
+) -> LogVerdict:
     """Check an export's lines as :func:`docex.audit.verify.verify_chain` checks the log.
 
     ``start_hash=None`` accepts a partial export (``--since``) whose first entry follows
@@ -82,12 +84,17 @@ def _parse(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
             raise InputError(f"line {number} is not JSON: {exc}") from exc
         if not isinstance(entry, dict):
             raise InputError(f"line {number} is not a JSON object")
-        missing = [name for name in EXPORTED_FIELDS if name not in entry]
+        missing = [name for name in _REQUIRED_FIELDS if name not in entry]
         if missing:
             raise InputError(f"line {number} is not an audit entry: no {', '.join(missing)}")
+        chain = entry.get("chain", 0)
+        if not isinstance(chain, int) or isinstance(chain, bool) or chain < 0:
+            raise InputError(f"line {number} has a chain that is not a non-negative integer")
         if not all(isinstance(entry[name], str) and entry[name].isascii() for name in _HASHES):
             raise InputError(f"line {number} has a prev_hash or hash that is not hexadecimal")
         yield entry
 
 
 _HASHES = ("prev_hash", "hash")
+# Every member but ``chain``, which exports from the single-chain log lack.
+_REQUIRED_FIELDS = tuple(name for name in EXPORTED_FIELDS if name != "chain")

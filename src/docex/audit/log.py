@@ -8,14 +8,21 @@ few ``details``. Each entry is chained to the one before it; the recipe is in
 Record in the same session as the change the entry describes: the entry then commits or
 rolls back with it, so a submission that failed to commit leaves no "submitted" entry.
 
-Entries are chained when their transaction commits, not when they are recorded: the
-log's append lock serialises every writer of the database, so it is held for as short a
+The log is several chains (:mod:`docex.audit.shards`): an entry joins the chain its
+actor's shard key picks, among the ``N`` chains the session factory was configured with
+(``Session.info[CHAINS_INFO]``, set by :func:`docex.db.engine.session_factory`; default
+:data:`~docex.audit.shards.DEFAULT_AUDIT_CHAINS`). The first append records ``N`` in the
+database; a session configured with another ``N`` is refused (``SettingsError``).
+
+Entries are chained when their transaction commits, not when they are recorded: a
+chain's append lock serialises every writer to that chain, so it is held for as short a
 time as possible. Just before the commit, the transaction's pending entries (less any
 recorded in a savepoint that was rolled back) are appended in one step: on PostgreSQL one
-call of the ``docex_audit_append`` function (migration ``0005``), which takes the lock,
-reads the chain head and inserts the entries; the commit follows at once and releases
-the lock. Until then an entry returned by :func:`record` has no ``id``, ``prev_hash`` or
-``hash``; they are set on it when its transaction commits.
+call of the ``docex_audit_append`` function (migration ``0008``), which takes the lock of
+each chain concerned, reads their heads and inserts the entries; the commit follows at
+once and releases the locks. Until then an entry returned by :func:`record` has no
+``id``, ``chain``, ``prev_hash`` or ``hash``; they are set on it when its transaction
+commits.
 
 The commit-time hooks doing this are attached to the session factory (the
 ``sessionmaker``) a session comes from, by the first :func:`record` in one of its
@@ -41,7 +48,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from docex.audit.chain import (
     ENTRY_FIELDS,
-    GENESIS_HASH,
     MAX_DETAILS_BYTES,
     canonical_json,
     check_details,
@@ -49,14 +55,23 @@ from docex.audit.chain import (
     hashed_fields,
 )
 from docex.audit.chain import entry_hash as compute_hash
+from docex.audit.shards import (
+    AUDIT_LOCK_BASE,
+    CHAINS_INFO,
+    DEFAULT_AUDIT_CHAINS,
+    chain_for,
+    chain_genesis,
+    check_chain_count,
+    shard_key,
+)
 from docex.clock import utcnow
-from docex.db.audit import AuditEntry
+from docex.db.audit import AuditChainConfig, AuditEntry
 from docex.domain import ActorKind, Outcome
+from docex.errors import SettingsError
 from docex.registry.records import Principal
 
-# Arbitrary and fixed, distinct from the migration lock: every process appending to the
-# log on one PostgreSQL database takes this advisory lock, so appends form one line.
-AUDIT_LOCK_KEY = 0x646F636578_A1  # "docex" + audit
+# The SQLSTATE docex_audit_append raises when asked for another number of chains.
+_CHAINS_MISMATCH = "DXA01"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,10 +190,32 @@ def _append_pending(session: Session) -> None:
     # Whatever else the transaction writes goes first, so that the append lock is taken
     # by the last statement before the commit.
     session.flush()
+    chains = configured_chains(session)
+    for entry in entries:
+        entry.chain = chain_for(
+            shard_key(
+                actor_kind=entry.actor_kind,
+                facility_id=entry.actor_facility_id,
+                token_id=entry.actor_token_id,
+            ),
+            chains,
+        )
     if session.get_bind().dialect.name == "postgresql":
-        _append_postgresql(session, entries)
+        _append_postgresql(session, entries, chains)
     else:
-        _append_in_python(session, entries)
+        _append_in_python(session, entries, chains)
+
+
+def configured_chains(session: Session) -> int:
+    """The number of chains ``session``'s factory was configured with."""
+    return check_chain_count(int(session.info.get(CHAINS_INFO, DEFAULT_AUDIT_CHAINS)))
+
+
+def _refuse_chains(stored: int, chains: int) -> SettingsError:
+    return SettingsError(
+        f"the audit log has {stored} chains but DOCEX_AUDIT_CHAINS is {chains}: the number "
+        "is fixed by the first entry, because it decides which chain an entry joins"
+    )
 
 
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
@@ -205,8 +242,8 @@ def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -
     return False
 
 
-def _append_postgresql(session: Session, entries: list[AuditEntry]) -> None:
-    """Lock, read the head, chain and insert in one round trip; the commit follows.
+def _append_postgresql(session: Session, entries: list[AuditEntry], chains: int) -> None:
+    """Lock, read the heads, chain and insert in one round trip; the commit follows.
 
     ``docex_audit_append`` computes each hash as :func:`docex.audit.chain.entry_hash` does,
     from the canonical JSON made here, and inserts the columns given alongside it.
@@ -220,33 +257,53 @@ def _append_postgresql(session: Session, entries: list[AuditEntry]) -> None:
     # This assumes the session owns its transaction (bound to an engine, as every docex
     # session is), not one joined to a transaction its caller began on a connection.
     connection = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
-    with connection.pipeline(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT entry_id, entry_prev_hash, entry_hash"
-            " FROM docex_audit_append(%s, %s::jsonb, %s)",
-            (AUDIT_LOCK_KEY, json.dumps(rows), hashed),
-            prepare=True,
-        )
-        connection.commit()
-        chained = cursor.fetchall()
+    entry_chains = [entry.chain for entry in entries]
+    try:
+        with connection.pipeline(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT entry_id, entry_prev_hash, entry_hash"
+                " FROM docex_audit_append(%s, %s, %s::integer[], %s::jsonb, %s)",
+                (AUDIT_LOCK_BASE, chains, entry_chains, json.dumps(rows), hashed),
+                prepare=True,
+            )
+            connection.commit()
+            chained = cursor.fetchall()
+    except psycopg.Error as exc:
+        if exc.sqlstate != _CHAINS_MISMATCH:
+            raise
+        connection.rollback()
+        stored = session.scalar(select(AuditChainConfig.chains)) or 0
+        raise _refuse_chains(stored, chains) from None
     if len(chained) != len(entries):
         raise RuntimeError(f"the audit log appended {len(chained)} of {len(entries)} entries")
     for entry, (entry_id, prev_hash, hash_) in zip(entries, chained, strict=True):
         entry.id, entry.prev_hash, entry.hash = entry_id, prev_hash, hash_
 
 
-def _append_in_python(session: Session, entries: list[AuditEntry]) -> None:
+def _append_in_python(session: Session, entries: list[AuditEntry], chains: int) -> None:
     """SQLite: take the database's write lock, then chain and insert here."""
     # One writer at a time is SQLite's own rule; a write statement that changes nothing
     # takes that lock now (waiting for the busy timeout if another connection holds it),
     # before the last hash is read, just as ``BEGIN IMMEDIATE`` would. It matches no
     # row, so the append-only triggers do not fire.
     session.execute(text("UPDATE audit_entries SET id = id WHERE 0"))
-    head = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    prev_hash = head or GENESIS_HASH
+    stored = session.scalar(select(AuditChainConfig.chains))
+    if stored is None:
+        session.add(AuditChainConfig(id=1, chains=chains))
+    elif stored != chains:
+        raise _refuse_chains(stored, chains)
+    heads: dict[int, str] = {}
     for entry in entries:
-        entry.prev_hash = prev_hash
-        entry.hash = prev_hash = compute_hash(prev_hash, entry_fields(entry))
+        if entry.chain not in heads:
+            head = session.scalar(
+                select(AuditEntry.hash)
+                .where(AuditEntry.chain == entry.chain)
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            )
+            heads[entry.chain] = head or chain_genesis(entry.chain)
+        entry.prev_hash = heads[entry.chain]
+        entry.hash = heads[entry.chain] = compute_hash(entry.prev_hash, entry_fields(entry))
     session.add_all(entries)
     session.flush()
     for entry in entries:

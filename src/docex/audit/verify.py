@@ -1,7 +1,10 @@
-"""Checking the audit chain: every entry's hash, and every link to the entry before it.
+"""Checking the audit chains: every entry's hash, and every link to the entry before it.
 
-The verdict is a value (:class:`ChainVerdict`), not an exception: a broken chain is a
-finding to report, with the first entry where the history stops adding up.
+The log is several chains (:mod:`docex.audit.shards`), each checked on its own, from its
+own genesis hash, in ``id`` order. The verdict is a value, not an exception: a
+:class:`ChainVerdict` per chain, with the first entry where that chain's history stops
+adding up, gathered in a :class:`LogVerdict`. A broken chain does not stop the others
+being checked, so that every damaged chain is named.
 
 - An entry whose content was changed no longer matches its own ``hash``: it is reported.
 - If its ``hash`` was recomputed as well, the next entry's ``prev_hash`` no longer
@@ -11,15 +14,17 @@ finding to report, with the first entry where the history stops adding up.
   transaction consumes an id), so only the links are trusted.
 - Entries removed from the end leave a consistent shorter chain; only an ``anchor`` (a
   head hash noted earlier) or a checkpoint (:mod:`docex.audit.checkpoints`) exposes that.
-  Against a checkpoint of ``count`` entries, a chain with fewer is TRUNCATED (ALL_DELETED
-  if it has none), and one whose entry number ``count`` has another hash was REWRITTEN
-  (recomputed consistently from some entry on).
+  Against a checkpoint holding ``count`` entries for a chain, the chain with fewer is
+  TRUNCATED (ALL_DELETED if it has none), and one whose entry number ``count`` has another
+  hash was REWRITTEN (recomputed consistently from some entry on).
+- An entry whose ``chain`` was changed no longer follows its new chain's head (or, as a
+  first entry, its genesis): the link is reported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -28,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docex.audit.chain import GENESIS_HASH, entry_hash
+from docex.audit.shards import chain_genesis
 from docex.db.audit import AuditEntry
 
 
@@ -52,7 +58,7 @@ class ChainHead:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChainVerdict:
-    """What checking the chain found."""
+    """What checking one chain found."""
 
     ok: bool
     entries_checked: int
@@ -67,47 +73,52 @@ class ChainVerdict:
     pass as ``anchor`` to a later check."""
     finding: CheckpointFinding | None = None
     """How the chain departs from the checkpoint it was checked against, if it does."""
+    chain: int = 0
+    """Which chain of the log this is."""
 
 
 class _Checker:
-    """Walks entries in chain order and remembers the first inconsistency."""
+    """Walks one chain's entries in chain order and remembers the first inconsistency."""
 
-    def __init__(
-        self, *, start_hash: str | None, anchor: str | None, checkpoint: ChainHead | None = None
-    ) -> None:
+    def __init__(self, *, chain: int, start_hash: str | None, checkpoint: ChainHead | None) -> None:
+        self.chain = chain
         self.expected_prev = start_hash
-        self.anchor = anchor
         self.checkpoint = checkpoint
-        self.anchor_seen = anchor is None
         self.checked = 0
         self.previous_id: int | None = None
+        self.verdict: ChainVerdict | None = None
 
-    def check(self, entry: Mapping[str, Any]) -> ChainVerdict | None:
-        """``None`` if ``entry`` fits after the entries before it, else the verdict."""
+    def check(self, entry: Mapping[str, Any]) -> None:
+        """Take the chain's next entry, unless the chain is already broken."""
+        if self.verdict is not None:
+            return
         self.checked += 1
         ident = entry["id"]
         if self.expected_prev is not None and entry["prev_hash"] != self.expected_prev:
             if self.previous_id is None:
-                reason = "its prev_hash is not the genesis hash: entries before it are missing"
+                reason = (
+                    "its prev_hash is not the genesis hash of its chain: entries before it "
+                    "are missing, or it was moved from another chain"
+                )
             else:
                 reason = (
                     f"its prev_hash does not match the hash of entry {self.previous_id}: "
                     "an entry between them was removed, inserted or moved, or that entry's "
                     "hash was rewritten"
                 )
-            return self._broken(ident, reason)
+            self._broken(ident, reason)
+            return
         if entry_hash(entry["prev_hash"], entry) != entry["hash"]:
-            return self._broken(ident, "its content does not match its hash: it was changed")
+            self._broken(ident, "its content does not match its hash: it was changed")
+            return
         self.expected_prev = entry["hash"]
         self.previous_id = ident
-        if entry["hash"] == self.anchor:
-            self.anchor_seen = True
         if (
             self.checkpoint is not None
             and self.checked == self.checkpoint.count
             and entry["hash"] != self.checkpoint.head_hash
         ):
-            return ChainVerdict(
+            self.verdict = ChainVerdict(
                 ok=False,
                 entries_checked=self.checked,
                 first_broken_id=ident,
@@ -118,20 +129,23 @@ class _Checker:
                 ),
                 head_hash=entry["hash"],
                 finding=CheckpointFinding.REWRITTEN,
+                chain=self.chain,
             )
-        return None
 
-    def _broken(self, ident: int, reason: str) -> ChainVerdict:
-        return ChainVerdict(
+    def _broken(self, ident: int, reason: str) -> None:
+        self.verdict = ChainVerdict(
             ok=False,
             entries_checked=self.checked,
             first_broken_id=ident,
             reason=reason,
             head_hash=self.expected_prev or GENESIS_HASH,
+            chain=self.chain,
         )
 
     def finish(self) -> ChainVerdict:
-        head = self.expected_prev or GENESIS_HASH
+        if self.verdict is not None:
+            return self.verdict
+        head = self.expected_prev or chain_genesis(self.chain)
         if self.checkpoint is not None and self.checked < self.checkpoint.count:
             finding = (
                 CheckpointFinding.ALL_DELETED if self.checked == 0 else CheckpointFinding.TRUNCATED
@@ -146,17 +160,7 @@ class _Checker:
                 ),
                 head_hash=head,
                 finding=finding,
-            )
-        if not self.anchor_seen:
-            return ChainVerdict(
-                ok=False,
-                entries_checked=self.checked,
-                first_broken_id=None,
-                reason=(
-                    f"the anchor {self.anchor} is not in the chain: entries were removed "
-                    "from its end, or the anchor is from another log"
-                ),
-                head_hash=head,
+                chain=self.chain,
             )
         return ChainVerdict(
             ok=True,
@@ -164,7 +168,59 @@ class _Checker:
             first_broken_id=None,
             reason=None,
             head_hash=head,
+            chain=self.chain,
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogVerdict:
+    """What checking every chain of the log found.
+
+    ``first_broken_id``, ``reason`` and ``finding`` are those of the first broken chain
+    (by chain number), so that a caller reporting one problem reports a real one; the
+    full picture is ``chains``.
+    """
+
+    chains: tuple[ChainVerdict, ...]
+    """One verdict per chain that has entries or a checkpointed position, by chain."""
+    head_hash: str
+    """The hash of the newest entry (highest id) that fitted its chain, ``GENESIS_HASH``
+    for an empty log: note it to pass as ``anchor`` to a later check."""
+    anchor_problem: str | None = None
+    """Why the anchor given could not be found, if it could not."""
+    broken: tuple[ChainVerdict, ...] = field(init=False)
+    """The chains that do not verify, by chain."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "broken", tuple(v for v in self.chains if not v.ok))
+
+    @property
+    def ok(self) -> bool:
+        """Every chain verifies (against the checkpoint, if given) and the anchor is there."""
+        return not self.broken and self.anchor_problem is None
+
+    @property
+    def entries_checked(self) -> int:
+        """Entries read, over every chain (each up to and including its first broken one)."""
+        return sum(verdict.entries_checked for verdict in self.chains)
+
+    @property
+    def first_broken_id(self) -> int | None:
+        """The first entry that does not fit in the first broken chain, if any."""
+        return self.broken[0].first_broken_id if self.broken else None
+
+    @property
+    def reason(self) -> str | None:
+        """The first broken chain's reason, naming the chain; or why the anchor is missing."""
+        if self.broken:
+            first = self.broken[0]
+            return f"chain {first.chain}: {first.reason}"
+        return self.anchor_problem
+
+    @property
+    def finding(self) -> CheckpointFinding | None:
+        """How the first chain that departs from the checkpoint does so."""
+        return next((v.finding for v in self.broken if v.finding is not None), None)
 
 
 def check_entries(
@@ -172,21 +228,58 @@ def check_entries(
     *,
     start_hash: str | None = GENESIS_HASH,
     anchor: str | None = None,
-    checkpoint: ChainHead | None = None,
-) -> ChainVerdict:
-    """Check entries given in chain order, as mappings with every column.
+    checkpoint: Mapping[int, ChainHead] | ChainHead | None = None,
+) -> LogVerdict:
+    """Check entries given in ``id`` order, as mappings with every column.
 
-    ``start_hash`` is the ``prev_hash`` the first entry must carry: the genesis hash for
-    a whole log, ``None`` to accept whatever the first entry says (a partial export).
-    ``anchor``, if given, is a hash that must occur in the chain; ``checkpoint``, if given,
-    a count of entries the chain must reach and the hash its entry at that count carries.
+    ``start_hash`` is :data:`GENESIS_HASH` (the default) for a whole log, whose every chain
+    must start from its genesis hash (:func:`docex.audit.shards.chain_genesis`), or
+    ``None`` to accept whatever each chain's first entry says (a partial export). An entry
+    without a ``chain`` member (an export made before the log had several) is chain 0.
+    ``anchor``, if given, is a hash that must occur in the log; ``checkpoint``, if given,
+    each chain's position in a checkpoint (a bare :class:`ChainHead` is chain 0's):
+    the count of entries that chain must reach and the hash its entry at that count
+    carries.
     """
-    checker = _Checker(start_hash=start_hash, anchor=anchor, checkpoint=checkpoint)
+    if start_hash not in (None, GENESIS_HASH):
+        raise ValueError("start_hash is GENESIS_HASH (from each chain's genesis) or None")
+    heads: Mapping[int, ChainHead] = (
+        {0: checkpoint} if isinstance(checkpoint, ChainHead) else dict(checkpoint or {})
+    )
+    checkers: dict[int, _Checker] = {}
+
+    def checker(chain: int) -> _Checker:
+        if chain not in checkers:
+            start = None if start_hash is None else chain_genesis(chain)
+            checkers[chain] = _Checker(chain=chain, start_hash=start, checkpoint=heads.get(chain))
+        return checkers[chain]
+
+    anchor_seen = anchor is None
+    newest = GENESIS_HASH
     for entry in entries:
-        verdict = checker.check(entry)
-        if verdict is not None:
-            return verdict
-    return checker.finish()
+        chain = entry.get("chain", 0)
+        if not isinstance(chain, int) or isinstance(chain, bool) or chain < 0:
+            raise ValueError(f"entry {entry['id']} has no usable chain number: {chain!r}")
+        walker = checker(chain)
+        walker.check(entry)
+        if walker.expected_prev == entry["hash"]:  # the entry fitted its chain
+            newest = entry["hash"]
+        if entry["hash"] == anchor:
+            anchor_seen = True
+    for chain, head in heads.items():
+        if head.count > 0:
+            checker(chain)
+    problem = None
+    if not anchor_seen:
+        problem = (
+            f"the anchor {anchor} is not in the log: entries were removed from the end of "
+            "its chain, or the anchor is from another log"
+        )
+    return LogVerdict(
+        chains=tuple(checkers[chain].finish() for chain in sorted(checkers)),
+        head_hash=newest,
+        anchor_problem=problem,
+    )
 
 
 def verify_chain(
@@ -194,12 +287,12 @@ def verify_chain(
     *,
     batch: int = 1000,
     anchor: str | None = None,
-    checkpoint: ChainHead | None = None,
-) -> ChainVerdict:
-    """Check the whole audit log in ``session``'s database, streaming in id order.
+    checkpoint: Mapping[int, ChainHead] | ChainHead | None = None,
+) -> LogVerdict:
+    """Check every chain of the audit log in ``session``'s database, streaming in id order.
 
     Entries appended while the check runs are checked too; nothing is held in memory
-    beyond one batch.
+    beyond one batch and each chain's last hash.
     """
     return check_entries(iter_entries(session, batch=batch), anchor=anchor, checkpoint=checkpoint)
 

@@ -1,11 +1,12 @@
 """``docex audit``: check the audit chain, checkpoint it, export it as JSON Lines.
 
 ``verify`` checks the database (or, with ``--file``, an export someone handed you) and
-exits 0 if the chain is intact, 1 with ``first broken link: entry N: reason`` on stderr
-if not. With a checkpoint key configured it also compares the chain with the latest
-checkpoint in the object store, after checking the checkpoint's signature and time-stamp,
-and exits 1 with ``audit chain truncated``, ``audit chain all deleted`` or ``audit chain
-rewritten`` when the chain is shorter or different. ``checkpoint`` takes such a checkpoint.
+exits 0 if every chain of the log is intact, 1 with ``chain C: first broken link: entry N:
+reason`` on stderr for each broken chain if not. With a checkpoint key configured it also
+compares every chain with its position in the latest checkpoint in the object store, after
+checking the checkpoint's signature and time-stamp, and exits 1 with ``audit chain C
+truncated``, ``audit chain C all deleted`` or ``audit chain C rewritten`` for each chain
+that is shorter or different. ``checkpoint`` takes such a checkpoint.
 ``export`` writes one canonical JSON entry per line, hashes included, so that the
 file can be re-checked offline. None of them adds to the log.
 """
@@ -25,7 +26,7 @@ from docex.cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from docex.audit.checkpoints import PublicKey
-    from docex.audit.verify import ChainVerdict
+    from docex.audit.verify import LogVerdict
     from docex.services.audit_checkpoint import AnchoredVerdict
 
 app = typer.Typer(
@@ -151,8 +152,13 @@ def _report_anchored(verdict: AnchoredVerdict, *, require_checkpoint: bool) -> N
         )
         raise typer.Exit(int(ExitCode.FAILED))
     chain = verdict.chain
-    if chain.finding is not None:
-        typer.echo(f"docex audit verify: audit chain {chain.finding}: {chain.reason}", err=True)
+    departed = [broken for broken in chain.broken if broken.finding is not None]
+    for broken in departed:
+        typer.echo(
+            f"docex audit verify: audit chain {broken.chain} {broken.finding}: {broken.reason}",
+            err=True,
+        )
+    if departed:
         raise typer.Exit(int(ExitCode.FAILED))
     if verdict.checkpoint is None:
         if require_checkpoint:
@@ -165,16 +171,17 @@ def _report_anchored(verdict: AnchoredVerdict, *, require_checkpoint: bool) -> N
     if verdict.checkpoint is not None and verdict.timestamp_time is not None:
         typer.echo(
             f"agrees with checkpoint {verdict.checkpoint_key}: {verdict.checkpoint.count} "
-            f"entries, time-stamped {verdict.timestamp_time.isoformat()}"
+            f"entries in {_chains(len(verdict.checkpoint.chains))}, time-stamped "
+            f"{verdict.timestamp_time.isoformat()}"
         )
 
 
 @app.command("checkpoint")
 def checkpoint() -> None:
-    """Sign and time-stamp the chain head and store it under checkpoints/audit/.
+    """Sign and time-stamp every chain's head and store them under checkpoints/audit/.
 
     Needs DOCEX_AUDIT_CHECKPOINT_KEY and DOCEX_AUDIT_CHECKPOINT_TSA_URL. Prints the object
-    key, the count and the head hash.
+    key, the count, the number of chains and their Merkle root.
     """
     from docex.errors import SettingsError
     from docex.services.audit_checkpoint import checkpoint_signing_key, take_checkpoint
@@ -189,24 +196,33 @@ def checkpoint() -> None:
             key=checkpoint_signing_key(settings),
             tsa_url=settings.audit_checkpoint_tsa_url,
             tsa_timeout=settings.audit_checkpoint_tsa_timeout_seconds,
+            retention_days=settings.audit_checkpoint_retention_days,
         )
     typer.echo(
-        f"checkpoint {key}: {signed.checkpoint.count} entries; "
-        f"head hash {signed.checkpoint.head_hash}"
+        f"checkpoint {key}: {signed.checkpoint.count} entries in "
+        f"{_chains(len(signed.checkpoint.chains))}; Merkle root {signed.checkpoint.root}"
     )
 
 
-def _report(verdict: ChainVerdict) -> None:
+def _chains(count: int) -> str:
+    return "1 chain" if count == 1 else f"{count} chains"
+
+
+def _report(verdict: LogVerdict) -> None:
     if verdict.ok:
         typer.echo(
-            f"audit chain intact: {verdict.entries_checked} entries; head hash {verdict.head_hash}"
+            f"audit chain intact: {verdict.entries_checked} entries in "
+            f"{_chains(len(verdict.chains))}; head hash {verdict.head_hash}"
         )
         return
-    if verdict.first_broken_id is not None:
-        message = f"first broken link: entry {verdict.first_broken_id}: {verdict.reason}"
-    else:
-        message = f"audit chain broken: {verdict.reason}"
-    typer.echo(f"docex audit verify: {message}", err=True)
+    for broken in verdict.broken:
+        if broken.first_broken_id is not None:
+            message = f"first broken link: entry {broken.first_broken_id}: {broken.reason}"
+        else:
+            message = f"audit chain broken: {broken.reason}"
+        typer.echo(f"docex audit verify: chain {broken.chain}: {message}", err=True)
+    if verdict.anchor_problem is not None:
+        typer.echo(f"docex audit verify: audit chain broken: {verdict.anchor_problem}", err=True)
     raise typer.Exit(int(ExitCode.FAILED))
 
 

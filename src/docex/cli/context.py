@@ -76,7 +76,7 @@ class AdminContext:
         from docex.db.engine import session_factory
 
         if self._sessions is None:
-            self._sessions = session_factory(self.engine)
+            self._sessions = session_factory(self.engine, audit_chains=self.settings.audit_chains)
         return self._sessions
 
     @property

@@ -126,9 +126,16 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to ``engine``; objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, audit_chains: int | None = None) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit.
+
+    ``audit_chains`` is the number of audit chains (``DOCEX_AUDIT_CHAINS``) their audit
+    entries are spread over; ``None``: :data:`docex.db.audit.DEFAULT_AUDIT_CHAINS`.
+    """
+    from docex.db.audit import CHAINS_INFO, DEFAULT_AUDIT_CHAINS
+
+    chains = DEFAULT_AUDIT_CHAINS if audit_chains is None else audit_chains
+    return sessionmaker(engine, expire_on_commit=False, info={CHAINS_INFO: chains})
 
 
 # SQLite reports both "the file is busy" and "no such table" as OperationalError; only

@@ -105,13 +105,14 @@ def revision(target: Engine | str | URL, message: str, *, rev_id: str | None = N
             engine.dispose()
 
 
-APPEND_ONLY_TABLES = frozenset({"audit_entries"})
-"""Tables the application role may read and append to, never change: the audit log."""
+APPEND_ONLY_TABLES = frozenset({"audit_entries", "audit_chain_config"})
+"""Tables the application role may read and append to, never change: the audit log, and
+the number of its chains (written once, by the first append)."""
 
 READ_ONLY_TABLES = frozenset({"alembic_version"})
 """Tables the application role only reads: the schema revision it checks at start-up."""
 
-APP_FUNCTIONS = ("docex_audit_append(bigint, jsonb, bytea[])",)
+APP_FUNCTIONS = ("docex_audit_append(bigint, integer, integer[], jsonb, bytea[])",)
 """Functions the application calls; EXECUTE is revoked from PUBLIC and granted to it."""
 
 # Functions that only run as triggers: nobody needs EXECUTE on them.

@@ -6,7 +6,7 @@ a new table module is added here, or the migrations check does not see it.
 
 from __future__ import annotations
 
-from docex.db.audit import AuditEntry
+from docex.db.audit import AuditChainConfig, AuditEntry
 from docex.db.base import Base
 from docex.db.deliveries import Delivery
 from docex.db.documents import Document, Revalidation
@@ -19,6 +19,7 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "AuditChainConfig",
     "AuditEntry",
     "Delivery",
     "Document",

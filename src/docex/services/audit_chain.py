@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit.export import write_export
-from docex.audit.verify import ChainVerdict, verify_chain
+from docex.audit.verify import LogVerdict, verify_chain
 from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
 
@@ -26,11 +26,9 @@ ProgressFactory = Callable[[int], AbstractContextManager[Step]]
 """Given how many entries will be written, a context that yields the per-entry step."""
 
 
-def verify_audit_chain(
-    *, sessions: sessionmaker[Session], anchor: str | None = None
-) -> ChainVerdict:
-    """Check every entry's hash and its link to the one before; with ``anchor``, also
-    that a head hash printed by an earlier check is still in the chain."""
+def verify_audit_chain(*, sessions: sessionmaker[Session], anchor: str | None = None) -> LogVerdict:
+    """Check every entry's hash and its link to the one before it in its chain; with
+    ``anchor``, also that a head hash printed by an earlier check is still in the log."""
     with unit_of_work(sessions) as session:
         return verify_chain(session, anchor=anchor)
 

@@ -1,10 +1,11 @@
-"""Anchoring the audit chain: take signed, time-stamped checkpoints; verify against them.
+"""Anchoring the audit chains: take signed, time-stamped checkpoints; verify against them.
 
-``take_checkpoint`` reads the chain head, signs it with the docex checkpoint key, has an
-RFC 3161 TSA time-stamp the signature and writes the result to the object store under
-``checkpoints/audit/``; the store never overwrites an object. ``verify_with_checkpoint``
-checks the chain against the latest checkpoint after checking that checkpoint's own
-signature and time-stamp, so that a forged checkpoint cannot vouch for a shortened chain.
+``take_checkpoint`` reads every chain's head, signs them and their Merkle root with the
+docex checkpoint key, has an RFC 3161 TSA time-stamp the signature and writes the result
+to the object store under ``checkpoints/audit/``; the store never overwrites an object.
+``verify_with_checkpoint`` checks every chain against its position in the latest
+checkpoint after checking that checkpoint's own signature and time-stamp, so that a
+forged checkpoint cannot vouch for a shortened chain.
 
 Taking a checkpoint writes nothing to the audit log: the checkpoint is about the log,
 and an entry for it would move the head it just recorded.
@@ -17,18 +18,18 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from asn1crypto import algos, cms, core, tsp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from docex.audit.chain import GENESIS_HASH
 from docex.audit.checkpoints import (
     CHECKPOINT_PREFIX,
     CONTENT_TYPE,
+    ChainPosition,
     Checkpoint,
     CheckpointError,
     PrivateKey,
@@ -41,12 +42,14 @@ from docex.audit.checkpoints import (
     sign_payload,
     signature_valid,
 )
-from docex.audit.verify import ChainHead, ChainVerdict, verify_chain
+from docex.audit.log import configured_chains
+from docex.audit.shards import chain_genesis
+from docex.audit.verify import ChainHead, LogVerdict, verify_chain
 from docex.clock import utcnow
-from docex.db.audit import AuditEntry
+from docex.db.audit import AuditChainConfig, AuditEntry
 from docex.db.engine import unit_of_work
 from docex.errors import DocexError, SettingsError
-from docex.storage.base import ObjectStore
+from docex.storage.base import ObjectStore, StoredObject
 
 if TYPE_CHECKING:
     from docex.outbound.policy import OutboundPolicy
@@ -59,6 +62,17 @@ DEFAULT_TSA_TIMEOUT_SECONDS = 10.0
 MAX_TSA_RESPONSE_BYTES = 256 * 1024
 
 
+@runtime_checkable
+class RetainingStore(Protocol):
+    """A store that can put an object under a retention lock (S3 Object Lock)."""
+
+    def put_retained(
+        self, key: str, data: bytes, *, content_type: str, retain_until: datetime
+    ) -> StoredObject:
+        """Store ``data`` under ``key``, undeletable until ``retain_until``."""
+        ...
+
+
 class TimestampAuthorityError(DocexError):
     """The TSA could not be reached or did not grant a usable time-stamp."""
 
@@ -67,9 +81,9 @@ class TimestampAuthorityError(DocexError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnchoredVerdict:
-    """The chain checked against its latest checkpoint, and that checkpoint's own checks."""
+    """The chains checked against the latest checkpoint, and that checkpoint's own checks."""
 
-    chain: ChainVerdict
+    chain: LogVerdict
     checkpoint: Checkpoint | None
     """The latest checkpoint; ``None`` if none was ever taken."""
     checkpoint_key: str | None
@@ -85,20 +99,47 @@ class AnchoredVerdict:
         return self.chain.ok and self.checkpoint_problem is None
 
 
-def read_chain_head(session: Session) -> tuple[int, str, int | None]:
-    """``(count, head_hash, last_id)`` of the chain as ``session`` sees it.
+def read_chain_heads(session: Session) -> tuple[ChainPosition, ...]:
+    """Every chain's position as ``session`` sees it, chains ``0 .. N-1``.
 
-    Appends take the chain lock and commit before releasing it, so every entry with an
-    id up to the newest visible one is visible too: counting those gives the position.
+    ``N`` is the number recorded by the first append, or the session's configured number
+    while the log has none recorded (a log with no entries yet, or only entries from
+    before it had several chains, all in chain 0). Appends to a chain take its lock and
+    commit before releasing it, so the entries of a chain visible in one snapshot are a
+    prefix of it: counting them gives the position. One statement reads every chain's
+    count and newest id, so all positions are of the same moment.
     """
     table = AuditEntry.__table__
-    last = session.execute(
-        select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
-    ).first()
-    if last is None:
-        return 0, GENESIS_HASH, None
-    count = session.scalar(select(func.count()).select_from(table).where(table.c.id <= last.id))
-    return int(count or 0), str(last.hash), int(last.id)
+    stored = session.scalar(select(AuditChainConfig.chains))
+    chains = stored if stored is not None else configured_chains(session)
+    rows = session.execute(
+        select(table.c.chain, func.count(), func.max(table.c.id)).group_by(table.c.chain)
+    ).all()
+    found = {int(chain): (int(count), int(last_id)) for chain, count, last_id in rows}
+    hashes: dict[int, str] = {}
+    if found:
+        ids = [last_id for _, last_id in found.values()]
+        hashes = {
+            int(ident): str(hash_)
+            for ident, hash_ in session.execute(
+                select(table.c.id, table.c.hash).where(table.c.id.in_(ids))
+            ).all()
+        }
+    # Entries in a chain beyond N would be left out of the checkpoint: include them, so
+    # that they are at least anchored, and verification names them.
+    count_chains = max([chains, *(chain + 1 for chain in found)])
+    positions = []
+    for chain in range(count_chains):
+        if chain in found:
+            count, last_id = found[chain]
+            positions.append(
+                ChainPosition(chain=chain, count=count, head_hash=hashes[last_id], last_id=last_id)
+            )
+        else:
+            positions.append(
+                ChainPosition(chain=chain, count=0, head_hash=chain_genesis(chain), last_id=None)
+            )
+    return tuple(positions)
 
 
 def take_checkpoint(
@@ -108,14 +149,27 @@ def take_checkpoint(
     key: PrivateKey,
     tsa_url: str,
     tsa_timeout: float = DEFAULT_TSA_TIMEOUT_SECONDS,
+    retention_days: int = 0,
 ) -> tuple[str, SignedCheckpoint]:
-    """Sign and time-stamp the chain head and store it; return the object key and it."""
+    """Sign and time-stamp every chain's head and store them; return the object key and
+    the checkpoint.
+
+    With ``retention_days`` (``DOCEX_AUDIT_CHECKPOINT_RETENTION_DAYS``) the object is put
+    with an S3 Object Lock COMPLIANCE retention of that many days, so that not even the
+    bucket's owner can delete it sooner; that needs an S3 store whose bucket has object
+    lock enabled (``SettingsError`` for another store, ``StorageError`` if the bucket
+    refuses).
+    """
+    if retention_days < 0:
+        raise ValueError("retention_days is not negative")
+    if retention_days and not isinstance(store, RetainingStore):
+        raise SettingsError(
+            "DOCEX_AUDIT_CHECKPOINT_RETENTION_DAYS needs an S3 object store with object lock"
+        )
     with unit_of_work(sessions) as session:
-        count, head_hash, last_id = read_chain_head(session)
+        positions = read_chain_heads(session)
     checkpoint = Checkpoint(
-        count=count,
-        head_hash=head_hash,
-        last_id=last_id,
+        chains=positions,
         created_at=utcnow(),
         key_id=key_id(key.public_key()),
     )
@@ -126,13 +180,21 @@ def take_checkpoint(
         checkpoint=checkpoint, payload=payload, signature=signature, timestamp_token=token
     )
     body = signed.to_bytes()
-    store.put(
-        checkpoint.object_key,
-        io.BytesIO(body),
-        length=len(body),
-        sha256=hashlib.sha256(body).hexdigest(),
-        content_type=CONTENT_TYPE,
-    )
+    if retention_days and isinstance(store, RetainingStore):
+        store.put_retained(
+            checkpoint.object_key,
+            body,
+            content_type=CONTENT_TYPE,
+            retain_until=checkpoint.created_at + timedelta(days=retention_days),
+        )
+    else:
+        store.put(
+            checkpoint.object_key,
+            io.BytesIO(body),
+            length=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+            content_type=CONTENT_TYPE,
+        )
     return checkpoint.object_key, signed
 
 
@@ -218,7 +280,10 @@ def verify_with_checkpoint(
     online: bool = True,
     outbound: OutboundPolicy | None = None,
 ) -> AnchoredVerdict:
-    """Check the chain and compare it with the latest checkpoint in ``store``.
+    """Check every chain and compare it with its position in the latest checkpoint.
+
+    A checkpoint of the single-chain format (``docex-audit-checkpoint/1``) still
+    verifies: it is read as a checkpoint of chain 0, where every entry of that time is.
 
     ``tsa_trust`` is the :class:`~docex.signatures.trust.TrustStore` the TSA's certificate
     must chain to. With ``online`` (the default) the revocation status of the TSA's
@@ -230,7 +295,7 @@ def verify_with_checkpoint(
     """
     problem: str | None = None
     ts_time: datetime | None = None
-    head: ChainHead | None = None
+    heads: dict[int, ChainHead] | None = None
     try:
         found = latest_checkpoint(store)
     except CheckpointError as exc:
@@ -246,9 +311,9 @@ def verify_with_checkpoint(
                 signed, tsa_trust, online=online, outbound=outbound
             )
         if problem is None:
-            head = ChainHead(signed.checkpoint.count, signed.checkpoint.head_hash)
+            heads = signed.checkpoint.heads()
     with unit_of_work(sessions) as session:
-        chain = verify_chain(session, anchor=anchor, checkpoint=head)
+        chain = verify_chain(session, anchor=anchor, checkpoint=heads)
     return AnchoredVerdict(
         chain=chain,
         checkpoint=found[1].checkpoint if found else None,

@@ -67,8 +67,10 @@ class AuditCheckpointing:
         tsa_url: str,
         tsa_timeout: float,
         interval: float,
+        retention_days: int = 0,
     ) -> None:
         self._sessions = sessions
+        self._retention_days = retention_days
         self._store = store
         self._key = key
         self._tsa_url = tsa_url
@@ -93,6 +95,7 @@ class AuditCheckpointing:
                     key=self._key,
                     tsa_url=self._tsa_url,
                     tsa_timeout=self._tsa_timeout,
+                    retention_days=self._retention_days,
                 )
             except DocexError as exc:
                 log.warning("audit checkpoint failed: %s", exc)

@@ -111,6 +111,7 @@ class AuditEntryRecord:
     target_id: str | None
     outcome: Outcome
     details: dict[str, Any]
+    chain: int
     prev_hash: str
     hash: str
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -212,8 +213,40 @@ class S3ObjectStore:
             raise StorageError(f"S3 upload of {key!r} ended before the stream did")
         return _created(key, incoming, content_type)
 
+    def put_retained(
+        self, key: str, data: bytes, *, content_type: str, retain_until: datetime
+    ) -> StoredObject:
+        """Store small ``data`` under ``key`` with an S3 Object Lock retention.
+
+        COMPLIANCE mode: until ``retain_until`` nobody, the bucket owner included, can
+        delete or overwrite this version of the object. The bucket must have been created
+        with object lock enabled; a server refusing the headers (a bucket without object
+        lock answers ``InvalidRequest``) raises ``StorageError``, rather than storing the
+        object without the protection asked for.
+        """
+        if retain_until.tzinfo is None:
+            raise ValueError("retain_until must be timezone-aware")
+        if len(data) > PART_SIZE:
+            raise ValueError("retained objects are small: one PUT")
+        check_key(key)
+        incoming = HashingReader(io.BytesIO(data), length=len(data))
+        until = retain_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        lock: DictType = {
+            "x-amz-object-lock-mode": "COMPLIANCE",
+            "x-amz-object-lock-retain-until-date": until,
+        }  # with the Content-MD5 every single-PUT write carries (_write_headers)
+        return self._put_if_absent(
+            key, incoming, length=len(data), content_type=content_type, extra_headers=lock
+        )
+
     def _put_if_absent(
-        self, key: str, incoming: HashingReader, *, length: int, content_type: str
+        self,
+        key: str,
+        incoming: HashingReader,
+        *,
+        length: int,
+        content_type: str,
+        extra_headers: DictType | None = None,
     ) -> StoredObject:
         """One conditional ``PUT`` of a small object; the existing one if the key is taken."""
         # Read whole (at most one part, as minio would buffer it): the length and digest
@@ -227,6 +260,8 @@ class S3ObjectStore:
             f"x-amz-meta-{_SHA256_META}": incoming.sha256,
             f"x-amz-meta-{_STORED_AT_META}": self._clock().isoformat(),
             **self._write_headers(data),
+            # Last: a caller's retention (a checkpoint's) replaces the store's default one.
+            **(extra_headers or {}),
         }
         # Twice at most: a second time only if reconciliation removed the old copy of these
         # bytes between our conditional PUT and our refresh of it.

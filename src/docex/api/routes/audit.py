@@ -32,7 +32,11 @@ class AuditEntryOut(BaseModel):
     target_id: str | None
     outcome: Outcome
     details: dict[str, Any]
-    prev_hash: str = Field(description="Hash of the entry before this one in the chain.")
+    chain: int = Field(
+        description="Which of the log's chains the entry is in (one facility's entries "
+        "share one chain)."
+    )
+    prev_hash: str = Field(description="Hash of the entry before this one in its chain.")
     hash: str = Field(
         description="SHA-256 over prev_hash and this entry's fields, which name the facility "
         "by its internal id: re-compute it over `docex audit export`."
@@ -54,6 +58,7 @@ class AuditEntryOut(BaseModel):
             target_id=entry.target_id,
             outcome=entry.outcome,
             details=entry.details,
+            chain=entry.chain,
             prev_hash=entry.prev_hash,
             hash=entry.hash,
         )
