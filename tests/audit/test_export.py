@@ -102,7 +102,7 @@ def test_lines_that_are_not_entries(line: str, message: str) -> None:
 
 
 def test_non_hex_hashes_are_refused() -> None:
-    entry = dict.fromkeys(EXPORTED_FIELDS, None) | {"prev_hash": 7, "hash": "x"}
+    entry = dict.fromkeys(EXPORTED_FIELDS, None) | {"chain": 0, "prev_hash": 7, "hash": "x"}
     with pytest.raises(InputError, match="not hexadecimal"):
         verify_export([json.dumps(entry)])
 
