@@ -20,7 +20,9 @@ Left out: revocation status at the proof-of-existence time is read from the revo
 data available (embedded, or fetched online); when none of it is fresh at that time, the
 token stands on the data issued after its own time (no later revocation is known), where
 EN 319 102-1 would ask for fresh data; and the cryptographic constraints of the token's
-algorithms are not re-checked at that time.
+algorithms are not re-checked at that time. Offline, the path is validated again only
+when something can have changed by then (a certificate out of its validity, or a
+revocation the data records): otherwise it stands as validated at the token's time.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
-from docex.signatures.evidence import ValidationData
+from docex.signatures.evidence import ValidationData, revocation_times
 from docex.signatures.integrity import (
     IntegrityError,
     digest_by_name,
@@ -279,6 +281,8 @@ async def confirm_at_poe(
     if not result.valid or result.tsa_cert is None or poe_time <= result.time:
         return result
     data = result.tsa_data if result.tsa_data is not None else ValidationData()
+    if not evaluator.online and _unchanged_at(result.evaluation, data, poe_time):
+        return result
     evaluation = await evaluator.evaluate(
         result.tsa_cert, data=data, at=poe_time, purpose="timestamp"
     )
@@ -313,6 +317,26 @@ async def confirm_at_poe(
         message=message,
     )
     return replace(result, info=info, evaluation=evaluation)
+
+
+def _unchanged_at(
+    evaluation: CertEvaluation | None, data: ValidationData, moment: datetime
+) -> bool:
+    """Whether validating the path again at ``moment`` offline could only confirm it.
+
+    Offline, with the same data, what can differ at a later time is the certificates'
+    validity and a revocation the data records; when every certificate of the path is
+    within its validity then and the data records no revocation for any of them, the
+    evaluation would pass, or lack revocation data fresh at ``moment`` (which leaves the
+    token standing, see :func:`confirm_at_poe`). Skipping it halves the cost of a token.
+    """
+    if evaluation is None or not evaluation.ok or not evaluation.path:
+        return False
+    for cert in evaluation.path:
+        validity = cert["tbs_certificate"]["validity"]
+        if not validity["not_before"].native <= moment <= validity["not_after"].native:
+            return False
+    return not any(True for _ in revocation_times(data, evaluation.path))
 
 
 async def confirm_covering(
