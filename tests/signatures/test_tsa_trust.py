@@ -34,7 +34,8 @@ UNCONFIGURED = "time-stamp authority is not a configured time-stamping service"
 
 
 def _pem(pki: DevPki, label: str) -> bytes:
-    return pem.armor("CERTIFICATE", pki.cert(label).dump())
+    armored: bytes = pem.armor("CERTIFICATE", pki.cert(label).dump())
+    return armored
 
 
 def _trust_folder(root: Path, pki: DevPki, *, tsa_anchors: tuple[str, ...] = ()) -> Path:
@@ -54,9 +55,12 @@ def _only(report_signatures: tuple[SignatureReport, ...]) -> SignatureReport:
     return signature
 
 
-def _verify_cades(store_paths: list[Path], pki: DevPki, **kwargs: bool) -> SignatureReport:
+def _verify_cades(
+    store_paths: list[Path], pki: DevPki, *, allow_unsigned_trusted_list: bool = False
+) -> SignatureReport:
     signed = sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-LT")
-    with Verifier(load_trust_store(store_paths, **kwargs)) as verifier:
+    store = load_trust_store(store_paths, allow_unsigned_trusted_list=allow_unsigned_trusted_list)
+    with Verifier(store) as verifier:
         report = verifier.verify(signed, content=CONTENT)
     signature = _only(report.signatures)
     # Without a proven time, the signature is judged at the validation time.
