@@ -67,11 +67,8 @@ class TimestampResult:
     """The TSA's certificate, once found: :func:`confirm_at_poe` validates it again."""
     tsa_data: ValidationData | None = None
     """The validation data the TSA's certificate was validated with."""
-
-    @property
-    def unconfigured_tsa(self) -> bool:
-        """The token's TSA is no configured time-stamping service: it claims no level."""
-        return self.info.message.startswith(UNCONFIGURED_TSA)
+    unconfigured_tsa: bool = False
+    """The token's TSA is no configured time-stamping service: it claims no level."""
 
     @property
     def valid(self) -> bool:
@@ -232,15 +229,16 @@ async def validate_timestamp(
             f"the service {known[0].name!r} ({known[0].source}) was not granted at "
             f"{gen_time.isoformat()}"
             if known
-            else "neither a trusted list nor a TSA anchor names it"
+            else "no trusted list, TSA anchor or configured TSA certificate names it"
         )
-        return result(
+        unconfigured = result(
             Indication.INDETERMINATE,
             f"{UNCONFIGURED_TSA}: {why}",
             tsa,
             evaluation,
             sub_indication=SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
         )
+        return replace(unconfigured, unconfigured_tsa=True)
     kind_of = "qualified time-stamp" if match.qualified else "time-stamp (not qualified)"
     passed = result(
         Indication.TOTAL_PASSED,
