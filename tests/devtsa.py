@@ -37,7 +37,8 @@ class DevTsa:
 
     url: str
     trust_folder: Path
-    """The root CA (the anchor) and the issuing CA (an intermediate) of the served PKI."""
+    """The root CA (the anchor) and the issuing CA (an intermediate) of the served PKI, and
+    the TSA as a TSA anchor (``tsa/``)."""
 
 
 def _free_port() -> int:
@@ -60,6 +61,9 @@ def serving_dev_tsa(folder: Path) -> Iterator[DevTsa]:
     trust.mkdir()
     for label in (ROOT_CA, ISSUING_CA):
         (trust / f"{label}.pem").write_bytes(pem.armor("CERTIFICATE", pki.cert(label).dump()))
+    # The TSA must be named by the trust configuration to be accepted (a TSA anchor).
+    (trust / "tsa").mkdir()
+    (trust / "tsa" / f"{TSA}.pem").write_bytes(pem.armor("CERTIFICATE", pki.cert(TSA).dump()))
     store = AnimatorArchStore({ArchLabel(pki.arch.arch_label.value): pki.arch})
     server = make_server(
         "127.0.0.1", port, Animator(store, with_web_ui=False), handler_class=_QuietHandler

@@ -44,7 +44,9 @@ def _files(root: Path) -> set[str]:
 
 
 def test_dev_pki_writes_the_promised_layout(generated: Path) -> None:
-    assert _files(generated / "trust") == {"root-ca.pem"}
+    # The root is the only anchor; tsa/ names the TSA whose time-stamps are accepted.
+    assert _files(generated / "trust") == {"root-ca.pem", "tsa/tsa.pem"}
+    assert _files(generated / "trust-dstu") == {"root-ca-dstu.pem", "tsa/tsa-dstu.pem"}
     assert _files(generated / "untrusted") == {"untrusted-root.pem"}
     assert _files(generated / "samples") == EXPECTED_SAMPLES
     assert {"doctor-ecdsa.pem", "revoked.pem", "tsa.pem"} <= _files(generated / "certs")

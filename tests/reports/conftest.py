@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import xmlschema
 
-from docex.devpki.dstu_pki import DOCTOR_DSTU, DstuPki
+from docex.devpki.dstu_pki import DOCTOR_DSTU, TSA_DSTU, DstuPki
 from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades, sign_pades
@@ -75,7 +75,9 @@ def cases() -> dict[str, Case]:
             doctor,
         )
     dstu = DstuPki.load()
-    dstu_trust = trust_store_from_certificates([dstu.trust_anchor()], name="DSTU root")
+    dstu_trust = trust_store_from_certificates(
+        [dstu.trust_anchor()], name="DSTU root", tsas=[dstu.cert(TSA_DSTU)]
+    )
     with Verifier(dstu_trust) as verifier:
         signature = dstu.sign_cades(CONTENT, level="B-LT", signing_time=DSTU_AT)
         out["dstu-valid"] = Case(

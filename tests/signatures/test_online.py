@@ -96,7 +96,7 @@ LOOPBACK_RESPONDER = OutboundPolicy(
 
 def _verifier(pki: DevPki, *, online: bool) -> Verifier:
     return Verifier(
-        trust_store_from_certificates(pki.trust_anchors()),
+        trust_store_from_certificates(pki.trust_anchors(), tsas=pki.tsa_anchors()),
         online=online,
         outbound=LOOPBACK_RESPONDER,
     )
@@ -169,7 +169,8 @@ def test_the_production_policy_never_contacts_a_loopback_responder(responder: Re
     pki = responder.pki
     before = len(responder.requests)
     # The default policy: the certificates' http://127.0.0.1:… URLs are refused.
-    with Verifier(trust_store_from_certificates(pki.trust_anchors()), online=True) as verifier:
+    trust = trust_store_from_certificates(pki.trust_anchors(), tsas=pki.tsa_anchors())
+    with Verifier(trust, online=True) as verifier:
         report = verifier.verify(
             sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-B"), content=CONTENT
         )

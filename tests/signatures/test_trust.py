@@ -20,13 +20,22 @@ TL = REPO / "certs-dev" / "tl"
 def test_folder_file_and_der_anchors_agree(pki: DevPki, tmp_path: Path) -> None:
     der = tmp_path / "root.der"
     der.write_bytes(pki.cert("root-ca").dump())
+    folder = tmp_path / "trust"
+    folder.mkdir()
+    (folder / "root-ca.pem").write_bytes(
+        (REPO / "certs-dev" / "trust" / "root-ca.pem").read_bytes()
+    )
     stores = [
-        load_trust_store([REPO / "certs-dev" / "trust"]),
+        load_trust_store([folder]),
         load_trust_store([REPO / "certs-dev" / "trust" / "root-ca.pem"]),
         load_trust_store([der]),
     ]
     assert {s.anchors[0].sha256 for s in stores} == {pki.cert("root-ca").sha256}
     assert len({s.fingerprint for s in stores}) == 2  # same bytes, same fingerprint
+    # certs-dev/trust also names its TSA (tsa/): another configuration.
+    assert load_trust_store([REPO / "certs-dev" / "trust"]).fingerprint not in {
+        s.fingerprint for s in stores
+    }
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from pathlib import Path
 from asn1crypto import cms, pem
 
 from docex.devpki.documents import DevSigners
-from docex.devpki.dstu_pki import DSTU_LABELS, ISSUING_CA_DSTU, ROOT_CA_DSTU, DstuPki
+from docex.devpki.dstu_pki import DSTU_LABELS, ISSUING_CA_DSTU, ROOT_CA_DSTU, TSA_DSTU, DstuPki
 from docex.devpki.format_samples import format_samples
 from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import ALL_LABELS, ISSUING_CA, ROOT_CA, TSA, UNTRUSTED_ROOT, DevPki
@@ -55,6 +55,9 @@ def generate(out: Path = DEFAULT_OUT, *, pki: DevPki | None = None) -> list[Path
         written.append(path)
 
     write(f"trust/{ROOT_CA}.pem", _cert_pem(pki, ROOT_CA))
+    # The verifier accepts a time-stamp only from a TSA the trust configuration names:
+    # trust/tsa/ holds the TSA anchors (docex.signatures.trust).
+    write(f"trust/tsa/{TSA}.pem", _cert_pem(pki, TSA))
     write(f"untrusted/{UNTRUSTED_ROOT}.pem", _cert_pem(pki, UNTRUSTED_ROOT))
     for label in ALL_LABELS:
         write(f"certs/{label}.pem", _cert_pem(pki, label))
@@ -135,7 +138,8 @@ def _dstu_files(dstu: DstuPki) -> dict[str, bytes]:
     # certificate signatures yet, so trusting it by default would turn "no chain" into an
     # internal error for every DSTU signature. Pass --trust certs-dev/trust-dstu to use it.
     files: dict[str, bytes] = {
-        f"trust-dstu/{ROOT_CA_DSTU}.pem": pem.armor("CERTIFICATE", dstu.cert(ROOT_CA_DSTU).dump())
+        f"trust-dstu/{ROOT_CA_DSTU}.pem": pem.armor("CERTIFICATE", dstu.cert(ROOT_CA_DSTU).dump()),
+        f"trust-dstu/tsa/{TSA_DSTU}.pem": pem.armor("CERTIFICATE", dstu.cert(TSA_DSTU).dump()),
     }
     for label in DSTU_LABELS:
         files[f"dstu/certs/{label}.pem"] = pem.armor("CERTIFICATE", dstu.cert(label).dump())

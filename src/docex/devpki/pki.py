@@ -128,6 +128,14 @@ class DevPki:
         """The certificates to trust: the qualified root CA only."""
         return [self.cert(ROOT_CA)]
 
+    def tsa_anchors(self) -> list[x509.Certificate]:
+        """The TSA anchors to configure (``trust/tsa/``): the development TSA's certificate.
+
+        The verifier accepts a time-stamp only from a TSA the trust configuration names;
+        pass these as ``trust_store_from_certificates(..., tsas=...)``.
+        """
+        return [self.cert(TSA)]
+
     def ocsp_response(self, label: str, *, at: datetime) -> ocsp.OCSPResponse:
         """A signed OCSP response for ``label`` giving its status as of ``at``.
 

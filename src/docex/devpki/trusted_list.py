@@ -17,6 +17,7 @@ TSL_NS = "http://uri.etsi.org/02231/v2#"
 _TL_URI = "http://uri.etsi.org/TrstSvc/TrustedList"
 CA_QC = "http://uri.etsi.org/TrstSvc/Svctype/CA/QC"
 TSA_QTST = "http://uri.etsi.org/TrstSvc/Svctype/TSA/QTST"
+TSA_NOT_QUALIFIED = "http://uri.etsi.org/TrstSvc/Svctype/TSA"
 STATUS_GRANTED = f"{_TL_URI}/Svcstatus/granted"
 STATUS_WITHDRAWN = f"{_TL_URI}/Svcstatus/withdrawn"
 _FOR_ESIGNATURES = f"{_TL_URI}/SvcInfoExt/ForeSignatures"
@@ -32,12 +33,19 @@ _TSP_NAME = "Docex DEV Qualified Trust Service Provider (DEVELOPMENT ONLY)"
 
 
 def trusted_list_xml(
-    *, root_ca: x509.Certificate, tsa: x509.Certificate, ca_status: str = STATUS_GRANTED
+    *,
+    root_ca: x509.Certificate,
+    tsa: x509.Certificate,
+    ca_status: str = STATUS_GRANTED,
+    tsa_type: str = TSA_QTST,
+    tsa_since: str = _GRANTED_SINCE,
 ) -> str:
     """The trusted list: ``root_ca`` as a CA/QC service, ``tsa`` as a QTST service.
 
     ``ca_status`` is the CA/QC service's current status (granted or withdrawn); the
-    time-stamping service stays granted either way.
+    time-stamping service stays granted either way, since ``tsa_since`` (ISO 8601), as a
+    service of type ``tsa_type`` (``TSA_QTST``, or ``TSA_NOT_QUALIFIED`` for tests of a
+    non-qualified time-stamping service).
     """
     since = _GRANTED_SINCE if ca_status == STATUS_GRANTED else _WITHDRAWN_SINCE
     ca_service = _service(
@@ -49,11 +57,13 @@ def trusted_list_xml(
         extensions=(_additional_info(_FOR_ESIGNATURES) + _additional_info(_FOR_ESEALS),),
     )
     tsa_service = _service(
-        service_type=TSA_QTST,
-        name="Docex DEV Time-Stamping Authority - qualified time-stamps",
+        service_type=tsa_type,
+        name="Docex DEV Time-Stamping Authority - qualified time-stamps"
+        if tsa_type == TSA_QTST
+        else "Docex DEV Time-Stamping Authority - time-stamps",
         cert=tsa,
         status=STATUS_GRANTED,
-        since=_GRANTED_SINCE,
+        since=tsa_since,
         extensions=(),
     )
     return f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -21,7 +21,14 @@ from asn1crypto import crl, ocsp
 from docex.signatures.evidence import ValidationData
 from docex.signatures.report import Check, CheckOutcome, Indication, SubIndication
 from docex.signatures.signer_context import ReportBuilder
-from docex.signatures.timestamps import as_of, digest_imprint, validate_timestamp
+from docex.signatures.timestamps import (
+    TimestampResult,
+    as_of,
+    best_poe,
+    confirm_at_poe,
+    digest_imprint,
+    validate_timestamp,
+)
 from docex.signatures.verdicts import Finding
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -66,11 +73,17 @@ def _ocsp_produced(item: ocsp.OCSPResponse) -> datetime | None:
 async def collect_timestamps(b: ReportBuilder) -> None:
     """Validate the signer's content and signature time-stamps, as of the validation time.
 
-    The container's document time-stamps (already validated) are taken as of that time too.
+    The container's document time-stamps (already validated, and confirmed under their own
+    proofs of existence) are taken as of that time too. Each signature time-stamp's TSA is
+    then validated again at its best proof of existence, the earliest document time-stamp
+    that covers it (or the validation time), and each content time-stamp's at the earliest
+    signature or document time-stamp (:func:`~docex.signatures.timestamps.confirm_at_poe`).
     """
     s, engine = b.subject, b.engine
     signer_info = s.signer_info
     at = engine.validation_time
+    content: list[TimestampResult] = []
+    signature: list[TimestampResult] = []
     for attr in signer_info["signed_attrs"] or ():
         if attr["type"].native == "content_time_stamp":
             for token in attr["values"]:
@@ -82,7 +95,7 @@ async def collect_timestamps(b: ReportBuilder) -> None:
                     evaluator=engine.evaluator,
                     parsed=engine.parsed,
                 )
-                b.content_timestamps.append(as_of(ts, at))
+                content.append(as_of(ts, at))
     signature_value = signer_info["signature"].native
     for attr in signer_info["unsigned_attrs"] or ():
         if attr["type"].native == "signature_time_stamp_token":
@@ -95,21 +108,42 @@ async def collect_timestamps(b: ReportBuilder) -> None:
                     evaluator=engine.evaluator,
                     parsed=engine.parsed,
                 )
-                b.signature_timestamps.append(as_of(ts, at))
+                signature.append(as_of(ts, at))
     b.document_timestamps = [as_of(poe, at) for poe in s.proofs_of_existence]
+    for ts in signature:
+        poe = best_poe(ts.time, b.document_timestamps, validation_time=at)
+        b.signature_timestamps.append(
+            await confirm_at_poe(ts, poe_time=poe, evaluator=engine.evaluator)
+        )
+    covering = (*b.signature_timestamps, *b.document_timestamps)
+    for ts in content:
+        poe = best_poe(ts.time, covering, validation_time=at)
+        b.content_timestamps.append(
+            await confirm_at_poe(ts, poe_time=poe, evaluator=engine.evaluator)
+        )
     b.timestamps = [
         ts.info for ts in (*b.content_timestamps, *b.signature_timestamps, *b.document_timestamps)
     ]
 
 
+def _claims_level(ts: TimestampResult) -> bool:
+    # A broken token, or one by a TSA the configuration does not name, is no time-stamp
+    # in the sense of the baseline levels: anyone can make one.
+    return not ts.broken and not ts.unconfigured_tsa
+
+
 def baseline_level(b: ReportBuilder) -> str:
-    """The baseline level the structure reaches; a broken time-stamp claims nothing."""
-    if not any(not ts.broken for ts in b.signature_timestamps):
+    """The baseline level the structure reaches.
+
+    A broken time-stamp claims nothing, nor does one whose TSA is not a configured
+    time-stamping service.
+    """
+    if not any(_claims_level(ts) for ts in b.signature_timestamps):
         return "B"
     if not b.subject.has_long_term_data:
         return "T"
     archived = b.subject.has_archive_timestamp and any(
-        not ts.broken for ts in b.document_timestamps
+        _claims_level(ts) for ts in b.document_timestamps
     )
     return "LTA" if archived else "LT"
 

@@ -54,6 +54,7 @@ from docex.signatures.report import (
 from docex.signatures.timestamps import (
     ImprintFor,
     TimestampResult,
+    confirm_covering,
     digest_imprint,
     validate_timestamp,
 )
@@ -148,6 +149,14 @@ async def validate_pades(
         (s.embedded.signed_revision, await _document_timestamp(s.embedded, dss, engine))
         for s in doc_timestamps
     ]
+    # Each document time-stamp covers the revisions before it, earlier time-stamps included:
+    # their TSAs are validated again at the time the next one proves (the last's: now).
+    confirmed = await confirm_covering(
+        [ts for _, ts in timestamps],
+        validation_time=engine.validation_time,
+        evaluator=engine.evaluator,
+    )
+    timestamps = [(rev, ts) for (rev, _), ts in zip(timestamps, confirmed, strict=True)]
     if not regular and not reports:
         return document, [
             _timestamp_only(s, ts, changes, engine)

@@ -176,6 +176,13 @@ class TimestampInfo:
     tsa: str
     indication: Indication
     message: str
+    sub_indication: SubIndication | None = None
+    """Why the token proves nothing, when EN 319 102-1 names it (e.g. an unconfigured TSA)."""
+    qualified: bool | None = None
+    """A qualified time-stamp (its TSA a granted QTST service at its time); ``None`` when the
+    token proves nothing, so that the question does not arise."""
+    tsa_service: str | None = None
+    """The configured time-stamping service that covers the TSA, and where it is configured."""
 
 
 @dataclass(frozen=True)

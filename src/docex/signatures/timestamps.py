@@ -1,9 +1,34 @@
-"""Time-stamp tokens (RFC 3161): imprint, TSA signature, TSA path, and the time they prove."""
+"""Time-stamp tokens (RFC 3161): imprint, TSA signature, TSA path, and the time they prove.
+
+Which TSAs are trusted is the trust configuration's to say (:class:`~docex.signatures.trust.
+TsaService`): a token whose TSA validates under an anchor but is no configured
+time-stamping service proves nothing (INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND: EN 319
+102-1 takes the TSA's trust anchors from the validation constraints, and these are ours).
+
+Proof of existence (EN 319 102-1 §5.6.2.4, past signature validation applied to the
+token): :func:`validate_timestamp` validates the TSA's certificate at the token's own time,
+which shows it was valid and not revoked when the token was made; that alone proves nothing
+about a token produced later with a compromised key and dated back. So the certificate is
+validated again at the time of the token's *best proof of existence*
+(:func:`confirm_at_poe`): the earliest later time-stamp that covers it and proves its own
+time, or the validation time when none does. A TSA certificate revoked, or out of its
+validity, at that time leaves the token unproven (``REVOKED_NO_POE``,
+``REVOKED_CA_NO_POE``, ``OUT_OF_BOUNDS_NO_POE``); valid then, the token stands, even if
+the certificate has expired since.
+
+Left out: revocation status at the proof-of-existence time is read from the revocation
+data available (embedded, or fetched online); when none of it is fresh at that time, the
+token stands on the data issued after its own time (no later revocation is known), where
+EN 319 102-1 would ask for fresh data; and the cryptographic constraints of the token's
+algorithms are not re-checked at that time. Offline, the path is validated again only
+when something can have changed by then (a certificate out of its validity, or a
+revocation the data records): otherwise it stands as validated at the token's time.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -12,7 +37,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
-from docex.signatures.evidence import ValidationData
+from docex.signatures.evidence import ValidationData, revocation_times
 from docex.signatures.integrity import (
     IntegrityError,
     digest_by_name,
@@ -22,11 +47,13 @@ from docex.signatures.integrity import (
     signer_integrity,
 )
 from docex.signatures.parsed import ParsedCache
-from docex.signatures.paths import CertEvaluation, CertificateEvaluator
-from docex.signatures.report import Indication, TimestampInfo
+from docex.signatures.paths import CertEvaluation, CertificateEvaluator, CertStatus
+from docex.signatures.report import Indication, SubIndication, TimestampInfo
 
 ImprintFor = Callable[[str], bytes]
 """Computes the expected message imprint for a digest algorithm name."""
+
+UNCONFIGURED_TSA = "time-stamp authority is not a configured time-stamping service"
 
 
 @dataclass(frozen=True)
@@ -36,6 +63,12 @@ class TimestampResult:
     info: TimestampInfo
     time: datetime
     evaluation: CertEvaluation | None
+    tsa_cert: x509.Certificate | None = None
+    """The TSA's certificate, once found: :func:`confirm_at_poe` validates it again."""
+    tsa_data: ValidationData | None = None
+    """The validation data the TSA's certificate was validated with."""
+    unconfigured_tsa: bool = False
+    """The token's TSA is no configured time-stamping service: it claims no level."""
 
     @property
     def valid(self) -> bool:
@@ -108,9 +141,16 @@ async def validate_timestamp(
         message: str,
         tsa: str = "unknown",
         evaluation: CertEvaluation | None = None,
+        *,
+        sub_indication: SubIndication | None = None,
     ) -> TimestampResult:
         info = TimestampInfo(
-            kind=kind, time=gen_time, tsa=tsa, indication=indication, message=message
+            kind=kind,
+            time=gen_time,
+            tsa=tsa,
+            indication=indication,
+            message=message,
+            sub_indication=sub_indication,
         )
         return TimestampResult(info=info, time=gen_time, evaluation=evaluation)
 
@@ -175,11 +215,153 @@ async def validate_timestamp(
     evaluation = await evaluator.evaluate(tsa_cert, data=tsa_data, at=gen_time, purpose="timestamp")
     if not evaluation.ok:
         return result(
-            Indication.INDETERMINATE, f"time-stamp authority: {evaluation.message}", tsa, evaluation
+            Indication.INDETERMINATE,
+            f"time-stamp authority: {evaluation.message}",
+            tsa,
+            evaluation,
+            sub_indication=_NO_POE_FOR.get(evaluation.status),
         )
-    return result(
-        Indication.TOTAL_PASSED, f"time-stamp by {tsa} at {gen_time.isoformat()}", tsa, evaluation
+    trust = evaluator.trust
+    match = trust.tsa_service_at(evaluation.path, gen_time)
+    if match is None:
+        known = trust.tsa_services_for(evaluation.path)
+        why = (
+            f"the service {known[0].name!r} ({known[0].source}) was not granted at "
+            f"{gen_time.isoformat()}"
+            if known
+            else "no trusted list, TSA anchor or configured TSA certificate names it"
+        )
+        unconfigured = result(
+            Indication.INDETERMINATE,
+            f"{UNCONFIGURED_TSA}: {why}",
+            tsa,
+            evaluation,
+            sub_indication=SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+        )
+        return replace(unconfigured, unconfigured_tsa=True)
+    kind_of = "qualified time-stamp" if match.qualified else "time-stamp (not qualified)"
+    passed = result(
+        Indication.TOTAL_PASSED,
+        f"{kind_of} by {tsa} at {gen_time.isoformat()}",
+        tsa,
+        evaluation,
     )
+    info = replace(
+        passed.info,
+        qualified=match.qualified,
+        tsa_service=f"{match.service.name} ({match.service.source})",
+    )
+    return replace(passed, info=info, tsa_cert=tsa_cert, tsa_data=tsa_data)
+
+
+# What an unusable TSA certificate means for the token (EN 319 102-1 §5.6.2.4: without a
+# proof that the token existed before the event, the event wins).
+_NO_POE_FOR: dict[CertStatus, SubIndication] = {
+    CertStatus.REVOKED: SubIndication.REVOKED_NO_POE,
+    CertStatus.CA_REVOKED: SubIndication.REVOKED_CA_NO_POE,
+    CertStatus.EXPIRED: SubIndication.OUT_OF_BOUNDS_NO_POE,
+    CertStatus.NOT_YET_VALID: SubIndication.OUT_OF_BOUNDS_NO_POE,
+    CertStatus.NO_CHAIN: SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+    CertStatus.NO_REVOCATION_DATA: SubIndication.TRY_LATER,
+    CertStatus.WEAK_ALGORITHM: SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+}
+
+
+async def confirm_at_poe(
+    result: TimestampResult, *, poe_time: datetime, evaluator: CertificateEvaluator
+) -> TimestampResult:
+    """The token as its best proof of existence ``poe_time`` leaves it (see the module doc).
+
+    ``poe_time`` is the time of the earliest valid time-stamp covering the token, or the
+    validation time. A token that proves nothing already, or whose proof of existence is
+    its own time, comes back as it is.
+    """
+    if not result.valid or result.tsa_cert is None or poe_time <= result.time:
+        return result
+    data = result.tsa_data if result.tsa_data is not None else ValidationData()
+    if not evaluator.online and _unchanged_at(result.evaluation, data, poe_time):
+        return result
+    evaluation = await evaluator.evaluate(
+        result.tsa_cert, data=data, at=poe_time, purpose="timestamp"
+    )
+    if evaluation.ok or evaluation.status is CertStatus.NO_REVOCATION_DATA:
+        # No revocation data fresh at the proof-of-existence time: the data issued after
+        # the token's time showed the certificate good and none shows it revoked since.
+        return result
+    when = poe_time.isoformat()
+    if evaluation.status in (CertStatus.REVOKED, CertStatus.CA_REVOKED):
+        whose = "certificate" if evaluation.status is CertStatus.REVOKED else "CA's certificate"
+        revoked = evaluation.revocation_time
+        at = f" at {revoked.isoformat()}" if revoked is not None else ""
+        message = (
+            f"the time-stamp authority's {whose} was revoked{at}, and nothing proves the "
+            f"token existed before then (its earliest proof of existence is {when})"
+        )
+    elif evaluation.status in (CertStatus.EXPIRED, CertStatus.NOT_YET_VALID):
+        message = (
+            "the time-stamp authority's certificate is outside its validity at the token's "
+            f"earliest proof of existence ({when}): {evaluation.message}"
+        )
+    else:
+        message = (
+            "the time-stamp authority's certificate does not validate at the token's earliest "
+            f"proof of existence ({when}): {evaluation.message}"
+        )
+    info = replace(
+        result.info,
+        indication=Indication.INDETERMINATE,
+        sub_indication=_NO_POE_FOR.get(evaluation.status),
+        qualified=None,
+        message=message,
+    )
+    return replace(result, info=info, evaluation=evaluation)
+
+
+def _unchanged_at(
+    evaluation: CertEvaluation | None, data: ValidationData, moment: datetime
+) -> bool:
+    """Whether validating the path again at ``moment`` offline could only confirm it.
+
+    Offline, with the same data, what can differ at a later time is the certificates'
+    validity and a revocation the data records; when every certificate of the path is
+    within its validity then and the data records no revocation for any of them, the
+    evaluation would pass, or lack revocation data fresh at ``moment`` (which leaves the
+    token standing, see :func:`confirm_at_poe`). Skipping it halves the cost of a token.
+    """
+    if evaluation is None or not evaluation.ok or not evaluation.path:
+        return False
+    for cert in evaluation.path:
+        validity = cert["tbs_certificate"]["validity"]
+        if not validity["not_before"].native <= moment <= validity["not_after"].native:
+            return False
+    return not any(True for _ in revocation_times(data, evaluation.path))
+
+
+async def confirm_covering(
+    results: list[TimestampResult],
+    *,
+    validation_time: datetime,
+    evaluator: CertificateEvaluator,
+) -> list[TimestampResult]:
+    """Confirm a chain of tokens each covered by those after it (PDF document time-stamps).
+
+    The last one's proof of existence is the validation time; each earlier one's, the
+    earliest later token that still proves its time after its own confirmation.
+    """
+    confirmed: list[TimestampResult] = list(results)
+    for index in range(len(confirmed) - 1, -1, -1):
+        ts = confirmed[index]
+        poe = best_poe(ts.time, confirmed[index + 1 :], validation_time=validation_time)
+        confirmed[index] = await confirm_at_poe(ts, poe_time=poe, evaluator=evaluator)
+    return confirmed
+
+
+def best_poe(
+    time: datetime, covering: Iterable[TimestampResult], *, validation_time: datetime
+) -> datetime:
+    """The earliest time a covering token proves (at or after ``time``), else validation time."""
+    proven = [ts.time for ts in covering if ts.valid and time <= ts.time <= validation_time]
+    return min(proven, default=validation_time)
 
 
 def _is_tsa_certificate(cert: x509.Certificate) -> bool:

@@ -32,15 +32,35 @@ root by construction, and an operator who configures it trusts exactly that key.
   :func:`trust_list_to_registry`, on signxml). A list is read without that check only if
   the caller says explicitly that this is development (``allow_unsigned_trusted_list``;
   the setting ``DOCEX_TRUSTED_LIST_UNSIGNED_DEV_ONLY``, which production refuses).
+
+Time-stamping services (:class:`TsaService`) are named by the configuration too, never
+inferred from a timeStamping extended key usage alone (ETSI EN 319 102-1 takes the TSA's
+trust anchors from the validation constraints; docex's are these):
+
+* a trusted list's services of type ``…/Svctype/TSA/QTST`` (qualified) and ``…/Svctype/TSA``
+  (not qualified), with their status history: a service is accepted while its status is
+  granted (or, for a non-qualified one, recognised at national level);
+* a time-stamping certificate (timeStamping EKU, no cA) among the configured certificates:
+  Ukraine's bundle (``CACertificates.p7b``) and UAPKI's test folder list each qualified
+  provider's TSP certificate beside its CA, and that listing is how Ukrainian software
+  tells which TSAs to trust. Like a configured CA, it is declared qualified;
+* the ``tsa/`` subfolder of a trust folder: every certificate there is a TSA anchor. A
+  time-stamping certificate there is a configured TSA; a CA certificate there makes every
+  time-stamping certificate it (or a CA under it) issued one. These certificates mark
+  TSAs only: they are offered to path building, but are no trust anchors and qualify no
+  signer, so the TSA's path must still end at a configured anchor.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import cms, pem, x509
 from pyhanko.sign.validation.errors import SignatureValidationError
@@ -59,6 +79,61 @@ from docex.signatures.identity_ua import is_ca_certificate
 CERT_SUFFIXES = frozenset({".pem", ".crt", ".cer", ".der"})
 BUNDLE_SUFFIXES = frozenset({".p7b", ".p7c"})
 MAX_TRUST_FILE_BYTES = 32 * 1024 * 1024
+TSA_FOLDER = "tsa"
+"""The subfolder of a trust folder whose certificates are TSA anchors."""
+
+QTST_URI = "http://uri.etsi.org/TrstSvc/Svctype/TSA/QTST"
+TSA_URI = "http://uri.etsi.org/TrstSvc/Svctype/TSA"
+_STATUS = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/"
+_GRANTED = _STATUS + "granted"
+_RECOGNISED = _STATUS + "recognisedatnationallevel"
+# TS 119 612 v1 (before eIDAS) statuses under which a supervised TSA was trusted.
+_LEGACY_ACCEPTED = frozenset(
+    {
+        "http://uri.etsi.org/TrstSvc/Svcstatus/undersupervision",
+        "http://uri.etsi.org/TrstSvc/Svcstatus/accredited",
+    }
+)
+_TSL_NS = "http://uri.etsi.org/02231/v2#"
+
+
+@dataclass(frozen=True)
+class TsaPeriod:
+    """A stretch of time during which a time-stamping service is accepted."""
+
+    start: datetime
+    end: datetime | None
+    """``None``: the status still holds."""
+    qualified: bool
+    """A qualified time-stamping service (QTST, granted) during this stretch."""
+
+    def holds_at(self, at: datetime) -> bool:
+        """Whether ``at`` falls in this stretch (start included, end excluded)."""
+        return self.start <= at and (self.end is None or at < self.end)
+
+
+@dataclass(frozen=True)
+class TsaService:
+    """A time-stamping service the trust configuration names (see the module docstring)."""
+
+    identities: tuple[x509.Certificate, ...]
+    """The service's certificates: a TSA's own, or a CA whose TSA certificates it covers."""
+    name: str
+    periods: tuple[TsaPeriod, ...]
+    source: str
+    """Where the configuration says so: a trusted list, a configured certificate, ``tsa/``."""
+
+    def period_at(self, at: datetime) -> TsaPeriod | None:
+        """The accepted stretch that contains ``at``, if any."""
+        return next((p for p in self.periods if p.holds_at(at)), None)
+
+
+@dataclass(frozen=True)
+class TsaMatch:
+    """A configured time-stamping service covering a TSA certificate at a time."""
+
+    service: TsaService
+    qualified: bool
 
 
 @dataclass(frozen=True)
@@ -75,6 +150,8 @@ class TrustStore:
     fingerprint: str
     certificates: tuple[x509.Certificate, ...] = ()
     """Configured certificates that are not anchors: intermediate CAs and servers."""
+    tsa_services: tuple[TsaService, ...] = ()
+    """The time-stamping services the configuration names (see the module docstring)."""
 
     def trust_manager(self) -> TSPTrustManager:
         """A certvalidator trust manager whose roots are this store's anchors only."""
@@ -93,6 +170,45 @@ class TrustStore:
     def describe(self) -> str:
         """A one-line description for people."""
         return f"{len(self.anchors)} trust anchor(s) from {', '.join(self.sources)}"
+
+    def tsa_services_for(self, path: Sequence[x509.Certificate]) -> list[TsaService]:
+        """The configured services covering a TSA whose validated path is ``path``.
+
+        ``path`` starts at the TSA certificate and runs up to the anchor. A service covers
+        it when one of its identities is the TSA certificate, or is a CA on the path (a
+        service identified by its CA, as some trusted lists and ``tsa/`` anchors do).
+        Identities match by subject and public key, so that a re-issued certificate of
+        the same key is the same service, as TS 119 612 §5.5.3 allows.
+        """
+        if not path:
+            return []
+        tsa, cas = path[0], path[1:]
+        found = []
+        for service in self.tsa_services:
+            for identity in service.identities:
+                if _same_key(identity, tsa) or (
+                    is_ca_certificate(identity) and any(_same_key(identity, ca) for ca in cas)
+                ):
+                    found.append(service)
+                    break
+        return found
+
+    def tsa_service_at(self, path: Sequence[x509.Certificate], at: datetime) -> TsaMatch | None:
+        """The configured service covering the TSA at ``at``; a qualified one first."""
+        matches = []
+        for service in self.tsa_services_for(path):
+            period = service.period_at(at)
+            if period is not None:
+                matches.append(TsaMatch(service=service, qualified=period.qualified))
+        matches.sort(key=lambda m: not m.qualified)
+        return matches[0] if matches else None
+
+
+def _same_key(a: x509.Certificate, b: x509.Certificate) -> bool:
+    if a.sha256 == b.sha256:
+        return True
+    same_subject: bool = a.subject == b.subject
+    return same_subject and a.public_key.dump() == b.public_key.dump()
 
 
 def load_trust_store(
@@ -117,6 +233,8 @@ def load_trust_store(
     registry = TSPRegistry()
     anchors: list[x509.Certificate] = []
     configured: list[x509.Certificate] = []
+    tsa_services: list[TsaService] = []
+    tsa_anchor_certs: list[x509.Certificate] = []
     digest = hashlib.sha256()
     for signer in signers:
         # The same list read under another signer configuration is another configuration.
@@ -129,22 +247,38 @@ def load_trust_store(
             data = _read(file)
             digest.update(hashlib.sha256(data).digest())
             if _looks_like_xml(data):
-                anchors.extend(
-                    _register_trusted_list(
-                        registry,
-                        file,
-                        data,
-                        signers=signers,
-                        allow_unsigned=allow_unsigned_trusted_list,
-                    )
+                tl_anchors, tl_tsas = _register_trusted_list(
+                    registry,
+                    file,
+                    data,
+                    signers=signers,
+                    allow_unsigned=allow_unsigned_trusted_list,
                 )
+                anchors.extend(tl_anchors)
+                tsa_services.extend(tl_tsas)
             else:
                 configured.extend(c for c in _parse_certificates(file, data) if c not in configured)
+        tsa_folder = path / TSA_FOLDER
+        if path.is_dir() and tsa_folder.is_dir():
+            # Marked apart from the rest: "tsa/" is part of this source's content.
+            digest.update(b"tsa-anchors:")
+            for file in _expand(tsa_folder, certificates_only=True):
+                data = _read(file)
+                digest.update(hashlib.sha256(data).digest())
+                for cert in _parse_certificates(file, data):
+                    tsa_services.append(_configured_tsa(cert, f"TSA anchor {file}"))
+                    if cert not in tsa_anchor_certs:
+                        tsa_anchor_certs.append(cert)
     roots, others = _classify(configured)
     for cert in configured:
         if cert in roots or is_ca_certificate(cert):
             _register_qualified_ca(registry, cert)
     anchors.extend(c for c in roots if c not in anchors)
+    # A time-stamping server certificate listed with the CAs names its TSA (Ukraine's way).
+    for cert in others:
+        if _is_time_stamping(cert) and not is_ca_certificate(cert):
+            tsa_services.append(_configured_tsa(cert, "configured TSA certificate"))
+    others.extend(c for c in tsa_anchor_certs if c not in configured)
     if not anchors:
         raise TrustConfigError(
             f"no trust anchor found in {', '.join(map(str, paths))}: none of its "
@@ -156,6 +290,25 @@ def load_trust_store(
         sources=tuple(str(p) for p in paths),
         fingerprint=digest.hexdigest(),
         certificates=tuple(others),
+        tsa_services=tuple(tsa_services),
+    )
+
+
+def _is_time_stamping(cert: x509.Certificate) -> bool:
+    try:
+        eku = cert.extended_key_usage_value
+    except (ValueError, TypeError):
+        return False  # an unreadable EKU claims nothing
+    return eku is not None and "time_stamping" in eku.native
+
+
+def _configured_tsa(cert: x509.Certificate, source: str) -> TsaService:
+    """A TSA named by a configured certificate: qualified, as a configured CA is."""
+    return TsaService(
+        identities=(cert,),
+        name=cert.subject.human_friendly,
+        periods=(TsaPeriod(start=cert.not_valid_before, end=None, qualified=True),),
+        source=source,
     )
 
 
@@ -218,21 +371,36 @@ class _AnchorTrustManager(TSPTrustManager):
 
 
 def trust_store_from_certificates(
-    certs: Iterable[x509.Certificate], *, name: str = "certificates"
+    certs: Iterable[x509.Certificate],
+    *,
+    name: str = "certificates",
+    tsas: Iterable[x509.Certificate] = (),
 ) -> TrustStore:
-    """A trust store declaring the given CA certificates qualified (used by tests and tools)."""
+    """A trust store declaring the given CA certificates qualified (used by tests and tools).
+
+    ``tsas`` are TSA anchors, as in a trust folder's ``tsa/``: time-stamping certificates,
+    or CAs whose time-stamping certificates are accepted, all declared qualified.
+    """
     registry = TSPRegistry()
     anchors = tuple(certs)
+    marked = tuple(tsas)
     digest = hashlib.sha256()
     for cert in anchors:
         _register_qualified_ca(registry, cert)
         digest.update(cert.sha256)
+    for cert in marked:
+        digest.update(b"tsa:" + cert.sha256)
     return TrustStore(
-        registry=registry, anchors=anchors, sources=(name,), fingerprint=digest.hexdigest()
+        registry=registry,
+        anchors=anchors,
+        sources=(name,),
+        fingerprint=digest.hexdigest(),
+        certificates=tuple(c for c in marked if c not in anchors),
+        tsa_services=tuple(_configured_tsa(c, f"TSA anchor in {name}") for c in marked),
     )
 
 
-def _expand(path: Path) -> list[Path]:
+def _expand(path: Path, *, certificates_only: bool = False) -> list[Path]:
     if path.is_dir():
         files = sorted(
             p
@@ -241,13 +409,12 @@ def _expand(path: Path) -> list[Path]:
             and (
                 p.suffix.lower() in CERT_SUFFIXES
                 or p.suffix.lower() in BUNDLE_SUFFIXES
-                or p.suffix.lower() == ".xml"
+                or (p.suffix.lower() == ".xml" and not certificates_only)
             )
         )
         if not files:
-            raise TrustConfigError(
-                f"trust folder {path} holds no certificate, bundle or trusted list"
-            )
+            what = "certificate" if certificates_only else "certificate, bundle or trusted list"
+            raise TrustConfigError(f"trust folder {path} holds no {what}")
         return files
     if path.is_file():
         return [path]
@@ -374,12 +541,13 @@ def _register_trusted_list(
     *,
     signers: tuple[x509.Certificate, ...],
     allow_unsigned: bool,
-) -> list[x509.Certificate]:
+) -> tuple[list[x509.Certificate], list[TsaService]]:
+    """Register a list's qualified CAs; return its CA anchors and its TSA services."""
     # lxml and pyHanko's trusted-list binding cost about half a second to import; only
     # a trusted list needs them, and `docex verify` with certificate anchors must start fast.
     from lxml import etree
     from pyhanko.sign.validation.qualified.eutl_parse import (
-        trust_list_to_registry,
+        _validate_and_extract_tl_data_multiple_certs,
         trust_list_to_registry_unsafe,
     )
 
@@ -400,23 +568,96 @@ def _register_trusted_list(
         )
     before = set(registry.known_certificate_authorities)
     try:
-        if signers:
-            _, problems = trust_list_to_registry(text, list(signers), registry)
-        else:
-            _, problems = trust_list_to_registry_unsafe(text, registry)
+        # What pyHanko's trust_list_to_registry does, in two steps: the TSA services are
+        # read from the same signature-verified XML (never from the raw file, where an
+        # unsigned wrapper could add services), and pyHanko's binding does not read
+        # non-qualified TSA services or keep status history in a form we can query.
+        verified = (
+            _validate_and_extract_tl_data_multiple_certs(text, list(signers), validation_time=None)
+            if signers
+            else text
+        )
+        _, problems = trust_list_to_registry_unsafe(verified, registry)
+        tsas = _tsa_services(etree.fromstring(verified.encode("utf-8"), parser=parser), file)
     except SignatureValidationError as exc:
         raise TrustConfigError(
             f"trusted list {file} is refused: its XML signature does not verify with the "
             f"configured trusted-list signer certificate(s): {exc.failure_message}"
         ) from exc
+    except TrustConfigError:
+        raise
     except Exception as exc:  # the XML binding raises many kinds of parse errors
         raise TrustConfigError(f"trusted list {file} cannot be parsed: {exc}") from exc
     new = [a for a in registry.known_certificate_authorities if a not in before]
-    if not new and problems:
+    if not new and not tsas and problems:
         raise TrustConfigError(f"trusted list {file} declares no usable CA: {problems[0]}")
     certs: list[x509.Certificate] = []
     for authority in new:
         cert = getattr(authority, "certificate", None)
         if isinstance(cert, x509.Certificate):
             certs.append(cert)
-    return certs
+    return certs, tsas
+
+
+def _tsa_services(root: Any, file: Path) -> list[TsaService]:
+    """The list's TSA/QTST and TSA services with the periods their status history gives.
+
+    Each status (the current one and every history entry) holds from its starting time
+    until the next one starts; the stretches with an accepting status are kept.
+    """
+    ns = {"tsl": _TSL_NS}
+    services: list[TsaService] = []
+    for service in root.iterfind(".//tsl:TSPService", ns):
+        info = service.find("tsl:ServiceInformation", ns)
+        if info is None:
+            continue
+        entries = [info, *service.iterfind("tsl:ServiceHistory/tsl:ServiceHistoryInstance", ns)]
+        statuses: list[tuple[datetime, str, str]] = []
+        identities: list[x509.Certificate] = []
+        for entry in entries:
+            kind = (entry.findtext("tsl:ServiceTypeIdentifier", "", ns) or "").strip()
+            if kind not in (QTST_URI, TSA_URI):
+                continue
+            status = (entry.findtext("tsl:ServiceStatus", "", ns) or "").strip()
+            since = (entry.findtext("tsl:StatusStartingTime", "", ns) or "").strip()
+            try:
+                start = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            except ValueError:
+                raise TrustConfigError(
+                    f"trusted list {file}: a TSA service status has no valid starting time"
+                ) from None
+            if start.tzinfo is None:
+                raise TrustConfigError(
+                    f"trusted list {file}: a TSA service status starting time has no time zone"
+                )
+            statuses.append((start, status, kind))
+            for element in entry.iterfind(
+                "tsl:ServiceDigitalIdentity/tsl:DigitalId/tsl:X509Certificate", ns
+            ):
+                try:
+                    cert = _certificate(base64.b64decode("".join(element.text.split())))
+                except (ValueError, TypeError, AttributeError) as exc:
+                    raise TrustConfigError(
+                        f"trusted list {file}: a TSA service certificate cannot be read"
+                    ) from exc
+                if all(c.sha256 != cert.sha256 for c in identities):
+                    identities.append(cert)
+        if not statuses or not identities:
+            continue
+        statuses.sort(key=lambda item: item[0])
+        periods = []
+        for index, (start, status, kind) in enumerate(statuses):
+            end = statuses[index + 1][0] if index + 1 < len(statuses) else None
+            qualified = kind == QTST_URI and (status == _GRANTED or status in _LEGACY_ACCEPTED)
+            if status in (_GRANTED, _RECOGNISED) or status in _LEGACY_ACCEPTED:
+                periods.append(TsaPeriod(start=start, end=end, qualified=qualified))
+        name = (info.findtext("tsl:ServiceName/tsl:Name", "", ns) or "").strip()
+        services.append(
+            TsaService(
+                identities=tuple(identities),
+                name=name or identities[0].subject.human_friendly,
+                periods=tuple(periods),
+                source=f"trusted list {file}",
+            )
+        )
+    return services

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from docex.devpki.dstu_pki import DOCTOR_DSTU, DOCTOR_DSTU_431, DstuPki
+from docex.devpki.dstu_pki import DOCTOR_DSTU, DOCTOR_DSTU_431, TSA_DSTU, DstuPki
 from docex.signatures.report import CheckOutcome, Indication, Qualification, SubIndication
 from docex.signatures.trust import trust_store_from_certificates
 from docex.signatures.verifier import Verifier
@@ -30,7 +30,9 @@ def dstu_pki() -> DstuPki:
 
 @pytest.fixture(scope="module")
 def verifier(dstu_pki: DstuPki) -> Iterator[Verifier]:
-    trust = trust_store_from_certificates([dstu_pki.trust_anchor()], name="DSTU root")
+    trust = trust_store_from_certificates(
+        [dstu_pki.trust_anchor()], name="DSTU root", tsas=[dstu_pki.cert(TSA_DSTU)]
+    )
     with Verifier(trust) as verifier:
         yield verifier
 
