@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from asn1crypto import cms
 from rich.console import Console
@@ -114,3 +114,31 @@ def revocation_values_digest(sample: Sample) -> bytes:
 def _dev_pki() -> DevPki:
     # One per process: each worker loads its own, and its OCSP/CRL memo with it.
     return DevPki.load()
+
+
+OWN_EVIDENCE_STEP = timedelta(minutes=29)
+"""The time between two own-evidence signatures: one doctor signing some fifty documents
+a day. Each OCSP response is produced at its own moment; the CRLs are daily (the
+development CAs issue one at every UTC midnight), so a run of 208 signatures spans about
+four days and five CRLs of each CA."""
+
+
+def own_evidence_moment(index: int) -> datetime:
+    """When own-evidence signature number ``index`` is signed, time-stamped and checked."""
+    return SIGNED_AT + index * OWN_EVIDENCE_STEP
+
+
+def sign_own_evidence(index: int) -> Sample:
+    """The signature number ``index`` at its own moment, with its own revocation data."""
+    content = content_for(index)
+    moment = own_evidence_moment(index)
+    signature = sign_cades(
+        _dev_pki(),
+        content,
+        signer=SIGNER,
+        level="B-LT",
+        detached=True,
+        signing_time=moment,
+        timestamp_time=moment,
+    )
+    return Sample(content=content, signature=signature)
