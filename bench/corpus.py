@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,8 +44,13 @@ class Sample:
     signature: bytes
 
 
-def make_samples(count: int, *, jobs: int, console: Console) -> list[Sample]:
+def make_samples(
+    count: int, *, jobs: int, console: Console, signer: Callable[[int], Sample] | None = None
+) -> list[Sample]:
     """Sign ``count`` distinct contents in ``jobs`` processes, showing a progress bar.
+
+    ``signer`` makes signature number ``i`` (default :func:`sign`, the shared moment;
+    :func:`sign_own_evidence` gives every signature its own moment and revocation data).
 
     Signing costs about 0.1 s each (pyHanko, the in-process TSA and OCSP responder), far
     more than verifying, hence the processes.
@@ -59,6 +64,7 @@ def make_samples(count: int, *, jobs: int, console: Console) -> list[Sample]:
     )
     samples: list[Sample] = []
     with progress:
+        make = signer or sign
         task = progress.add_task(f"signing in {jobs} process(es)", total=count)
 
         def collect(signed: Iterable[Sample]) -> None:
@@ -67,10 +73,10 @@ def make_samples(count: int, *, jobs: int, console: Console) -> list[Sample]:
                 progress.advance(task)
 
         if jobs <= 1:
-            collect(map(sign, range(count)))
+            collect(map(make, range(count)))
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                collect(pool.map(sign, range(count), chunksize=4))
+                collect(pool.map(make, range(count), chunksize=4))
     return samples
 
 
