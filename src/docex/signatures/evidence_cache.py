@@ -252,10 +252,16 @@ class ChainCache(Generic[_V]):
         cas_of: Callable[[_V], tuple[x509.Certificate, ...]],
     ) -> ChainEntry[_V] | None:
         """An entry for ``key`` whose window holds ``at`` and whose CA data ``data`` repeats."""
+        digests: dict[tuple[bytes, ...], bytes] = {}
         for entry in self._entries.get(key) or ():
             if not entry.valid_from <= at <= entry.valid_until:
                 continue
-            if about_certificates(data, cas_of(entry.result)) == entry.about_cas:
+            cas = cas_of(entry.result)
+            # Entries of one certificate share their path; the digest is computed once.
+            names = tuple(c.sha256 for c in cas)
+            if names not in digests:
+                digests[names] = about_certificates(data, cas)
+            if digests[names] == entry.about_cas:
                 return entry
         return None
 
