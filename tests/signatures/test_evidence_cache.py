@@ -88,8 +88,13 @@ def _signer_ocsp(values: cms.CMSAttribute, serial: int) -> ocsp.BasicOCSPRespons
     raise AssertionError("no OCSP response about the signer")
 
 
-def _changed(signature: bytes, *, flip_ocsp_of: int | None = None, flip_crl_of: str = "",
-             drop_crls_of: str = "") -> bytes:
+def _changed(
+    signature: bytes,
+    *,
+    flip_ocsp_of: int | None = None,
+    flip_crl_of: str = "",
+    drop_crls_of: str = "",
+) -> bytes:
     """``signature`` with one bit of an embedded signature flipped, or some CRLs removed."""
     info = cms.ContentInfo.load(signature)
     values = _revocation_values(info)
@@ -130,12 +135,7 @@ def test_own_evidence_signatures_are_served_from_the_chain_cache(
     # answered by the chain cache and their own OCSP responses.
     assert (warm.evaluator.misses, warm.evaluator.chain_hits, warm.evaluator.hits) == (2, 4, 0)
     # Each report names the signature's own OCSP response, not the first signature's.
-    issued = {
-        e.issued_at
-        for r in reports
-        for e in r.signatures[0].revocation
-        if e.kind == "ocsp"
-    }
+    issued = {e.issued_at for r in reports for e in r.signatures[0].revocation if e.kind == "ocsp"}
     assert {_at(0), _at(29), _at(58)} <= issued
 
 
@@ -188,7 +188,12 @@ def test_the_signature_cache_remembers_only_what_verified(pki: DevPki) -> None:
     issuer = pki.cert("issuing-ca")
     tbs = cert["tbs_certificate"].dump()
     validator = CachingSignatureValidator(SIGNATURE_VALIDATOR, max_size=2)
-    arguments = (cert["signature_value"].native, tbs, issuer.public_key, cert["signature_algorithm"])
+    arguments = (
+        cert["signature_value"].native,
+        tbs,
+        issuer.public_key,
+        cert["signature_algorithm"],
+    )
     validator.validate_signature(*arguments)
     validator.validate_signature(*arguments)
     assert (len(validator.verified), validator.verified.hits) == (1, 1)

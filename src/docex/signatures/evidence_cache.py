@@ -155,7 +155,20 @@ def _single_responses(item: ocsp.OCSPResponse) -> list[ocsp.SingleResponse] | No
     return list(parsed["tbs_response_data"]["responses"])
 
 
-def _may_name(single: ocsp.SingleResponse, certs: Iterable[x509.Certificate]) -> bool:
+@dataclass(frozen=True)
+class _Named:
+    """What an OCSP CertID is compared with: a certificate's serial and issuer name hashes."""
+
+    serial: int
+    issuer_hashes: dict[str, bytes]
+
+    @classmethod
+    def of(cls, cert: x509.Certificate) -> _Named:
+        issuer = cert.issuer
+        return cls(cert.serial_number, {"sha1": issuer.sha1, "sha256": issuer.sha256})
+
+
+def _may_name(single: ocsp.SingleResponse, certs: Iterable[_Named]) -> bool:
     """Whether certvalidator could take ``single`` to be about one of ``certs``.
 
     It needs the serial and the issuer name hash to match (and the key hash); this
@@ -163,15 +176,15 @@ def _may_name(single: ocsp.SingleResponse, certs: Iterable[x509.Certificate]) ->
     """
     cert_id = single["cert_id"]
     serial = cert_id["serial_number"].native
+    candidates = [c for c in certs if c.serial == serial]
+    if not candidates:
+        return False
     algorithm = cert_id["hash_algorithm"]["algorithm"].native
-    for cert in certs:
-        if serial != cert.serial_number:
-            continue
-        if algorithm not in ("sha1", "sha256"):
-            return True
-        if cert_id["issuer_name_hash"].native == getattr(cert.issuer, algorithm):
-            return True
-    return False
+    name_hash = cert_id["issuer_name_hash"].native
+    return any(
+        algorithm not in c.issuer_hashes or c.issuer_hashes[algorithm] == name_hash
+        for c in candidates
+    )
 
 
 def about(data: ValidationData, certs: Iterable[x509.Certificate]) -> ValidationData:
@@ -180,17 +193,17 @@ def about(data: ValidationData, certs: Iterable[x509.Certificate]) -> Validation
     An OCSP response is counted when one of its responses may be about one of ``certs``
     (the serial and issuer name hash; counting too much only makes a key stricter), or
     when it cannot be read; a CRL when its issuer's encoding is that of an issuer of
-    ``certs``.
+    ``certs`` (compared by the SHA-256 of the encoding).
     The certificates offered are kept as they are.
     """
-    wanted = list(certs)
-    issuers = {c.issuer.dump() for c in wanted}
+    wanted = [_Named.of(c) for c in certs]
+    issuers = {c.issuer_hashes["sha256"] for c in wanted}
     ocsps = []
     for item in data.ocsps:
         singles = _single_responses(item)
         if singles is None or any(_may_name(s, wanted) for s in singles):
             ocsps.append(item)
-    crls = [c for c in data.crls if c["tbs_cert_list"]["issuer"].dump() in issuers]
+    crls = [c for c in data.crls if c["tbs_cert_list"]["issuer"].sha256 in issuers]
     return ValidationData(
         certs=data.certs, crls=tuple(crls), ocsps=tuple(ocsps), source=data.source
     )
@@ -280,11 +293,21 @@ class Responder:
     valid_until: datetime
 
 
+Identifiers = BoundedCache[bytes, tuple[bytes, bytes]]
+"""Certificate SHA-256 -> (SHA-1 of its key, SHA-256 of its subject's encoding).
+
+Pure functions of a certificate's bytes, kept (by the evaluator, like its other caches)
+because the same CA and responder certificates are searched for every signature and
+asn1crypto's field access is slow."""
+
+
 class ResponderCache:
     """Delegated OCSP responders (``ocsp-nocheck``) accepted per issuing CA."""
 
     def __init__(self, max_size: int = DEFAULT_RESPONDER_CACHE_SIZE) -> None:
         self.entries: BoundedCache[tuple[bytes, bytes, str], Responder] = BoundedCache(max_size)
+        self.identifiers: Identifiers = BoundedCache(4 * max_size)
+        """What responder certificates are identified by, per certificate."""
 
     def accepted(
         self, responder: x509.Certificate, *, issuer: x509.Certificate, trust: str, at: datetime
@@ -319,6 +342,7 @@ def own_response(
     issuer: x509.Certificate,
     data: ValidationData,
     configured: tuple[x509.Certificate, ...],
+    identifiers: Identifiers,
 ) -> OwnResponse | None:
     """The only OCSP response in ``data`` naming ``cert``, if exactly one does.
 
@@ -326,16 +350,18 @@ def own_response(
     has several single responses, when the certificate declares no OCSP responder
     (certvalidator then relies on CRLs), or when the responder is not one certificate
     of those offered and ``configured`` (the trust store's, which certvalidator also
-    searches): certvalidator decides all of these.
+    searches): certvalidator decides all of these. ``identifiers`` memoises what the
+    responder is looked up by.
     """
     if not get_declared_revinfo(cert)[1]:
         return None
     found: list[tuple[ocsp.OCSPResponse, list[ocsp.SingleResponse]]] = []
+    named = (_Named.of(cert),)
     for item in data.ocsps:
         singles = _single_responses(item)
         if singles is None:
             continue
-        if any(_may_name(s, (cert,)) for s in singles):
+        if any(_may_name(s, named) for s in singles):
             found.append((item, singles))
     if len(found) != 1 or len(found[0][1]) != 1:
         return None
@@ -348,27 +374,35 @@ def own_response(
         "issuer_key_hash"
     ].native != getattr(issuer.public_key, algorithm):
         return None
-    responder = _responder(item, (*data.certs, *configured))
+    responder = _responder(item, (*data.certs, *configured), identifiers)
     if responder is None:
         return None
     return OwnResponse(item, single, responder)
 
 
 def _responder(
-    item: ocsp.OCSPResponse, known: tuple[x509.Certificate, ...]
+    item: ocsp.OCSPResponse, known: tuple[x509.Certificate, ...], identifiers: Identifiers
 ) -> x509.Certificate | None:
     # certvalidator looks in the response's certificates first, then in everything it
     # knows; a responder identified by only one certificate of all is the one it uses.
     basic = item["response_bytes"]["response"].parsed
     responder_id = basic["tbs_response_data"]["responder_id"]
     candidates = [*(basic["certs"] or ()), *known]
-    if responder_id.name == "by_key":
-        key_hash = responder_id.chosen.native
-        matches = {c.sha256: c for c in candidates if c.public_key.sha1 == key_hash}
-    else:
-        name = responder_id.chosen.dump()
-        matches = {c.sha256: c for c in candidates if c.subject.dump() == name}
+    by_key = responder_id.name == "by_key"
+    wanted = responder_id.chosen.native if by_key else responder_id.chosen.sha256
+    matches: dict[bytes, x509.Certificate] = {}
+    for cert in candidates:
+        if _identifiers(cert, identifiers)[0 if by_key else 1] == wanted:
+            matches[cert.sha256] = cert
     return next(iter(matches.values())) if len(matches) == 1 else None
+
+
+def _identifiers(cert: x509.Certificate, known: Identifiers) -> tuple[bytes, bytes]:
+    found = known.get(cert.sha256)
+    if found is None:
+        found = (cert.public_key.sha1, cert.subject.sha256)
+        known.put(cert.sha256, found)
+    return found
 
 
 def ocsp_good(

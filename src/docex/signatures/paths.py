@@ -298,7 +298,9 @@ class CertificateEvaluator:
         if entry is None:
             return None
         path = entry.result.path
-        own = own_response(cert, path[1], known, self.trust.all_certificates)
+        own = own_response(
+            cert, path[1], known, self.trust.all_certificates, self.responders.identifiers
+        )
         if own is None or not self.responders.accepted(
             own.responder, issuer=path[1], trust=self.trust.fingerprint, at=at
         ):
@@ -367,7 +369,9 @@ class CertificateEvaluator:
         )
         if issuer is None:
             return None
-        own = own_response(cert, issuer, data, self.trust.all_certificates)
+        own = own_response(
+            cert, issuer, data, self.trust.all_certificates, self.responders.identifiers
+        )
         if own is None:
             return None
         responder = own.responder
