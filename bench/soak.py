@@ -54,8 +54,10 @@ BENCH = ROOT / "bench"
 if str(ROOT) not in sys.path:  # tests.servers, when not run with PYTHONPATH=src:.
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import text  # noqa: E402
 from tests.servers import PostgresServer, SeaweedS3Server, free_ports, start_servers  # noqa: E402
 
+from docex.db import create_engine_from_url  # noqa: E402
 from docex.devpki.pki import DevPki  # noqa: E402
 from docex.settings import Settings  # noqa: E402
 from docex.signatures.identity import signer_identity  # noqa: E402
@@ -89,15 +91,32 @@ DOCEX = Path(sys.executable).with_name("docex")
 # --- processes and /proc ------------------------------------------------------------------
 
 
-def rss_kib(pid: int) -> int | None:
-    """Resident set size of ``pid`` in KiB, or None if it is gone."""
+@dataclass(frozen=True)
+class Memory:
+    """A process's resident memory in KiB: all of it, and its anonymous (private) part."""
+
+    rss: int
+    anon: int
+
+
+def memory_of(pid: int) -> Memory | None:
+    """``VmRSS`` and ``RssAnon`` of ``pid`` (``/proc/PID/status``), or None if it is gone.
+
+    The criterion is on ``RssAnon``, the heap and stacks a leak would grow: ``VmRSS``
+    also counts file pages and shared memory as they are touched, which for PostgreSQL
+    backends is the shared buffer pool they read, not memory they hold.
+    """
+    fields: dict[str, int] = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon"):
+                fields[name] = int(value.split()[0])
     except OSError:
         return None
-    return None
+    if "VmRSS" not in fields:
+        return None
+    return Memory(rss=fields["VmRSS"], anon=fields.get("RssAnon", fields["VmRSS"]))
 
 
 def descendants(root: int) -> list[int]:
@@ -383,42 +402,49 @@ async def steady_load(
 
 
 def memory_table(
-    start: dict[int, tuple[str, int]], end: dict[int, int | None]
+    start: dict[int, tuple[str, Memory]], end: dict[int, Memory | None]
 ) -> tuple[Table, bool]:
-    """RSS after the warm-up and at the end, per process; whether all stayed within bounds."""
-    table = Table(title="Resident memory (after the warm-up -> at the end)")
+    """Memory after the warm-up and at the end, per process; whether all stayed in bounds."""
+    table = Table(title="Resident memory, MiB (after the warm-up -> at the end)")
     table.add_column("pid", justify="right")
     table.add_column("process")
-    table.add_column("start MiB", justify="right")
-    table.add_column("end MiB", justify="right")
-    table.add_column("growth", justify="right")
+    table.add_column("RSS start", justify="right")
+    table.add_column("RSS end", justify="right")
+    table.add_column("RSS growth", justify="right")
+    table.add_column("anon start", justify="right")
+    table.add_column("anon end", justify="right")
+    table.add_column("anon growth", justify="right")
     ok = True
     for pid, (name, before) in sorted(start.items(), key=lambda i: i[1][0]):
         after = end.get(pid)
         if after is None:
-            table.add_row(str(pid), name, f"{before / 1024:.1f}", "gone", "")
+            table.add_row(str(pid), name, f"{before.rss / 1024:.1f}", "gone")
             continue
-        growth = (after - before) / before if before else 0.0
-        within = growth <= MAX_RSS_GROWTH
+        rss_growth = (after.rss - before.rss) / before.rss if before.rss else 0.0
+        anon_growth = (after.anon - before.anon) / before.anon if before.anon else 0.0
+        within = anon_growth <= MAX_RSS_GROWTH
         ok = ok and within
         table.add_row(
             str(pid),
             name,
-            f"{before / 1024:.1f}",
-            f"{after / 1024:.1f}",
-            f"[{'green' if within else 'red'}]{100 * growth:+.1f}%[/]",
+            f"{before.rss / 1024:.1f}",
+            f"{after.rss / 1024:.1f}",
+            f"{100 * rss_growth:+.1f}%",
+            f"{before.anon / 1024:.1f}",
+            f"{after.anon / 1024:.1f}",
+            f"[{'green' if within else 'red'}]{100 * anon_growth:+.1f}%[/]",
         )
     return table, ok
 
 
-def snapshot(roots: dict[str, int]) -> dict[int, tuple[str, int]]:
-    """Every live process under each root, named, with its RSS in KiB."""
-    found: dict[int, tuple[str, int]] = {}
+def snapshot(roots: dict[str, int]) -> dict[int, tuple[str, Memory]]:
+    """Every live process under each root, named, with its memory."""
+    found: dict[int, tuple[str, Memory]] = {}
     for component, root in roots.items():
         for pid in descendants(root):
-            rss = rss_kib(pid)
-            if rss is not None:
-                found[pid] = (f"{component}: {describe(pid)}", rss)
+            memory = memory_of(pid)
+            if memory is not None:
+                found[pid] = (f"{component}: {describe(pid)}", memory)
     return found
 
 
@@ -474,9 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "weed": weed_pid(s3),
                     }
                     report = run(console, api.url, requests, roots, args, seconds)
-                    delivered = _await_deliveries(
-                        (to_referrer, to_performer), expected=len(report.outcome.latencies)
-                    )
+                    delivered = drain(settings, (to_referrer, to_performer))
                 audit = cli(env, "audit", "verify")
                 reconcile = cli(env, "storage", "reconcile", "--dry-run", "--grace-minutes", "0")
         return print_report(console, report, delivered, audit, reconcile, args)
@@ -490,8 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 class Run:
     outcome: Outcome
     seconds: float
-    start_rss: dict[int, tuple[str, int]]
-    end_rss: dict[int, int | None]
+    start_rss: dict[int, tuple[str, Memory]]
+    end_rss: dict[int, Memory | None]
     cpu: dict[str, float]
     documents: int
     """Documents accepted between the two CPU readings."""
@@ -507,7 +531,7 @@ def run(
 ) -> Run:
     """The load, with a memory snapshot after the warm-up and CPU from then to the end."""
     at_warm = threading.Event()
-    marks: list[tuple[dict[int, tuple[str, int]], dict[str, float], float]] = []
+    marks: list[tuple[dict[int, tuple[str, Memory]], dict[str, float], float]] = []
 
     def watch() -> None:
         at_warm.wait()
@@ -529,26 +553,43 @@ def run(
         outcome=outcome,
         seconds=elapsed,
         start_rss=start_rss,
-        end_rss={pid: rss_kib(pid) for pid in start_rss},
+        end_rss={pid: memory_of(pid) for pid in start_rss},
         cpu={name: cpu_end[name] - cpu_start[name] for name in roots},
         documents=sum(1 for t in outcome.finished if t >= warm_at),
     )
 
 
-def _await_deliveries(receivers: Sequence[Receiver], *, expected: int) -> int:
-    """Webhook deliveries received, once they reach ``expected`` or ``DRAIN_SECONDS`` pass."""
+def outbox_counts(settings: Settings) -> Counter[str]:
+    """The outbox's events by status (pending, delivered, dead)."""
+    engine = create_engine_from_url(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT status, count(*) FROM outbox_events GROUP BY status")
+            ).all()
+    finally:
+        engine.dispose()
+    return Counter({str(status): int(n) for status, n in rows})
+
+
+def drain(settings: Settings, receivers: Sequence[Receiver]) -> tuple[Counter[str], Counter[str]]:
+    """Wait (up to ``DRAIN_SECONDS``) until no event is pending; the outbox and deliveries."""
     deadline = time.monotonic() + DRAIN_SECONDS
     while True:
-        delivered = sum(sum(r.deliveries.values()) for r in receivers)
-        if delivered >= expected or time.monotonic() > deadline:
-            return delivered
-        time.sleep(0.5)
+        outbox = outbox_counts(settings)
+        if outbox["pending"] == 0 or time.monotonic() > deadline:
+            received: Counter[str] = Counter()
+            for receiver in receivers:
+                with receiver.lock:
+                    received.update(receiver.deliveries)
+            return outbox, received
+        time.sleep(1.0)
 
 
 def print_report(
     console: Console,
     report: Run,
-    delivered: int,
+    delivered: tuple[Counter[str], Counter[str]],
     audit: subprocess.CompletedProcess[str],
     reconcile: subprocess.CompletedProcess[str],
     args: argparse.Namespace,
@@ -575,7 +616,17 @@ def print_report(
     for q in (50, 95, 99):
         row(f"latency p{q}", f"{outcome.percentile_ms(q):.0f} ms")
     row("max latency", f"{1000 * max(outcome.latencies, default=float('nan')):.0f} ms")
-    row("webhook deliveries received", f"{delivered} of {accepted}", delivered >= accepted)
+    outbox, received = delivered
+    row(
+        "outbox events: delivered / pending / dead",
+        f"{outbox['delivered']} / {outbox['pending']} / {outbox['dead']}",
+        outbox["pending"] == 0 and outbox["dead"] == 0,
+    )
+    row(
+        "webhooks received (at least once)",
+        f"{sum(received.values())} {dict(received)}",
+        sum(received.values()) >= outbox["delivered"],
+    )
     row(
         "docex audit verify",
         f"exit {audit.returncode}: {(audit.stdout + audit.stderr).strip()[:80]}",
