@@ -81,6 +81,4 @@ def test_other_revocation_data_is_a_different_cache_entry(pki: DevPki) -> None:
     _evaluate(evaluator, pki, "doctor-ecdsa", _data(pki, "doctor-ecdsa", at), at)
     later = at + timedelta(minutes=1)
     _evaluate(evaluator, pki, "doctor-ecdsa", _data(pki, "doctor-ecdsa", later), later)
-    # Not the same whole result: the signer's own OCSP response is checked again, with
-    # the chain the first evaluation established (tests/signatures/test_evidence_cache.py).
-    assert (evaluator.hits, evaluator.chain_hits, evaluator.misses) == (0, 1, 1)
+    assert (evaluator.hits, evaluator.misses) == (0, 2)

@@ -82,6 +82,11 @@ class BoundedCache(Generic[_K, _V]):
             self.hits += 1
             return value
 
+    def peek(self, key: _K) -> _V | None:
+        """The value for ``key``, without counting a hit or marking it used."""
+        with self._lock:
+            return self._entries.get(key)
+
     def put(self, key: _K, value: _V) -> None:
         """Remember ``value`` for ``key``, evicting the least recently used past the bound."""
         with self._lock:
@@ -277,6 +282,10 @@ class ChainCache(Generic[_V]):
             if digests[names] == entry.about_cas:
                 return entry
         return None
+
+    def knows(self, key: Hashable) -> bool:
+        """Whether any entry is kept for ``key`` (whatever its window and CA data)."""
+        return bool(self._entries.peek(key))
 
     def add(self, key: Hashable, entry: ChainEntry[_V]) -> None:
         """Remember ``entry``; a key keeps its ``per_key`` most recent entries."""

@@ -238,8 +238,15 @@ class CertificateEvaluator:
             return chained
         with self._lock:
             self.misses += 1
+        # The responder is judged only for a certificate seen before (its chain cached):
+        # a one-shot verifier, as the CLI's, would pay for a second OCSP check for nothing.
+        judge = self.chains.knows(self._chain_key(cert, known, purpose))
         result, _ = await self._validate(
-            cert, data=known, at=at, fetch=False, responder=self._responder_to_check(cert, known)
+            cert,
+            data=known,
+            at=at,
+            fetch=False,
+            responder=self._responder_to_check(cert, known) if judge else None,
         )
         if self.online and result.status in _FETCH_MAY_HELP:
             result, newly_fetched = await self._validate(cert, data=data, at=at, fetch=True)
@@ -364,7 +371,11 @@ class CertificateEvaluator:
         certificate against the CA) or the CA itself, not yet accepted for the issuer.
         """
         issuer = next(
-            (c for c in (*data.certs, *self.trust.all_certificates) if c.subject == cert.issuer),
+            (
+                c
+                for c in (*data.certs, *self.trust.all_certificates)
+                if c.subject.sha256 == cert.issuer.sha256
+            ),
             None,
         )
         if issuer is None:
