@@ -19,7 +19,9 @@ piece keyed by exactly what it depends on:
   the window in which that data and the path's certificates are current.
 * :class:`ResponderCache` -- an OCSP responder certificate that certvalidator accepted
   as delegated by a CA (``id-pkix-ocsp-nocheck`` responders only, whose own status is
-  never checked), within the responder certificate's validity.
+  never checked), within the responder certificate's validity. certvalidator is asked
+  to judge it (a second OCSP check) only during the evaluation of a certificate whose
+  chain is already cached, so that a verifier used once pays nothing for it.
 
 With a chain entry and an authorised responder, the end entity's status needs only its
 own OCSP response checked (:func:`ocsp_good`): identified, fresh, signed by that
