@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser run test lint typecheck unit contract bench certs clean
+.PHONY: install browser run test lint typecheck unit contract bench soak certs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ contract: install
 bench: install
 	PYTHONPATH=src $(BIN)/python bench/verify.py $(BENCH_ARGS)
 	PYTHONPATH=src:. $(BIN)/python bench/submit.py $(SUBMIT_ARGS)
+
+## Soak the production shape (bench/README.md): API workers, a separate webhook
+## dispatcher, PostgreSQL and SeaweedFS under a steady load for 10 minutes, on loopback.
+## Not part of `make test`. SOAK_ARGS, e.g. SOAK_ARGS="--minutes 2".
+soak: install
+	PYTHONPATH=src:. $(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 ## Regenerate the development PKI and samples in certs-dev/ (development only).
 certs: install

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from asn1crypto import cms
 from rich.console import Console
@@ -44,8 +44,13 @@ class Sample:
     signature: bytes
 
 
-def make_samples(count: int, *, jobs: int, console: Console) -> list[Sample]:
+def make_samples(
+    count: int, *, jobs: int, console: Console, signer: Callable[[int], Sample] | None = None
+) -> list[Sample]:
     """Sign ``count`` distinct contents in ``jobs`` processes, showing a progress bar.
+
+    ``signer`` makes signature number ``i`` (default :func:`sign`, the shared moment;
+    :func:`sign_own_evidence` gives every signature its own moment and revocation data).
 
     Signing costs about 0.1 s each (pyHanko, the in-process TSA and OCSP responder), far
     more than verifying, hence the processes.
@@ -59,6 +64,7 @@ def make_samples(count: int, *, jobs: int, console: Console) -> list[Sample]:
     )
     samples: list[Sample] = []
     with progress:
+        make = signer or sign
         task = progress.add_task(f"signing in {jobs} process(es)", total=count)
 
         def collect(signed: Iterable[Sample]) -> None:
@@ -67,10 +73,10 @@ def make_samples(count: int, *, jobs: int, console: Console) -> list[Sample]:
                 progress.advance(task)
 
         if jobs <= 1:
-            collect(map(sign, range(count)))
+            collect(map(make, range(count)))
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                collect(pool.map(sign, range(count), chunksize=4))
+                collect(pool.map(make, range(count), chunksize=4))
     return samples
 
 
@@ -114,3 +120,31 @@ def revocation_values_digest(sample: Sample) -> bytes:
 def _dev_pki() -> DevPki:
     # One per process: each worker loads its own, and its OCSP/CRL memo with it.
     return DevPki.load()
+
+
+OWN_EVIDENCE_STEP = timedelta(minutes=29)
+"""The time between two own-evidence signatures: one doctor signing some fifty documents
+a day. Each OCSP response is produced at its own moment; the CRLs are daily (the
+development CAs issue one at every UTC midnight), so a run of 208 signatures spans about
+four days and five CRLs of each CA."""
+
+
+def own_evidence_moment(index: int) -> datetime:
+    """When own-evidence signature number ``index`` is signed, time-stamped and checked."""
+    return SIGNED_AT + index * OWN_EVIDENCE_STEP
+
+
+def sign_own_evidence(index: int) -> Sample:
+    """The signature number ``index`` at its own moment, with its own revocation data."""
+    content = content_for(index)
+    moment = own_evidence_moment(index)
+    signature = sign_cades(
+        _dev_pki(),
+        content,
+        signer=SIGNER,
+        level="B-LT",
+        detached=True,
+        signing_time=moment,
+        timestamp_time=moment,
+    )
+    return Sample(content=content, signature=signature)

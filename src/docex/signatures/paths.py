@@ -14,7 +14,13 @@ pyhanko-certvalidator builds and validates the path. What this module adds:
   that time (revocation is permanent; see the note on certificate holds below);
 * a cache of successful evaluations, keyed by everything the result depends on (the
   certificate, the certificates and revocation data offered, the trust configuration) and
-  valid only for the time window in which the same inputs give the same answer.
+  valid only for the time window in which the same inputs give the same answer;
+* for signatures that each embed their own OCSP responses, which that cache cannot
+  serve, the caches of :mod:`docex.signatures.evidence_cache`: verified signatures by
+  their exact bytes, what a successful evaluation established about the path and its CAs
+  (keyed on the revocation data about the CAs only), and accepted OCSP responders. A
+  certificate whose chain is cached then needs only its own OCSP response checked; its
+  result is never cached.
 
 Path building is bounded (see :mod:`docex.signatures.limits`): certvalidator's own builder
 walks every simple path through the certificates offered, which a lattice of same-name
@@ -62,6 +68,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, TrustManager
+from pyhanko_certvalidator.revinfo.validate_ocsp import verify_ocsp_response
 from pyhanko_certvalidator.util import CancelableAsyncIterator
 
 from docex.outbound.fetching import policed_session
@@ -72,6 +79,18 @@ from docex.signatures.evidence import (
     earliest_next_update,
     relevant_evidence,
     revocation_times,
+)
+from docex.signatures.evidence_cache import (
+    CachingSignatureValidator,
+    ChainCache,
+    ChainEntry,
+    OwnResponse,
+    ResponderCache,
+    about,
+    about_certificates,
+    certificates_digest,
+    ocsp_good,
+    own_response,
 )
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.qualification import QualificationVerdict, assess, service_boundaries
@@ -163,8 +182,16 @@ class CertificateEvaluator:
         self._cache_size = cache_size
         self._fetched: OrderedDict[bytes, tuple[ValidationData, datetime]] = OrderedDict()
         self._lock = threading.Lock()
+        self.signatures = CachingSignatureValidator(SIGNATURE_VALIDATOR, max_size=cache_size)
+        """The signature validator every evaluation uses: verifies each exact input once."""
+        self.chains: ChainCache[CertEvaluation] = ChainCache(cache_size)
+        self.responders = ResponderCache()
         self.hits = 0
+        """Evaluations answered whole from the cache (same certificate and data)."""
+        self.chain_hits = 0
+        """Evaluations answered from a cached chain and the certificate's own OCSP response."""
         self.misses = 0
+        """Evaluations that ran certvalidator."""
         self.fetches = 0
         self.candidates_considered = 0
         """Candidate issuers considered by path building, over all evaluations."""
@@ -204,8 +231,23 @@ class CertificateEvaluator:
         hit = self.cached(cert, data=known, at=at, purpose=purpose)
         if hit is not None:
             return hit
-        self.misses += 1
-        result, _ = await self._validate(cert, data=known, at=at, fetch=False)
+        chained = self._from_chain(
+            cert, data=data, fetched=fetched, known=known, at=at, purpose=purpose
+        )
+        if chained is not None:
+            return chained
+        with self._lock:
+            self.misses += 1
+        # The responder is judged only for a certificate seen before (its chain cached):
+        # a one-shot verifier, as the CLI's, would pay for a second OCSP check for nothing.
+        judge = self.chains.knows(self._chain_key(cert, known, purpose))
+        result, _ = await self._validate(
+            cert,
+            data=known,
+            at=at,
+            fetch=False,
+            responder=self._responder_to_check(cert, known) if judge else None,
+        )
         if self.online and result.status in _FETCH_MAY_HELP:
             result, newly_fetched = await self._validate(cert, data=data, at=at, fetch=True)
             self.fetches += 1
@@ -225,6 +267,7 @@ class CertificateEvaluator:
                 ),
             )
         if result.ok:
+            self._remember_chain(cert, result, data=known, at=at, purpose=purpose)
             windowed = self._with_window(result, known, at)
             if windowed is not None:
                 key = self._key(cert, known, purpose)
@@ -235,6 +278,125 @@ class CertificateEvaluator:
                         self._cache.popitem(last=False)
                 return windowed
         return result
+
+    def _chain_key(self, cert: x509.Certificate, data: ValidationData, purpose: str) -> Hashable:
+        return (cert.sha256, certificates_digest(data), self.trust.fingerprint, purpose)
+
+    def _from_chain(
+        self,
+        cert: x509.Certificate,
+        *,
+        data: ValidationData,
+        fetched: ValidationData | None,
+        known: ValidationData,
+        at: datetime,
+        purpose: str,
+    ) -> CertEvaluation | None:
+        """The evaluation from a cached chain and ``cert``'s own OCSP response, if both hold.
+
+        None sends the evaluation to certvalidator: no chain entry for these certificates,
+        this CA data and this time; no single OCSP response about ``cert``; a responder
+        certvalidator has not accepted for the issuer; a response that is not fresh, not
+        validly signed or not "good".
+        """
+        entry = self.chains.find(
+            self._chain_key(cert, known, purpose), data=known, at=at, cas_of=_path_cas
+        )
+        if entry is None:
+            return None
+        path = entry.result.path
+        own = own_response(
+            cert, path[1], known, self.trust.all_certificates, self.responders.identifiers
+        )
+        if own is None or not self.responders.accepted(
+            own.responder, issuer=path[1], trust=self.trust.fingerprint, at=at
+        ):
+            return None
+        if not ocsp_good(
+            own,
+            at=at,
+            policy=REQUIRE_REVOCATION,
+            tolerance=TIME_TOLERANCE,
+            validator=self.signatures,
+        ):
+            return None
+        with self._lock:
+            self.chain_hits += 1
+        evidence = relevant_evidence(data, path)
+        if fetched is not None:
+            evidence += relevant_evidence(fetched, path)
+        return replace(entry.result, revocation=evidence, valid_from=None, valid_until=None)
+
+    def _remember_chain(
+        self,
+        cert: x509.Certificate,
+        result: CertEvaluation,
+        *,
+        data: ValidationData,
+        at: datetime,
+        purpose: str,
+    ) -> None:
+        """Keep what ``result`` established about the path, apart from ``cert``'s status.
+
+        Only when the revocation data about ``cert`` cannot also speak about a CA of the
+        path (no CA with ``cert``'s issuer name), so that the data about the CAs, which
+        keys the entry, is all the CAs' status rested on; and only within the window in
+        which that data and every certificate of the path are current.
+        """
+        path = result.path
+        if len(path) < 2:
+            return
+        cas = _path_cas(result)
+        if any(ca.issuer.dump() == cert.issuer.dump() for ca in cas):
+            return
+        windowed = self._with_window(result, about(data, cas), at)
+        if windowed is None or windowed.valid_from is None or windowed.valid_until is None:
+            return
+        self.chains.add(
+            self._chain_key(cert, data, purpose),
+            ChainEntry(
+                about_cas=about_certificates(data, cas),
+                result=replace(windowed, revocation=()),
+                valid_from=windowed.valid_from,
+                valid_until=windowed.valid_until,
+            ),
+        )
+
+    def _responder_to_check(
+        self, cert: x509.Certificate, data: ValidationData
+    ) -> OwnResponse | None:
+        """``cert``'s own OCSP response, when its responder is one to have certvalidator judge.
+
+        A delegated responder with ``id-pkix-ocsp-nocheck`` (certvalidator checks only its
+        certificate against the CA) or the CA itself, not yet accepted for the issuer.
+        """
+        issuer = next(
+            (
+                c
+                for c in (*data.certs, *self.trust.all_certificates)
+                if c.subject.sha256 == cert.issuer.sha256
+            ),
+            None,
+        )
+        if issuer is None:
+            return None
+        own = own_response(
+            cert, issuer, data, self.trust.all_certificates, self.responders.identifiers
+        )
+        if own is None:
+            return None
+        responder = own.responder
+        if responder.sha256 != issuer.sha256 and responder.ocsp_no_check_value is None:
+            return None
+        validity = responder["tbs_certificate"]["validity"]
+        if self.responders.accepted(
+            responder,
+            issuer=issuer,
+            trust=self.trust.fingerprint,
+            at=validity["not_before"].native,
+        ):
+            return None
+        return own
 
     def _fresh_fetched(self, cert: x509.Certificate) -> ValidationData | None:
         now = datetime.now(UTC)
@@ -299,9 +461,20 @@ class CertificateEvaluator:
         return replace(result, valid_from=lower, valid_until=upper)
 
     async def _validate(
-        self, cert: x509.Certificate, *, data: ValidationData, at: datetime, fetch: bool
+        self,
+        cert: x509.Certificate,
+        *,
+        data: ValidationData,
+        at: datetime,
+        fetch: bool,
+        responder: OwnResponse | None = None,
     ) -> tuple[CertEvaluation, ValidationData]:
-        """Run certvalidator; also return the revocation data it fetched (if ``fetch``)."""
+        """Run certvalidator; also return the revocation data it fetched (if ``fetch``).
+
+        With ``responder`` (``cert``'s only OCSP response), a successful path is followed by
+        certvalidator's own check of that response; if it accepts it, its responder is
+        recorded as accepted for the issuer (:class:`ResponderCache`).
+        """
         session = policed_session(self.outbound) if fetch else None
         context = ValidationContext(
             trust_manager=self.trust.trust_manager(),
@@ -321,7 +494,7 @@ class CertificateEvaluator:
             revinfo_policy=REQUIRE_REVOCATION,
             time_tolerance=TIME_TOLERANCE,
             # DSTU 4145 (Ukrainian chains) beside certvalidator's own algorithms.
-            signature_validator=SIGNATURE_VALIDATOR,
+            signature_validator=self.signatures,
             algorithm_usage_policy=ALGORITHM_POLICY,
         )
         search = _Search(self.limits)
@@ -330,6 +503,10 @@ class CertificateEvaluator:
         )
         try:
             result = await _run_validator(cert, context, search)
+            if responder is not None and result.ok and result.validation_path is not None:
+                await self._judge_responder(
+                    cert, responder, result, result.validation_path, context
+                )
             fetched = ValidationData(source="fetched")
             if fetch:
                 fetched = ValidationData(
@@ -345,6 +522,30 @@ class CertificateEvaluator:
             if session is not None:
                 # The fetchers do not close a session they were given.
                 await session.close()
+
+    async def _judge_responder(
+        self,
+        cert: x509.Certificate,
+        own: OwnResponse,
+        result: CertEvaluation,
+        path: ValidationPath,
+        context: ValidationContext,
+    ) -> None:
+        # Only one response names the certificate, and only one known certificate matches
+        # its responder: if certvalidator accepts an OCSP response for ``cert``, it is
+        # this one, signed by this responder, and the responder is authorised for the CA.
+        try:
+            await verify_ocsp_response(cert, path, context)
+        except Exception:
+            # Whatever certvalidator objects to, nothing is recorded.
+            return
+        issuer = result.path[1]
+        self.responders.accept(own.responder, issuer=issuer, trust=self.trust.fingerprint)
+
+
+def _path_cas(result: CertEvaluation) -> tuple[x509.Certificate, ...]:
+    """The CAs of a result's path whose revocation is checked: not the end entity nor anchor."""
+    return result.path[1:-1]
 
 
 async def _run_validator(
