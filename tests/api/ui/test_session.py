@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import httpx
@@ -11,18 +10,7 @@ from docex.api.ui.session import COOKIE, SessionCodec, new_session
 from docex.db.engine import unit_of_work
 from docex.registry.tokens import revoke_token
 from tests.api.conftest import Api
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None, html
-    return found.group(1)
-
-
-def sign_in(client: httpx.Client, api: Api, who: str) -> httpx.Response:
-    """Sign in as a browser would: the form's CSRF token, then the API token."""
-    form = client.get("/ui/sign-in")
-    return client.post("/ui/sign-in", data={"csrf": csrf_of(form.text), "token": api.tokens[who]})
+from tests.api.ui.signing_in import codec_of, sign_in
 
 
 def test_the_cookie_holds_the_token_id_not_the_token(api: Api) -> None:
@@ -73,10 +61,6 @@ def test_revoking_the_token_ends_its_web_sessions(api: Api) -> None:
         after = client.get("/ui/audit")
         assert after.status_code == 303
         assert after.headers["location"] == "/ui/sign-in?next=%2Fui%2Faudit"
-
-
-def codec_of(api: Api) -> SessionCodec:
-    return SessionCodec(api.runtime.settings.token_pepper.get_secret_value().encode())
 
 
 def test_an_idle_session_expires_and_a_forged_one_is_ignored() -> None:

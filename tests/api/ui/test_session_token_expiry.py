@@ -13,7 +13,7 @@ from docex.db.audit import AuditEntry
 from docex.db.engine import unit_of_work
 from docex.registry.tokens import rotate_token
 from tests.api.conftest import Api
-from tests.api.ui.test_session import codec_of, sign_in
+from tests.api.ui.signing_in import codec_of, sign_in
 
 
 def test_an_expired_token_ends_its_web_sessions(api: Api) -> None:

@@ -114,6 +114,7 @@ ACTIONS: Final[Mapping[str, str]] = {
     "token.refused": N_("token refused"),
     "token.issue": N_("token issued"),
     "token.revoke": N_("token revoked"),
+    "token.rotate": N_("token rotated"),
     "audit.read": N_("audit trail read"),
     "referral.transition": N_("referral's status changed"),
     "delivery.create": N_("delivery created"),
@@ -232,6 +233,57 @@ PATTERNS: Final = (
     (
         re.compile(r"time-stamp by (?P<tsa>.+) at (?P<time>\S+)"),
         N_("time-stamp by {tsa} at {time}"),
+    ),
+    (
+        re.compile(r"qualified time-stamp by (?P<tsa>.+) at (?P<time>\S+)"),
+        N_("qualified time-stamp by {tsa} at {time}"),
+    ),
+    (
+        re.compile(r"time-stamp \(not qualified\) by (?P<tsa>.+) at (?P<time>\S+)"),
+        N_("time-stamp (not qualified) by {tsa} at {time}"),
+    ),
+    (
+        re.compile(
+            r"time-stamp authority is not a configured time-stamping service: no trusted "
+            r"list, TSA anchor or configured TSA certificate names it"
+        ),
+        N_(
+            "time-stamp authority is not a configured time-stamping service: no trusted "
+            "list, TSA anchor or configured TSA certificate names it"
+        ),
+    ),
+    (
+        re.compile(
+            r"time-stamp authority is not a configured time-stamping service: the service "
+            r"(?P<service>.+) was not granted at (?P<time>\S+)"
+        ),
+        N_(
+            "time-stamp authority is not a configured time-stamping service: the service "
+            "{service} was not granted at {time}"
+        ),
+    ),
+    (
+        re.compile(
+            r"the time-stamp authority's certificate was revoked at (?P<revoked>\S+), and "
+            r"nothing proves the token existed before then \(its earliest proof of "
+            r"existence is (?P<time>\S+)\)"
+        ),
+        N_(
+            "the time-stamp authority's certificate was revoked at {revoked}, and nothing "
+            "proves the token existed before then (its earliest proof of existence is {time})"
+        ),
+    ),
+    (
+        re.compile(
+            r"the time-stamp authority's CA's certificate was revoked at (?P<revoked>\S+), "
+            r"and nothing proves the token existed before then \(its earliest proof of "
+            r"existence is (?P<time>\S+)\)"
+        ),
+        N_(
+            "the time-stamp authority's CA's certificate was revoked at {revoked}, and "
+            "nothing proves the token existed before then (its earliest proof of existence "
+            "is {time})"
+        ),
     ),
     (
         re.compile(r"changes after signing are allowed: (?P<changes>.+)"),
