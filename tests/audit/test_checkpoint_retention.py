@@ -9,6 +9,8 @@ retained version stays (and a plain listing no longer shows the key).
 
 from __future__ import annotations
 
+import io
+import ipaddress
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,12 +21,14 @@ from minio.error import S3Error
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from docex.audit.checkpoints import PrivateKey, load_private_key
+from docex.audit.checkpoints import CHECKPOINT_PREFIX, PrivateKey, load_private_key
 from docex.audit.log import SYSTEM, record
 from docex.db.engine import unit_of_work
 from docex.domain import Outcome
 from docex.errors import SettingsError, StorageError
-from docex.services.audit_checkpoint import take_checkpoint
+from docex.outbound.policy import OutboundPolicy
+from docex.services.audit_checkpoint import take_checkpoint, verify_with_checkpoint
+from docex.signatures.trust import load_trust_store
 from docex.storage.local import LocalObjectStore
 from docex.storage.s3 import S3ObjectStore
 from tests.devtsa import DevTsa, serving_dev_tsa
@@ -127,3 +131,65 @@ def test_retention_needs_an_s3_store(
         take_checkpoint(
             sessions=one_entry, store=store, key=key, tsa_url=dev_tsa.url, retention_days=1
         )
+
+
+LOOPBACK = OutboundPolicy(
+    allowed_hosts=frozenset({"127.0.0.1"}),
+    allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+    allow_plain_http=True,
+)
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite-local"])
+def test_a_hidden_newest_checkpoint_is_a_finding_not_a_fallback(
+    s3_server: SeaweedS3Server, one_entry: sessionmaker[Session], dev_tsa: DevTsa, key: PrivateKey
+) -> None:
+    """A delete without a version id succeeds under object lock (a delete marker); the
+    older checkpoint must not quietly become the anchor, or the entries after it could be
+    truncated unseen."""
+    s3_server.ensure_running()
+    bucket = s3_server.new_bucket_name()
+    minio = client(s3_server)
+    minio.make_bucket(bucket, object_lock=True)
+    store = store_on(s3_server, bucket)
+    tsa_trust = load_trust_store([dev_tsa.trust_folder])
+
+    def verify() -> str | None:
+        verdict = verify_with_checkpoint(
+            sessions=one_entry,
+            store=store,
+            public_key=key.public_key(),
+            tsa_trust=tsa_trust,
+            outbound=LOOPBACK,
+        )
+        return verdict.checkpoint_problem
+
+    older, _ = take_checkpoint(
+        sessions=one_entry, store=store, key=key, tsa_url=dev_tsa.url, retention_days=1
+    )
+    with unit_of_work(one_entry) as session:
+        record(session, actor=SYSTEM, action="test.event", outcome=Outcome.OK)
+    newer, _ = take_checkpoint(
+        sessions=one_entry, store=store, key=key, tsa_url=dev_tsa.url, retention_days=1
+    )
+    assert older < newer
+    assert verify() is None
+
+    # Hiding an older checkpoint changes nothing: the newest is still listed.
+    minio.remove_object(bucket, older)
+    assert list(store.iter_hidden_keys(CHECKPOINT_PREFIX)) == [older]
+    assert verify() is None
+
+    minio.remove_object(bucket, newer)
+    assert sorted(store.iter_hidden_keys(CHECKPOINT_PREFIX)) == sorted([older, newer])
+    assert verify() == (
+        f"the newest checkpoint {newer} was deleted (a delete marker hides the version the "
+        "bucket keeps): someone removed it, perhaps to hide a truncation"
+    )
+
+
+def test_a_folder_store_hides_nothing(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path)
+    store.put(f"{CHECKPOINT_PREFIX}a.json", io.BytesIO(b"{}"))
+    store.delete(f"{CHECKPOINT_PREFIX}a.json")
+    assert list(store.iter_hidden_keys(CHECKPOINT_PREFIX)) == []

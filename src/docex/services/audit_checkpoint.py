@@ -260,8 +260,20 @@ def _tst_info(token: cms.ContentInfo) -> tsp.TSTInfo:
 
 
 def latest_checkpoint(store: ObjectStore) -> tuple[str, SignedCheckpoint] | None:
-    """The newest checkpoint in ``store`` (by the time in its key), or ``None``."""
+    """The newest checkpoint in ``store`` (by the time in its key), or ``None``.
+
+    Raises ``CheckpointError`` when a delete has hidden a checkpoint newer than the newest
+    one listed: in a versioned bucket a delete without a version id succeeds even under
+    object lock (it only adds a delete marker), and reading the next older checkpoint
+    instead would let whoever deleted it truncate the log back to that one unnoticed.
+    """
     keys = sorted(k for k in store.iter_keys(CHECKPOINT_PREFIX) if k.endswith(".json"))
+    hidden = sorted(k for k in store.iter_hidden_keys(CHECKPOINT_PREFIX) if k.endswith(".json"))
+    if hidden and (not keys or hidden[-1] > keys[-1]):
+        raise CheckpointError(
+            f"the newest checkpoint {hidden[-1]} was deleted (a delete marker hides the "
+            "version the bucket keeps): someone removed it, perhaps to hide a truncation"
+        )
     if not keys:
         return None
     newest = keys[-1]

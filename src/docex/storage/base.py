@@ -316,6 +316,14 @@ class ObjectStore(Protocol):
         """
         ...
 
+    def iter_hidden_keys(self, prefix: str = "") -> Iterator[str]:
+        """Keys starting with ``prefix`` that a delete hid but whose bytes the store still
+        keeps: in a versioned S3 bucket, keys whose latest version is a delete marker over
+        an older version. :meth:`iter_keys` does not list them. A store without versions
+        has none (a delete there is final).
+        """
+        ...
+
 
 def same_content(info: ObjectInfo, incoming: HashingReader) -> bool:
     """Whether a drained ``incoming`` stream has the bytes ``info`` describes."""

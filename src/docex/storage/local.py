@@ -297,6 +297,11 @@ class LocalObjectStore:
         """Nothing to clear: a dead process's ``flock`` is released by the kernel."""
         return []
 
+    def iter_hidden_keys(self, prefix: str = "") -> Iterator[str]:
+        """See :meth:`ObjectStore.iter_hidden_keys`: a folder keeps no versions."""
+        check_prefix(prefix)
+        return iter(())
+
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """See :meth:`ObjectStore.iter_keys`."""
         check_prefix(prefix)

@@ -516,6 +516,29 @@ class S3ObjectStore:
         except (MinioException, HTTPError) as exc:
             _raise_translated(exc, "cannot list objects")
 
+    def iter_hidden_keys(self, prefix: str = "") -> Iterator[str]:
+        """See :meth:`ObjectStore.iter_hidden_keys`: the bucket's versions, listed."""
+        check_prefix(prefix)
+        latest_is_marker: dict[str, bool] = {}
+        kept: set[str] = set()
+        try:
+            versions = self._client.list_objects(
+                self.bucket, prefix=prefix, recursive=True, include_version=True
+            )
+            for obj in versions:
+                name = obj.object_name
+                if name is None or obj.is_dir:
+                    continue
+                if obj.is_latest == "true":
+                    latest_is_marker[name] = bool(obj.is_delete_marker)
+                if not obj.is_delete_marker:
+                    kept.add(name)
+        except (MinioException, HTTPError) as exc:
+            _raise_translated(exc, "cannot list object versions")
+        for name, hidden in latest_is_marker.items():
+            if hidden and name in kept:
+                yield name
+
 
 def _modified_at(stored_at: str | None, last_modified: datetime | None) -> datetime:
     """Our own timestamp if the object carries a valid one, else the server's."""
