@@ -159,8 +159,13 @@ def _is_transient(exc: SQLAlchemyError) -> bool:
 
 
 def translate_db_error(exc: SQLAlchemyError) -> DatabaseError:
-    """Our error for a SQLAlchemy one: "unavailable" if retrying later may help."""
-    detail = getattr(exc, "orig", None) or exc
+    """Our error for a SQLAlchemy one: "unavailable" if retrying later may help.
+
+    The driver's message is cut to its first line: PostgreSQL puts the offending row's
+    values (an RNOKPP, a requisition number) on the lines after it (``DETAIL:``, ``LINE
+    2:``), which must reach neither a client nor a log, and a CLI error is one line.
+    """
+    detail = str(getattr(exc, "orig", None) or exc).strip().partition("\n")[0]
     if _is_transient(exc):
         return DatabaseUnavailableError(f"database unavailable: {detail}")
     return DatabaseError(f"database error: {detail}")
