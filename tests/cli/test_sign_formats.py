@@ -249,10 +249,11 @@ def test_every_signed_document_verifies_total_passed(signed: dict[str, Path]) ->
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     verdicts = {Path(r["file"]).name: (r["indication"], r["qualification"]) for r in reports}
     sealed = {"result-seal.p7s"}
+    messages = {Path(r["file"]).name: r["message"] for r in reports}
     assert verdicts == {
         path.name: ("TOTAL_PASSED", "QESeal" if path.name in sealed else "QESig")
         for path in signed.values()
-    }
+    }, messages
     assert {r["signatures"][0]["format"] for r in reports if r["file"].endswith(".p7s")} == {
         "CAdES-BASELINE-LT"
     }

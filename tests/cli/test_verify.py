@@ -31,8 +31,8 @@ def test_qualified_sample_exits_zero_with_a_verdict_line() -> None:
 
 
 def test_default_trust_is_announced() -> None:
-    code, _, err = run(str(SAMPLES / "examination-result.pdf"))
-    assert code == ExitCode.OK
+    code, out, err = run(str(SAMPLES / "examination-result.pdf"))
+    assert code == ExitCode.OK, out
     assert "DEVELOPMENT trust anchors" in err
 
 

@@ -84,3 +84,37 @@ def test_a_threaded_process_spawns_instead_of_forking() -> None:
     out = _run("threaded")
     assert out["started"] == ["SpawnProcess"]
     assert out["valid"] == ["TOTAL_PASSED", "QESig"]
+
+
+_LARGE_PARENT = """
+import mmap
+from pathlib import Path
+from docex.signatures.isolation import IsolatedVerifier, VerifierConfig
+
+# Two GiB of address space, never touched: a parent larger than the budget, as a long
+# test run or an application embedding docex is, at no cost in memory.
+reserved = mmap.mmap(-1, 2 * 1024**3, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+pdf = Path("certs-dev/samples/examination-result.pdf").read_bytes()
+with IsolatedVerifier(
+    VerifierConfig(trust=("certs-dev/trust",)),
+    workers=1,
+    memory_bytes=1024**3,
+    start_method="fork",
+) as verifier:
+    report = verifier.verify(pdf)
+print(report.indication.value, report.sub_indication and report.sub_indication.value)
+"""
+
+
+def test_a_worker_forked_from_a_process_larger_than_the_budget_verifies() -> None:
+    """The budget is on top of what the forked worker inherits, not below it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LARGE_PARENT],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["TOTAL_PASSED", "None"]

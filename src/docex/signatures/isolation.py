@@ -33,8 +33,10 @@ threads are running, are spawned. The budget is the same either way: the limit i
 in the worker after it starts.
 
 ``RLIMIT_AS`` needs the :mod:`resource` module (POSIX); where it is missing, workers run
-without a memory limit, and the time budget still holds. The limit is on the worker's
-whole address space, the interpreter and its libraries included (about 100 MiB).
+without a memory limit, and the time budget still holds. The budget is what a worker may
+map beyond what it maps when it starts (read from ``/proc``; absolute where that cannot
+be read): a spawned worker then pays for importing the verifier within it, as before, and
+a forked one is not refused its first allocation because its parent was large.
 
 :class:`~docex.signatures.guarded.GuardedVerifier` is the in-process alternative
 (``workers=0``): no process boundary and no budget, but a ``RecursionError`` or
@@ -428,9 +430,24 @@ def _limit_memory(memory_bytes: int | None) -> None:
         import resource
     except ImportError:  # not POSIX: the time budget still holds (see the module docstring)
         return
+    # On top of what the worker already maps: a worker forked from a large process (a
+    # long test run, an application embedding docex) starts with its parent's address
+    # space, and a limit below that would fail its first allocation.
+    limit = memory_bytes + _address_space_bytes(resource.getpagesize())
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _address_space_bytes(page_size: int) -> int:
+    """This process's mapped address space (what ``RLIMIT_AS`` counts); 0 where
+    ``/proc`` cannot say, which leaves the limit absolute."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * page_size
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _worker_main(
