@@ -65,7 +65,6 @@ from docex.storage import open_object_store  # noqa: E402
 from exchange import PERFORMER, REFERRER, Exchanged  # noqa: E402
 from resign import make_many  # noqa: E402
 from submit import (  # noqa: E402
-    SUBMIT_PATH,
     TRUST,
     ApiServer,
     Request,
@@ -356,14 +355,7 @@ async def steady_load(
     async def send(http: httpx.AsyncClient, request: Request) -> None:
         began = time.perf_counter()
         try:
-            response = await http.post(
-                SUBMIT_PATH,
-                content=request.body,
-                headers={
-                    "Content-Type": request.content_type,
-                    "Authorization": request.authorization,
-                },
-            )
+            response = await request.post(http)
         except httpx.HTTPError as exc:
             outcome.errors[type(exc).__name__] += 1
             outcome.first_error = outcome.first_error or repr(exc)

@@ -341,6 +341,14 @@ class Request:
     authorization: str
     """The submitting facility's ``Authorization`` header."""
 
+    async def post(self, http: httpx.AsyncClient) -> httpx.Response:
+        """Submit it on ``http`` (whose base URL is the server's)."""
+        return await http.post(
+            SUBMIT_PATH,
+            content=self.body,
+            headers={"Content-Type": self.content_type, "Authorization": self.authorization},
+        )
+
 
 def encode(document: Exchanged, tokens: dict[str, str]) -> Request:
     """The multipart form a facility sends: the signature, its detached content, the kind.
@@ -418,14 +426,7 @@ async def submit_all(
                     return
                 started = time.perf_counter()
                 try:
-                    response = await http.post(
-                        SUBMIT_PATH,
-                        content=request.body,
-                        headers={
-                            "Content-Type": request.content_type,
-                            "Authorization": request.authorization,
-                        },
-                    )
+                    response = await request.post(http)
                 except httpx.HTTPError as exc:
                     level.errors[type(exc).__name__] += 1
                     level.first_error = level.first_error or repr(exc)
