@@ -19,7 +19,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from docex.api.deps import RuntimeDep, authenticate_limited, get_rate_limits
+from docex.api import problems
+from docex.api.deps import RuntimeDep, authenticate_limited, client_address, get_rate_limits
 from docex.api.downloads import download_response
 from docex.api.ui.render import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, render, translations
 from docex.api.ui.session import SessionCodec, WebSession, csrf_matches, new_session
@@ -27,7 +28,7 @@ from docex.api.ui.words import N_
 from docex.audit.query import AuditFilter
 from docex.composition import Container
 from docex.domain import TokenRole
-from docex.errors import AuthenticationError, InputError, NotFoundError
+from docex.errors import AuthenticationError, DocexError, InputError, NotFoundError
 from docex.registry.records import Principal
 from docex.services import audit_chain, audit_trail, revalidation, verification
 from docex.services import documents as reading
@@ -106,6 +107,17 @@ async def _page(request: Request, runtime: RuntimeDep) -> Page:
             )
         except AuthenticationError:
             session = new_session()
+    if principal is not None:
+        # A session speaks for its token: its pages count against the same limits as the
+        # token's API requests, or a session would be a way around them.
+        limits = get_rate_limits(request)
+        client, token_id = client_address(request), principal.token_id
+
+        def within_limits() -> None:
+            limits.check_client(client)
+            limits.check_token(token_id)
+
+        await run_in_threadpool(within_limits)
     return Page(request, runtime, session, principal, _locale(request))
 
 
@@ -164,8 +176,50 @@ def install_handlers(app: Any) -> None:
         )
         return HTMLResponse(body, status_code=403)
 
+    async def refused_as_page(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DocexError)  # noqa: S101 -- registered for this class
+        # The API's answer decides the status, the headers and what is logged; a page
+        # only shows it as HTML, in the page's language.
+        answer = problems.for_error(exc)
+        if not request.url.path.startswith("/ui/"):
+            return answer
+        retry_after = answer.headers.get("Retry-After")
+        body = render(
+            "error.html",
+            locale=_locale(request),
+            csrf="",
+            principal=None,
+            path="",
+            query="",
+            status=answer.status_code,
+            title=ERROR_TITLES.get(answer.status_code, N_("The request was refused")),
+            detail=str(exc).partition("\n")[0],
+            retry_after=retry_after,
+        )
+        page = HTMLResponse(body, status_code=answer.status_code)
+        page.headers["Content-Security-Policy"] = PAGE_POLICY
+        if retry_after is not None:
+            page.headers["Retry-After"] = retry_after
+        return page
+
     app.add_exception_handler(SignInRequiredError, sign_in_required)
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
+    # Replaces the API's handler for our errors (problems.install): it still answers
+    # every path outside /ui/ with problem+json.
+    app.add_exception_handler(DocexError, refused_as_page)
+
+
+ERROR_TITLES = {
+    400: N_("The request was refused"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("Not possible now"),
+    413: N_("The file is too large"),
+    422: N_("The request was refused"),
+    429: N_("Too many requests"),
+    503: N_("The service is unavailable for a moment"),
+}
+"""The title an error page shows for an API status; the English detail is shown under it."""
 
 
 def _next(target: str | None) -> str:
