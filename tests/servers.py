@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -319,8 +319,10 @@ class SeaweedS3Server:
         "filer", "filer_grpc", "s3", "s3_grpc",
     )  # fmt: skip
 
-    def __init__(self, weed: Path) -> None:
+    def __init__(self, weed: Path, *, environment: Mapping[str, str] | None = None) -> None:
         self.weed = weed
+        self.environment = dict(environment or {})
+        """Variables added to the process's environment (e.g. ``GODEBUG`` for the soak)."""
         self.base = Path(tempfile.mkdtemp(prefix="docex-s3-"))
         self.data = self.base / "data"
         self.data.mkdir()
@@ -436,6 +438,7 @@ class SeaweedS3Server:
             self._process = subprocess.Popen(
                 self._command(),
                 cwd=self.base,
+                env={**os.environ, **self.environment},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -507,9 +510,11 @@ class SeaweedS3Server:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def start_servers() -> tuple[PostgresServer, SeaweedS3Server]:
+def start_servers(
+    *, weed_environment: Mapping[str, str] | None = None
+) -> tuple[PostgresServer, SeaweedS3Server]:
     """Start PostgreSQL and SeaweedFS side by side (each takes seconds on its own)."""
-    s3 = SeaweedS3Server(find_weed())
+    s3 = SeaweedS3Server(find_weed(), environment=weed_environment)
     bindir = find_postgres_bindir()
     try:
         s3.launch()
