@@ -375,3 +375,26 @@ def test_a_file_that_is_no_signature_is_refused_on_the_page(
     expect(page.get_by_role("alert")).to_have_text("base64 text that does not decode")
     expect(page.get_by_role("status", name="Висновок")).to_have_count(0)
     shots.take("not-a-signature")
+
+
+def test_the_file_fields_speak_the_pages_language(
+    shared_api: Api, good_sig: bytes, page: Page, shots: Shots
+) -> None:
+    # Chromium's own file button reads "Choose File" whatever the page's language.
+    sign_in(page, shared_api, "a")
+    fields = page.locator("#verify-form")
+    expect(fields.locator("button.file-button")).to_have_text(["Обрати файл", "Обрати файл"])
+    expect(fields.locator(".file-chosen")).to_have_text(["Файл не обрано", "Файл не обрано"])
+    page.get_by_label("Файл підпису (.p7s, .pdf)").set_input_files(
+        files=payload("referral.p7s", P7S, good_sig)
+    )
+    expect(fields.locator(".file-chosen").first).to_have_text("referral.p7s")
+    # The keyboard reaches the hidden input itself, by its label, as before.
+    page.get_by_label("Файл підпису (.p7s, .pdf)").focus()
+    expect(page.get_by_label("Файл підпису (.p7s, .pdf)")).to_be_focused()
+    shots.take("verify-form-chosen")
+    page.get_by_label("Відокремлений вміст (необов'язково)").set_input_files(
+        files=payload("referral.json", "application/json", REFERRAL)
+    )
+    page.get_by_role("button", name="Перевірити", exact=True).click()
+    expect(page.locator(".banner .indication")).to_have_text("TOTAL_PASSED")
