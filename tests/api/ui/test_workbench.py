@@ -398,3 +398,8 @@ def test_the_file_fields_speak_the_pages_language(
     )
     page.get_by_role("button", name="Перевірити", exact=True).click()
     expect(page.locator(".banner .indication")).to_have_text("TOTAL_PASSED")
+    # The time-stamp's line names its TSA once; a passed token's message only restated it.
+    stamp = page.locator(".signature li", has_text="Docex DEV Time-Stamping Authority")
+    expect(stamp).to_have_count(1)
+    expect(stamp).to_contain_text("— TOTAL_PASSED, кваліфікована")
+    assert stamp.inner_text().count("Time-Stamping Authority") == 1
