@@ -17,7 +17,9 @@ at a steady rate, open loop: document ``i`` is sent at ``i / rate`` seconds what
 answers before it. Everything is on loopback and bounded by ``--minutes``.
 
 At the end it reports the errors (must be 0), latency percentiles, the resident memory
-of every server process after the warm-up and at the end (growth must stay within 10 %),
+of every server process after the warm-up and at the end (growth must stay within 10 %;
+SeaweedFS, whose resident memory follows Go's collector, is judged on the live heap its
+runtime traces after each collection, ``go_heap.py``),
 the CPU each component used per document, the webhook deliveries, ``docex audit verify``
 and ``docex storage reconcile --dry-run --grace-minutes 0`` (no orphan, no missing
 object). It reports; it asserts nothing but exits 1 when a criterion is missed.
