@@ -218,7 +218,7 @@ def test_the_caches_hold_their_bounds() -> None:
     chains: ChainCache[str] = ChainCache(max_size=2, per_key=2)
     for key in range(5):
         for n in range(4):
-            chains.add(key, ChainEntry(b"", f"{key}.{n}", MORNING, MORNING))
+            chains.add(key, ChainEntry(f"{key}.{n}", MORNING, MORNING + timedelta(n)))
     assert len(chains) == 2
     with pytest.raises(ValueError, match="at least one entry"):
         BoundedCache[int, int](0)
@@ -230,3 +230,67 @@ def test_a_verifier_bounds_its_evidence_caches() -> None:
         assert evaluator.signatures.verified.max_size == evaluator._cache_size
         assert evaluator.chains.max_size == evaluator._cache_size
         assert evaluator.responders.entries.max_size > 0
+
+
+# --- the CAs' status, apart from each path --------------------------------------------------
+
+NEXT_DAY = timedelta(days=1)
+
+
+def test_the_cas_status_proven_for_one_certificate_serves_the_others_under_them(
+    pki: DevPki, warm: Verifier
+) -> None:
+    for minutes in (0, 29, 58, 87):
+        assert _verdict(warm.verify(_sign(pki, _at(minutes)), content=CONTENT))[0] is (
+            Indication.TOTAL_PASSED
+        )
+    assert (warm.evaluator.misses, warm.evaluator.chain_hits) == (3, 5)
+    # The next day's signature embeds the next day's CRLs: nothing proves the issuing CA
+    # good with them yet, so the signer goes to certvalidator; the TSA, under the same
+    # CAs, then takes their status from that run (its own path is cached since day one).
+    report = warm.verify(_sign(pki, _at(0) + NEXT_DAY), content=CONTENT)
+    assert _verdict(report) == (Indication.TOTAL_PASSED, None, Qualification.QESIG)
+    assert report.signatures[0].timestamps[0].indication is Indication.TOTAL_PASSED
+    assert (warm.evaluator.misses, warm.evaluator.chain_hits) == (4, 6)
+    # A signer seen on day one whose signature offers other certificates (its own) does
+    # not take the status: the certificates offered are part of what it was proven with.
+    for minutes in (0, 29):
+        warm.verify(_sign(pki, _at(minutes), signer="doctor2-ecdsa"), content=CONTENT)
+    misses = warm.evaluator.misses
+    other = warm.verify(_sign(pki, _at(29) + NEXT_DAY, signer="doctor2-ecdsa"), content=CONTENT)
+    assert _verdict(other) == (Indication.TOTAL_PASSED, None, Qualification.QESIG)
+    assert warm.evaluator.misses == misses + 1
+
+
+def test_the_cas_status_is_used_only_with_the_data_it_was_proven_with(
+    pki: DevPki, warm: Verifier
+) -> None:
+    root, _ = _crl_issuer_names(pki)
+    for moment in (_at(0), _at(29), _at(0) + NEXT_DAY):
+        assert _verdict(warm.verify(_sign(pki, moment), content=CONTENT))[0] is (
+            Indication.TOTAL_PASSED
+        )
+    # The same day's CRLs, but the root's (the issuing CA's only status) one bit off, or
+    # gone: the status proven an hour earlier is not theirs.
+    for forged in (
+        _changed(_sign(pki, _at(29) + NEXT_DAY), flip_crl_of=root),
+        _changed(_sign(pki, _at(58) + NEXT_DAY), drop_crls_of=root),
+    ):
+        report = warm.verify(forged, content=CONTENT)
+        assert _verdict(report) == _fresh_verdict(forged)
+        assert (report.indication, report.sub_indication) == (
+            Indication.INDETERMINATE,
+            SubIndication.TRY_LATER,
+        )
+    # And the genuine data still serves the next signature.
+    again = warm.verify(_sign(pki, _at(87) + NEXT_DAY), content=CONTENT)
+    assert _verdict(again) == (Indication.TOTAL_PASSED, None, Qualification.QESIG)
+
+
+def test_a_revoked_signer_under_cas_whose_status_is_cached_is_revoked(
+    pki: DevPki, warm: Verifier
+) -> None:
+    for moment in (_at(0), _at(29), _at(0) + NEXT_DAY):
+        warm.verify(_sign(pki, moment), content=CONTENT)
+    report = warm.verify(_sign(pki, _at(29) + NEXT_DAY, signer="revoked"), content=CONTENT)
+    assert _verdict(report) == (Indication.TOTAL_FAILED, SubIndication.REVOKED, Qualification.NA)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asn1crypto import cms, core, crl, ocsp, x509
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -198,7 +198,7 @@ class _Budget:
         self.counts = {"max_certificates": 0, "max_crls": 0, "max_ocsp_responses": 0}
         self.size = 0
 
-    def take(self, bound: str, item: core.Asn1Value) -> None:
+    def take(self, bound: str, size: int) -> None:
         limits = self.limits
         if limits is None:
             return
@@ -206,7 +206,7 @@ class _Budget:
         if self.counts[bound] > getattr(limits, bound):
             what = _WHAT[bound]
             raise LimitExceededError(limits.exceeded(bound, what=f"the number of {what}"))
-        self.size += len(item.dump())
+        self.size += size
         if self.size > limits.max_validation_data_bytes:
             raise LimitExceededError(
                 limits.exceeded("max_validation_data_bytes", what="the embedded validation data")
@@ -220,61 +220,115 @@ _WHAT = {
 }
 
 
+_Embedded = tuple[str, int, core.Asn1Value]
+"""An item a signature carries: the bound it counts against, its size as embedded, itself."""
+
+
 def _collect(
     signed_data: cms.SignedData, parsed: ParsedCache | None, limits: Limits | None
 ) -> ValidationData:
     certs: list[x509.Certificate] = []
     crls: list[crl.CertificateList] = []
     ocsps: list[ocsp.OCSPResponse] = []
-    basic_ocsps: list[ocsp.BasicOCSPResponse] = []
+    lists: dict[str, list[Any]] = {
+        "max_certificates": certs,
+        "max_crls": crls,
+        "max_ocsp_responses": ocsps,
+    }
     budget = _Budget(limits)
     refused: str | None = None
     try:
-        for choice in signed_data["certificates"] or ():
-            if choice.name == "certificate":
-                budget.take("max_certificates", choice.chosen)
-                certs.append(choice.chosen)
-        for choice in signed_data["crls"] or ():
-            if choice.name == "crl":
-                budget.take("max_crls", choice.chosen)
-                crls.append(choice.chosen)
-            elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
-                budget.take("max_ocsp_responses", choice.chosen["other_rev_info"])
-                ocsps.append(choice.chosen["other_rev_info"])
-        for signer_info in signed_data["signer_infos"]:
-            for attr in signer_info["unsigned_attrs"] or ():
-                kind = attr["type"].native
-                if kind == "certificate_values":
-                    for value in attr["values"]:
-                        for cert in value:
-                            budget.take("max_certificates", cert)
-                            certs.append(cert)
-                elif kind == "revocation_values":
-                    for value in attr["values"]:
-                        for item in value["crl_vals"] or ():
-                            budget.take("max_crls", item)
-                            crls.append(item)
-                        for basic in value["ocsp_vals"] or ():
-                            budget.take("max_ocsp_responses", basic)
-                            basic_ocsps.append(basic)
+        for bound, size, item in _items(signed_data, parsed):
+            budget.take(bound, size)
+            lists[bound].append(item)
     except LimitExceededError as exc:
         refused = str(exc)
+    return ValidationData(certs=tuple(certs), crls=tuple(crls), ocsps=tuple(ocsps), refused=refused)
+
+
+def _items(signed_data: cms.SignedData, parsed: ParsedCache | None) -> Iterator[_Embedded]:
+    """Every certificate, CRL and OCSP response the signature carries, in the order met.
+
+    Part by part (the CMS ``certificates`` and ``crls``, each signer's
+    ``certificate-values`` and ``revocation-values``): with ``parsed``, what a part
+    yields is kept for the part's exact encoding, since signatures by one signer repeat
+    their certificates byte for byte even where each embeds its own OCSP responses.
+    """
+    yield from _part(signed_data["certificates"], "cms_certificates", _cms_certificates, parsed)
+    yield from _part(signed_data["crls"], "cms_crls", _cms_revocation, parsed)
+    for signer_info in signed_data["signer_infos"]:
+        for attr in signer_info["unsigned_attrs"] or ():
+            kind = attr["type"].native
+            if kind == "certificate_values":
+                yield from _part(attr, kind, _certificate_values, parsed)
+            elif kind == "revocation_values":
+                yield from _part(attr, kind, _revocation_values, parsed)
+
+
+def _part(
+    value: core.Asn1Value,
+    kind: str,
+    read: Callable[[core.Asn1Value, ParsedCache | None], Iterator[_Embedded]],
+    parsed: ParsedCache | None,
+) -> Iterator[_Embedded]:
     if parsed is None:
-        ocsps.extend(wrap_basic_ocsp(o) for o in basic_ocsps)
-        return ValidationData(
-            certs=tuple(certs), crls=tuple(crls), ocsps=tuple(ocsps), refused=refused
-        )
-    wrapped = [parsed.cached_wrapped_basic_ocsp(o) for o in basic_ocsps]
-    return ValidationData(
-        certs=tuple(_either(parsed.cached_certificate(c), c) for c in certs),
-        crls=tuple(_either(parsed.cached_crl(c), c) for c in crls),
-        ocsps=tuple(_either(parsed.cached_ocsp_response(o), o) for o in ocsps)
-        + tuple(
-            wrap_basic_ocsp(o) if w is None else w
-            for w, o in zip(wrapped, basic_ocsps, strict=True)
-        ),
-        refused=refused,
-    )
+        yield from read(value, None)
+        return
+    key = _received(value)
+    kept = parsed.recall(f"embedded_{kind}", key)
+    if isinstance(kept, tuple):
+        yield from kept
+        return
+    # Kept only once read to its end: a part that fails to parse, or whose reading the
+    # budget stopped, meets the same end at the same item the next time.
+    items: list[_Embedded] = []
+    for item in read(value, parsed):
+        items.append(item)
+        yield item
+    parsed.remember(f"embedded_{kind}", key, tuple(items))
+
+
+def _cms_certificates(value: core.Asn1Value, parsed: ParsedCache | None) -> Iterator[_Embedded]:
+    for choice in value or ():
+        if choice.name == "certificate":
+            cert = choice.chosen
+            yield "max_certificates", len(cert.dump()), _cached_certificate(cert, parsed)
+
+
+def _cms_revocation(value: core.Asn1Value, parsed: ParsedCache | None) -> Iterator[_Embedded]:
+    for choice in value or ():
+        if choice.name == "crl":
+            item = choice.chosen
+            yield "max_crls", len(item.dump()), _cached_crl(item, parsed)
+        elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
+            response = choice.chosen["other_rev_info"]
+            cached = None if parsed is None else parsed.cached_ocsp_response(response)
+            yield "max_ocsp_responses", len(response.dump()), _either(cached, response)
+
+
+def _certificate_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Iterator[_Embedded]:
+    for value in attr["values"]:
+        for cert in value:
+            yield "max_certificates", len(cert.dump()), _cached_certificate(cert, parsed)
+
+
+def _revocation_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Iterator[_Embedded]:
+    for value in attr["values"]:
+        for item in value["crl_vals"] or ():
+            yield "max_crls", len(item.dump()), _cached_crl(item, parsed)
+        for basic in value["ocsp_vals"] or ():
+            # Counted as embedded (a BasicOCSPResponse), kept wrapped in an OCSPResponse.
+            wrapped = None if parsed is None else parsed.cached_wrapped_basic_ocsp(basic)
+            response = wrap_basic_ocsp(basic) if wrapped is None else wrapped
+            yield "max_ocsp_responses", len(basic.dump()), response
+
+
+def _cached_certificate(cert: x509.Certificate, parsed: ParsedCache | None) -> x509.Certificate:
+    return cert if parsed is None else _either(parsed.cached_certificate(cert), cert)
+
+
+def _cached_crl(item: crl.CertificateList, parsed: ParsedCache | None) -> crl.CertificateList:
+    return item if parsed is None else _either(parsed.cached_crl(item), item)
 
 
 def dss_validation_data(reader: PdfFileReader, *, limits: Limits) -> ValidationData:
@@ -336,7 +390,7 @@ def relevant_evidence(
 ) -> tuple[RevocationEvidence, ...]:
     """Describe the revocation data that speaks about the certificates of a path."""
     certs = list(path)
-    serials_by_issuer = {(c.issuer.sha256, c.serial_number) for c in certs}
+    serials = {c.serial_number for c in certs}
     issuers = {c.issuer.sha256 for c in certs}
     evidence: list[RevocationEvidence] = []
     for item in data.ocsps:
@@ -344,10 +398,7 @@ def relevant_evidence(
         if basic is None:
             continue
         data_ = basic["tbs_response_data"]
-        if any(
-            r["cert_id"]["serial_number"].native in {s for _, s in serials_by_issuer}
-            for r in data_["responses"]
-        ):
+        if any(r["cert_id"]["serial_number"].native in serials for r in data_["responses"]):
             next_updates = [
                 r["next_update"].native for r in data_["responses"] if r["next_update"].native
             ]

@@ -13,10 +13,13 @@ piece keyed by exactly what it depends on:
   verified afresh; a failure is never remembered.
 * :class:`ChainCache` -- everything a successful evaluation established except the
   end-entity certificate's own revocation status: the path, its certificates' signatures
-  and validity, the CAs' revocation status and the qualification. Keyed by the end-entity
-  certificate, the certificates offered, the trust configuration and the revocation data
-  about the CAs of the path (never the data about the end entity), and valid only within
-  the window in which that data and the path's certificates are current.
+  and validity and the qualification, keyed by the end-entity certificate, the
+  certificates offered and the trust configuration, valid within the path's validity and
+  the qualification's stretch; and, separately, the CAs' revocation status, keyed by the
+  CAs, the certificates offered, the trust configuration and the revocation data about
+  the CAs (never the data about an end entity), valid while that data is current. The
+  status serves every end entity under the same CAs: on a new CRL day, the first
+  certificate evaluated establishes it and the others (the TSA's, other signers') use it.
 * :class:`ResponderCache` -- an OCSP responder certificate that certvalidator accepted
   as delegated by a CA (``id-pkix-ocsp-nocheck`` responders only, whose own status is
   never checked), within the responder certificate's validity. certvalidator is asked
@@ -219,15 +222,22 @@ def about(data: ValidationData, certs: Iterable[x509.Certificate]) -> Validation
 def about_certificates(data: ValidationData, certs: Iterable[x509.Certificate]) -> bytes:
     """A digest of :func:`about` ``certs``'s revocation data: what the CAs' status rests on."""
     subset = about(data, certs)
+    # Sets: an item embedded twice is the same evidence (certvalidator keeps one of each),
+    # and the data a TSA is evaluated with is the signature's without its repetitions.
     return _digest(
-        *sorted(b"o" + hashlib.sha256(o.dump()).digest() for o in subset.ocsps),
-        *sorted(b"c" + hashlib.sha256(c.dump()).digest() for c in subset.crls),
+        *sorted({b"o" + hashlib.sha256(o.dump()).digest() for o in subset.ocsps}),
+        *sorted({b"c" + hashlib.sha256(c.dump()).digest() for c in subset.crls}),
     )
 
 
 def certificates_digest(data: ValidationData) -> bytes:
-    """A digest of the set of certificates offered (path building depends on them)."""
-    return _digest(*sorted(c.sha256 for c in data.certs))
+    """A digest of the set of certificates offered (path building depends on them).
+
+    Of the set: a certificate offered twice is offered once (certvalidator's registry
+    keeps one of each), so the signature's certificates and the same without their
+    repetitions, as its TSA is evaluated with, have one digest.
+    """
+    return _digest(*sorted({c.sha256 for c in data.certs}))
 
 
 # --- the caches ---------------------------------------------------------------------------
@@ -235,20 +245,50 @@ def certificates_digest(data: ValidationData) -> bytes:
 
 @dataclass(frozen=True)
 class ChainEntry(Generic[_V]):
-    """An evaluation's result minus the end entity's own status, and when it holds."""
+    """An evaluation's result minus the revocation status of its certificates, and when it holds.
 
-    about_cas: bytes
-    """:func:`about_certificates` of the path's CAs in the data the result was proven with."""
+    The window is that of the path alone: every certificate of it within its validity,
+    and the qualification unchanged (no trust service starts or ends within it). The
+    CAs' revocation status is not part of it: :class:`CaStatus` says for which data.
+    """
+
     result: _V
     valid_from: datetime
     valid_until: datetime
 
 
+@dataclass(frozen=True)
+class CaStatus:
+    """The CAs of a path shown not revoked by one set of revocation data, and when that holds.
+
+    The window is within every CA's (and the anchor's) validity and before the data's
+    earliest ``nextUpdate``; data recording the revocation of any of them, at any time,
+    is never made a status (a later evaluation time could cross it).
+    """
+
+    valid_from: datetime
+    valid_until: datetime
+
+
 class ChainCache(Generic[_V]):
-    """Chain entries per (end-entity certificate, certificates offered, trust, purpose)."""
+    """Chain entries per (end-entity certificate, certificates offered, trust, purpose).
+
+    Beside them, the CAs' status per (the CAs and anchor of a path, the certificates
+    offered and the trust configuration, the revocation data about those CAs): what a
+    successful evaluation established about the CAs, which any end entity under the same
+    CAs may use. The CAs' revocation status is a function of the CA certificates, the
+    certificates offered (the issuers of their CRLs and OCSP responses are found among
+    them), the trust configuration, the revocation data about the CAs and the time; it
+    does not depend on the end entity below them, nor on what the end entity is used for.
+    So a signer's chain proven on Monday and the CAs' status proven with Tuesday's CRLs
+    (by any certificate under them, a TSA's) together give what a certvalidator run on
+    Tuesday would: the path (unchanged within its window) and the CAs not revoked.
+    """
 
     def __init__(self, max_size: int = DEFAULT_CHAIN_CACHE_SIZE, per_key: int = 8) -> None:
         self._entries: BoundedCache[Hashable, tuple[ChainEntry[_V], ...]] = BoundedCache(max_size)
+        self.statuses: BoundedCache[Hashable, CaStatus] = BoundedCache(max_size)
+        """CA status by (CAs and anchor, context, digest of the data about the CAs)."""
         self._per_key = per_key
         self._lock = threading.Lock()
 
@@ -267,21 +307,29 @@ class ChainCache(Generic[_V]):
         self,
         key: Hashable,
         *,
+        context: Hashable,
         data: ValidationData,
         at: datetime,
-        cas_of: Callable[[_V], tuple[x509.Certificate, ...]],
+        issuers_of: Callable[[_V], tuple[x509.Certificate, ...]],
     ) -> ChainEntry[_V] | None:
-        """An entry for ``key`` whose window holds ``at`` and whose CA data ``data`` repeats."""
+        """An entry for ``key`` whose window holds ``at``, with its CAs' status proven.
+
+        ``issuers_of`` gives a result's path above the end entity: its CAs, then the
+        anchor. The CAs' status must have been established (:meth:`establish`) with the
+        same ``context`` and exactly the revocation data about the CAs that ``data`` holds
+        (:func:`about_certificates`), for a window that holds ``at`` too.
+        """
         digests: dict[tuple[bytes, ...], bytes] = {}
         for entry in self._entries.get(key) or ():
             if not entry.valid_from <= at <= entry.valid_until:
                 continue
-            cas = cas_of(entry.result)
+            issuers = issuers_of(entry.result)
             # Entries of one certificate share their path; the digest is computed once.
-            names = tuple(c.sha256 for c in cas)
+            names = tuple(c.sha256 for c in issuers)
             if names not in digests:
-                digests[names] = about_certificates(data, cas)
-            if digests[names] == entry.about_cas:
+                digests[names] = about_certificates(data, issuers[:-1])
+            status = self.statuses.get((names, context, digests[names]))
+            if status is not None and status.valid_from <= at <= status.valid_until:
                 return entry
         return None
 
@@ -290,10 +338,34 @@ class ChainCache(Generic[_V]):
         return bool(self._entries.peek(key))
 
     def add(self, key: Hashable, entry: ChainEntry[_V]) -> None:
-        """Remember ``entry``; a key keeps its ``per_key`` most recent entries."""
+        """Remember ``entry``; a key keeps its ``per_key`` most recent entries.
+
+        An entry with the same window as one kept (the same path proven again, with the
+        CAs' newer revocation data) replaces it rather than crowding out the others.
+        """
         with self._lock:
-            previous = self._entries.get(key) or ()
+            previous = tuple(
+                e
+                for e in self._entries.get(key) or ()
+                if (e.valid_from, e.valid_until) != (entry.valid_from, entry.valid_until)
+            )
             self._entries.put(key, (*previous, entry)[-self._per_key :])
+
+    def establish(
+        self,
+        issuers: tuple[x509.Certificate, ...],
+        *,
+        context: Hashable,
+        about_cas: bytes,
+        status: CaStatus,
+    ) -> None:
+        """Record that the CAs ``issuers[:-1]`` (under the anchor ``issuers[-1]``) are good.
+
+        ``about_cas`` is :func:`about_certificates` of those CAs in the data it was shown
+        with; ``context`` identifies the certificates offered and the trust configuration.
+        """
+        names = tuple(c.sha256 for c in issuers)
+        self.statuses.put((names, context, about_cas), status)
 
 
 @dataclass(frozen=True)

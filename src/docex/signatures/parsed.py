@@ -41,7 +41,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from asn1crypto import crl, ocsp, x509
+from asn1crypto import crl, ocsp, parser, x509
 
 _T = TypeVar("_T")
 
@@ -195,7 +195,26 @@ def _load_ocsp_response(der: bytes) -> ocsp.OCSPResponse:
 
 
 def _load_wrapped_basic_ocsp(der: bytes) -> ocsp.OCSPResponse:
-    return _load_ocsp_response(wrap_basic_ocsp(ocsp.BasicOCSPResponse.load(der)).dump())
+    return _load_ocsp_response(wrapped_basic_ocsp_encoding(der))
+
+
+# id-pkix-ocsp-basic (1.3.6.1.5.5.7.48.1.1), DER-encoded with its tag and length.
+_BASIC_OCSP_OID = bytes.fromhex("06092b0601050507300101")
+
+
+def wrapped_basic_ocsp_encoding(basic_der: bytes) -> bytes:
+    """The DER of the ``OCSPResponse`` that :func:`wrap_basic_ocsp` makes of ``basic_der``.
+
+    Written out from its parts (RFC 6960 §4.2.1: ``responseStatus`` successful, then
+    ``[0] EXPLICIT ResponseBytes`` of the basic type and the response as an OCTET STRING)
+    rather than built by asn1crypto, which parses ``basic_der`` and encodes it again to do
+    so: every own-evidence signature embeds OCSP responses never seen before, and building
+    them that way cost more than the rest of reading them.
+    """
+    response_bytes = parser.emit(0, 1, 16, _BASIC_OCSP_OID + parser.emit(0, 0, 4, basic_der))
+    successful = parser.emit(0, 0, 10, b"\x00")
+    wrapped: bytes = parser.emit(0, 1, 16, successful + parser.emit(2, 1, 0, response_bytes))
+    return wrapped
 
 
 def _load_crl(der: bytes) -> crl.CertificateList:

@@ -17,10 +17,11 @@ pyhanko-certvalidator builds and validates the path. What this module adds:
   valid only for the time window in which the same inputs give the same answer;
 * for signatures that each embed their own OCSP responses, which that cache cannot
   serve, the caches of :mod:`docex.signatures.evidence_cache`: verified signatures by
-  their exact bytes, what a successful evaluation established about the path and its CAs
-  (keyed on the revocation data about the CAs only), and accepted OCSP responders. A
-  certificate whose chain is cached then needs only its own OCSP response checked; its
-  result is never cached.
+  their exact bytes, what a successful evaluation established about the path, the CAs'
+  revocation status apart (keyed on the revocation data about the CAs only, and shared
+  by every certificate under them), and accepted OCSP responders. A certificate whose
+  chain is cached, under CAs whose status is, then needs only its own OCSP response
+  checked; its result is never cached.
 
 Path building is bounded (see :mod:`docex.signatures.limits`): certvalidator's own builder
 walks every simple path through the certificates offered, which a lattice of same-name
@@ -82,6 +83,7 @@ from docex.signatures.evidence import (
 )
 from docex.signatures.evidence_cache import (
     CachingSignatureValidator,
+    CaStatus,
     ChainCache,
     ChainEntry,
     OwnResponse,
@@ -282,6 +284,11 @@ class CertificateEvaluator:
     def _chain_key(self, cert: x509.Certificate, data: ValidationData, purpose: str) -> Hashable:
         return (cert.sha256, certificates_digest(data), self.trust.fingerprint, purpose)
 
+    def _status_context(self, data: ValidationData) -> Hashable:
+        # What a CA status depends on beside the CAs and the data about them (see
+        # ChainCache): the certificates offered and the trust configuration.
+        return (certificates_digest(data), self.trust.fingerprint)
+
     def _from_chain(
         self,
         cert: x509.Certificate,
@@ -300,7 +307,11 @@ class CertificateEvaluator:
         validly signed or not "good".
         """
         entry = self.chains.find(
-            self._chain_key(cert, known, purpose), data=known, at=at, cas_of=_path_cas
+            self._chain_key(cert, known, purpose),
+            context=self._status_context(known),
+            data=known,
+            at=at,
+            issuers_of=_path_issuers,
         )
         if entry is None:
             return None
@@ -336,30 +347,37 @@ class CertificateEvaluator:
         at: datetime,
         purpose: str,
     ) -> None:
-        """Keep what ``result`` established about the path, apart from ``cert``'s status.
+        """Keep what ``result`` established about the path and, apart, about its CAs' status.
 
         Only when the revocation data about ``cert`` cannot also speak about a CA of the
         path (no CA with ``cert``'s issuer name), so that the data about the CAs, which
-        keys the entry, is all the CAs' status rested on; and only within the window in
-        which that data and every certificate of the path are current.
+        keys their status, is all that status rested on; the path only within its
+        certificates' validity and its qualification's stretch, the CAs' status only
+        while that data is current and records no revocation of any of them. A path
+        without a CA (an end entity under its anchor) is not kept.
         """
         path = result.path
-        if len(path) < 2:
-            return
         cas = _path_cas(result)
-        if any(ca.issuer.dump() == cert.issuer.dump() for ca in cas):
+        if not cas or any(ca.issuer.dump() == cert.issuer.dump() for ca in cas):
             return
-        windowed = self._with_window(result, about(data, cas), at)
-        if windowed is None or windowed.valid_from is None or windowed.valid_until is None:
+        structure = self._window(result, path, data=None, at=at)
+        status = self._window(None, path[1:], data=about(data, cas), at=at)
+        if structure is None or status is None:
             return
+        lower, upper = structure
         self.chains.add(
             self._chain_key(cert, data, purpose),
             ChainEntry(
-                about_cas=about_certificates(data, cas),
-                result=replace(windowed, revocation=()),
-                valid_from=windowed.valid_from,
-                valid_until=windowed.valid_until,
+                result=replace(result, revocation=(), valid_from=lower, valid_until=upper),
+                valid_from=lower,
+                valid_until=upper,
             ),
+        )
+        self.chains.establish(
+            path[1:],
+            context=self._status_context(data),
+            about_cas=about_certificates(data, cas),
+            status=CaStatus(*status),
         )
 
     def _responder_to_check(
@@ -435,20 +453,48 @@ class CertificateEvaluator:
         reports any certificate of the path as revoked (at a later time than evaluated),
         the result is not cached at all: a later evaluation time could cross it.
         """
-        if any(True for _ in revocation_times(data, result.path)):
+        window = self._window(result, result.path, data=data, at=at)
+        if window is None:
             return None
-        next_update = earliest_next_update(data)
-        if next_update is None and len(result.path) != 1:
-            return None
+        return replace(result, valid_from=window[0], valid_until=window[1])
+
+    def _window(
+        self,
+        result: CertEvaluation | None,
+        certs: tuple[x509.Certificate, ...],
+        *,
+        data: ValidationData | None,
+        at: datetime,
+    ) -> tuple[datetime, datetime] | None:
+        """The times around ``at`` for which ``certs`` and ``data`` give the same answer.
+
+        Within every certificate's validity; with ``data``, before its earliest
+        ``nextUpdate``, and None when it records a revocation of one of ``certs`` or when
+        some of it has no ``nextUpdate`` (except for a lone anchor, which nothing checks
+        for revocation); with a qualified ``result``, within the stretch between the
+        trust services' start and end dates that holds ``at``. None when ``at`` is
+        outside that window.
+        """
+        next_update = None
+        if data is not None:
+            if any(True for _ in revocation_times(data, certs)):
+                return None
+            next_update = earliest_next_update(data)
+            if next_update is None and len(certs) != 1:
+                return None
         # A path of one certificate is a trust anchor: nothing on it is checked for
         # revocation, so only the certificate's validity bounds the result (UAPKI's and
         # jkurwa's signer certificates are configured as anchors).
-        lower = max(c["tbs_certificate"]["validity"]["not_before"].native for c in result.path)
+        lower = max(c["tbs_certificate"]["validity"]["not_before"].native for c in certs)
         upper = min(
-            [c["tbs_certificate"]["validity"]["not_after"].native for c in result.path]
+            [c["tbs_certificate"]["validity"]["not_after"].native for c in certs]
             + ([next_update] if next_update is not None else [])
         )
-        if result.qualification is not None and result.validation_path is not None:
+        if (
+            result is not None
+            and result.qualification is not None
+            and result.validation_path is not None
+        ):
             # Qualification depends on which trust services apply at the time: stay within
             # the stretch between their start and end dates that contains ``at``.
             for boundary in service_boundaries(self.trust, result.validation_path):
@@ -458,7 +504,7 @@ class CertificateEvaluator:
                     upper = min(upper, boundary - timedelta(microseconds=1))
         if not lower <= at <= upper:
             return None
-        return replace(result, valid_from=lower, valid_until=upper)
+        return lower, upper
 
     async def _validate(
         self,
@@ -546,6 +592,11 @@ class CertificateEvaluator:
 def _path_cas(result: CertEvaluation) -> tuple[x509.Certificate, ...]:
     """The CAs of a result's path whose revocation is checked: not the end entity nor anchor."""
     return result.path[1:-1]
+
+
+def _path_issuers(result: CertEvaluation) -> tuple[x509.Certificate, ...]:
+    """A result's path above the end entity: its CAs, then the trust anchor."""
+    return result.path[1:]
 
 
 async def _run_validator(
