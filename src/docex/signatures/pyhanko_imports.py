@@ -11,10 +11,14 @@ one-file ``docex verify``, for modules a CAdES check never calls.
 package modules whose ``__init__`` has not run yet: their ``__path__`` is set, so their
 submodules import as usual, and a module ``__getattr__`` (PEP 562) runs the real
 ``__init__`` the first time someone asks the package for a name it does not have yet
-(``from pyhanko.sign import SimpleSigner``, ``pyhanko.sign.validation.validate_pdf_signature``).
-After that the package is exactly what a normal import makes of it. Nothing of pyHanko is
-patched; only the order in which its modules run changes, and none of its submodules
-needs its package's ``__init__`` to have run (they import what they use by full name).
+(``from pyhanko.sign import SimpleSigner``, ``pyhanko.sign.validation.validate_pdf_signature``);
+a name that is one of its submodules (``from pyhanko.sign import attributes``) imports
+just that submodule. After that the package is exactly what a normal import makes of it.
+Nothing of pyHanko is patched; only the order in which its modules run changes. pyHanko's
+submodules import what they use by full name, and the one that asks its package for a
+name (``policy_decl``, ``from pyhanko.sign.validation import KeyUsageConstraints``) gets
+it, the ``__init__`` running then; docex's CMS checks do not import that one
+(:mod:`docex.signatures.qualified_status`).
 """
 
 from __future__ import annotations
