@@ -206,3 +206,28 @@ def test_verify_one_pdf_loads_the_pdf_side() -> None:
     )
     assert PADES_SIDE <= loaded
     assert loaded & SIGNING_AND_FETCHING == set()
+
+
+def test_a_p7s_content_time_stamp_is_still_checked() -> None:
+    # The attribute's name comes from pyHanko's CAdES ASN.1 module, which its signers used
+    # to load; a verify that loads no signer must still find and check the time-stamp.
+    sample = REPO / "tests" / "data" / "dss" / "validation__Signature-C-BES-4.p7m"
+    command = [sys.executable, "-c", "from docex.cli.main import run; run()", "verify"]
+    done = subprocess.run(
+        [*command, "--format", "json", "--at", "2026-12-01T00:00:00Z", str(sample)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DOCEX_VERIFY_WORKERS": "0"},
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    (signature,) = report["signatures"]
+    assert [(t["kind"], t["time"], t["sub_indication"]) for t in signature["timestamps"]] == [
+        ("content", "2013-12-11T15:35:35+00:00", "NO_CERTIFICATE_CHAIN_FOUND")
+    ]
+    assert (report["indication"], report["sub_indication"]) == (
+        "INDETERMINATE",
+        "NO_CERTIFICATE_CHAIN_FOUND",
+    )

@@ -114,3 +114,36 @@ def test_nothing_changes_when_pyhanko_sign_was_imported_first() -> None:
         "out['hook'] = '__getattr__' in vars(after[0]) or '__getattr__' in vars(after[1])\n"
     )
     assert out == {"same": True, "hook": False}
+
+
+_REGISTRIES = """
+from asn1crypto import core
+def walk(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from walk(sub)
+for cls in walk(core.Asn1Value):
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    for attribute in ("_map", "_oid_specs"):
+        table = cls.__dict__.get(attribute)
+        if isinstance(table, dict):
+            out[f"{name}.{attribute}"] = sorted(
+                (key, value if isinstance(value, str) else getattr(value, "__qualname__", "?"))
+                for key, value in table.items()
+            )
+"""
+
+
+def test_asn1crypto_learns_what_pyhankos_full_import_teaches_it() -> None:
+    # pyHanko's signers and PDF reader register OID names and structures with asn1crypto
+    # when they load (content_time_stamp among them); a CMS check that skips them must
+    # still parse as if they had loaded, or a content time-stamp would go unnamed.
+    deferred = _run("import docex.signatures.verifier\n" + _REGISTRIES)
+    full = _run(
+        "import pyhanko.sign, pyhanko.sign.validation, pyhanko.pdf_utils.reader\n"
+        "import docex.signatures.verifier\n" + _REGISTRIES
+    )
+    names = deferred["asn1crypto.cms.CMSAttributeType._map"]
+    assert isinstance(names, list)
+    assert ["1.2.840.113549.1.9.16.2.20", "content_time_stamp"] in names
+    assert deferred == full

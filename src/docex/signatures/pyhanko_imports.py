@@ -30,8 +30,22 @@ import sys
 import threading
 from types import ModuleType
 
-DEFERRED_PACKAGES = ("pyhanko.sign", "pyhanko.sign.validation")
-"""Parents first: finding a package's spec imports its parent."""
+DEFERRED_PACKAGES = ("pyhanko.sign", "pyhanko.sign.validation", "pyhanko.pdf_utils.crypt")
+"""Parents first: finding a package's spec imports its parent. ``pdf_utils.crypt``'s
+``__init__`` re-exports the PDF encryption handlers (and loads cryptography's PKCS#12 and
+X.509 builders); only its ASN.1 module is wanted without a PDF (:data:`ASN1_REGISTRIES`)."""
+
+ASN1_REGISTRIES = (
+    "asn1crypto.pdf",
+    "pyhanko.sign.ades.cades_asn1",
+    "pyhanko.pdf_utils.crypt._iso32004_asn1",
+)
+"""Modules that teach asn1crypto names and structures when imported: Adobe's OIDs (an
+extension, a key purpose, ``adobe_revocation_info_archival``), CAdES attributes
+(``content_time_stamp``, ``signature_policy_identifier``, ``commitment_type``, ...) and
+ISO 32004's PDF MAC types. A normal import of pyHanko's signers or PDF reader imports
+them; without those, a CMS signature would parse differently (a content time-stamp would
+be an unnamed attribute, and go unchecked), so they are imported here, always."""
 
 # One lock for all deferred packages: running one ``__init__`` may import the other, and
 # a second thread asking for a name meanwhile waits for the first to finish, as it would
@@ -40,7 +54,8 @@ _lock = threading.RLock()
 
 
 def defer_pyhanko_package_inits() -> None:
-    """Install the deferred packages of :data:`DEFERRED_PACKAGES` in ``sys.modules``.
+    """Install the deferred packages of :data:`DEFERRED_PACKAGES` in ``sys.modules``,
+    and import :data:`ASN1_REGISTRIES`.
 
     A package someone has imported already is left as it is, so calling this again, or
     after pyHanko's signers were imported, changes nothing.
@@ -49,6 +64,8 @@ def defer_pyhanko_package_inits() -> None:
         for name in DEFERRED_PACKAGES:
             if name not in sys.modules:
                 _install_deferred(name)
+    for name in ASN1_REGISTRIES:
+        importlib.import_module(name)
 
 
 def _install_deferred(name: str) -> None:
