@@ -1,13 +1,18 @@
 """CLI start-up benchmark: the whole ``docex`` process against ``pyhanko`` in the same run.
 
 The target (issue 12): a one-file ``docex verify`` takes at most 0.3 s of wall time, start
-to exit, and compares with ``pyhanko sign validate`` on the same file. pyHanko's CLI
-validates PDFs only, so the shared file is a PAdES sample; the ``.p7s`` row is docex's
-common case and carries the target too.
+to exit, on the machine where ``pyhanko sign validate`` took 0.6 s; on another machine
+that is at most half of pyHanko's time in the same run, and both are printed with
+PASS/MISS. pyHanko's CLI validates PDFs only, so the shared file is a PAdES sample; the
+``.p7s`` row is docex's common case and carries the target too.
 
-Each command runs once untimed (page cache, ``.pyc`` files), then the commands are timed
-in interleaved rounds so that background load spreads over all of them alike, and the
+Each command runs once untimed (page cache, bytecode), then the commands are timed in
+interleaved rounds so that background load spreads over all of them alike, and the
 median of each is reported. With ``hyperfine`` on ``PATH`` it does the timing instead.
+Every command reads its modules' bytecode from one cache in a temporary folder, written
+by the warm-up: an installed package has its bytecode compiled, and with
+``PYTHONDONTWRITEBYTECODE`` set docex's sources would be compiled again on every run
+while pyHanko's came precompiled from site-packages.
 The script reports, it does not test: it exits 0 whenever it could measure.
 
     PYTHONPATH=src python bench/cli_startup.py [--n 15] [--no-hyperfine] [--src DIR]
@@ -28,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TARGET_SECONDS = 0.3
+TARGET_RATIO = 0.5
+"""The target as a share of pyHanko's CLI: 0.3 s against its 0.6 s where the issue was
+measured, for machines faster or slower than that one."""
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "certs-dev" / "samples"
 P7S_SAMPLE = SAMPLES / "referral.txt.p7s"
@@ -41,7 +49,7 @@ class Command:
     name: str
     argv: list[str]
     target: bool
-    """Whether the ≤ 0.3 s target applies to it."""
+    """Whether the target (≤ 0.3 s, at most half of pyHanko's time) applies to it."""
     env: tuple[tuple[str, str], ...] = ()
     """Variables set for this command only."""
 
@@ -74,12 +82,24 @@ def _commands() -> list[Command]:
     ]
 
 
-def _env(src: Path) -> dict[str, str]:
+def _env(src: Path, pycache: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Measure the src/ next to this script, as `make bench` does, or the one --src names
     # (another checkout, for a before/after comparison).
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
+    # Bytecode for every command alike, cached outside the checkout (see the docstring).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
+
+
+def _require_pyhanko() -> None:
+    if not Path(_bin("pyhanko")).exists():
+        sys.exit(
+            f"{_bin('pyhanko')} is missing: the target is relative to pyHanko's CLI in the "
+            f"same run. Install it beside docex (it is not a docex dependency):\n"
+            f"    {sys.executable} -m pip install pyhanko-cli"
+        )
 
 
 def _run_once(argv: list[str], env: dict[str, str]) -> float:
@@ -128,26 +148,35 @@ def main() -> None:
     parser.add_argument("--no-hyperfine", action="store_true", help="time with subprocess")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="the docex to measure")
     args = parser.parse_args()
+    _require_pyhanko()
 
     commands = _commands()
-    env = _env(args.src)
-    print(f"docex from {args.src}")
-    hyperfine = None if args.no_hyperfine else shutil.which("hyperfine")
-    print(f"warm-up (one untimed run each; {os.cpu_count()} CPUs):")
-    _warm_up(commands, env)
-    if hyperfine:
-        medians = _time_hyperfine(hyperfine, commands, env, args.n)
-    else:
-        medians = _time_subprocess(commands, env, args.n)
+    with tempfile.TemporaryDirectory(prefix="docex-bench-pycache-") as pycache:
+        env = _env(args.src, Path(pycache))
+        print(f"docex from {args.src}; bytecode cached in {pycache}")
+        hyperfine = None if args.no_hyperfine else shutil.which("hyperfine")
+        print(f"warm-up (one untimed run each; {os.cpu_count()} CPUs):")
+        _warm_up(commands, env)
+        if hyperfine:
+            medians = _time_hyperfine(hyperfine, commands, env, args.n)
+        else:
+            medians = _time_subprocess(commands, env, args.n)
     how = "hyperfine" if hyperfine else "subprocess"
 
     pyhanko = next(medians[c.name] for c in commands if c.name.startswith("pyhanko"))
     print(f"\nmedian wall time of the whole process, {args.n} runs each ({how}):")
-    print(f"  {'command':<44} {'s':>7} {'vs pyhanko':>11}  target ≤ {TARGET_SECONDS} s")
+    print(
+        f"  {'command':<44} {'s':>7} {'vs pyhanko':>11}  "
+        f"≤ {TARGET_SECONDS} s  ≤ {TARGET_RATIO}x pyhanko"
+    )
     for command in commands:
         seconds = medians[command.name]
-        verdict = ("PASS" if seconds <= TARGET_SECONDS else "MISS") if command.target else ""
-        print(f"  {command.name:<44} {seconds:7.3f} {seconds / pyhanko:10.2f}x  {verdict}")
+        ratio = seconds / pyhanko
+        absolute = relative = ""
+        if command.target:
+            absolute = "PASS" if seconds <= TARGET_SECONDS else "MISS"
+            relative = "PASS" if ratio <= TARGET_RATIO else "MISS"
+        print(f"  {command.name:<44} {seconds:7.3f} {ratio:10.2f}x  {absolute:>8}  {relative:>8}")
 
 
 if __name__ == "__main__":

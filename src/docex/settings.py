@@ -21,7 +21,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from docex.errors import ConfigurationError, SettingsError
@@ -499,8 +506,13 @@ class Settings(BaseSettings):
         "rate_limit_ip", "rate_limit_refusals_ip", "rate_limit_token", "rate_limit_revalidations"
     )
     @classmethod
-    def _check_rate_limit(cls, value: str) -> str:
-        # Imported here: the CLI loads settings on every start and never needs limits.
+    def _check_rate_limit(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name is not None and value == cls.model_fields[info.field_name].default:
+            # The default is ours and a test parses it (tests/test_settings_startup.py);
+            # parsing it here would import limits on every start of the CLI, which loads
+            # settings for every command and never needs limits (issue 12).
+            return value
+        # Imported here, for a value someone set.
         from limits import parse_many
 
         try:

@@ -30,14 +30,13 @@ VERIFIER = frozenset({"pyhanko", "pyhanko_certvalidator", "asn1crypto", "cryptog
 
 _PROBE = """
 import atexit, json, sys
-atexit.register(lambda: print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})),
-                              file=sys.stderr))
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
 sys.argv = ["docex", *sys.argv[1:]]
 {body}
 """
 
 
-def _loaded(body: str, *args: str, env: dict[str, str] | None = None) -> set[str]:
+def _loaded_modules(body: str, *args: str, env: dict[str, str] | None = None) -> set[str]:
     # The probe prints its JSON last on stderr; the command's own output goes before it.
     done = subprocess.run(
         [sys.executable, "-c", _PROBE.replace("{body}", body), *args],
@@ -50,6 +49,11 @@ def _loaded(body: str, *args: str, env: dict[str, str] | None = None) -> set[str
     )
     last = done.stderr.strip().splitlines()[-1]
     return set(json.loads(last))
+
+
+def _loaded(body: str, *args: str, env: dict[str, str] | None = None) -> set[str]:
+    """The top-level packages loaded by the time the process exits."""
+    return {name.split(".")[0] for name in _loaded_modules(body, *args, env=env)}
 
 
 def test_importing_the_cli_loads_no_heavy_library() -> None:
@@ -127,3 +131,103 @@ def test_verify_forks_its_worker_instead_of_spawning_an_interpreter() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "started: ForkProcess"
+
+
+SIGNING_AND_FETCHING = frozenset({"pyhanko.sign.signers", "pyhanko.sign.timestamps", "aiohttp"})
+"""pyHanko's signers and HTTP clients: ``pyhanko/sign/__init__.py`` imports them, and an
+offline verification needs none (docex.signatures.pyhanko_imports)."""
+
+PADES_SIDE = frozenset(
+    {
+        "docex.signatures.pades",
+        "docex.signatures.pdfdiff",
+        "pyhanko.pdf_utils.reader",
+        "pyhanko.sign.diff_analysis",
+        "pyhanko.sign.validation.pdf_embedded",
+        "pyhanko.sign.validation.generic_cms",
+    }
+)
+"""What only a PDF's signatures need: docex's PAdES checks, pyHanko's PDF reader and its
+PDF validation (``generic_cms`` imports the latter, so docex does not use it for CMS)."""
+
+
+def _verify_p7s_modules(*options: str) -> set[str]:
+    # In process (no worker), so that the verifier's own imports are counted too.
+    return _loaded_modules(
+        "from docex.cli.main import run\nrun()",
+        "verify",
+        *options,
+        str(SAMPLE),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
+    )
+
+
+def test_verify_one_p7s_loads_no_signer_and_no_http_client() -> None:
+    loaded = _verify_p7s_modules()
+    assert "pyhanko.sign.validation.errors" in loaded  # it did verify
+    assert loaded & SIGNING_AND_FETCHING == set()
+    assert {m for m in loaded if m.startswith("aiohttp")} == set()
+
+
+def test_verify_one_p7s_loads_no_pdf_side() -> None:
+    loaded = _verify_p7s_modules()
+    assert "docex.signatures.cades" in loaded
+    assert {m for m in loaded if m.split(".")[:3] == ["docex", "signatures", "pdfdiff"]} == set()
+    assert loaded & PADES_SIDE == set()
+
+
+def test_verify_builds_only_its_own_command() -> None:
+    loaded = _verify_p7s_modules()
+    cli = {m for m in loaded if m.startswith("docex.cli.")}
+    # The other commands' modules (sign, audit, serve, ...) are not even imported.
+    assert cli == {
+        "docex.cli.exit_codes",
+        "docex.cli.help",
+        "docex.cli.logs",
+        "docex.cli.main",
+        "docex.cli.render",
+        "docex.cli.verify",
+    }
+
+
+def test_verify_as_json_loads_no_rich_and_no_rate_limits() -> None:
+    loaded = _verify_p7s_modules("--format", "json")
+    assert "docex.cli.render" in loaded
+    assert {m.split(".")[0] for m in loaded} & {"rich", "limits"} == set()
+
+
+def test_verify_one_pdf_loads_the_pdf_side() -> None:
+    # The other half of the test above: a PDF still gets its PAdES checks.
+    loaded = _loaded_modules(
+        "from docex.cli.main import run\nrun()",
+        "verify",
+        str(REPO / "certs-dev" / "samples" / "examination-result.pdf"),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
+    )
+    assert PADES_SIDE <= loaded
+    assert loaded & SIGNING_AND_FETCHING == set()
+
+
+def test_a_p7s_content_time_stamp_is_still_checked() -> None:
+    # The attribute's name comes from pyHanko's CAdES ASN.1 module, which its signers used
+    # to load; a verify that loads no signer must still find and check the time-stamp.
+    sample = REPO / "tests" / "data" / "dss" / "validation__Signature-C-BES-4.p7m"
+    command = [sys.executable, "-c", "from docex.cli.main import run; run()", "verify"]
+    done = subprocess.run(
+        [*command, "--format", "json", "--at", "2026-12-01T00:00:00Z", str(sample)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DOCEX_VERIFY_WORKERS": "0"},
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    (signature,) = report["signatures"]
+    assert [(t["kind"], t["time"], t["sub_indication"]) for t in signature["timestamps"]] == [
+        ("content", "2013-12-11T15:35:35+00:00", "NO_CERTIFICATE_CHAIN_FOUND")
+    ]
+    assert (report["indication"], report["sub_indication"]) == (
+        "INDETERMINATE",
+        "NO_CERTIFICATE_CHAIN_FOUND",
+    )

@@ -34,6 +34,8 @@ TABLE: list[Row] = [
     # CAdES
     ("dss-1220/CAdES-BpT_modified_ts_hash.p7m", True, NO_CHAIN, [("S1", CHAIN_MESSAGE)]),
     ("dss/validation__Signature-C-B-LTA-10.p7m", True, NO_CHAIN, [("S1", CHAIN_MESSAGE)]),
+    # A content time-stamp (tests/cli/test_startup_imports.py checks it is found).
+    ("dss/validation__Signature-C-BES-4.p7m", True, NO_CHAIN, [("S1", CHAIN_MESSAGE)]),
     (
         "dss/validation__signedFile.pdf.p7s",
         True,

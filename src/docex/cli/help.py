@@ -63,6 +63,17 @@ def readable_help(command: Any, ctx: Any) -> None:
     ``ctx`` is the root context; it names the help option each command adds. Calling it
     again on a command already done changes nothing.
     """
+    readable_params(command, ctx)
+    for sub in getattr(command, "commands", {}).values():
+        readable_help(sub, ctx)
+
+
+def readable_params(command: Any, ctx: Any) -> None:
+    """:func:`readable_help` for the parameters of ``command`` alone, not its subcommands.
+
+    The root group builds its commands only when one is asked for; each gets its labels
+    then.
+    """
     for param in command.get_params(ctx):
         if isinstance(param, (TyperArgument, TyperOption)):
             # An instance attribute shadows the class's method for this parameter only
@@ -74,5 +85,3 @@ def readable_help(command: Any, ctx: Any) -> None:
                     param.display_type_rich,
                     is_flag=bool(getattr(param, "is_flag", False)),
                 )
-    for sub in getattr(command, "commands", {}).values():
-        readable_help(sub, ctx)

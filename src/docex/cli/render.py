@@ -8,21 +8,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+# rich is imported where text is drawn: JSON and XML output, and a run without a progress
+# bar, never need it (issue 12: a fast start).
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from docex.cli.verify import FileResult
     from docex.signatures.report import SignatureReport
 
 
 def stdout_console() -> Console:
+    from rich.console import Console
+
     # Colour only on a terminal; highlight=False keeps numbers in reasons uncoloured.
     return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
@@ -58,6 +62,8 @@ _SECTIONS = (
 
 def render_text(result: FileResult, *, verbose: bool = False) -> None:
     """One verdict line per file, then the reasons; ``verbose`` adds the detailed sections."""
+    from rich.markup import escape
+
     out = stdout_console()
     path = escape(result.path)
     if result.report is None:
@@ -103,6 +109,8 @@ def render_text(result: FileResult, *, verbose: bool = False) -> None:
 
 def _render_details(out: Console, sig: SignatureReport) -> None:
     """The sections ``pyhanko sign validate --pretty-print`` users look for, from the report."""
+    from rich.markup import escape
+
     out.print("    [bold]Signer[/]")
     if sig.signer is not None:
         out.print(f"      subject: {escape(sig.signer.subject)}")
@@ -173,10 +181,21 @@ def progress_bar(
     *, total: int, enabled: bool, label: str = "verifying"
 ) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr (only when stderr is a terminal); yields the step function."""
-    console = stderr_console()
-    if not enabled or not console.is_terminal:
+    if not enabled:
         yield lambda: None
         return
+    console = stderr_console()
+    if not console.is_terminal:
+        yield lambda: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn(label),
         BarColumn(),

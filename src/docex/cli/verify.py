@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -376,6 +377,10 @@ def _run(
         # The signature read from stdin, verified like a file named "-".
         with _open_verifier(settings, workers=1) as verifier:
             return [_verify_bytes(verifier, settings, STDIN, stdin, content)]
+    if any(Path(path).suffix.lower() == ".pdf" for path, _ in tasks):
+        # The verifier loads its PDF side with the first PDF; here, before the workers
+        # fork, so that they start with it instead of each importing it again.
+        importlib.import_module("docex.signatures.pades")
     # Each file is verified in a worker process, within the time and memory budget of
     # DOCEX_VERIFY_* (see docs/limits.md); the workers keep their caches across files.
     verifier = _open_verifier(settings, workers=max(1, min(workers, len(tasks))))

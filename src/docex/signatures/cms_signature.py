@@ -24,9 +24,9 @@ from dataclasses import replace
 
 from asn1crypto import cms
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import extract_self_reported_ts
 
 from docex.signatures import existence, signer_steps
+from docex.signatures.cms_attributes import extract_self_reported_ts
 from docex.signatures.identity import certificate_info
 from docex.signatures.integrity import find_certificate
 from docex.signatures.report import Check, CheckOutcome, Indication, SignatureReport, SubIndication

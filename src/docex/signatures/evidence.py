@@ -21,15 +21,17 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asn1crypto import cms, core, crl, ocsp, x509
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from docex.signatures import cades_asn1
 from docex.signatures.limits import LimitExceededError, Limits, read_stream_bounded
 from docex.signatures.parsed import ParsedCache, wrap_basic_ocsp
 from docex.signatures.report import RevocationEvidence
+
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from pyhanko.sign.general import (
     find_unique_cms_attribute,
     match_issuer_serial,
 )
-from pyhanko.sign.validation.generic_cms import validate_algorithm_protection
 from pyhanko.sign.validation.utils import extract_message_digest
 from pyhanko_certvalidator.sig_validate import (
     DefaultSignatureValidator,
@@ -29,6 +28,7 @@ from pyhanko_certvalidator.sig_validate import (
 
 from docex.signatures import dstu
 from docex.signatures.cert_quirks import tolerate_unparsable_aki
+from docex.signatures.cms_attributes import validate_algorithm_protection
 from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.parsed import ParsedCache
 

@@ -61,7 +61,6 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
-from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
@@ -522,6 +521,9 @@ class CertificateEvaluator:
         recorded as accepted for the issuer (:class:`ResponderCache`).
         """
         session = policed_session(self.outbound) if fetch else None
+        if session is not None:
+            # Only online checks fetch: an offline one never loads aiohttp (issue 12).
+            from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
         context = ValidationContext(
             trust_manager=self.trust.trust_manager(),
             # TSPTrustManager, unlike certvalidator's simple one, does not register the

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from asn1crypto import x509
-from pyhanko.sign.validation.qualified.assess import QualificationAssessor
 from pyhanko.sign.validation.qualified.tsp import (
     QcCertType,
     QualifiedServiceInformation,
@@ -41,6 +40,7 @@ from pyhanko.sign.validation.qualified.tsp import (
 from pyhanko_certvalidator.path import ValidationPath
 
 from docex.signatures.identity_ua import UaMarkers, has_non_repudiation, ua_markers
+from docex.signatures.qualified_status import QualificationAssessor
 from docex.signatures.report import Qualification
 from docex.signatures.trust import TrustStore
 

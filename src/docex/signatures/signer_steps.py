@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from asn1crypto import x509
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
+from docex.signatures.cms_attributes import get_signing_cert_attr
 from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.integrity import IntegrityError, ess_binds, signer_integrity
 from docex.signatures.report import Check, CheckOutcome, Qualification, SubIndication

@@ -34,9 +34,9 @@ from datetime import datetime
 
 from asn1crypto import cms, core, tsp, x509
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import get_signing_cert_attr
 
 from docex.signatures.algorithms import check_signer_algorithms
+from docex.signatures.cms_attributes import get_signing_cert_attr
 from docex.signatures.evidence import ValidationData, revocation_times
 from docex.signatures.integrity import (
     IntegrityError,

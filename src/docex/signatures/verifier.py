@@ -32,7 +32,6 @@ from docex.signatures.inputs import (
     check_size,
     decode_signature,
 )
-from docex.signatures.pades import validate_pades
 from docex.signatures.parsed import ParsedCache
 from docex.signatures.paths import CertificateEvaluator
 from docex.signatures.report import DocumentInfo, ValidationReport, summarize
@@ -128,6 +127,10 @@ class Verifier:
             if isinstance(decoded, CmsInput):
                 document, signatures = await validate_cades(decoded, content=content, engine=engine)
             else:
+                # The PDF side (pyHanko's reader, docex's change analysis) loads with the
+                # first PDF: a CMS file never needs it (issue 12).
+                from docex.signatures.pades import validate_pades
+
                 document, signatures = await validate_pades(decoded.data, engine=engine)
         except InputError:
             raise
