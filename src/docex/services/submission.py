@@ -65,6 +65,7 @@ from docex.registry.employees import find_active_employee
 from docex.registry.records import Principal
 from docex.services import routing_state
 from docex.services.access import visible_documents
+from docex.services.authentication import TokenUse
 from docex.services.records import DocumentRecord
 from docex.services.referral_records import WITH_FACILITIES, ReferralRecord
 from docex.services.runtime import Runtime
@@ -142,7 +143,11 @@ class _Verified:
 
 
 def submit_document(
-    runtime: Runtime, *, principal: Principal, submission: Submission
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    submission: Submission,
+    token_use: TokenUse | None = None,
 ) -> SubmissionResult:
     """Verify and accept a signed document, or raise why it is refused.
 
@@ -150,13 +155,21 @@ def submit_document(
     (or, for a replay, on its own) and ``document.refuse`` for a refusal, in a transaction
     of its own since a refusal changes nothing else. Failures of the store or the
     database are not refusals; they are not recorded, as the database may be the problem.
+
+    ``token_use``, the request's authentication not yet recorded, is recorded first in
+    whichever of those transactions commits (on its own if none does), so that a
+    submission makes one transaction with writes, not two.
     """
     try:
-        result = _submit_document(runtime, principal=principal, submission=submission)
+        result = _submit_document(
+            runtime, principal=principal, submission=submission, token_use=token_use
+        )
     except (StorageError, DatabaseError):
+        if token_use is not None:
+            token_use.record_alone(runtime.sessions)
         raise
     except DocexError as exc:
-        with unit_of_work(runtime.sessions) as session:
+        with _recording(runtime, token_use) as session:
             record_refusal(
                 session,
                 principal=principal,
@@ -168,13 +181,29 @@ def submit_document(
             )
         raise
     if not result.created:
-        with unit_of_work(runtime.sessions) as session:
+        with _recording(runtime, token_use) as session:
             record_accepted(session, principal=principal, document=result.document, replay=True)
     return result
 
 
+@contextmanager
+def _recording(runtime: Runtime, token_use: TokenUse | None) -> Iterator[Session]:
+    """A unit of work that records ``token_use`` first, unless an earlier one did."""
+    with unit_of_work(runtime.sessions) as session:
+        if token_use is not None and not token_use.recorded:
+            token_use.record_in(session)
+        yield session
+    # Reached only once the transaction has committed (a return inside the block too).
+    if token_use is not None:
+        token_use.recorded = True
+
+
 def _submit_document(
-    runtime: Runtime, *, principal: Principal, submission: Submission
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    submission: Submission,
+    token_use: TokenUse | None,
 ) -> SubmissionResult:
     if principal.facility_id is None:
         raise PermissionDeniedError("auditors read documents; only facilities submit them")
@@ -188,7 +217,7 @@ def _submit_document(
     with _refusals_logged(submission, facility_id, principal):
         check_claims(facts, submission.claims)
     try:
-        with unit_of_work(runtime.sessions) as session:
+        with _recording(runtime, token_use) as session:
             with _refusals_logged(submission, facility_id, principal):
                 # The submitter and the recipient in one round trip; each is judged in turn.
                 facility, recipient = _facilities(session, facility_id, facts.recipient_edrpou)
