@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ from docex.db.documents import Document
 from docex.db.engine import unit_of_work
 from docex.db.referrals import Referral
 from docex.db.registry import Facility
+from docex.db.webhooks import WebhookSubscription
 from docex.domain import DocumentKind, FacilityStatus
 from docex.errors import (
     ConflictError,
@@ -83,6 +84,7 @@ from docex.signatures.payload import PayloadSource, signed_payload
 from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
 from docex.signatures.report import Qualification, SignatureReport, ValidationReport
 from docex.storage.base import DEFAULT_CONTENT_TYPE, content_key
+from docex.webhooks.outbox import note_active_webhooks
 
 log = logging.getLogger("docex.submission")
 
@@ -517,7 +519,16 @@ def _facilities(
     which = Facility.id == facility_id
     if recipient_edrpou is not None:
         which = or_(which, Facility.edrpou == recipient_edrpou)
-    found = session.scalars(select(Facility).where(which)).all()
+    # Whether each has an active webhook, in the same round trip: the events the
+    # submission records (a delivery, a referral's new status) are for these facilities.
+    webhook = (
+        exists()
+        .where(WebhookSubscription.facility_id == Facility.id, WebhookSubscription.active)
+        .label("webhook")
+    )
+    rows = session.execute(select(Facility, webhook).where(which)).all()
+    note_active_webhooks(session, {row[0].id: bool(row[1]) for row in rows})
+    found = [row[0] for row in rows]
     facility = next((f for f in found if f.id == facility_id), None)
     if facility is None or facility.status is not FacilityStatus.ACTIVE:
         raise PermissionDeniedError("the submitting facility is not active")
