@@ -14,7 +14,7 @@ from docex.api.rate_limits import RateLimits
 from docex.composition import Container
 from docex.errors import AuthenticationError, RateLimitedError
 from docex.registry.records import Principal
-from docex.services.authentication import TokenUse, authenticate_request
+from docex.services.authentication import TokenUse, authenticate_use
 from docex.services.refusals import RATE_LIMITED, RefusalCounter
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by `docex token issue`.")
@@ -73,7 +73,7 @@ async def _authenticate_limited(
         # thread pool, with the database work.
         try:
             limits.check_client(client)
-            return authenticate_request(
+            return authenticate_use(
                 sessions=runtime.sessions,
                 policy=runtime.token_policy,
                 token=token,

@@ -80,6 +80,32 @@ def authenticate_request(
     refusals: RefusalCounter | None = None,
     client: str = "unknown",
     admit: Callable[[Principal], None] | None = None,
+) -> Principal:
+    """Who ``token`` speaks for, recorded as ``token.use``; or ``AuthenticationError``,
+    recorded as ``token.refused``: :func:`authenticate_use` with the use recorded here."""
+    use = authenticate_use(
+        sessions=sessions,
+        policy=policy,
+        token=token,
+        method=method,
+        path=path,
+        refusals=refusals,
+        client=client,
+        admit=admit,
+    )
+    return use.principal
+
+
+def authenticate_use(
+    *,
+    sessions: sessionmaker[Session],
+    policy: TokenPolicy,
+    token: str,
+    method: str,
+    path: str,
+    refusals: RefusalCounter | None = None,
+    client: str = "unknown",
+    admit: Callable[[Principal], None] | None = None,
     defer_use: bool = False,
 ) -> TokenUse:
     """Who ``token`` speaks for, recorded as ``token.use``; or ``AuthenticationError``,
