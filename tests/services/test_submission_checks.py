@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docex.db import unit_of_work
 from docex.db.documents import Document
+from docex.db.referrals import Referral
 from docex.domain import DocumentKind, EmployeeRole
 from docex.errors import InputError, PermissionDeniedError, SignerNotAuthorizedError
 from docex.registry import add_employee, add_facility
 from docex.registry.employees import deactivate_employee
 from docex.registry.facilities import deactivate_facility
-from docex.services.submission_checks import check_signers, read_concerned
+from docex.services.submission_checks import Concerned, check_signers, read_concerned
 from docex.signatures.report import (
     DocumentInfo,
     Indication,
@@ -30,6 +31,7 @@ DOCTOR = "1234567890"
 FORMER = "1234567891"
 ELSEWHERE = "1234567892"
 PASSPORT = "ВК123456"  # noqa: RUF001 -- a Cyrillic passport series
+TAKEN = "7K3Q-M2XD-9PFA"
 
 
 def _signature(
@@ -196,7 +198,7 @@ def test_an_inactive_submitter_is_refused(
         )
 
 
-def test_an_earlier_record_of_the_content_is_found(
+def test_an_earlier_record_and_a_taken_requisition_number_are_found(
     sessions: sessionmaker[Session], clinics: tuple[int, int]
 ) -> None:
     a, b = clinics
@@ -216,12 +218,32 @@ def test_an_earlier_record_of_the_content_is_found(
             record_sha256="3" * 64,
         )
         session.add(recorded)
-    with unit_of_work(sessions) as session:
-        concerned = read_concerned(
-            session,
-            facility_id=a,
-            recipient_edrpou=None,
-            reports=(_report(_signature(DOCTOR)),),
-            record_sha256="3" * 64,
+        session.flush()
+        session.add(
+            Referral(
+                document_id=recorded.id,
+                requisition_number=TAKEN,
+                issuer_facility_id=b,
+                patient_ref="p",
+                service_code="K-CARD-01",
+                service_text="Cardiology consultation",
+                valid_until=AT,
+            )
         )
-    assert concerned.recorded_id == recorded.id
+
+    def read(requisition: str | None) -> Concerned:
+        with unit_of_work(sessions) as session:
+            return read_concerned(
+                session,
+                facility_id=a,
+                recipient_edrpou=None,
+                reports=(_report(_signature(DOCTOR)),),
+                record_sha256="3" * 64,
+                requisition=requisition,
+            )
+
+    assert read(None).recorded_id == recorded.id
+    # A requisition number is free only if no referral has it; not asked, none is.
+    assert read(None).free_requisition is None
+    assert read(TAKEN).free_requisition is None
+    assert read("7K3Q-M2XD-9PFB").free_requisition == "7K3Q-M2XD-9PFB"

@@ -101,15 +101,20 @@ def apply(
     principal: Principal,
     now: datetime,
     events: Events,
+    free_requisition: str | None = None,
 ) -> Referral | None:
-    """Write the plan beside the newly recorded document (same transaction)."""
+    """Write the plan beside the newly recorded document (same transaction).
+
+    A new referral gets ``free_requisition``, a number this transaction found unused,
+    if given; else one is drawn and checked here.
+    """
     referral = None
     if plan_.new_referral is not None:
         spec = plan_.new_referral
         referral = Referral(
             id=uuid.uuid4(),
             document_id=document.id,
-            requisition_number=_unique_requisition(session),
+            requisition_number=free_requisition or _unique_requisition(session),
             issuer_facility_id=document.submitted_by_facility_id,
             performer_facility_id=plan_.performer_facility_id,
             patient_ref=document.patient_ref,

@@ -60,6 +60,7 @@ from docex.errors import (
 )
 from docex.formats.facts import SignedFacts
 from docex.referrals.plan import ReferralSpec, RoutingRequest
+from docex.referrals.requisition import new_requisition_number
 from docex.registry.records import Principal
 from docex.services import routing_state
 from docex.services.access import visible_documents
@@ -225,6 +226,8 @@ def _submit_document(
                     recipient_edrpou=facts.recipient_edrpou,
                     reports=_reports(verified),
                     record_sha256=verified.read.record_sha256,
+                    # Drawn now for a referral, so that its check rides on this query.
+                    requisition=(new_requisition_number() if facts.order is not None else None),
                 )
                 facility, recipient = concerned.facility, concerned.recipient
                 # First whether every signer may sign for this facility, then whether the
@@ -280,6 +283,7 @@ def _submit_document(
                 principal=principal,
                 now=now,
                 events=runtime.events,
+                free_requisition=concerned.free_requisition,
             )
             record_accepted(
                 session, principal=principal, document=document, policy=verified.acceptance.policy

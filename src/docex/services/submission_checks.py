@@ -3,8 +3,9 @@
 A submission asks the database four things before it stores anything: the submitting
 facility (it must be active), the recipient facility the content names, which of the
 signers are active employees of the submitting facility, and whether the signed content
-is recorded already; and, for the events it may record, whether those facilities have
-an active webhook. :func:`read_concerned` asks them in one query, in the submission's
+is recorded already; and, for what it may record, whether those facilities have an
+active webhook (for its events) and whether a new requisition number is free (for the
+referral it opens). :func:`read_concerned` asks them in one query, in the submission's
 transaction; the submission then judges them in the order it always has (see
 :mod:`docex.services.submission`), so that a refusal says what it said before.
 """
@@ -14,10 +15,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from docex.db.documents import Document
+from docex.db.referrals import Referral
 from docex.db.registry import Employee, Facility
 from docex.db.webhooks import WebhookSubscription
 from docex.domain import FacilityStatus
@@ -40,6 +42,8 @@ class Concerned:
     """The RNOKPPs, among the signers', of the submitting facility's active employees."""
     recorded_id: uuid.UUID | None
     """The document already recorded from the same signed content, if any."""
+    free_requisition: str | None = None
+    """The requisition number asked about, if no referral has it."""
 
 
 def read_concerned(
@@ -49,9 +53,13 @@ def read_concerned(
     recipient_edrpou: str | None,
     reports: tuple[ValidationReport, ...],
     record_sha256: str,
+    requisition: str | None = None,
 ) -> Concerned:
     """Read what :class:`Concerned` holds, in one statement; note the facilities' webhooks
     for the events the transaction records (:func:`docex.webhooks.outbox.note_active_webhooks`).
+
+    With ``requisition``, a newly drawn requisition number for the referral the document
+    opens, whether a referral has it already (:attr:`Concerned.free_requisition`).
 
     :raises PermissionDeniedError: the submitting facility is missing or not active.
     """
@@ -69,6 +77,11 @@ def read_concerned(
         .scalar_subquery()
         .label("recorded")
     )
+    taken = (
+        exists().where(Referral.requisition_number == requisition)
+        if requisition is not None
+        else true()
+    ).label("taken")
     signers = _signer_rnokpps(reports)
     # One row per facility and matching employee: the employees are joined to the
     # submitting facility only, and only those among the signers.
@@ -79,7 +92,7 @@ def read_concerned(
         Employee.active.is_(True),
     )
     rows = session.execute(
-        select(Facility, webhook, recorded, Employee.rnokpp)
+        select(Facility, webhook, recorded, Employee.rnokpp, taken)
         .outerjoin(Employee, employee)
         .where(which)
     ).all()
@@ -97,7 +110,8 @@ def read_concerned(
         facility=facility,
         recipient=recipient,
         active_signers=frozenset(row[3] for row in rows if row[3] is not None),
-        recorded_id=rows[0][2] if rows else None,
+        recorded_id=rows[0][2],
+        free_requisition=requisition if not rows[0][4] else None,
     )
 
 
