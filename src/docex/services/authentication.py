@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from docex.audit import actions
 from docex.audit.log import ANONYMOUS, Actor, record
 from docex.clock import utcnow
-from docex.db.engine import unit_of_work
+from docex.db.engine import autocommit_sessions, unit_of_work
 from docex.domain import Outcome
 from docex.errors import AuthenticationError, DatabaseError
 from docex.registry.records import Principal
@@ -119,11 +119,14 @@ def authenticate_use(
 
     The use is recorded here, in the token check's transaction, unless ``defer_use``:
     then the caller records the :class:`TokenUse` returned (not yet ``recorded``) in
-    its own transaction. A refusal is recorded here either way.
+    its own transaction, and the check, which then writes nothing but an occasional
+    last-use time (one statement), runs without a transaction of its own
+    (:func:`~docex.db.engine.autocommit_sessions`). A refusal is recorded here either way.
     """
     request = {"method": method, "path": path[:200]}
+    check = autocommit_sessions(sessions) if defer_use else sessions
     try:
-        with unit_of_work(sessions) as session:
+        with unit_of_work(check) as session:
             at = utcnow()
             principal = authenticate(session, policy=policy, token=token, now=at)
             if admit is not None:
