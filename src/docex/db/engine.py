@@ -108,6 +108,10 @@ def ping_idle_connections(engine: Engine, *, after_seconds: float) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            # The ping began a transaction; the connection is handed out as the pool
+            # keeps it, outside one (a session may yet set it to autocommit, which the
+            # driver refuses inside a transaction).
+            dbapi_connection.rollback()
         except Exception as exc:
             # Whatever the driver raises for a dead socket; the pool takes a new connection.
             raise DisconnectionError(f"stale pooled connection: {exc}") from exc
