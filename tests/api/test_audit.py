@@ -64,7 +64,7 @@ def test_submission_leaves_who_what_and_outcome(api: Api, good_sig: bytes) -> No
         "TOTAL_PASSED",
         "QESig",
     )
-    # The request's authentication came first, in its own transaction.
+    # The request's authentication came first, in the submission's transaction.
     uses = entries(api, "token.use")
     assert len(uses) == 1
     assert uses[0].id < entry.id

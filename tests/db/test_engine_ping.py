@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from docex.db import create_engine_from_url, session_factory, unit_of_work
+from docex.db.engine import autocommit_sessions
 from docex.errors import DatabaseUnavailableError
 from docex.settings import Settings
 
@@ -62,3 +64,16 @@ def test_a_connection_back_from_a_recent_request_is_not_pinged(
     # ... and the pool, invalidated by that failure, serves the next one afresh.
     with unit_of_work(session_factory(never_pinging)) as session:
         assert session.scalar(text("SELECT 41 + 1")) == 42
+
+
+def test_a_pinged_connection_is_handed_out_outside_a_transaction(
+    always_pinging: Engine,
+) -> None:
+    sessions = session_factory(always_pinging)
+    with unit_of_work(sessions) as session:
+        session.scalar(text("SELECT 1"))
+    # Pinged on this checkout: a session without a transaction can still have it.
+    with unit_of_work(autocommit_sessions(sessions)) as session:
+        raw = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
+        assert raw.autocommit
+        assert raw.info.transaction_status is psycopg.pq.TransactionStatus.IDLE

@@ -3,6 +3,7 @@ authenticated principal. (What every route gets is in :mod:`docex.api.contract`.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,7 +14,7 @@ from docex.api.rate_limits import RateLimits
 from docex.composition import Container
 from docex.errors import AuthenticationError, RateLimitedError
 from docex.registry.records import Principal
-from docex.services.authentication import authenticate_request
+from docex.services.authentication import TokenUse, authenticate_use
 from docex.services.refusals import RATE_LIMITED, RefusalCounter
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by `docex token issue`.")
@@ -55,17 +56,24 @@ async def authenticate_limited(request: Request, runtime: Container, token: str)
         beyond a count in the refused-token aggregate.
     :raises AuthenticationError: the token does not authenticate.
     """
+    use = await _authenticate_limited(request, runtime, token, defer_use=False)
+    return use.principal
+
+
+async def _authenticate_limited(
+    request: Request, runtime: Container, token: str, *, defer_use: bool
+) -> TokenUse:
     limits = get_rate_limits(request)
     refusals: RefusalCounter = request.app.state.refusals
     client = client_address(request)
     path = request.url.path
 
-    def guarded() -> Principal:
+    def guarded() -> TokenUse:
         # The limits' storage may be a network service: its calls run here, in the
         # thread pool, with the database work.
         try:
             limits.check_client(client)
-            return authenticate_request(
+            return authenticate_use(
                 sessions=runtime.sessions,
                 policy=runtime.token_policy,
                 token=token,
@@ -74,6 +82,7 @@ async def authenticate_limited(request: Request, runtime: Container, token: str)
                 refusals=refusals,
                 client=client,
                 admit=lambda principal: limits.check_token(principal.token_id),
+                defer_use=defer_use,
             )
         except RateLimitedError:
             refusals.count(client=client, reason=RATE_LIMITED, lookup_id=None, path=path)
@@ -100,3 +109,29 @@ async def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_token_use(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AsyncIterator[TokenUse]:
+    """Who the request speaks for, as :func:`get_principal` decides it, with the request's
+    ``token.use`` entry still to be recorded: by the route's own transaction (a document
+    submission's), so that the request commits once.
+
+    Whatever the route does, the use is recorded once: if no transaction of the route
+    recorded it (the body was refused before the service ran, a parameter was invalid,
+    the database failed), it is recorded here, after the route, on its own.
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("an API token is required (Authorization: Bearer …)")
+    use = await _authenticate_limited(request, runtime, credentials.credentials, defer_use=True)
+    try:
+        yield use
+    finally:
+        if not use.recorded:
+            await run_in_threadpool(use.record_alone, runtime.sessions)
+
+
+TokenUseDep = Annotated[TokenUse, Depends(get_token_use)]

@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute
 
 from docex.api.contract import INT32_MAX, INT32_MIN
 from docex.api.definitions import COMPONENTS, hoist_definitions
-from docex.api.deps import get_principal, get_runtime
+from docex.api.deps import get_principal, get_runtime, get_token_use
 from docex.api.multipart import MULTIPART
 from docex.api.problems import INPUT, PROBLEM_JSON, PROBLEM_TYPES, TYPE_PREFIX, Problem
 from docex.formats.profiles import FORMATS, json_schemas
@@ -247,7 +247,7 @@ def _facts(route: APIRoute, operation: Mapping[str, Any]) -> RouteFacts:
     calls = set(_calls(route.dependant))
     parameters = operation.get("parameters", ())
     return RouteFacts(
-        authenticated=get_principal in calls,
+        authenticated=get_principal in calls or get_token_use in calls,
         uses_runtime=get_runtime in calls,
         has_parameters=bool(parameters),
         has_path_parameters=any(p.get("in") == "path" for p in parameters),

@@ -7,7 +7,9 @@ builds the application and the engine is passed down.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -106,6 +108,10 @@ def ping_idle_connections(engine: Engine, *, after_seconds: float) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            # The ping began a transaction; the connection is handed out as the pool
+            # keeps it, outside one (a session may yet set it to autocommit, which the
+            # driver refuses inside a transaction).
+            dbapi_connection.rollback()
         except Exception as exc:
             # Whatever the driver raises for a dead socket; the pool takes a new connection.
             raise DisconnectionError(f"stale pooled connection: {exc}") from exc
@@ -136,6 +142,38 @@ def session_factory(engine: Engine, *, audit_chains: int | None = None) -> sessi
 
     chains = DEFAULT_AUDIT_CHAINS if audit_chains is None else audit_chains
     return sessionmaker(engine, expire_on_commit=False, info={CHAINS_INFO: chains})
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]] = (
+    weakref.WeakKeyDictionary()
+)
+_AUTOCOMMIT_LOCK = threading.Lock()
+
+
+def autocommit_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the engine (and the pool) of ``sessions``, whose statements each commit
+    on their own, with the same configuration otherwise.
+
+    For a read that is a single statement, or a write that is (the token check and its
+    occasional last-use update): with no transaction around it, the driver sends no
+    ``BEGIN`` before it and no ``COMMIT`` after, two round trips fewer than a unit of
+    work. Never for audit entries, which are chained at a transaction's commit. Made
+    once per factory and kept as long as the factory is.
+    """
+    made = _AUTOCOMMIT.get(sessions)
+    if made is not None:
+        return made
+    with _AUTOCOMMIT_LOCK:
+        made = _AUTOCOMMIT.get(sessions)
+        if made is None:
+            engine = sessions.kw["bind"]
+            made = sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=sessions.kw.get("expire_on_commit", True),
+                info=dict(sessions.kw.get("info") or {}),
+            )
+            _AUTOCOMMIT[sessions] = made
+    return made
 
 
 # SQLite reports both "the file is busy" and "no such table" as OperationalError; only

@@ -15,7 +15,7 @@ from docex.db.referrals import Referral
 from docex.db.registry import Facility
 from docex.domain import ActorKind, Outcome, ReferralStatus
 from docex.registry.records import Principal
-from docex.webhooks.outbox import EventType, enqueue
+from docex.webhooks.outbox import EventType, add_event
 
 log = logging.getLogger("docex.routing")
 
@@ -52,7 +52,7 @@ class Events:
             document.kind.value,
             delivery.facility_id,
         )
-        enqueue(
+        add_event(
             session,
             facility_id=delivery.facility_id,
             event_type=EventType.DELIVERY_CREATED,
@@ -147,7 +147,7 @@ class Events:
         # Every party is told, except the facility that made the change itself.
         acting = principal.facility_id if principal else None
         for facility_id in sorted(f for f in parties if f is not None and f != acting):
-            enqueue(
+            add_event(
                 session,
                 facility_id=facility_id,
                 event_type=EventType.REFERRAL_STATUS_CHANGED,

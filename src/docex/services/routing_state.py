@@ -101,15 +101,20 @@ def apply(
     principal: Principal,
     now: datetime,
     events: Events,
+    free_requisition: str | None = None,
 ) -> Referral | None:
-    """Write the plan beside the newly recorded document (same transaction)."""
+    """Write the plan beside the newly recorded document (same transaction).
+
+    A new referral gets ``free_requisition``, a number this transaction found unused,
+    if given; else one is drawn and checked here.
+    """
     referral = None
     if plan_.new_referral is not None:
         spec = plan_.new_referral
         referral = Referral(
             id=uuid.uuid4(),
             document_id=document.id,
-            requisition_number=_unique_requisition(session),
+            requisition_number=free_requisition or _unique_requisition(session),
             issuer_facility_id=document.submitted_by_facility_id,
             performer_facility_id=plan_.performer_facility_id,
             patient_ref=document.patient_ref,
@@ -122,8 +127,8 @@ def apply(
             created_at=now,
             updated_at=now,
         )
+        # Written with the document's other rows by the transaction's last flush.
         session.add(referral)
-        session.flush()
         record_transition(
             session,
             referral=referral,
@@ -160,7 +165,14 @@ def apply(
         delivery.receipt_document_id = document.id
         events.delivery_acknowledged(session, delivery=delivery, principal=principal)
     for facility_id in sorted(plan_.recipients - {document.submitted_by_facility_id}):
-        deliver(session, document=document, facility_id=facility_id, now=now, events=events)
+        deliver(
+            session,
+            document=document,
+            facility_id=facility_id,
+            now=now,
+            events=events,
+            new_document=True,
+        )
     return referral
 
 
@@ -225,16 +237,28 @@ def record_transition(
 
 
 def deliver(
-    session: Session, *, document: Document, facility_id: int, now: datetime, events: Events
+    session: Session,
+    *,
+    document: Document,
+    facility_id: int,
+    now: datetime,
+    events: Events,
+    new_document: bool = False,
 ) -> Delivery:
-    """Route ``document`` to a facility (once: a second routing returns the first)."""
-    existing = session.scalar(
-        select(Delivery).where(
-            Delivery.document_id == document.id, Delivery.facility_id == facility_id
+    """Route ``document`` to a facility (once: a second routing returns the first).
+
+    ``new_document``: the document is being recorded in this transaction, so it has no
+    delivery yet to look for, and the row is written by the transaction's next flush
+    with the document's other rows.
+    """
+    if not new_document:
+        existing = session.scalar(
+            select(Delivery).where(
+                Delivery.document_id == document.id, Delivery.facility_id == facility_id
+            )
         )
-    )
-    if existing is not None:
-        return existing
+        if existing is not None:
+            return existing
     delivery = Delivery(
         id=uuid.uuid4(),
         document_id=document.id,
@@ -243,7 +267,8 @@ def deliver(
         created_at=now,
     )
     session.add(delivery)
-    session.flush()
+    if not new_document:
+        session.flush()
     events.delivery_created(session, delivery=delivery, document=document)
     return delivery
 
@@ -288,7 +313,9 @@ def _get(session: Session, model: type[_Row], ident: uuid.UUID, *, lock: bool) -
 def _unique_requisition(session: Session) -> str:
     for _ in range(10):
         number = new_requisition_number()
-        taken = session.scalar(select(Referral.id).where(Referral.requisition_number == number))
+        # Stored numbers only: what the session holds unwritten is flushed once, at the end.
+        with session.no_autoflush:
+            taken = session.scalar(select(Referral.id).where(Referral.requisition_number == number))
         if taken is None:
             return number
     raise RuntimeError("could not draw an unused requisition number")  # 60 bits: never

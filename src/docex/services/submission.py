@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,16 +55,16 @@ from docex.errors import (
     PermissionDeniedError,
     SignatureRejectedError,
     SignedContentError,
-    SignerNotAuthorizedError,
     StorageError,
     SubmissionRefusedError,
 )
 from docex.formats.facts import SignedFacts
 from docex.referrals.plan import ReferralSpec, RoutingRequest
-from docex.registry.employees import find_active_employee
+from docex.referrals.requisition import new_requisition_number
 from docex.registry.records import Principal
 from docex.services import routing_state
 from docex.services.access import visible_documents
+from docex.services.authentication import TokenUse
 from docex.services.records import DocumentRecord
 from docex.services.referral_records import WITH_FACILITIES, ReferralRecord
 from docex.services.runtime import Runtime
@@ -76,11 +76,12 @@ from docex.services.signed_facts import (
     read_content,
 )
 from docex.services.submission_audit import record_accepted, record_refusal, stream_sha256
+from docex.services.submission_checks import check_signers, read_concerned
 from docex.signatures.detached import ContentDigests, content_digest_algorithms
 from docex.signatures.inputs import check_size
 from docex.signatures.payload import PayloadSource, signed_payload
 from docex.signatures.policy import AcceptanceDecision, AcceptancePolicy
-from docex.signatures.report import Qualification, SignatureReport, ValidationReport
+from docex.signatures.report import SignatureReport, ValidationReport
 from docex.storage.base import DEFAULT_CONTENT_TYPE, content_key
 
 log = logging.getLogger("docex.submission")
@@ -142,7 +143,11 @@ class _Verified:
 
 
 def submit_document(
-    runtime: Runtime, *, principal: Principal, submission: Submission
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    submission: Submission,
+    token_use: TokenUse | None = None,
 ) -> SubmissionResult:
     """Verify and accept a signed document, or raise why it is refused.
 
@@ -150,13 +155,21 @@ def submit_document(
     (or, for a replay, on its own) and ``document.refuse`` for a refusal, in a transaction
     of its own since a refusal changes nothing else. Failures of the store or the
     database are not refusals; they are not recorded, as the database may be the problem.
+
+    ``token_use``, the request's authentication not yet recorded, is recorded first in
+    whichever of those transactions commits (on its own if none does), so that a
+    submission makes one transaction with writes, not two.
     """
     try:
-        result = _submit_document(runtime, principal=principal, submission=submission)
+        result = _submit_document(
+            runtime, principal=principal, submission=submission, token_use=token_use
+        )
     except (StorageError, DatabaseError):
+        if token_use is not None:
+            token_use.record_alone(runtime.sessions)
         raise
     except DocexError as exc:
-        with unit_of_work(runtime.sessions) as session:
+        with _recording(runtime, token_use) as session:
             record_refusal(
                 session,
                 principal=principal,
@@ -168,13 +181,29 @@ def submit_document(
             )
         raise
     if not result.created:
-        with unit_of_work(runtime.sessions) as session:
+        with _recording(runtime, token_use) as session:
             record_accepted(session, principal=principal, document=result.document, replay=True)
     return result
 
 
+@contextmanager
+def _recording(runtime: Runtime, token_use: TokenUse | None) -> Iterator[Session]:
+    """A unit of work that records ``token_use`` first, unless an earlier one did."""
+    with unit_of_work(runtime.sessions) as session:
+        if token_use is not None and not token_use.recorded:
+            token_use.record_in(session)
+        yield session
+    # Reached only once the transaction has committed (a return inside the block too).
+    if token_use is not None:
+        token_use.recorded = True
+
+
 def _submit_document(
-    runtime: Runtime, *, principal: Principal, submission: Submission
+    runtime: Runtime,
+    *,
+    principal: Principal,
+    submission: Submission,
+    token_use: TokenUse | None,
 ) -> SubmissionResult:
     if principal.facility_id is None:
         raise PermissionDeniedError("auditors read documents; only facilities submit them")
@@ -188,15 +217,24 @@ def _submit_document(
     with _refusals_logged(submission, facility_id, principal):
         check_claims(facts, submission.claims)
     try:
-        with unit_of_work(runtime.sessions) as session:
+        with _recording(runtime, token_use) as session:
             with _refusals_logged(submission, facility_id, principal):
-                # The submitter and the recipient in one round trip; each is judged in turn.
-                facility, recipient = _facilities(session, facility_id, facts.recipient_edrpou)
+                # What the checks need, in one round trip; each is judged in turn.
+                concerned = read_concerned(
+                    session,
+                    facility_id=facility_id,
+                    recipient_edrpou=facts.recipient_edrpou,
+                    reports=_reports(verified),
+                    record_sha256=verified.read.record_sha256,
+                    # Drawn now for a referral, so that its check rides on this query.
+                    requisition=(new_requisition_number() if facts.order is not None else None),
+                )
+                facility, recipient = concerned.facility, concerned.recipient
                 # First whether every signer may sign for this facility, then whether the
                 # author the content names is the one who signed it.
-                _check_signers(session, facility=facility, report=verified.report)
+                check_signers(concerned, verified.report)
                 if verified.manifest_report is not None:
-                    _check_signers(session, facility=facility, report=verified.manifest_report)
+                    check_signers(concerned, verified.manifest_report)
                 check_author(
                     facts,
                     verified.report,
@@ -204,9 +242,12 @@ def _submit_document(
                     manifest_report=verified.manifest_report,
                 )
                 # Only an authorised signer learns that its content is recorded already.
-                recorded = _recorded(session, facility_id, submission, verified.read.record_sha256)
-                if recorded is not None:
-                    return _first_answer(runtime, session, recorded)
+                if concerned.recorded_id is not None:
+                    recorded = _judge_recorded(
+                        session.get(Document, concerned.recorded_id), facility_id, submission
+                    )
+                    if recorded is not None:
+                        return _first_answer(runtime, session, recorded)
                 recipient_id = _recipient(recipient, facts.recipient_edrpou)
                 _check_answers(
                     session, facility_id=facility_id, document_id=facts.answers_document_id
@@ -242,6 +283,7 @@ def _submit_document(
                 principal=principal,
                 now=now,
                 events=runtime.events,
+                free_requisition=concerned.free_requisition,
             )
             record_accepted(
                 session, principal=principal, document=document, policy=verified.acceptance.policy
@@ -478,58 +520,6 @@ def _require_accepted(
     return decision
 
 
-def _facilities(
-    session: Session, facility_id: int, recipient_edrpou: str | None
-) -> tuple[Facility, Facility | None]:
-    """The active submitting facility, and the recipient facility if named and found.
-
-    :raises PermissionDeniedError: the submitting facility is missing or not active.
-    """
-    which = Facility.id == facility_id
-    if recipient_edrpou is not None:
-        which = or_(which, Facility.edrpou == recipient_edrpou)
-    found = session.scalars(select(Facility).where(which)).all()
-    facility = next((f for f in found if f.id == facility_id), None)
-    if facility is None or facility.status is not FacilityStatus.ACTIVE:
-        raise PermissionDeniedError("the submitting facility is not active")
-    recipient = (
-        None
-        if recipient_edrpou is None
-        else next((f for f in found if f.edrpou == recipient_edrpou), None)
-    )
-    return facility, recipient
-
-
-def _check_signers(session: Session, *, facility: Facility, report: ValidationReport) -> None:
-    layered = any(signature.layer > 0 for signature in report.signatures)
-    for signature in report.signatures:
-        # In an envelope, say which layer's signer is refused; a single CMS reads as before.
-        which = f"{signature.id}: " if layered else ""
-        signer = signature.signer
-        if signer is None:
-            raise SignerNotAuthorizedError(f"{which}the signer cannot be identified", report=report)
-        if signature.qualification is Qualification.QESEAL:
-            if signer.edrpou != facility.edrpou:
-                raise SignerNotAuthorizedError(
-                    f"{which}the seal belongs to EDRPOU {signer.edrpou}, not to this facility "
-                    f"({facility.edrpou})",
-                    report=report,
-                )
-            continue
-        if signer.rnokpp is None:
-            raise SignerNotAuthorizedError(
-                f"{which}the signing certificate carries no RNOKPP (neither a TINUA- "
-                "serialNumber nor a DRFO subject directory attribute)",
-                report=report,
-            )
-        if find_active_employee(session, facility_id=facility.id, rnokpp=signer.rnokpp) is None:
-            raise SignerNotAuthorizedError(
-                f"{which}the signer (RNOKPP {signer.rnokpp}) is not an active employee of "
-                "this facility",
-                report=report,
-            )
-
-
 def _recipient(facility: Facility | None, edrpou: str | None) -> int | None:
     if edrpou is None:
         return None
@@ -590,6 +580,14 @@ def _recorded(
 ) -> Document | None:
     """The document recorded from this signed content, if the submission asks the same."""
     existing = session.scalar(select(Document).where(Document.record_sha256 == record_sha256))
+    return _judge_recorded(existing, facility_id, submission)
+
+
+def _judge_recorded(
+    existing: Document | None, facility_id: int, submission: Submission
+) -> Document | None:
+    """``existing``, recorded from the same signed content, if the submission asks the
+    same of it; refused if anything else."""
     if existing is None:
         return None
     if existing.submitted_by_facility_id != facility_id or existing.kind is not submission.kind:
@@ -614,6 +612,12 @@ def _first_answer(runtime: Runtime, session: Session, document: Document) -> Sub
     return SubmissionResult(
         document=record, created=False, referral=referral_record, acceptance=acceptance
     )
+
+
+def _reports(verified: _Verified) -> tuple[ValidationReport, ...]:
+    if verified.manifest_report is None:
+        return (verified.report,)
+    return (verified.report, verified.manifest_report)
 
 
 def _signer_ids(signatures: tuple[SignatureReport, ...]) -> tuple[str | None, str | None]:

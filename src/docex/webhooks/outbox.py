@@ -9,6 +9,13 @@ committed change goes unannounced, whatever crashes in between. The dispatcher
 Events are recorded only for a facility with an active webhook: a facility without one
 reads its inbox instead, and registering later does not flood it with the past. Replay
 (:func:`replay_event`) is for events that went dead.
+
+Whether a facility has an active webhook is asked of the database per event, except in
+a transaction that has read it already (a submission reads it with the facilities it
+concerns and says so with :func:`note_active_webhooks`): there it is asked once per
+facility at most. That answer is the transaction's, as any read in it: a webhook whose
+registration commits after the read receives the events of the transactions that
+begin after that, as with a read just before the event.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from docex.clock import now_or
 from docex.db.pagination import IdKeyset, PageRequest, cut_page, keyset_select
@@ -104,6 +111,64 @@ def _json_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     return decoded
 
 
+_ACTIVE_WEBHOOKS = "docex.webhooks.active"
+
+
+def _known_webhooks(session: Session) -> dict[int, bool] | None:
+    """What the session's current transaction was told of facilities' webhooks, if
+    anything (:func:`note_active_webhooks`)."""
+    held: tuple[SessionTransaction | None, dict[int, bool]] | None = session.info.get(
+        _ACTIVE_WEBHOOKS
+    )
+    if held is None or held[0] is not session.get_transaction():
+        return None
+    return held[1]
+
+
+def note_active_webhooks(session: Session, active: Mapping[int, bool]) -> None:
+    """Record, for the rest of the session's current transaction, whether each facility
+    of ``active`` has an active webhook, as a query of that transaction just read it.
+
+    Events of that transaction for those facilities are then recorded or not without
+    asking the database again; so are those for other facilities, once asked. A later
+    transaction of the session asks again.
+    """
+    transaction = session.get_transaction()
+    known = _known_webhooks(session)
+    if known is None:
+        known = {}
+        # Kept with the transaction it was read in. The reference keeps that transaction
+        # alive, so a later one is never mistaken for it.
+        session.info[_ACTIVE_WEBHOOKS] = (transaction, known)
+    known.update(active)
+
+
+def _has_active_webhook(session: Session, facility_id: int) -> bool:
+    known = _known_webhooks(session)
+    if known is None:
+        return has_active_webhook(session, facility_id=facility_id)
+    if facility_id not in known:
+        known[facility_id] = has_active_webhook(session, facility_id=facility_id)
+    return known[facility_id]
+
+
+def add_event(
+    session: Session,
+    *,
+    facility_id: int,
+    event_type: EventType,
+    payload: Mapping[str, Any],
+    now: datetime | None = None,
+) -> bool:
+    """Record an event for ``facility_id`` in the caller's transaction, as :func:`enqueue`
+    does, and say whether it was recorded (the facility has an active webhook).
+
+    The row is written by the session's next flush, with whatever else the transaction
+    writes (several events in one statement), rather than on its own at once.
+    """
+    return _new_event(session, facility_id, event_type, payload, now) is not None
+
+
 def enqueue(
     session: Session,
     *,
@@ -118,8 +183,22 @@ def enqueue(
     numbers, booleans, null, lists, objects: pass UUIDs and datetimes as strings). Returns
     the event, due at once, or ``None`` if the facility has no active webhook.
     """
+    row = _new_event(session, facility_id, event_type, payload, now)
+    if row is None:
+        return None
+    session.flush()
+    return OutboxEventRecord.of(row)
+
+
+def _new_event(
+    session: Session,
+    facility_id: int,
+    event_type: EventType,
+    payload: Mapping[str, Any],
+    now: datetime | None,
+) -> OutboxEvent | None:
     data = _json_payload(payload)
-    if not has_active_webhook(session, facility_id=facility_id):
+    if not _has_active_webhook(session, facility_id):
         return None
     moment = now_or(now)
     row = OutboxEvent(
@@ -133,8 +212,7 @@ def enqueue(
         next_attempt_at=moment,
     )
     session.add(row)
-    session.flush()
-    return OutboxEventRecord.of(row)
+    return row
 
 
 def _facility_event(session: Session, facility_id: int, event_id: uuid.UUID) -> OutboxEvent:

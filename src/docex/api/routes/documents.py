@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
-from docex.api.deps import PrincipalDep, RateLimitsDep, RuntimeDep
+from docex.api.deps import PrincipalDep, RateLimitsDep, RuntimeDep, TokenUseDep
 from docex.api.downloads import download_response
 from docex.api.negotiation import preferred
 from docex.api.pagination import page_parameters
@@ -58,14 +58,19 @@ router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 async def submit(
     request: Request,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    use: TokenUseDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> JSONResponse:
+) -> Response:
     """Submit a signed document (multipart or JSON); it is verified before it is stored."""
     submission = await read_submission(request, idempotency_key)
     try:
+        # The token's use is recorded in the submission's transaction (see get_token_use).
         result = await run_in_threadpool(
-            submit_document, runtime, principal=principal, submission=submission
+            submit_document,
+            runtime,
+            principal=use.principal,
+            submission=submission,
+            token_use=use,
         )
     finally:
         for part in (submission.signed, submission.content, submission.manifest):
@@ -83,11 +88,18 @@ async def submit(
         if referral is not None
         else None,
         acceptance=AcceptanceOut.of(result.acceptance),
-    ).model_dump(mode="json")
+    )
     headers = {"Location": f"/api/v1/documents/{result.document.id}"}
     if not result.created:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(body, status_code=201 if result.created else 200, headers=headers)
+    # Serialised by pydantic-core straight to bytes (the JSON JSONResponse would make of
+    # model_dump(mode="json"), without the Python dict in between).
+    return Response(
+        body.model_dump_json(),
+        status_code=201 if result.created else 200,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 @router.get("", response_model=DocumentPageOut)
