@@ -22,6 +22,7 @@ from docex.clock import utcnow
 from docex.db.deliveries import Delivery
 from docex.db.documents import Document
 from docex.db.engine import unit_of_work
+from docex.db.locks import ROW_LOCK
 from docex.db.pagination import PageRequest, TimeIdKeyset, cut_page, keyset_select
 from docex.domain import DeliveryStatus, DocumentKind
 from docex.errors import NotFoundError, PermissionDeniedError, TransitionError
@@ -221,7 +222,7 @@ def get_delivery(
     session: Session, *, principal: Principal, delivery_id: uuid.UUID, lock: bool = False
 ) -> Delivery:
     """A delivery to the principal's facility (auditors may read any)."""
-    delivery = session.get(Delivery, delivery_id, with_for_update=lock)
+    delivery = session.get(Delivery, delivery_id, with_for_update=ROW_LOCK if lock else None)
     if delivery is None or (
         not principal.is_auditor and delivery.facility_id != principal.facility_id
     ):

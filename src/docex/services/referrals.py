@@ -20,6 +20,7 @@ from docex.audit.log import Actor
 from docex.clock import utcnow
 from docex.db.documents import Document
 from docex.db.engine import unit_of_work
+from docex.db.locks import ROW_LOCK, locking
 from docex.db.pagination import PageRequest, TimeIdKeyset, cut_page, keyset_select
 from docex.db.referrals import Referral, ReferralTransition
 from docex.db.registry import Facility
@@ -239,9 +240,12 @@ def expire_referrals(
     with unit_of_work(sessions) as session:
         due = list(
             session.scalars(
-                select(Referral)
-                .where(Referral.status == ReferralStatus.ACTIVE, Referral.valid_until < moment)
-                .with_for_update(skip_locked=True)
+                locking(
+                    select(Referral).where(
+                        Referral.status == ReferralStatus.ACTIVE, Referral.valid_until < moment
+                    ),
+                    skip_locked=True,
+                )
             )
         )
         for referral in due:
@@ -276,7 +280,7 @@ def _for_taking(
     patient_ref: str | None,
 ) -> Referral:
     if referral_id is not None:
-        referral = session.get(Referral, referral_id, with_for_update=True)
+        referral = session.get(Referral, referral_id, with_for_update=ROW_LOCK)
         if referral is None or referral.performer_facility_id != facility_id:
             # Unaddressed referrals are taken by requisition number, never by id: the id
             # alone must not let a facility claim a referral the patient did not bring it.
@@ -288,7 +292,7 @@ def _for_taking(
     referral = None
     if number is not None:
         referral = session.scalar(
-            select(Referral).where(Referral.requisition_number == number).with_for_update()
+            locking(select(Referral).where(Referral.requisition_number == number))
         )
     # One answer for "no such number", "wrong patient" and "addressed elsewhere", so the
     # endpoint cannot be used to probe numbers.
@@ -301,7 +305,7 @@ def _for_taking(
 
 
 def _locked(session: Session, referral_id: uuid.UUID, *, scope: int) -> Referral:
-    referral = session.get(Referral, referral_id, with_for_update=True)
+    referral = session.get(Referral, referral_id, with_for_update=ROW_LOCK)
     if referral is None or scope not in (
         referral.issuer_facility_id,
         referral.performer_facility_id,

@@ -30,6 +30,7 @@ from docex.audit.log import Actor, record
 from docex.clock import utcnow
 from docex.db.documents import Document, Revalidation
 from docex.db.engine import unit_of_work
+from docex.db.locks import locking
 from docex.domain import Outcome
 from docex.errors import NotFoundError, PermissionDeniedError, RevalidationLimitError
 from docex.registry.records import Principal
@@ -178,9 +179,9 @@ def revalidate(
         created_at=utcnow(),
     )
     with unit_of_work(sessions) as session:
-        # FOR UPDATE on PostgreSQL: concurrent re-validations of one document count one
+        # A row lock on PostgreSQL: concurrent re-validations of one document count one
         # after the other, so none slips past the cap. SQLite writes one at a time anyway.
-        session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+        session.execute(locking(select(Document.id).where(Document.id == document.id)))
         _check_cap(session, policy, document.id)
         session.add(row)
         session.flush()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from docex.db.deliveries import Delivery
 from docex.db.documents import Document
+from docex.db.locks import ROW_LOCK, locking
 from docex.db.referrals import Referral, ReferralTransition
 from docex.domain import DeliveryStatus, DocumentKind, DocumentStatus, ReferralStatus
 from docex.errors import NotFoundError
@@ -285,7 +286,7 @@ def _answered(session: Session, document_id: uuid.UUID | None, *, lock: bool) ->
 def _referral(session: Session, document_id: uuid.UUID, *, lock: bool) -> Referral | None:
     query = select(Referral).where(Referral.document_id == document_id)
     if lock:
-        query = query.with_for_update()
+        query = locking(query)
     return session.scalar(query)
 
 
@@ -296,7 +297,7 @@ def _delivery(
         Delivery.document_id == document_id, Delivery.facility_id == facility_id
     )
     if lock:
-        query = query.with_for_update()
+        query = locking(query)
     return session.scalar(query)
 
 
@@ -307,7 +308,7 @@ def _delivered_to(session: Session, document_id: uuid.UUID) -> frozenset[int]:
 
 
 def _get(session: Session, model: type[_Row], ident: uuid.UUID, *, lock: bool) -> _Row | None:
-    return session.get(model, ident, with_for_update=lock)
+    return session.get(model, ident, with_for_update=ROW_LOCK if lock else None)
 
 
 def _unique_requisition(session: Session) -> str:
