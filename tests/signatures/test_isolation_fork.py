@@ -9,11 +9,12 @@ under which the verifier rightly spawns.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from tests.fresh_python import last_json_line
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,16 +54,7 @@ print(json.dumps(out))
 
 
 def _run(mode: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, mode],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = last_json_line(_SCRIPT, mode, timeout=300)
     return result
 
 

@@ -6,27 +6,13 @@ ago, and a deferred package is only deferred until someone asks it for a name.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.fresh_python import last_json_line
 
 
 def _run(body: str) -> dict[str, object]:
     # The body leaves its findings in `out`; they come back as the last line of stdout.
     script = f"import json, sys\nout = {{}}\n{body}\nprint(json.dumps(out))"
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = last_json_line(script)
     return result
 
 
