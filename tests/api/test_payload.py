@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from docex.cli.main import app
 from docex.db.audit import AuditEntry

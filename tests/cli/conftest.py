@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner, Result
+from click.testing import CliRunner, Result
 
 from docex.cli.main import app
 from docex.db.engine import create_engine_from_settings, session_factory, unit_of_work

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from docex.cli.main import app
 from docex.db import create_engine_from_url, upgrade

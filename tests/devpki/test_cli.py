@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from docex.cli.main import app
 from docex.devpki import minimal_pdf

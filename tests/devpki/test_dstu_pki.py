@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms, pem, x509
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from docex.cli.main import app
 from docex.devpki.dstu_pki import (

@@ -10,7 +10,7 @@ from asn1crypto import pem
 from pydantic import ValidationError
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.path import ValidationPath
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from docex.cli.exit_codes import ExitCode
 from docex.cli.main import app

@@ -17,19 +17,20 @@ import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import typer
+import click
 
 from docex.cli.context import AdminContext, admin_context, reporting_errors
 from docex.cli.exit_codes import ExitCode
+from docex.cli.help import HelpGroup
 
 if TYPE_CHECKING:
     from docex.audit.checkpoints import PublicKey
     from docex.audit.verify import LogVerdict
     from docex.services.audit_checkpoint import AnchoredVerdict
 
-app = typer.Typer(
+app = HelpGroup(
     name="audit", help="Check and export the tamper-evident audit trail.", no_args_is_help=True
 )
 
@@ -38,40 +39,29 @@ PROGRESS_THRESHOLD = 10_000
 
 
 @app.command("verify")
-def verify(
-    file: Annotated[
-        Path | None,
-        typer.Option(
-            "--file",
-            dir_okay=False,
-            help="Check this JSON Lines export instead of the database.",
-        ),
-    ] = None,
-    partial: Annotated[
-        bool,
-        typer.Option(
-            "--partial",
-            help="With --file: the export starts mid-chain (made with --since).",
-        ),
-    ] = False,
-    anchor: Annotated[
-        str | None,
-        typer.Option(
-            "--anchor",
-            help="A head hash printed by an earlier check; it must still be in the chain.",
-        ),
-    ] = None,
-    require_checkpoint: Annotated[
-        bool,
-        typer.Option(
-            "--require-checkpoint",
-            help=(
-                "Fail if no checkpoint is stored (once checkpoints are taken, their "
-                "absence means they were deleted)."
-            ),
-        ),
-    ] = False,
-) -> None:
+@click.option(
+    "--file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check this JSON Lines export instead of the database.",
+)
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="With --file: the export starts mid-chain (made with --since).",
+)
+@click.option(
+    "--anchor",
+    help="A head hash printed by an earlier check; it must still be in the chain.",
+)
+@click.option(
+    "--require-checkpoint",
+    is_flag=True,
+    help=(
+        "Fail if no checkpoint is stored (once checkpoints are taken, their "
+        "absence means they were deleted)."
+    ),
+)
+def verify(file: Path | None, partial: bool, anchor: str | None, require_checkpoint: bool) -> None:
     """Check every entry's hash and its link to the entry before it.
 
     Exit status 0 if the chain is intact, 1 if it is broken (the first broken link is
@@ -146,30 +136,30 @@ def _report_anchored(verdict: AnchoredVerdict, *, require_checkpoint: bool) -> N
             if verdict.checkpoint_key is None
             else f"checkpoint {verdict.checkpoint_key}"
         )
-        typer.echo(
+        click.echo(
             f"docex audit verify: {which} cannot be relied on: {verdict.checkpoint_problem}",
             err=True,
         )
-        raise typer.Exit(int(ExitCode.FAILED))
+        raise click.exceptions.Exit(int(ExitCode.FAILED))
     chain = verdict.chain
     departed = [broken for broken in chain.broken if broken.finding is not None]
     for broken in departed:
-        typer.echo(
+        click.echo(
             f"docex audit verify: audit chain {broken.chain} {broken.finding}: {broken.reason}",
             err=True,
         )
     if departed:
-        raise typer.Exit(int(ExitCode.FAILED))
+        raise click.exceptions.Exit(int(ExitCode.FAILED))
     if verdict.checkpoint is None:
         if require_checkpoint:
-            typer.echo("docex audit verify: no checkpoint under checkpoints/audit/", err=True)
-            raise typer.Exit(int(ExitCode.FAILED))
-        typer.echo(
+            click.echo("docex audit verify: no checkpoint under checkpoints/audit/", err=True)
+            raise click.exceptions.Exit(int(ExitCode.FAILED))
+        click.echo(
             "docex audit verify: no checkpoint taken yet; checking the chain alone", err=True
         )
     _report(chain)
     if verdict.checkpoint is not None and verdict.timestamp_time is not None:
-        typer.echo(
+        click.echo(
             f"agrees with checkpoint {verdict.checkpoint_key}: {verdict.checkpoint.count} "
             f"entries in {_chains(len(verdict.checkpoint.chains))}, time-stamped "
             f"{verdict.timestamp_time.isoformat()}"
@@ -198,7 +188,7 @@ def checkpoint() -> None:
             tsa_timeout=settings.audit_checkpoint_tsa_timeout_seconds,
             retention_days=settings.audit_checkpoint_retention_days,
         )
-    typer.echo(
+    click.echo(
         f"checkpoint {key}: {signed.checkpoint.count} entries in "
         f"{_chains(len(signed.checkpoint.chains))}; Merkle root {signed.checkpoint.root}"
     )
@@ -210,7 +200,7 @@ def _chains(count: int) -> str:
 
 def _report(verdict: LogVerdict) -> None:
     if verdict.ok:
-        typer.echo(
+        click.echo(
             f"audit chain intact: {verdict.entries_checked} entries in "
             f"{_chains(len(verdict.chains))}; head hash {verdict.head_hash}"
         )
@@ -220,28 +210,21 @@ def _report(verdict: LogVerdict) -> None:
             message = f"first broken link: entry {broken.first_broken_id}: {broken.reason}"
         else:
             message = f"audit chain broken: {broken.reason}"
-        typer.echo(f"docex audit verify: chain {broken.chain}: {message}", err=True)
+        click.echo(f"docex audit verify: chain {broken.chain}: {message}", err=True)
     if verdict.anchor_problem is not None:
-        typer.echo(f"docex audit verify: audit chain broken: {verdict.anchor_problem}", err=True)
-    raise typer.Exit(int(ExitCode.FAILED))
+        click.echo(f"docex audit verify: audit chain broken: {verdict.anchor_problem}", err=True)
+    raise click.exceptions.Exit(int(ExitCode.FAILED))
 
 
 @app.command("export")
-def export(
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", dir_okay=False, help="Write to this file instead of stdout."
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            help="Only entries from this moment (ISO 8601; without an offset, UTC).",
-        ),
-    ] = None,
-) -> None:
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@click.option("--since", help="Only entries from this moment (ISO 8601; without an offset, UTC).")
+def export(output: Path | None, since: str | None) -> None:
     """Write the audit trail as JSON Lines, oldest first, hashes included."""
     from docex.cli.render import progress_bar
     from docex.errors import InputError
@@ -267,7 +250,7 @@ def export(
             ),
         )
     if output is not None:
-        typer.echo(f"docex: exported {written} audit entries to {output}", err=True)
+        click.echo(f"docex: exported {written} audit entries to {output}", err=True)
 
 
 def _parse_since(value: str) -> datetime:

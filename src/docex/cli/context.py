@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
-import typer
+import click
 
 from docex.cli.exit_codes import exit_code_for_error
 from docex.errors import DocexError
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 def fail(exc: DocexError) -> NoReturn:
     """Report ``exc`` on one line of stderr and exit with the status it calls for."""
-    typer.echo(f"docex: error: {exc}", err=True)
-    raise typer.Exit(int(exit_code_for_error(exc)))
+    click.echo(f"docex: error: {exc}", err=True)
+    raise click.exceptions.Exit(int(exit_code_for_error(exc)))
 
 
 @contextmanager

@@ -9,16 +9,17 @@ automatically.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
 
 from docex.cli.context import admin_context
+from docex.cli.help import HelpGroup
 
 if TYPE_CHECKING:
     from docex.settings import Settings
 
-app = typer.Typer(name="db", help="Migrate the configured database.", no_args_is_help=True)
+app = HelpGroup(name="db", help="Migrate the configured database.", no_args_is_help=True)
 
 
 def _where(url: str) -> str:
@@ -34,17 +35,13 @@ def _owner_url(settings: Settings) -> str:
 
 
 @app.command("upgrade")
-def upgrade(
-    grant_to: Annotated[
-        str | None,
-        typer.Option(
-            "--grant-to",
-            metavar="ROLE",
-            help="After migrating, grant the application role ROLE exactly what docex "
-            "needs (as `docex db grant --role ROLE`).",
-        ),
-    ] = None,
-) -> None:
+@click.option(
+    "--grant-to",
+    metavar="ROLE",
+    help="After migrating, grant the application role ROLE exactly what docex "
+    "needs (as `docex db grant --role ROLE`).",
+)
+def upgrade(grant_to: str | None) -> None:
     """Bring the database up to the newest schema, as its owner.
 
     Connects with DOCEX_MIGRATION_DATABASE_URL, or DOCEX_DATABASE_URL if that is unset.
@@ -60,20 +57,16 @@ def upgrade(
         if grant_to is not None:
             grant_app_role(url, grant_to)
     if before == after:
-        typer.echo(f"{_where(url)} is up to date at revision {after}")
+        click.echo(f"{_where(url)} is up to date at revision {after}")
     else:
-        typer.echo(f"{_where(url)} upgraded from revision {before or '(empty)'} to {after}")
+        click.echo(f"{_where(url)} upgraded from revision {before or '(empty)'} to {after}")
     if grant_to is not None:
-        typer.echo(f"granted {grant_to} the application's privileges")
+        click.echo(f"granted {grant_to} the application's privileges")
 
 
 @app.command("grant")
-def grant(
-    role: Annotated[
-        str,
-        typer.Option("--role", metavar="ROLE", help="The application role the API uses."),
-    ],
-) -> None:
+@click.option("--role", required=True, metavar="ROLE", help="The application role the API uses.")
+def grant(role: str) -> None:
     """Grant a PostgreSQL role exactly what the API workers need, revoking anything else.
 
     SELECT, INSERT and UPDATE on docex's tables; SELECT and INSERT only on the audit log;
@@ -87,8 +80,8 @@ def grant(
         url = _owner_url(admin.settings)
         statements = grant_app_role(url, role)
     for statement in statements:
-        typer.echo(statement)
-    typer.echo(f"granted {role} the application's privileges on {_where(url)}")
+        click.echo(statement)
+    click.echo(f"granted {role} the application's privileges on {_where(url)}")
 
 
 @app.command("current")
@@ -101,8 +94,8 @@ def current() -> None:
         revision = current_revision(url)
     head = head_revision()
     if revision == head:
-        typer.echo(f"{revision} (head) {_where(url)}")
+        click.echo(f"{revision} (head) {_where(url)}")
     elif revision is None:
-        typer.echo(f"(empty; head is {head}: run `docex db upgrade`) {_where(url)}")
+        click.echo(f"(empty; head is {head}: run `docex db upgrade`) {_where(url)}")
     else:
-        typer.echo(f"{revision} (head is {head}: run `docex db upgrade`) {_where(url)}")
+        click.echo(f"{revision} (head is {head}: run `docex db upgrade`) {_where(url)}")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
 
 from docex.cli.context import admin_context
 
@@ -37,15 +37,14 @@ def default_certs() -> Path:
     return candidates[0]
 
 
-def demo_seed(
-    certs: Annotated[
-        Path | None,
-        typer.Option(
-            "--certs", help="Folder of the dev PKI certificates [default: certs-dev/certs]."
-        ),
-    ] = None,
-) -> None:
-    r"""\[development only] Seed the dev PKI's facilities, doctors and demo API tokens.
+@click.command("demo-seed")
+@click.option(
+    "--certs",
+    type=click.Path(path_type=Path),
+    help="Folder of the dev PKI certificates [default: certs-dev/certs].",
+)
+def demo_seed(certs: Path | None) -> None:
+    """[development only] Seed the dev PKI's facilities, doctors and demo API tokens.
 
     Adds the two facilities of certs-dev/, every doctor certificate there as an employee
     (so each sample shows its own verdict), and a token for each facility and an auditor,
@@ -90,7 +89,7 @@ def _report(seed: DemoSeed, settings: Settings) -> None:
     from docex.cli.serve import base_url
 
     url = base_url(settings.host, settings.port)
-    echo = typer.echo
+    echo = click.echo
     if not seed.changed:
         echo("Demo data already present: facilities, doctors and demo tokens exist.")
         echo("The demo tokens were shown when the data was first seeded and cannot be shown")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 
 from docex.cli.context import admin_context
-from docex.cli.tables import OutputFormat, print_rows
+from docex.cli.help import HelpGroup
+from docex.cli.params import ValueChoice
+from docex.cli.tables import OutputFormat, output_option, print_rows
 
-app = typer.Typer(
+app = HelpGroup(
     name="employee",
     help="Register, list and deactivate the employees of facilities.",
     no_args_is_help=True,
@@ -32,12 +34,13 @@ class Role(StrEnum):
 
 
 @app.command("add")
-def add(
-    facility: Annotated[str, typer.Option("--facility", help="EDRPOU code of the facility.")],
-    rnokpp: Annotated[str, typer.Option("--rnokpp", help="RNOKPP (tax number): 10 digits.")],
-    name: Annotated[str, typer.Option("--name", help="Full name, as in the certificate.")],
-    role: Annotated[Role, typer.Option("--role", help="What the employee does.")] = Role.DOCTOR,
-) -> None:
+@click.option("--facility", required=True, help="EDRPOU code of the facility.")
+@click.option("--rnokpp", required=True, help="RNOKPP (tax number): 10 digits.")
+@click.option("--name", required=True, help="Full name, as in the certificate.")
+@click.option(
+    "--role", type=ValueChoice(Role), default=Role.DOCTOR.value, help="What the employee does."
+)
+def add(facility: str, rnokpp: str, name: str, role: Role) -> None:
     """Register an employee of an active facility: their signatures become acceptable."""
     from docex.domain import EmployeeRole
     from docex.services.admin_audit import Operator
@@ -53,24 +56,17 @@ def add(
             role=EmployeeRole(role.value),
         )
     employee = added.employee
-    typer.echo(
+    click.echo(
         f"added {employee.role.value} {employee.rnokpp} {employee.full_name} "
         f"to facility {added.facility_edrpou}"
     )
 
 
 @app.command("list")
-def list_(
-    facility: Annotated[
-        str | None, typer.Option("--facility", help="EDRPOU code; default: every facility.")
-    ] = None,
-    include_inactive: Annotated[
-        bool, typer.Option("--all", help="Include deactivated employees.")
-    ] = False,
-    output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
-        OutputFormat.TEXT
-    ),
-) -> None:
+@click.option("--facility", help="EDRPOU code; default: every facility.")
+@click.option("--all", "include_inactive", is_flag=True, help="Include deactivated employees.")
+@output_option
+def list_(facility: str | None, include_inactive: bool, output: OutputFormat) -> None:
     """List employees by facility and RNOKPP; active ones only unless --all."""
     from docex.services.employees import list_employees
 
@@ -94,10 +90,9 @@ def list_(
 
 
 @app.command("deactivate")
-def deactivate(
-    facility: Annotated[str, typer.Option("--facility", help="EDRPOU code of the facility.")],
-    rnokpp: Annotated[str, typer.Option("--rnokpp", help="RNOKPP of the employee.")],
-) -> None:
+@click.option("--facility", required=True, help="EDRPOU code of the facility.")
+@click.option("--rnokpp", required=True, help="RNOKPP of the employee.")
+def deactivate(facility: str, rnokpp: str) -> None:
     """Mark an employee as no longer working at the facility; their new signatures are
     refused from now on. Deactivating twice changes nothing."""
     from docex.services.admin_audit import Operator
@@ -111,7 +106,7 @@ def deactivate(
             rnokpp=rnokpp,
         )
     employee = done.employee
-    typer.echo(
+    click.echo(
         f"employee {employee.rnokpp} {employee.full_name} of facility {done.facility_edrpou} "
         f"is inactive since {employee.deactivated_at:%Y-%m-%d %H:%M:%S %Z}"
     )

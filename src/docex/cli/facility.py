@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+import click
 
 from docex.cli.context import admin_context
-from docex.cli.tables import OutputFormat, print_rows
+from docex.cli.help import HelpGroup
+from docex.cli.tables import OutputFormat, output_option, print_rows
 
-app = typer.Typer(
+app = HelpGroup(
     name="facility", help="Register, list and deactivate facilities.", no_args_is_help=True
 )
 
@@ -17,10 +16,9 @@ COLUMNS = ("edrpou", "status", "name", "created_at", "deactivated_at")
 
 
 @app.command("add")
-def add(
-    edrpou: Annotated[str, typer.Option("--edrpou", help="EDRPOU code: 8 digits.")],
-    name: Annotated[str, typer.Option("--name", help="The facility's registered name.")],
-) -> None:
+@click.option("--edrpou", required=True, help="EDRPOU code: 8 digits.")
+@click.option("--name", required=True, help="The facility's registered name.")
+def add(edrpou: str, name: str) -> None:
     """Register an active facility."""
     from docex.services.admin_audit import Operator
     from docex.services.facilities import add_facility
@@ -29,18 +27,13 @@ def add(
         facility = add_facility(
             sessions=admin.sessions, actor=Operator.at_command_line(), edrpou=edrpou, name=name
         )
-    typer.echo(f"added facility {facility.edrpou} {facility.name}")
+    click.echo(f"added facility {facility.edrpou} {facility.name}")
 
 
 @app.command("list")
-def list_(
-    include_inactive: Annotated[
-        bool, typer.Option("--all", help="Include deactivated facilities.")
-    ] = False,
-    output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
-        OutputFormat.TEXT
-    ),
-) -> None:
+@click.option("--all", "include_inactive", is_flag=True, help="Include deactivated facilities.")
+@output_option
+def list_(include_inactive: bool, output: OutputFormat) -> None:
     """List facilities by EDRPOU; active ones only unless --all."""
     from docex.services.facilities import list_facilities
 
@@ -60,9 +53,8 @@ def list_(
 
 
 @app.command("deactivate")
-def deactivate(
-    edrpou: Annotated[str, typer.Argument(help="EDRPOU code of the facility.")],
-) -> None:
+@click.argument("edrpou", help="EDRPOU code of the facility.")
+def deactivate(edrpou: str) -> None:
     """Stop a facility from using the exchange; its tokens stop working at once.
 
     Its documents, employees and tokens are kept. Deactivating twice changes nothing.
@@ -74,7 +66,7 @@ def deactivate(
         facility = deactivate_facility(
             sessions=admin.sessions, actor=Operator.at_command_line(), edrpou=edrpou
         )
-    typer.echo(
+    click.echo(
         f"facility {facility.edrpou} {facility.name} "
         f"is inactive since {facility.deactivated_at:%Y-%m-%d %H:%M:%S %Z}"
     )

@@ -1,87 +1,66 @@
-"""Help pages that name values the way a person reads them, not as Python types.
+"""Help pages a person reads: whole one-line summaries, defaults shown, help on stdout.
 
-Typer 0.29 prints each parameter's annotation in the help's type column: ``<list[Path]>``,
-``<bool>`` beside a flag, ``<int>``. An option's ``metavar=`` replaces it, but an
-argument ignores its metavar there, and Typer's own ``--help`` flag carries ``<bool>``
-too. :func:`readable_help` walks a built command tree once and gives every parameter a
-Click-style label instead: ``PATH...``, ``INTEGER``, ``[text|json|xml]``, nothing for a
-flag. Only the help changes; parsing, values and exit codes do not.
+Click's help is already plain: each value is named by its metavar (``FILES...``,
+``INTEGER``, ``[text|json]``), a flag by nothing, and no Python type name shows. Three of
+its defaults do not suit docex, and :class:`HelpGroup` (the class of every group) and
+:data:`CONTEXT_SETTINGS` (the root's, inherited by every command) change them:
+
+- A group's list of commands cuts each summary to what fits beside the names, ending it
+  with ``...``; here the first sentence is kept whole and wraps instead.
+- ``[default: …]`` is shown only where a command asks; here wherever there is a default.
+- A group given no command prints its help on stderr (a usage error); here on stdout, as
+  ``--help`` does, with the usage exit status still (:class:`~docex.cli.exit_codes.ExitCode`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+import sys
+from collections.abc import Iterable
 from typing import Any
 
-from typer.core import TyperArgument, TyperOption
+import click
 
-_NAMES = {
-    "bool": "BOOLEAN",
-    "datetime": "DATETIME",
-    "float": "FLOAT",
-    "int": "INTEGER",
-    "str": "TEXT",
-}
-"""Click's words for the types Typer would print by their Python name."""
+from docex.cli.exit_codes import ExitCode
+
+CONTEXT_SETTINGS: dict[str, Any] = {"show_default": True}
+"""The root's context settings; a command's context inherits ``show_default`` from its
+parent's."""
 
 
-def readable_label(typer_label: str | None, *, is_flag: bool) -> str | None:
-    """The label for the help's type column in place of Typer's ``typer_label``.
-
-    ``None`` shows no label: a flag takes no value, so a type beside it only misleads.
-    A label that is a metavar the command set itself (no ``<…>``) is kept as it is.
-    """
-    if is_flag:
-        return None
-    if typer_label is None or not typer_label.startswith("<"):
-        return typer_label
-    many = typer_label.endswith("...")
-    label = typer_label.removesuffix("...").removeprefix("<").removesuffix(">")
-    if label.startswith("list[") and label.endswith("]"):
-        label, many = label[len("list[") : -1], True
-    words = [_word(part) for part in label.split(",")]
-    return " ".join(words) + ("..." if many else "")
+def summary(command: click.Command) -> str:
+    """The one-line help of ``command`` in its group's list: ``short_help``, else the
+    first sentence of its help, whole."""
+    return command.get_short_help_str(limit=sys.maxsize)
 
 
-def _word(type_label: str) -> str:
-    if "|" in type_label:
-        # A choice: the values themselves are the clearest label.
-        return f"[{type_label}]"
-    return _NAMES.get(type_label, type_label.upper())
+def write_commands(formatter: click.HelpFormatter, rows: Iterable[tuple[str, str]]) -> None:
+    """The ``Commands:`` section of a group's help, one row per (name, summary)."""
+    listed = list(rows)
+    if listed:
+        with formatter.section("Commands"):
+            formatter.write_dl(listed)
 
 
-def _display_type_rich(
-    typer_display: Callable[[Any], str | None], ctx: Any, *, is_flag: bool
-) -> str | None:
-    return readable_label(typer_display(ctx), is_flag=is_flag)
+class HelpGroup(click.Group):
+    """A group that lists its commands in the order they were added, with whole
+    summaries, and shows its help when given no command."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The names of the commands, in the order they were added (Click sorts them)."""
+        return list(self.commands)
 
-def readable_help(command: Any, ctx: Any) -> None:
-    """Give every parameter of ``command`` and its subcommands a readable help label.
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every visible subcommand with its whole one-line summary."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, summary(command)))
+        write_commands(formatter, rows)
 
-    ``ctx`` is the root context; it names the help option each command adds. Calling it
-    again on a command already done changes nothing.
-    """
-    readable_params(command, ctx)
-    for sub in getattr(command, "commands", {}).values():
-        readable_help(sub, ctx)
-
-
-def readable_params(command: Any, ctx: Any) -> None:
-    """:func:`readable_help` for the parameters of ``command`` alone, not its subcommands.
-
-    The root group builds its commands only when one is asked for; each gets its labels
-    then.
-    """
-    for param in command.get_params(ctx):
-        if isinstance(param, (TyperArgument, TyperOption)):
-            # An instance attribute shadows the class's method for this parameter only
-            # (Typer's help renderer calls param.display_type_rich(ctx)); Typer's own
-            # method, bound before it is shadowed, still computes the label we translate.
-            if "display_type_rich" not in vars(param):
-                vars(param)["display_type_rich"] = partial(
-                    _display_type_rich,
-                    param.display_type_rich,
-                    is_flag=bool(getattr(param, "is_flag", False)),
-                )
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as Click does, except that no arguments at all print the help on stdout."""
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(int(ExitCode.USAGE))
+        return super().parse_args(ctx, args)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
-app = typer.Typer(name="referrals", help="Referral housekeeping.", no_args_is_help=True)
+from docex.cli.help import HelpGroup
+
+app = HelpGroup(name="referrals", help="Referral housekeeping.", no_args_is_help=True)
 
 
 @app.command("expire")
@@ -18,8 +20,8 @@ def expire() -> None:
     # The referral's id and its issuer, not its requisition number: the number is what a
     # patient carries, and this output may end up in a job's log.
     for referral in recalled:
-        typer.echo(
+        click.echo(
             f"recalled {referral.id} issued by {referral.issuer_edrpou}, "
             f"valid until {referral.valid_until.isoformat()}"
         )
-    typer.echo(f"recalled {len(recalled)} expired referral(s)")
+    click.echo(f"recalled {len(recalled)} expired referral(s)")

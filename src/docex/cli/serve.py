@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
 
-import typer
+import click
 
 from docex.cli.context import reporting_errors
 from docex.cli.exit_codes import ExitCode
@@ -25,8 +24,8 @@ def reporting_configuration_errors() -> Iterator[None]:
     try:
         yield
     except ConfigurationError as exc:
-        typer.echo(configuration_error_line(exc), err=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+        click.echo(configuration_error_line(exc), err=True)
+        raise click.exceptions.Exit(int(ExitCode.USAGE)) from None
 
 
 def configuration_error_line(exc: ConfigurationError) -> str:
@@ -42,17 +41,16 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def serve(
-    host: Annotated[
-        str | None, typer.Option("--host", help="Address to listen on [default: DOCEX_HOST].")
-    ] = None,
-    port: Annotated[
-        int | None, typer.Option("--port", help="Port to listen on [default: DOCEX_PORT].")
-    ] = None,
-    workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Worker processes (stateless; share nothing).")
-    ] = 1,
-) -> None:
+@click.command("serve")
+@click.option("--host", help="Address to listen on [default: DOCEX_HOST].")
+@click.option("--port", type=int, help="Port to listen on [default: DOCEX_PORT].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    help="Worker processes (stateless; share nothing).",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the HTTP API; the OpenAPI documentation is at /docs.
 
     Configuration comes from DOCEX_* environment variables. The embedded SQLite database
@@ -77,7 +75,7 @@ def serve(
         # rather than failing requests.
         open_database(settings).dispose()
     url = base_url(settings.host, settings.port)
-    typer.echo(f"docex: serving {url} with {workers} worker(s); OpenAPI docs at {url}/docs")
+    click.echo(f"docex: serving {url} with {workers} worker(s); OpenAPI docs at {url}/docs")
     if workers == 1:
         from docex.api.app import create_app
 

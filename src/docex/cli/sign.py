@@ -1,4 +1,4 @@
-r"""``docex sign``: sign the exchange's documents with the development PKI.  DEVELOPMENT ONLY.
+"""``docex sign``: sign the exchange's documents with the development PKI.  DEVELOPMENT ONLY.
 
 One subcommand per kind builds the kind's signed content from a few options and signs it:
 ``referral``, ``result``, ``recall``, ``cancel`` and ``receipt``
@@ -15,36 +15,34 @@ Heavy libraries (pyHanko, certomancer, the FHIR models) are imported inside the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
 
-import typer
-from typer.core import TyperGroup
+import click
 
 from docex.cli import sign_formats, sign_manifest
-from docex.cli.sign_formats import DEFAULT_LEVEL, Digest, Level, Signer, fail
+from docex.cli.help import HelpGroup
+from docex.cli.sign_formats import digest_option, fail, level_option, signer_option
 from docex.errors import DocexError
 
 
-class _SignGroup(TyperGroup):
+class _SignGroup(HelpGroup):
     """``docex sign FILE`` keeps working beside the subcommands: it means ``sign file FILE``."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as a group, with ``file`` put before anything that is not a subcommand."""
         # The group itself takes no option but --help, so anything else before a
         # subcommand's name (`docex sign --signer doctor-dstu FILE`) is the file command's.
         if args and args[0] not in self.commands and args[0] != "--help":
             args = ["file", *args]
-        result: list[str] = super().parse_args(ctx, args)
-        return result
+        return super().parse_args(ctx, args)
 
 
-app = typer.Typer(
+app = _SignGroup(
     name="sign",
-    cls=_SignGroup,
     no_args_is_help=True,
-    short_help=r"\[development only] Sign a referral, result, recall, cancel, receipt, "
+    short_help="[development only] Sign a referral, result, recall, cancel, receipt, "
     "manifest or any FILE with a dev PKI key.",
     help=(
-        r"\[development only] Sign a document of the exchange with a dev PKI key. "
+        "[development only] Sign a document of the exchange with a dev PKI key. "
         "One subcommand per kind builds its signed FHIR content (the author is the signer, "
         "from the certificate) and signs it, by default attached CAdES B-LT, which the gate "
         "accepts: referral, result, recall, cancel, receipt, and manifest (for a "
@@ -53,30 +51,42 @@ app = typer.Typer(
     ),
 )
 
-
-app.command("referral")(sign_formats.referral)
-app.command("result")(sign_formats.result)
-app.command("recall")(sign_formats.recall)
-app.command("cancel")(sign_formats.cancel)
-app.command("receipt")(sign_formats.receipt)
-app.command("manifest")(sign_manifest.manifest)
+for _kind in (
+    sign_formats.referral,
+    sign_formats.result,
+    sign_formats.recall,
+    sign_formats.cancel,
+    sign_formats.receipt,
+    sign_manifest.manifest,
+):
+    app.add_command(_kind)
 
 
 @app.command("file")
+@click.argument(
+    "file",
+    type=click.Path(path_type=Path),
+    help="File to sign; a PDF gets a PAdES signature.",
+)
+@signer_option
+@click.option("--attached", is_flag=True, help="CAdES only: embed the content in the .p7s.")
+@level_option
+@digest_option
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Output path [default: FILE.p7s or FILE-signed.pdf].",
+)
 def sign_file(
-    file: Annotated[Path, typer.Argument(help="File to sign; a PDF gets a PAdES signature.")],
-    signer: Signer,
-    attached: Annotated[
-        bool, typer.Option("--attached", help="CAdES only: embed the content in the .p7s.")
-    ] = False,
-    level: Level = DEFAULT_LEVEL,
-    digest: Digest = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Output path [default: FILE.p7s or FILE-signed.pdf]."),
-    ] = None,
+    file: Path,
+    signer: str,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path | None,
 ) -> None:
-    r"""\[development only] Sign FILE as it is (`docex sign FILE` for short).
+    """[development only] Sign FILE as it is (`docex sign FILE` for short).
 
     A PDF gets a PAdES signature, written to FILE-signed.pdf. Anything else gets a CAdES
     signature, written to FILE.p7s (detached unless --attached).
@@ -103,4 +113,4 @@ def sign_file(
         target.write_bytes(signed)
     except (DocexError, OSError) as exc:
         fail(exc)
-    typer.echo(f"wrote {target} ({what} {level}, {chosen}, signer {signer}; development only)")
+    click.echo(f"wrote {target} ({what} {level}, {chosen}, signer {signer}; development only)")

@@ -10,95 +10,118 @@ the gate refuses is refused here, before a signature is spent on it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import typer
+import click
 
 from docex.cli.exit_codes import ExitCode
+from docex.cli.params import ValueChoice
 from docex.domain import DocumentKind, ReferralPriority
 from docex.errors import DocexError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from docex.formats.facts import Author
 
     Build = Callable[[Author], dict[str, Any]]
 
-Signer = Annotated[
-    str,
-    typer.Option(
-        "--signer",
-        help="Label of a dev PKI certificate: doctor-ecdsa, doctor-rsa (facility 38291045), "
-        "doctor2-ecdsa (facility 40123457), facility-seal, doctor-dstu, …",
-    ),
-]
-Level = Annotated[str, typer.Option("--level", help="B-B, B-T, B-LT, or (PAdES only) B-LTA.")]
-Digest = Annotated[
-    str | None,
-    typer.Option(
-        "--digest",
-        help="sha256 (default), sha384, sha512 or sha1; gost34311 (the only one) for DSTU.",
-    ),
-]
-Attached = Annotated[
-    bool,
-    typer.Option(
-        "--attached/--detached",
-        help="Embed the content in the .p7s (one file to send), or write it beside: with "
-        "--detached the content goes to OUT without .p7s (or --content-out).",
-    ),
-]
-Out = Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the signature.")]
-ContentOut = Annotated[
-    Path | None,
-    typer.Option(
-        "--content-out",
-        help="With --detached: where to write the signed content "
-        "[default: OUT without .p7s, or OUT with .json].",
-    ),
-]
-Patient = Annotated[
-    str,
-    typer.Option("--patient", help="The patient: RNOKPP (10 digits) or eHealth person id (UUID)."),
-]
-Reason = Annotated[str | None, typer.Option("--reason", help="Why, in words (statusReason).")]
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_LEVEL = "B-LT"  # docex.devpki.documents.DEFAULT_LEVEL, without importing it here
 
+signer_option = click.option(
+    "--signer",
+    required=True,
+    help="Label of a dev PKI certificate: doctor-ecdsa, doctor-rsa (facility 38291045), "
+    "doctor2-ecdsa (facility 40123457), facility-seal, doctor-dstu, …",
+)
+level_option = click.option(
+    "--level", default=DEFAULT_LEVEL, help="B-B, B-T, B-LT, or (PAdES only) B-LTA."
+)
+digest_option = click.option(
+    "--digest",
+    help="sha256 (default), sha384, sha512 or sha1; gost34311 (the only one) for DSTU.",
+)
+attached_option = click.option(
+    "--attached/--detached",
+    default=True,
+    help="Embed the content in the .p7s (one file to send), or write it beside: with "
+    "--detached the content goes to OUT without .p7s (or --content-out).",
+)
+out_option = click.option(
+    "--out", "-o", type=click.Path(path_type=Path), help="Where to write the signature."
+)
+content_out_option = click.option(
+    "--content-out",
+    type=click.Path(path_type=Path),
+    help="With --detached: where to write the signed content "
+    "[default: OUT without .p7s, or OUT with .json].",
+)
+patient_option = click.option(
+    "--patient",
+    required=True,
+    help="The patient: RNOKPP (10 digits) or eHealth person id (UUID).",
+)
+reason_option = click.option("--reason", help="Why, in words (statusReason).")
+referral_id_option = click.option(
+    "--referral",
+    required=True,
+    type=click.UUID,
+    help="Document id of the referral (from its 201).",
+)
 
+
+def signing_options(*, detachable: bool = True) -> Callable[[F], F]:
+    """The options every kind ends with: --attached/--detached, --level, --digest, --out,
+    --content-out; a manifest, always attached, takes neither the first nor the last."""
+
+    def decorate(function: F) -> F:
+        options = [level_option, digest_option, out_option]
+        if detachable:
+            options = [attached_option, *options, content_out_option]
+        # Click lists options in the order their decorators stand, top to bottom: the
+        # innermost is applied first.
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+@click.command("referral")
+@patient_option
+@click.option("--service", required=True, help="Service code, e.g. K-CARD-01.")
+@click.option("--service-text", required=True, help="What the service is, in words.")
+@signer_option
+@click.option("--performer", help="EDRPOU of the facility addressed; leave out for any facility.")
+@click.option(
+    "--priority",
+    type=ValueChoice(ReferralPriority),
+    default=ReferralPriority.ROUTINE.value,
+    help="How urgent.",
+)
+@click.option(
+    "--valid-until",
+    help="End of validity, ISO 8601 with offset (2026-12-31T23:59:59+02:00).",
+)
+@signing_options()
 def referral(
-    patient: Patient,
-    service: Annotated[str, typer.Option("--service", help="Service code, e.g. K-CARD-01.")],
-    service_text: Annotated[
-        str, typer.Option("--service-text", help="What the service is, in words.")
-    ],
-    signer: Signer,
-    performer: Annotated[
-        str | None,
-        typer.Option(
-            "--performer", help="EDRPOU of the facility addressed; leave out for any facility."
-        ),
-    ] = None,
-    priority: Annotated[
-        ReferralPriority, typer.Option("--priority", help="How urgent.")
-    ] = ReferralPriority.ROUTINE,
-    valid_until: Annotated[
-        str | None,
-        typer.Option(
-            "--valid-until",
-            help="End of validity, ISO 8601 with offset (2026-12-31T23:59:59+02:00).",
-        ),
-    ] = None,
-    attached: Attached = True,
-    level: Level = DEFAULT_LEVEL,
-    digest: Digest = None,
-    out: Out = None,
-    content_out: ContentOut = None,
+    patient: str,
+    service: str,
+    service_text: str,
+    signer: str,
+    performer: str | None,
+    priority: ReferralPriority,
+    valid_until: str | None,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path | None,
+    content_out: Path | None,
 ) -> None:
-    r"""\[development only] Sign a referral: a FHIR ServiceRequest (referral/1).
+    """[development only] Sign a referral: a FHIR ServiceRequest (referral/1).
 
     The requester is the signer (a contained PractitionerRole: RNOKPP and facility EDRPOU
     from the certificate). Written to OUT [default: referral.p7s].
@@ -129,35 +152,34 @@ def referral(
     )
 
 
+@click.command("result")
+@patient_option
+@signer_option
+@click.option("--answers", type=click.UUID, help="Document id of the referral this result answers.")
+@click.option("--recipient", help="EDRPOU the result goes to, when it answers no referral.")
+@click.option(
+    "--replaces", type=click.UUID, help="Document id of the earlier result this one corrects."
+)
+@click.option("--code", default="11502-2", help="LOINC code of the report.")
+@click.option("--code-text", default="Laboratory report", help="What the report is, in words.")
+@click.option("--conclusion", help="The conclusion, in words.")
+@signing_options()
 def result(
-    patient: Patient,
-    signer: Signer,
-    answers: Annotated[
-        uuid.UUID | None,
-        typer.Option("--answers", help="Document id of the referral this result answers."),
-    ] = None,
-    recipient: Annotated[
-        str | None,
-        typer.Option("--recipient", help="EDRPOU the result goes to, when it answers no referral."),
-    ] = None,
-    replaces: Annotated[
-        uuid.UUID | None,
-        typer.Option("--replaces", help="Document id of the earlier result this one corrects."),
-    ] = None,
-    code: Annotated[str, typer.Option("--code", help="LOINC code of the report.")] = "11502-2",
-    code_text: Annotated[
-        str, typer.Option("--code-text", help="What the report is, in words.")
-    ] = "Laboratory report",
-    conclusion: Annotated[
-        str | None, typer.Option("--conclusion", help="The conclusion, in words.")
-    ] = None,
-    attached: Attached = True,
-    level: Level = DEFAULT_LEVEL,
-    digest: Digest = None,
-    out: Out = None,
-    content_out: ContentOut = None,
+    patient: str,
+    signer: str,
+    answers: uuid.UUID | None,
+    recipient: str | None,
+    replaces: uuid.UUID | None,
+    code: str,
+    code_text: str,
+    conclusion: str | None,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path | None,
+    content_out: Path | None,
 ) -> None:
-    r"""\[development only] Sign an examination result: a FHIR DiagnosticReport.
+    """[development only] Sign an examination result: a FHIR DiagnosticReport.
 
     With --answers it answers that referral and goes to its issuer; with --recipient it is
     a standalone result for that facility; --replaces makes it a correction. The performer
@@ -190,23 +212,24 @@ def result(
     )
 
 
-ReferralId = Annotated[
-    uuid.UUID, typer.Option("--referral", help="Document id of the referral (from its 201).")
-]
-
-
+@click.command("recall")
+@referral_id_option
+@patient_option
+@signer_option
+@reason_option
+@signing_options()
 def recall(
-    referral: ReferralId,
-    patient: Patient,
-    signer: Signer,
-    reason: Reason = None,
-    attached: Attached = True,
-    level: Level = DEFAULT_LEVEL,
-    digest: Digest = None,
-    out: Out = None,
-    content_out: ContentOut = None,
+    referral: uuid.UUID,
+    patient: str,
+    signer: str,
+    reason: str | None,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path | None,
+    content_out: Path | None,
 ) -> None:
-    r"""\[development only] Sign the recall of a referral: a FHIR Task (code recall).
+    """[development only] Sign the recall of a referral: a FHIR Task (code recall).
 
     Written to OUT [default: recall.p7s].
     """
@@ -224,18 +247,24 @@ def recall(
     )
 
 
+@click.command("cancel")
+@referral_id_option
+@patient_option
+@signer_option
+@reason_option
+@signing_options()
 def cancel(
-    referral: ReferralId,
-    patient: Patient,
-    signer: Signer,
-    reason: Reason = None,
-    attached: Attached = True,
-    level: Level = DEFAULT_LEVEL,
-    digest: Digest = None,
-    out: Out = None,
-    content_out: ContentOut = None,
+    referral: uuid.UUID,
+    patient: str,
+    signer: str,
+    reason: str | None,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path | None,
+    content_out: Path | None,
 ) -> None:
-    r"""\[development only] Sign a referral's cancellation (entered in error): a FHIR Task.
+    """[development only] Sign a referral's cancellation (entered in error): a FHIR Task.
 
     Written to OUT [default: cancel.p7s].
     """
@@ -253,19 +282,27 @@ def cancel(
     )
 
 
+@click.command("receipt")
+@click.option(
+    "--document",
+    required=True,
+    type=click.UUID,
+    help="Id of the delivered document received.",
+)
+@patient_option
+@signer_option
+@signing_options()
 def receipt(
-    document: Annotated[
-        uuid.UUID, typer.Option("--document", help="Id of the delivered document received.")
-    ],
-    patient: Patient,
-    signer: Signer,
-    attached: Attached = True,
-    level: Level = DEFAULT_LEVEL,
-    digest: Digest = None,
-    out: Out = None,
-    content_out: ContentOut = None,
+    document: uuid.UUID,
+    patient: str,
+    signer: str,
+    attached: bool,
+    level: str,
+    digest: str | None,
+    out: Path | None,
+    content_out: Path | None,
 ) -> None:
-    r"""\[development only] Sign a receipt for a delivered document: a FHIR Task (receipt/1).
+    """[development only] Sign a receipt for a delivered document: a FHIR Task (receipt/1).
 
     Send it to POST /api/v1/deliveries/{document}/receipt. Written to OUT
     [default: receipt.p7s].
@@ -358,7 +395,7 @@ def sign_json(
         fail(exc)
     form = "attached" if attached else f"detached, content in {written[1]}"
     who = f"RNOKPP {author.rnokpp} at {author.edrpou}" if author.rnokpp else author.edrpou
-    typer.echo(
+    click.echo(
         f"wrote {out} ({facts.format} signed by {signer} ({who}): CAdES {level} {form}, "
         f"{chosen}; development only)"
     )
@@ -378,11 +415,11 @@ def _aware(option: str, value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
+        raise click.BadParameter(
             f"{value!r} is not an ISO 8601 date-time", param_hint=option
         ) from None
     if moment.utcoffset() is None:
-        raise typer.BadParameter(
+        raise click.BadParameter(
             f"{value!r} has no offset; write it as 2026-12-31T23:59:59+02:00", param_hint=option
         )
     return moment
@@ -393,5 +430,5 @@ def fail(exc: Exception) -> NoReturn:
     # No traceback: these are usage problems, not bugs.
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
-    typer.echo(f"docex: error: {where}{detail}", err=True)
-    raise typer.Exit(ExitCode.USAGE)
+    click.echo(f"docex: error: {where}{detail}", err=True)
+    raise click.exceptions.Exit(ExitCode.USAGE)

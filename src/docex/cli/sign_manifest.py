@@ -1,4 +1,4 @@
-r"""``docex sign manifest``: the signed manifest a ``medical_document`` travels with.
+"""``docex sign manifest``: the signed manifest a ``medical_document`` travels with.
 
 The manifest is a FHIR DocumentReference (``document-manifest/1``) naming the signed
 payload by SHA-256: the PDF itself for PAdES, the (attached or detached) content for
@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 
 from docex.cli.sign_formats import (
-    DEFAULT_LEVEL,
-    Digest,
-    Level,
-    Out,
-    Patient,
-    Signer,
     fail,
+    patient_option,
     sign_json,
+    signer_option,
+    signing_options,
 )
 from docex.domain import DocumentKind
 from docex.errors import DocexError
@@ -31,40 +28,37 @@ if TYPE_CHECKING:
     from docex.formats.facts import Author
 
 
+@click.command("manifest")
+@click.argument(
+    "file",
+    type=click.Path(path_type=Path),
+    help="The signed document the manifest names: a signed PDF, or a .p7s (with "
+    "--content when it is detached).",
+)
+@patient_option
+@signer_option
+@click.option(
+    "--content", type=click.Path(path_type=Path), help="The content of a detached FILE.p7s."
+)
+@click.option("--recipient", help="EDRPOU the document is addressed to.")
+@click.option("--content-type", help="Media type of the payload [default: guessed from its name].")
+@click.option("--type-code", default="11488-4", help="LOINC code of the document type.")
+@click.option("--type-text", default="Consult note", help="The document type, in words.")
+@signing_options(detachable=False)
 def manifest(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="The signed document the manifest names: a signed PDF, or a .p7s (with "
-            "--content when it is detached)."
-        ),
-    ],
-    patient: Patient,
-    signer: Signer,
-    content: Annotated[
-        Path | None,
-        typer.Option("--content", help="The content of a detached FILE.p7s."),
-    ] = None,
-    recipient: Annotated[
-        str | None, typer.Option("--recipient", help="EDRPOU the document is addressed to.")
-    ] = None,
-    content_type: Annotated[
-        str | None,
-        typer.Option(
-            "--content-type", help="Media type of the payload [default: guessed from its name]."
-        ),
-    ] = None,
-    type_code: Annotated[
-        str, typer.Option("--type-code", help="LOINC code of the document type.")
-    ] = "11488-4",
-    type_text: Annotated[
-        str, typer.Option("--type-text", help="The document type, in words.")
-    ] = "Consult note",
-    level: Level = DEFAULT_LEVEL,
-    digest: Digest = None,
-    out: Out = None,
+    file: Path,
+    patient: str,
+    signer: str,
+    content: Path | None,
+    recipient: str | None,
+    content_type: str | None,
+    type_code: str,
+    type_text: str,
+    level: str,
+    digest: str | None,
+    out: Path | None,
 ) -> None:
-    r"""\[development only] Sign the manifest of a medical document: a DocumentReference.
+    """[development only] Sign the manifest of a medical document: a DocumentReference.
 
     It names FILE's signed payload by SHA-256 (the PDF itself for PAdES, the content for
     CAdES) and is always attached CAdES: send it as `manifest` beside FILE, signed by the

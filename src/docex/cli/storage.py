@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+import click
 
 from docex.cli.exit_codes import ExitCode
+from docex.cli.help import HelpGroup
 
-app = typer.Typer(help="Object store maintenance.", no_args_is_help=True)
+app = HelpGroup(name="storage", help="Object store maintenance.", no_args_is_help=True)
 
 
 @app.command("reconcile")
-def reconcile(
-    grace_minutes: Annotated[
-        int,
-        typer.Option(
-            "--grace-minutes",
-            min=0,
-            help="Leave unreferenced objects younger than this: their submission may still "
-            "be committing.",
-        ),
-    ] = 60,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Report what would be removed; remove nothing.")
-    ] = False,
-) -> None:
+@click.option(
+    "--grace-minutes",
+    type=click.IntRange(min=0),
+    default=60,
+    help="Leave unreferenced objects younger than this: their submission may still be committing.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
+def reconcile(grace_minutes: int, dry_run: bool) -> None:
     """Remove objects no document references (left by failed commits); report missing ones.
 
     An orphan written again while this runs (a retried upload about to be committed) is
@@ -52,22 +45,22 @@ def reconcile(
             dry_run=dry_run,
         )
     except DocexError as exc:
-        typer.echo(f"docex storage reconcile: {exc}", err=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from exc
+        click.echo(f"docex storage reconcile: {exc}", err=True)
+        raise click.exceptions.Exit(int(ExitCode.USAGE)) from exc
     finally:
         if admin is not None:
             admin.close()
     verb = "would remove" if dry_run else "removed"
-    typer.echo(
+    click.echo(
         f"{report.objects_seen} objects; {len(report.orphans)} unreferenced; "
         f"{verb} {len(report.removed)}; {len(report.too_recent)} too recent to remove; "
         f"{len(report.kept)} written again or referenced meanwhile, kept; "
         f"{len(report.missing)} missing"
     )
     for key in report.cleared_markers:
-        typer.echo(f"  cleared a dead reconcile's marker on: {key}")
+        click.echo(f"  cleared a dead reconcile's marker on: {key}")
     for key in report.removed:
-        typer.echo(f"  {verb}: {key}")
+        click.echo(f"  {verb}: {key}")
     for key in report.missing:
-        typer.echo(f"  MISSING: {key}", err=True)
-    raise typer.Exit(int(ExitCode.FAILED) if report.missing else int(ExitCode.OK))
+        click.echo(f"  MISSING: {key}", err=True)
+    raise click.exceptions.Exit(int(ExitCode.FAILED) if report.missing else int(ExitCode.OK))

@@ -8,7 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import typer
+import click
+
+from docex.cli.params import ValueChoice
 
 
 class OutputFormat(StrEnum):
@@ -16,6 +18,16 @@ class OutputFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+
+
+output_option = click.option(
+    "--format",
+    "output",
+    type=ValueChoice(OutputFormat),
+    default=OutputFormat.TEXT.value,
+    help="text or json.",
+)
+"""``--format text|json`` of a listing command, passed to it as ``output``."""
 
 
 def _cell(value: Any) -> str:
@@ -38,7 +50,7 @@ def print_rows(
     """Print ``rows`` (dicts keyed by ``columns``) as a table or as one JSON array."""
     if output is OutputFormat.JSON:
         data = [{column: _json_value(row[column]) for column in columns} for row in rows]
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     cells = [[_cell(row[column]) for column in columns] for row in rows]
     widths = [
@@ -46,6 +58,6 @@ def print_rows(
         for i, column in enumerate(columns)
     ]
     for line in [list(columns), *cells]:
-        typer.echo(
+        click.echo(
             "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
         )

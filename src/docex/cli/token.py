@@ -12,14 +12,15 @@ operator named as ``cli:<os user>``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 
 from docex.cli.context import admin_context
-from docex.cli.tables import OutputFormat, print_rows
+from docex.cli.help import HelpGroup
+from docex.cli.tables import OutputFormat, output_option, print_rows
 
-app = typer.Typer(
+app = HelpGroup(
     name="token", help="Issue, rotate, list and revoke API tokens.", no_args_is_help=True
 )
 
@@ -37,29 +38,17 @@ COLUMNS = (
 
 
 @app.command("issue")
-def issue(
-    facility: Annotated[
-        str | None,
-        typer.Option("--facility", help="EDRPOU code of the facility the token speaks for."),
-    ] = None,
-    auditor: Annotated[
-        bool, typer.Option("--auditor", help="An auditor token (reads everything).")
-    ] = False,
-    label: Annotated[
-        str | None, typer.Option("--label", help="A note saying who holds the token.")
-    ] = None,
-    expires_in: Annotated[
-        int | None,
-        typer.Option(
-            "--expires-in",
-            metavar="DAYS",
-            # Bounded here so that a typing slip is a usage error, not a timedelta overflow.
-            min=1,
-            max=3650,
-            help="Days until the token expires; default DOCEX_TOKEN_LIFETIME_DAYS (90).",
-        ),
-    ] = None,
-) -> None:
+@click.option("--facility", help="EDRPOU code of the facility the token speaks for.")
+@click.option("--auditor", is_flag=True, help="An auditor token (reads everything).")
+@click.option("--label", help="A note saying who holds the token.")
+@click.option(
+    "--expires-in",
+    metavar="DAYS",
+    # Bounded here so that a typing slip is a usage error, not a timedelta overflow.
+    type=click.IntRange(min=1, max=3650),
+    help="Days until the token expires; default DOCEX_TOKEN_LIFETIME_DAYS (90).",
+)
+def issue(facility: str | None, auditor: bool, label: str | None, expires_in: int | None) -> None:
     """Issue a token for a facility (--facility EDRPOU) or an auditor (--auditor).
 
     The token is printed once, alone on stdout; it cannot be recovered later.
@@ -84,8 +73,8 @@ def issue(
             lifetime=None if expires_in is None else timedelta(days=expires_in),
         )
     holder = "an auditor" if facility is None else f"facility {facility.strip()}"
-    typer.echo(issued.token)
-    typer.echo(
+    click.echo(issued.token)
+    click.echo(
         f"docex: issued token {issued.record.id} for {holder}, valid until "
         f"{issued.record.expires_at:%Y-%m-%d %H:%M:%S %Z}. It is shown only this once: "
         f"store it now. Revoke it with `docex token revoke {issued.record.id}`.",
@@ -94,9 +83,8 @@ def issue(
 
 
 @app.command("rotate")
-def rotate(
-    token_id: Annotated[int, typer.Argument(help="The id shown by `docex token list`.")],
-) -> None:
+@click.argument("token_id", type=int, help="The id shown by `docex token list`.")
+def rotate(token_id: int) -> None:
     """Issue a successor with the same grants; the old token expires after a short overlap.
 
     The new token is printed once, alone on stdout, like `docex token issue` prints one.
@@ -112,8 +100,8 @@ def rotate(
             token_id=token_id,
         )
     successor = rotated.successor.record
-    typer.echo(rotated.successor.token)
-    typer.echo(
+    click.echo(rotated.successor.token)
+    click.echo(
         f"docex: token {rotated.previous.id} is replaced by token {successor.id}, valid until "
         f"{successor.expires_at:%Y-%m-%d %H:%M:%S %Z}; the old one stops working at "
         f"{rotated.previous.expires_at:%Y-%m-%d %H:%M:%S %Z}. The new token is shown only "
@@ -123,15 +111,10 @@ def rotate(
 
 
 @app.command("list")
-def list_(
-    facility: Annotated[
-        str | None, typer.Option("--facility", help="Only this facility's tokens (EDRPOU).")
-    ] = None,
-    include_revoked: Annotated[bool, typer.Option("--all", help="Include revoked tokens.")] = False,
-    output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
-        OutputFormat.TEXT
-    ),
-) -> None:
+@click.option("--facility", help="Only this facility's tokens (EDRPOU).")
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens.")
+@output_option
+def list_(facility: str | None, include_revoked: bool, output: OutputFormat) -> None:
     """List tokens, oldest first, with their expiry and last use; never their secrets."""
     from docex.clock import utcnow
     from docex.services.tokens import list_tokens
@@ -159,9 +142,8 @@ def list_(
 
 
 @app.command("revoke")
-def revoke(
-    token_id: Annotated[int, typer.Argument(help="The id shown by `docex token list`.")],
-) -> None:
+@click.argument("token_id", type=int, help="The id shown by `docex token list`.")
+def revoke(token_id: int) -> None:
     """Revoke a token for good; it stops authenticating at once."""
     from docex.services.admin_audit import Operator
     from docex.services.tokens import revoke_token
@@ -170,4 +152,4 @@ def revoke(
         token = revoke_token(
             sessions=admin.sessions, actor=Operator.at_command_line(), token_id=token_id
         )
-    typer.echo(f"token {token.id} is revoked since {token.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
+    click.echo(f"token {token.id} is revoked since {token.revoked_at:%Y-%m-%d %H:%M:%S %Z}")

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-import typer
+import click
 
 from docex.cli.exit_codes import ExitCode
 
@@ -61,100 +61,92 @@ def combined_exit_code(codes: Sequence[ExitCode]) -> ExitCode:
     return ExitCode.OK
 
 
+@click.command("verify")
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Signature files: .p7s (CAdES) or .pdf (PAdES); a folder is walked for "
+    "signature files (X.p7s is checked against X beside it); - reads one from stdin.",
+)
+@click.option(
+    "--content",
+    type=click.Path(path_type=Path),
+    help="The signed content of a detached signature (one FILE only). "
+    "Without it, X.p7s is checked against X when that file exists.",
+)
+@click.option(
+    "--trust",
+    multiple=True,
+    help="Trust anchors: a PEM/DER file, a .p7b CA bundle, a folder of them, or an "
+    "ETSI TS 119 612 trusted list (XML). Repeatable. Default: the development "
+    "anchors in certs-dev/.",
+)
+@click.option(
+    "--trusted-list-signer",
+    multiple=True,
+    help="Certificate file of a trusted list's operator: a --trust trusted list must "
+    "carry an XML signature that verifies with one of them. Repeatable.",
+)
+@click.option(
+    "--trusted-list-unsigned-dev-only",
+    is_flag=True,
+    help="Read trusted lists without checking their signature (development PKI only).",
+)
+@click.option("--at", help="Validate as of this ISO 8601 time (default: now).")
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Fetch revocation data from the URLs in certificates (off by default).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    default="text",
+    help="Output: text (for people), json (one line per file) or xml (the ETSI TS "
+    "119 102-2 validation report; one FILE).",
+)
+@click.option(
+    "--report",
+    "report_pdf",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a PDF validation report for people to this file (one FILE).",
+)
+@click.option("--jobs", "-j", type=int, help="Worker processes for many files.")
+@click.option(
+    "--kind",
+    default="referral",
+    help="The document kind the gate's acceptance policy decides for "
+    "(referral, examination_result, medical_document, ...).",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Text output in detail: signer and certificate fingerprints, trust anchor, "
+    "integrity, time, modifications, revocation, and the bottom line.",
+)
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show the libraries' log messages and the details (tracebacks) of "
+    "internal errors on stderr.",
+)
 def verify_command(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Signature files: .p7s (CAdES) or .pdf (PAdES); a folder is walked for "
-            "signature files (X.p7s is checked against X beside it); - reads one from stdin.",
-        ),
-    ],
-    content: Annotated[
-        Path | None,
-        typer.Option(
-            "--content",
-            help="The signed content of a detached signature (one FILE only). "
-            "Without it, X.p7s is checked against X when that file exists.",
-        ),
-    ] = None,
-    trust: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--trust",
-            help="Trust anchors: a PEM/DER file, a .p7b CA bundle, a folder of them, or an "
-            "ETSI TS 119 612 trusted list (XML). Repeatable. Default: the development "
-            "anchors in certs-dev/.",
-        ),
-    ] = None,
-    trusted_list_signer: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--trusted-list-signer",
-            help="Certificate file of a trusted list's operator: a --trust trusted list must "
-            "carry an XML signature that verifies with one of them. Repeatable.",
-        ),
-    ] = None,
-    trusted_list_unsigned_dev_only: Annotated[
-        bool,
-        typer.Option(
-            "--trusted-list-unsigned-dev-only",
-            help="Read trusted lists without checking their signature (development PKI only).",
-        ),
-    ] = False,
-    at: Annotated[
-        str | None,
-        typer.Option("--at", help="Validate as of this ISO 8601 time (default: now)."),
-    ] = None,
-    online: Annotated[
-        bool,
-        typer.Option(
-            "--online", help="Fetch revocation data from the URLs in certificates (off by default)."
-        ),
-    ] = False,
-    output_format: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            help="Output: text (for people), json (one line per file) or xml (the ETSI TS "
-            "119 102-2 validation report; one FILE).",
-        ),
-    ] = "text",
-    report_pdf: Annotated[
-        Path | None,
-        typer.Option(
-            "--report",
-            help="Also write a PDF validation report for people to this file (one FILE).",
-            dir_okay=False,
-        ),
-    ] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Worker processes for many files.")
-    ] = None,
-    kind: Annotated[
-        str,
-        typer.Option(
-            "--kind",
-            help="The document kind the gate's acceptance policy decides for "
-            "(referral, examination_result, medical_document, ...).",
-        ),
-    ] = "referral",
-    verbose: Annotated[
-        bool,
-        typer.Option(
-            "--verbose",
-            "-v",
-            help="Text output in detail: signer and certificate fingerprints, trust anchor, "
-            "integrity, time, modifications, revocation, and the bottom line.",
-        ),
-    ] = False,
-    debug: Annotated[
-        bool,
-        typer.Option(
-            "--debug",
-            help="Show the libraries' log messages and the details (tracebacks) of "
-            "internal errors on stderr.",
-        ),
-    ] = False,
+    files: tuple[Path, ...],
+    content: Path | None,
+    trust: tuple[str, ...],
+    trusted_list_signer: tuple[str, ...],
+    trusted_list_unsigned_dev_only: bool,
+    at: str | None,
+    online: bool,
+    output_format: str,
+    report_pdf: Path | None,
+    jobs: int | None,
+    kind: str,
+    verbose: bool,
+    debug: bool,
 ) -> None:
     """Verify CAdES (.p7s) and PAdES (.pdf) signatures and print a verdict per file.
 
@@ -180,12 +172,12 @@ def verify_command(
         if len(files) != 1:
             _usage("- (stdin) is read alone: give no other FILE with it")
         stdin = _read_stdin()
-    files = _expand(files)
-    if not files:
+    paths = _expand(files)
+    if not paths:
         _usage("no signature file found in the folder(s) given")
-    if output_format == "xml" and len(files) != 1:
+    if output_format == "xml" and len(paths) != 1:
         _usage("--format xml writes one report: give exactly one FILE")
-    if report_pdf is not None and len(files) != 1:
+    if report_pdf is not None and len(paths) != 1:
         _usage("--report writes one PDF report: give exactly one FILE")
     validation_time = _parse_time(at)
     trust_sources = _trust_sources(trust)
@@ -195,11 +187,11 @@ def verify_command(
         at=validation_time,
         kind=kind,
         debug=debug,
-        trusted_list_signer=tuple(trusted_list_signer or ()),
+        trusted_list_signer=tuple(trusted_list_signer),
         trusted_list_unsigned_dev_only=trusted_list_unsigned_dev_only,
     )
     content_bytes = _read(content) if content is not None else None
-    results = _run(settings, files, content_bytes, jobs=jobs, progress=len(files) > 1, stdin=stdin)
+    results = _run(settings, paths, content_bytes, jobs=jobs, progress=len(paths) > 1, stdin=stdin)
     for result in results:
         if output_format == "json":
             render_json(result)
@@ -210,8 +202,8 @@ def verify_command(
     if report_pdf is not None:
         _write_pdf(results[0], report_pdf, trust_sources)
     if len(results) > 1:
-        typer.echo(_summary(results), err=output_format != "text")
-    raise typer.Exit(int(combined_exit_code([r.exit_code for r in results])))
+        click.echo(_summary(results), err=output_format != "text")
+    raise click.exceptions.Exit(int(combined_exit_code([r.exit_code for r in results])))
 
 
 STDIN = "-"
@@ -273,7 +265,7 @@ def _write_xml(result: FileResult) -> None:
     from docex.reports.etsi_xml import etsi_validation_report
 
     if result.report is None:
-        typer.echo(f"docex verify: {result.error}", err=True)
+        click.echo(f"docex verify: {result.error}", err=True)
         return
     sys.stdout.buffer.write(etsi_validation_report(result.report))
     sys.stdout.buffer.flush()
@@ -283,7 +275,7 @@ def _write_pdf(result: FileResult, target: Path, trust_sources: Sequence[str]) -
     from docex.reports.pdf import pdf_validation_report
 
     if result.report is None:
-        typer.echo(f"docex verify: no PDF report: {result.error}", err=True)
+        click.echo(f"docex verify: no PDF report: {result.error}", err=True)
         return
     document = pdf_validation_report(
         result.report, trust=f"trust sources: {', '.join(trust_sources)}"
@@ -296,7 +288,7 @@ def _write_pdf(result: FileResult, target: Path, trust_sources: Sequence[str]) -
         partial.replace(target)
     except OSError as exc:
         _usage(f"cannot write the PDF report {target}: {exc.strerror}")
-    typer.echo(f"docex verify: PDF report written to {target}", err=True)
+    click.echo(f"docex verify: PDF report written to {target}", err=True)
 
 
 @dataclass(frozen=True)
@@ -311,8 +303,8 @@ class _VerifySettings:
 
 
 def _usage(message: str) -> NoReturn:
-    typer.echo(f"docex verify: {message}", err=True)
-    raise typer.Exit(int(ExitCode.USAGE))
+    click.echo(f"docex verify: {message}", err=True)
+    raise click.exceptions.Exit(int(ExitCode.USAGE))
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -327,13 +319,13 @@ def _parse_time(value: str | None) -> datetime | None:
     return parsed
 
 
-def _trust_sources(trust: list[str] | None) -> list[str]:
+def _trust_sources(trust: Sequence[str]) -> list[str]:
     if trust:
-        return trust
+        return list(trust)
     default = default_dev_trust()
     if default is None:
         _usage("no --trust given and no certs-dev/trust folder found")
-    typer.echo(
+    click.echo(
         f"docex verify: no --trust given; using the DEVELOPMENT trust anchors in {default} "
         "(never rely on these in production)",
         err=True,
@@ -423,7 +415,7 @@ def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerif
             start_method="fork",
         )
     except DocexError as exc:
-        typer.echo(f"docex verify: {exc}", err=True)
+        click.echo(f"docex verify: {exc}", err=True)
         raise SystemExit(int(ExitCode.USAGE)) from exc
 
 

@@ -8,22 +8,17 @@ number of dispatchers may run at once: each event is leased to one of them at a 
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+import click
 
 from docex.cli.context import admin_context
+from docex.cli.help import HelpGroup
 
-app = typer.Typer(name="webhooks", help="Send webhook events to facilities.", no_args_is_help=True)
+app = HelpGroup(name="webhooks", help="Send webhook events to facilities.", no_args_is_help=True)
 
 
 @app.command("dispatch")
-def dispatch(
-    once: Annotated[
-        bool,
-        typer.Option("--once", help="Send what is due now, print the totals and exit."),
-    ] = False,
-) -> None:
+@click.option("--once", is_flag=True, help="Send what is due now, print the totals and exit.")
+def dispatch(once: bool) -> None:
     """Send due webhook events; without --once, keep doing so until interrupted."""
     import signal
     import threading
@@ -33,12 +28,12 @@ def dispatch(
     with admin_context() as admin, webhook_dispatcher(admin.sessions, admin.settings) as dispatcher:
         if once:
             stats = dispatcher.drain()
-            typer.echo(
+            click.echo(
                 f"webhooks: {stats.delivered} delivered, {stats.failed} to retry, {stats.dead} dead"
             )
             return
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-        typer.echo("docex: dispatching webhook events; Ctrl-C stops", err=True)
+        click.echo("docex: dispatching webhook events; Ctrl-C stops", err=True)
         dispatcher.run_forever(stop)
