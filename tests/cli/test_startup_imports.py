@@ -69,6 +69,17 @@ def test_help_loads_no_heavy_library() -> None:
     assert loaded & (SERVICE_ONLY | ADMIN_ONLY | VERIFIER | {"pydantic"}) == set()
 
 
+def test_help_lists_the_commands_without_importing_one() -> None:
+    loaded = _loaded_modules("from docex.cli.main import run\nrun()", "--help")
+    assert "click" in loaded
+    assert {m for m in loaded if m.startswith("docex.cli.")} == {
+        "docex.cli.exit_codes",
+        "docex.cli.help",
+        "docex.cli.main",
+    }
+    assert {m.split(".")[0] for m in loaded} & {"typer", "rich"} == set()
+
+
 def test_verify_one_file_loads_no_service_library() -> None:
     # In process (no worker), so that the verifier's own imports are counted too.
     loaded = _loaded(
@@ -188,6 +199,15 @@ def test_verify_builds_only_its_own_command() -> None:
         "docex.cli.render",
         "docex.cli.verify",
     }
+
+
+def test_verify_one_p7s_runs_on_click_without_typer() -> None:
+    # Typer 0.29 converted every parameter through pydantic TypeAdapters (typer._adapters),
+    # which built pydantic schemas (pydantic._internal._generate_schema) on every run.
+    loaded = _verify_p7s_modules()
+    assert "click.core" in loaded  # it did parse a command line
+    assert {m for m in loaded if m.split(".")[0] == "typer"} == set()
+    assert "typer._adapters" not in loaded
 
 
 def test_verify_as_json_loads_no_rich_and_no_rate_limits() -> None:
