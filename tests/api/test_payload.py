@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from docex.cli.main import app
 from docex.db.audit import AuditEntry

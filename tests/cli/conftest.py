@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from click.testing import CliRunner, Result
 
 from docex.cli.main import app
 from docex.db.engine import create_engine_from_settings, session_factory, unit_of_work

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from asn1crypto import pem
+from click.testing import CliRunner
 from pydantic import ValidationError
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.path import ValidationPath
-from click.testing import CliRunner
 
 from docex.cli.exit_codes import ExitCode
 from docex.cli.main import app
