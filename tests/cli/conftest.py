@@ -2,7 +2,7 @@
 
 ``cli_env`` strips every ``DOCEX_*`` variable the developer may have set and points docex
 at an SQLite file and a folder under the test's temporary directory; ``docex`` runs the
-command in-process through Typer's runner, the way a shell would.
+command in-process through Click's runner, the way a shell would.
 """
 
 from __future__ import annotations
