@@ -216,6 +216,13 @@ def test_verify_as_json_loads_no_rich_and_no_rate_limits() -> None:
     assert {m.split(".")[0] for m in loaded} & {"rich", "limits"} == set()
 
 
+def test_verify_as_text_loads_no_rich() -> None:
+    # The verdict's colours are Click's ANSI styles; rich draws only a progress bar.
+    loaded = _verify_p7s_modules()
+    assert "docex.cli.render" in loaded
+    assert {m for m in loaded if m.split(".")[0] == "rich"} == set()
+
+
 def test_verify_one_pdf_loads_the_pdf_side() -> None:
     # The other half of the test above: a PDF still gets its PAdES checks.
     loaded = _loaded_modules(

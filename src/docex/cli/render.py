@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-# rich is imported where text is drawn: JSON and XML output, and a run without a progress
-# bar, never need it (issue 12: a fast start).
+import click
+
+# rich is imported only to draw a progress bar: the text is coloured with Click's ANSI
+# styles, and JSON and XML output need neither (issue 12: a fast start).
 if TYPE_CHECKING:
     from rich.console import Console
 
     from docex.cli.verify import FileResult
     from docex.signatures.report import SignatureReport
-
-
-def stdout_console() -> Console:
-    from rich.console import Console
-
-    # Colour only on a terminal; highlight=False keeps numbers in reasons uncoloured.
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def stderr_console() -> Console:
@@ -30,15 +26,23 @@ def stderr_console() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
-_STYLE = {
-    "TOTAL_PASSED": "bold green",
-    "INDETERMINATE": "bold yellow",
-    "TOTAL_FAILED": "bold red",
+def _bold(text: str, colour: str | None = None) -> str:
+    return click.style(text, fg=colour, bold=True)
+
+
+def _coloured(text: str, colour: str) -> str:
+    return click.style(text, fg=colour)
+
+
+_VERDICT_COLOUR = {
+    "TOTAL_PASSED": "green",
+    "INDETERMINATE": "yellow",
+    "TOTAL_FAILED": "red",
 }
 
 
-_OUTCOME = {"passed": "[green]passed[/]", "failed": "[red]FAILED[/]"}
-_OUTCOME_DEFAULT = "[yellow]indeterminate[/]"
+_OUTCOME = {"passed": _coloured("passed", "green"), "failed": _coloured("FAILED", "red")}
+_OUTCOME_DEFAULT = _coloured("indeterminate", "yellow")
 # The detailed sections, and which checks each one shows (in the order they ran).
 _SECTIONS = (
     (
@@ -60,23 +64,39 @@ _SECTIONS = (
 )
 
 
+class _Text:
+    """Lines for stdout, in colour only where colour is wanted.
+
+    ``click.echo`` drops the styles when stdout is not a terminal; NO_COLOR (any value)
+    turns them off and FORCE_COLOR on, the conventions rich followed here before.
+    """
+
+    def __init__(self) -> None:
+        self._colour: bool | None = None
+        if os.environ.get("NO_COLOR"):
+            self._colour = False
+        elif os.environ.get("FORCE_COLOR"):
+            self._colour = True
+
+    def print(self, line: str) -> None:
+        click.echo(line, color=self._colour)
+
+
 def render_text(result: FileResult, *, verbose: bool = False) -> None:
     """One verdict line per file, then the reasons; ``verbose`` adds the detailed sections."""
-    from rich.markup import escape
-
-    out = stdout_console()
-    path = escape(result.path)
+    out = _Text()
+    path = result.path
     if result.report is None:
-        out.print(f"[bold red]ERROR[/] {path}: {escape(result.error or 'unknown error')}")
+        out.print(f"{_bold('ERROR', 'red')} {path}: {result.error or 'unknown error'}")
         return
     report = result.report
     verdict = report.indication.value
     if report.sub_indication is not None:
         verdict += f"/{report.sub_indication.value}"
-    style = _STYLE[report.indication.value]
+    colour = _VERDICT_COLOUR[report.indication.value]
     if report.indication.value == "TOTAL_PASSED" and not report.qualification.is_qualified:
-        style = "bold yellow"
-    out.print(f"[{style}]{verdict}[/] [bold]{report.qualification.value}[/] {path}")
+        colour = "yellow"
+    out.print(f"{_bold(verdict, colour)} {_bold(report.qualification.value)} {path}")
     for sig in report.signatures:
         who = "unknown signer"
         if sig.signer is not None:
@@ -91,8 +111,8 @@ def render_text(result: FileResult, *, verbose: bool = False) -> None:
         when = sig.timestamp_time or sig.claimed_signing_time
         when_text = f", signed {when.isoformat()}" if when else ""
         proof = " (time-stamped)" if sig.timestamp_time else ""
-        out.print(f"  {escape(sig.id)} {sig.format}: {escape(who)}{when_text}{proof}")
-        out.print(f"    {escape(sig.message)}")
+        out.print(f"  {sig.id} {sig.format}: {who}{when_text}{proof}")
+        out.print(f"    {sig.message}")
         if verbose:
             _render_details(out, sig)
     decision = result.acceptance
@@ -100,26 +120,24 @@ def render_text(result: FileResult, *, verbose: bool = False) -> None:
         # The gate's decision is not the ETSI verdict: a line of its own, after it.
         as_kind = f" as {result.kind}" if result.kind else ""
         if decision.accepted:
-            out.print(f"  policy {decision.policy}: [green]accepted[/]{as_kind}")
+            out.print(f"  policy {decision.policy}: {_coloured('accepted', 'green')}{as_kind}")
         else:
-            out.print(f"  policy {decision.policy}: [red]refused[/]{as_kind}")
+            out.print(f"  policy {decision.policy}: {_coloured('refused', 'red')}{as_kind}")
             for reason in decision.reasons:
-                out.print(f"    {escape(reason)}")
+                out.print(f"    {reason}")
 
 
-def _render_details(out: Console, sig: SignatureReport) -> None:
+def _render_details(out: _Text, sig: SignatureReport) -> None:
     """The sections ``pyhanko sign validate --pretty-print`` users look for, from the report."""
-    from rich.markup import escape
-
-    out.print("    [bold]Signer[/]")
+    out.print(f"    {_bold('Signer')}")
     if sig.signer is not None:
-        out.print(f"      subject: {escape(sig.signer.subject)}")
+        out.print(f"      subject: {sig.signer.subject}")
     for position, cert in enumerate(sig.certificate_chain):
         role = "signer" if position == 0 else "issuer"
         if position == len(sig.certificate_chain) - 1 and position > 0:
             role = "trust anchor"
         out.print(
-            f"      {role}: {escape(cert.subject)}\n"
+            f"      {role}: {cert.subject}\n"
             f"        SHA-256 {cert.sha256}, serial {cert.serial_number}, valid "
             f"{cert.not_before.isoformat()} to {cert.not_after.isoformat()}"
         )
@@ -130,34 +148,34 @@ def _render_details(out: Console, sig: SignatureReport) -> None:
     for title, names in _SECTIONS:
         picked = [(i, c) for i, c in enumerate(checks) if c.name in names]
         if title == "Time":
-            out.print("    [bold]Time[/]")
+            out.print(f"    {_bold('Time')}")
             claimed = sig.claimed_signing_time
             out.print(f"      claimed signing time: {claimed.isoformat() if claimed else 'none'}")
             for stamp in sig.timestamps:
                 out.print(
                     f"      {stamp.kind} time-stamp {stamp.time.isoformat()} by "
-                    f"{escape(stamp.tsa)}: {stamp.indication.value}"
+                    f"{stamp.tsa}: {stamp.indication.value}"
                 )
             out.print(f"      best signature time: {sig.best_signature_time.isoformat()}")
         elif picked or (title == "Certificate and revocation" and sig.revocation):
-            out.print(f"    [bold]{title}[/]")
+            out.print(f"    {_bold(title)}")
         if title == "Certificate and revocation":
             for evidence in sig.revocation:
                 source = f"{evidence.kind.upper()} ({evidence.source})"
                 out.print(
-                    f"      {source} by {escape(evidence.issuer)}, issued "
+                    f"      {source} by {evidence.issuer}, issued "
                     f"{evidence.issued_at.isoformat()}, SHA-256 {evidence.sha256}"
                 )
         for index, check in picked:
             shown.add(index)
             outcome = _OUTCOME.get(check.outcome.value, _OUTCOME_DEFAULT)
-            out.print(f"      {check.name}: {outcome}: {escape(check.message)}")
+            out.print(f"      {check.name}: {outcome}: {check.message}")
     rest = [c for i, c in enumerate(checks) if i not in shown]
     if rest:
-        out.print("    [bold]Bottom line[/]")
+        out.print(f"    {_bold('Bottom line')}")
         for check in rest:
             outcome = _OUTCOME.get(check.outcome.value, _OUTCOME_DEFAULT)
-            out.print(f"      {check.name}: {outcome}: {escape(check.message)}")
+            out.print(f"      {check.name}: {outcome}: {check.message}")
     verdict = sig.indication.value + (f"/{sig.sub_indication.value}" if sig.sub_indication else "")
     out.print(f"    => {verdict}, {sig.qualification.value}")
 
