@@ -201,15 +201,6 @@ def test_verify_builds_only_its_own_command() -> None:
     }
 
 
-def test_verify_one_p7s_runs_on_click_without_typer() -> None:
-    # Typer 0.29 converted every parameter through pydantic TypeAdapters (typer._adapters),
-    # which built pydantic schemas (pydantic._internal._generate_schema) on every run.
-    loaded = _verify_p7s_modules()
-    assert "click.core" in loaded  # it did parse a command line
-    assert {m for m in loaded if m.split(".")[0] == "typer"} == set()
-    assert "typer._adapters" not in loaded
-
-
 def test_verify_as_json_loads_no_rich_and_no_rate_limits() -> None:
     loaded = _verify_p7s_modules("--format", "json")
     assert "docex.cli.render" in loaded
@@ -221,6 +212,15 @@ def test_verify_as_text_loads_no_rich() -> None:
     loaded = _verify_p7s_modules()
     assert "docex.cli.render" in loaded
     assert {m for m in loaded if m.split(".")[0] == "rich"} == set()
+
+
+def test_verify_one_p7s_runs_on_click_without_typer() -> None:
+    # Typer 0.29 converted every parameter through pydantic TypeAdapters (typer._adapters),
+    # which built pydantic schemas (pydantic._internal._generate_schema) on every run.
+    loaded = _verify_p7s_modules()
+    assert "click.core" in loaded  # it did parse a command line
+    assert {m for m in loaded if m.split(".")[0] == "typer"} == set()
+    assert "typer._adapters" not in loaded
 
 
 def test_verify_one_pdf_loads_the_pdf_side() -> None:
