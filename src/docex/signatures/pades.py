@@ -23,14 +23,11 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt.api import AuthStatus
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import (
-    CMSExtractionError,
     MultivaluedAttributeError,
     NonexistentAttributeError,
     find_unique_cms_attribute,
 )
-from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from docex.errors import NotASignatureError
 from docex.signatures import dstu
@@ -40,6 +37,7 @@ from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.evidence import ValidationData, dss_validation_data, from_signed_data
 from docex.signatures.failures import MALFORMED_INPUT_ERRORS, error_report, unevaluated_report
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
+from docex.signatures.pdf_embedded import EmbeddedPdfSignature, filled_signature_fields
 from docex.signatures.pdfdiff import DocumentChanges, analyse
 from docex.signatures.report import (
     Check,
@@ -114,7 +112,7 @@ async def validate_pades(
     )
     try:
         reader = open_pdf(pdf, engine.evaluator.limits)
-        fields = list(enumerate_sig_fields(reader, filled_status=True))
+        fields = list(filled_signature_fields(reader))
     except NotASignatureError:
         raise
     except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
@@ -226,10 +224,8 @@ def read_signature(reader: PdfFileReader, sig_field: Any, fq_name: str) -> PdfSi
     field = sig_field.get_object() if isinstance(sig_field, generic.IndirectObject) else sig_field  # type: ignore[no-untyped-call]  # pyHanko leaves get_object untyped
     subfilter_obj = field["/V"].get_object().get("/SubFilter")
     subfilter = str(subfilter_obj) if subfilter_obj is not None else None
-    try:
-        embedded = EmbeddedPdfSignature(reader, field, fq_name)
-    except CMSExtractionError:
-        embedded = _SeveralSignerInfos(reader, field, fq_name)
+    # A CMS with several SignerInfos is read around the first; each is validated below.
+    embedded = EmbeddedPdfSignature(reader, field, fq_name)
     signer_infos = tuple(embedded.signed_data["signer_infos"])
     if not signer_infos:
         raise ValueError("the signature's CMS carries no signer")
@@ -240,39 +236,6 @@ def read_signature(reader: PdfFileReader, sig_field: Any, fq_name: str) -> PdfSi
         embedded.external_md_algorithm = digest
     embedded.md_algorithm = digest
     return PdfSignature(fq_name, embedded, subfilter, signer_infos)
-
-
-class _SeveralSignerInfos(EmbeddedPdfSignature):
-    """pyHanko's view of a signature field whose CMS holds more than one SignerInfo.
-
-    pyHanko's constructor refuses such a CMS, though nothing it computes for us (the
-    byte-range digest, the coverage, the modification analysis) depends on the signer.
-    This completes the object the way the constructor would, around the first signer;
-    ``read_signature`` keeps every signer for validation.
-    """
-
-    def __init__(self, reader: PdfFileReader, sig_field: Any, fq_name: str) -> None:
-        try:
-            super().__init__(reader, sig_field, fq_name)
-            return
-        except CMSExtractionError:
-            pass
-        # The constructor stopped at the signer: what it set before stays, the rest follows.
-        signed_data: cms.SignedData = self.signed_data
-        self.signer_info = signed_data["signer_infos"][0]
-        self._sd_cert_info = None
-        self.md_algorithm = str(self.signer_info["digest_algorithm"]["algorithm"].native)
-        self.external_md_algorithm = self.md_algorithm
-        self.signed_revision = reader.xrefs.get_last_change(sig_field.raw_get("/V").reference)
-        self.coverage = None
-        self.external_digests = {}
-        self._docmdp = None
-        self._fieldmdp = None
-        self._docmdp_queried = self._fieldmdp_queried = False
-        self.tst_signature_digest = None
-        self.diff_result = None
-        self._integrity_checked = False
-        self.fq_name = fq_name
 
 
 async def _validate_signature(

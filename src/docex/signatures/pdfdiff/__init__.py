@@ -26,10 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from docex.signatures.pdfdiff.coverage import covered_revision
 from docex.signatures.pdfdiff.diff import Change, ChangeKind, SignedField, diff_revisions
@@ -42,6 +42,10 @@ from docex.signatures.pdfdiff.graph import (
 from docex.signatures.pdfdiff.resolver import ObjectStreams, RevisionResolver
 from docex.signatures.pdfdiff.rules import Permissions, judge, read_permissions
 from docex.signatures.pdfdiff.snapshot import Snapshot, read_snapshot
+
+if TYPE_CHECKING:
+    # Only annotated: the class lives beside the PAdES reader that builds it.
+    from docex.signatures.pdf_embedded import EmbeddedPdfSignature
 
 __all__ = [
     "MAX_DEPTH",

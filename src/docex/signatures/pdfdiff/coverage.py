@@ -11,8 +11,12 @@ revision of its own although the signer signed both sections at once.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+if TYPE_CHECKING:
+    # Only annotated: the class lives beside the PAdES reader that builds it.
+    from docex.signatures.pdf_embedded import EmbeddedPdfSignature
+
 
 _END = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*\Z")
 _TAIL = 64
