@@ -151,15 +151,32 @@ offline verification needs none (docex.signatures.pyhanko_imports)."""
 PADES_SIDE = frozenset(
     {
         "docex.signatures.pades",
+        "docex.signatures.pdf_embedded",
         "docex.signatures.pdfdiff",
         "pyhanko.pdf_utils.reader",
-        "pyhanko.sign.diff_analysis",
-        "pyhanko.sign.validation.pdf_embedded",
-        "pyhanko.sign.validation.generic_cms",
     }
 )
-"""What only a PDF's signatures need: docex's PAdES checks, pyHanko's PDF reader and its
-PDF validation (``generic_cms`` imports the latter, so docex does not use it for CMS)."""
+"""What only a PDF's signatures need: docex's PAdES checks, its reading of signature
+fields and pyHanko's PDF reader."""
+
+PDF_VALIDATION_AND_SIGNING = frozenset(
+    {
+        "pyhanko.sign.validation.pdf_embedded",
+        "pyhanko.sign.validation.generic_cms",
+        "pyhanko.sign.validation.status",
+        "pyhanko.sign.diff_analysis",
+        "pyhanko.sign.fields",
+        "pyhanko.pdf_utils.form_tools",
+        "pyhanko.pdf_utils.writer",
+        "pyhanko.pdf_utils.layout",
+        "pyhanko.pdf_utils.text",
+        "pyhanko.pdf_utils.font",
+        "pyhanko.pdf_utils.content",
+    }
+)
+"""pyHanko's PDF validation (its modification analysis and statuses) and the signing side
+of its form fields (appearances, fonts, the writer): docex reads signature fields itself
+(docex.signatures.pdf_embedded) and has its own modification analysis (pdfdiff)."""
 
 
 def _verify_p7s_modules(*options: str) -> set[str]:
@@ -258,3 +275,33 @@ def test_a_p7s_content_time_stamp_is_still_checked() -> None:
         "INDETERMINATE",
         "NO_CERTIFICATE_CHAIN_FOUND",
     )
+
+
+def _verify_pdf_modules(pdf: Path) -> set[str]:
+    # In process (no worker), so that the verifier's own imports are counted too.
+    return _loaded_modules(
+        "from docex.cli.main import run\nrun()",
+        "verify",
+        str(pdf),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
+    )
+
+
+def test_verify_one_pdf_loads_no_pdf_validation_and_no_signing_side() -> None:
+    loaded = _verify_pdf_modules(REPO / "certs-dev" / "samples" / "examination-result.pdf")
+    assert "docex.signatures.pdf_embedded" in loaded  # it did read the signature fields
+    assert loaded & PDF_VALIDATION_AND_SIGNING == set()
+    assert {m for m in loaded if m.startswith("pyhanko.sign.diff_analysis.")} == set()
+
+
+def test_verify_one_p7s_loads_no_pdf_validation() -> None:
+    assert _verify_p7s_modules() & PDF_VALIDATION_AND_SIGNING == set()
+
+
+def test_a_pdf_with_several_signatures_and_a_document_timestamp_loads_no_pdf_validation() -> None:
+    # Six fields over incremental updates, one a document time-stamp: every later revision
+    # is analysed, by docex's pdfdiff, and no field needs pyHanko's PDF validation.
+    name = "validation__pades-5-signatures-and-1-document-timestamp.pdf"
+    loaded = _verify_pdf_modules(REPO / "tests" / "data" / "dss" / name)
+    assert "docex.signatures.pdfdiff.diff" in loaded
+    assert loaded & PDF_VALIDATION_AND_SIGNING == set()
