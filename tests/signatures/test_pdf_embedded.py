@@ -9,6 +9,10 @@ same bytes and the same facts, and fail where pyHanko fails, with the same error
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +24,10 @@ from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import CMSExtractionError
 from pyhanko.sign.validation import pdf_embedded as pyhanko_embedded
 
+from docex.devpki.pki import DevPki
 from docex.signatures import pdf_embedded
 from docex.signatures.pades import open_pdf
+from tests.signatures.test_pdf_variants import _encrypted_signed_pdf
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -150,3 +156,49 @@ def test_a_signature_without_a_byte_range_fails_as_in_pyhanko() -> None:
     for reading in (pyhanko_embedded.EmbeddedPdfSignature, pdf_embedded.EmbeddedPdfSignature):
         with pytest.raises(PdfReadError, match="Could not read /ByteRange entry in signature"):
             reading(reader, field, "Signature1")
+
+
+def _verify_in_a_fresh_process(pdf: Path) -> tuple[int, str, set[str]]:
+    """``docex verify --format json`` of one file, and the modules the process loaded."""
+    probe = (
+        "import atexit, json, sys\n"
+        "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
+        "sys.argv = ['docex', *sys.argv[1:]]\n"
+        "from docex.cli.main import run\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "verify", "--format", "json", str(pdf)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DOCEX_VERIFY_WORKERS": "0"},
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stdout, set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_an_encrypted_pdf_is_still_verified_in_a_fresh_process(pki: DevPki, tmp_path: Path) -> None:
+    # pyHanko's reader registers its encryption handlers as it loads (pdf_utils.crypt's
+    # __init__, which docex.signatures.pyhanko_imports defers until then); docex reads the
+    # signature fields itself. (Decrypting imports pyHanko's PDF MAC module, which imports
+    # its signers: an encrypted PDF still loads those.)
+    pdf = tmp_path / "encrypted.pdf"
+    pdf.write_bytes(_encrypted_signed_pdf(pki, user_password=""))
+    status, out, loaded = _verify_in_a_fresh_process(pdf)
+    report = json.loads(out)
+    assert (status, report["indication"], report["sub_indication"]) == (
+        2,
+        "INDETERMINATE",
+        "TRY_LATER",
+    )
+    assert {"pyhanko.pdf_utils.crypt.standard", "docex.signatures.pdf_embedded"} <= loaded
+
+
+def test_a_pdf_with_a_user_password_is_still_refused(pki: DevPki, tmp_path: Path) -> None:
+    pdf = tmp_path / "locked.pdf"
+    pdf.write_bytes(_encrypted_signed_pdf(pki, user_password="patient-secret"))
+    status, out, _ = _verify_in_a_fresh_process(pdf)
+    assert status == 3
+    assert "encrypted with a password" in out

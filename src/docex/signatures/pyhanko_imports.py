@@ -18,7 +18,9 @@ Nothing of pyHanko is patched; only the order in which its modules run changes. 
 submodules import what they use by full name, and the one that asks its package for a
 name (``policy_decl``, ``from pyhanko.sign.validation import KeyUsageConstraints``) gets
 it, the ``__init__`` running then; docex's CMS checks do not import that one
-(:mod:`docex.signatures.qualified_status`).
+(:mod:`docex.signatures.qualified_status`). Nor does docex's PDF side import
+``pyhanko.sign.validation.pdf_embedded`` (its modification analysis, statuses and the
+signing side of form fields): :mod:`docex.signatures.pdf_embedded` reads signature fields.
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ from types import ModuleType
 DEFERRED_PACKAGES = ("pyhanko.sign", "pyhanko.sign.validation", "pyhanko.pdf_utils.crypt")
 """Parents first: finding a package's spec imports its parent. ``pdf_utils.crypt``'s
 ``__init__`` re-exports the PDF encryption handlers (and loads cryptography's PKCS#12 and
-X.509 builders); only its ASN.1 module is wanted without a PDF (:data:`ASN1_REGISTRIES`)."""
+X.509 builders); only its ASN.1 module is wanted without a PDF (:data:`ASN1_REGISTRIES`).
+With a PDF, pyHanko's reader asks the package for its handler classes as it loads, which
+runs the ``__init__``: the standard and public-key handlers register themselves then, so an
+encrypted PDF is read (or refused) as before. That costs a PDF verify cryptography's X.509
+and PKCS#12 modules (≈ 0.02 s of CPU) even for an unencrypted file, because the reader
+binds those names at import; only patching pyHanko's reader would avoid it."""
 
 ASN1_REGISTRIES = (
     "asn1crypto.pdf",
