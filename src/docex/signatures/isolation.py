@@ -78,8 +78,8 @@ from docex.signatures.limits import Limits
 from docex.signatures.report import ValidationReport
 
 if TYPE_CHECKING:
-    from docex.settings import Settings
     from docex.signatures.detached import ContentDigests
+    from docex.verifier_settings import VerifierSettings
 
 StartMethod = Literal["spawn", "fork"]
 """How worker processes are started (see the module docstring)."""
@@ -315,7 +315,7 @@ class IsolatedVerifier:
         self.close()
 
 
-def verification_limits(settings: Settings) -> Limits:
+def verification_limits(settings: VerifierSettings) -> Limits:
     """The bounds on one verification's work that ``settings`` configure."""
     return Limits(
         max_certificates=settings.max_embedded_certificates,
@@ -330,7 +330,7 @@ def verification_limits(settings: Settings) -> Limits:
 
 
 def verifier_config(
-    settings: Settings,
+    settings: VerifierSettings,
     *,
     trust: Sequence[str] | None = None,
     trusted_list_signers: Sequence[str] | None = None,
@@ -363,7 +363,7 @@ def verifier_config(
 
 
 def build_verifier(
-    settings: Settings,
+    settings: VerifierSettings,
     *,
     trust: Sequence[str] | None = None,
     trusted_list_signers: Sequence[str] | None = None,
@@ -376,6 +376,10 @@ def build_verifier(
     start_method: StartMethod = "spawn",
 ) -> SignatureVerifier:
     """The verifier ``settings`` describe: worker processes within a budget, or in process.
+
+    ``settings`` is ``Settings.verifier_settings`` in the service, or what
+    :func:`docex.verifier_settings.read_verifier_settings` reads for the CLI (which
+    does not import pydantic to read them).
 
     The keyword arguments override the settings of the same meaning (the CLI's flags);
     ``wait=False`` lets the worker processes start in the background; ``initializer``
