@@ -8,8 +8,9 @@ names from here (``Settings.verifier_settings`` gives them back as one of these)
 :func:`read_verifier_settings` reads the same ``DOCEX_<FIELD>`` variables from an
 environment on its own.
 
-That second reader is for ``docex verify``: importing pydantic and pydantic-settings to
-read two dozen variables costs a one-file verify a quarter of its run (issue 12). It
+That second reader is for ``docex verify``: importing pydantic-settings and building the
+``Settings`` model to read two dozen variables cost a one-file verify about 0.2 s of CPU,
+a fifth of its run (issue 12; ``bench/README.md``). It
 reads each variable as ``Settings`` does (names case-insensitive, the same list syntax,
 the same parsing: ``Settings`` parses these fields' strings with this module's
 functions) and refuses a bad value with the same ``ConfigurationError`` line,
