@@ -16,9 +16,10 @@ for the Ukrainian OIDs. Its two plug-in points take the objects defined here:
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from asn1crypto import algos, keys
+from asn1crypto import algos, core, keys
 from cryptography.exceptions import InvalidSignature
 from pyhanko_certvalidator.policy_decl import (
     AlgorithmUsageConstraint,
@@ -35,12 +36,25 @@ from pyhanko_certvalidator.sig_validate import (
 from docex.signatures import dstu
 from docex.signatures.algorithms import ALLOWED_DIGESTS, check_public_key
 
+DSTU_KEY_MEMO_SIZE = 1024
+"""Public keys (by their exact encodings) remembered as DSTU or not: CA, responder and
+TSA keys repeat; signers' keys are as many as the signers seen, and the oldest go."""
+
 
 def _is_dstu_key(public_key_info: keys.PublicKeyInfo) -> bool:
-    # asn1crypto's PublicKeyInfo raises KeyError on any field of a key it does not know, so
-    # the key's algorithm is read from the encoding (see dstu.key_algorithm).
+    return _is_dstu_key_encoding(bytes(public_key_info.dump()))
+
+
+@functools.lru_cache(maxsize=DSTU_KEY_MEMO_SIZE)
+def _is_dstu_key_encoding(der: bytes) -> bool:
+    # Whether a key is DSTU is a function of its encoding alone, asked for every signature
+    # certvalidator or the evidence caches check (an OCSP responder's key, per signature):
+    # re-reading the key each time cost more than the dict lookup on its exact bytes. A key
+    # one bit off is another key, read afresh. asn1crypto's PublicKeyInfo raises KeyError
+    # on any field of a key it does not know, so the algorithm is read from the encoding
+    # (see dstu.key_algorithm).
     try:
-        return dstu.is_dstu_signature_algorithm(dstu.key_algorithm(public_key_info))
+        return dstu.is_dstu_signature_algorithm(dstu.key_algorithm(core.Any.load(der)))
     except dstu.DstuFormatError:
         return False
 
