@@ -27,6 +27,7 @@ from asn1crypto import cms, core, crl, ocsp, x509
 
 from docex.signatures import cades_asn1
 from docex.signatures.limits import LimitExceededError, Limits, read_stream_bounded
+from docex.signatures.ocsp_facts import OcspFacts, Unread, ocsp_facts, ocsp_reading
 from docex.signatures.parsed import ParsedCache, wrap_basic_ocsp
 from docex.signatures.report import RevocationEvidence
 
@@ -396,20 +397,17 @@ def relevant_evidence(
     issuers = {c.issuer.sha256 for c in certs}
     evidence: list[RevocationEvidence] = []
     for item in data.ocsps:
-        basic = _basic(item)
-        if basic is None:
+        facts = ocsp_facts(item)
+        if facts is None:
             continue
-        data_ = basic["tbs_response_data"]
-        if any(r["cert_id"]["serial_number"].native in serials for r in data_["responses"]):
-            next_updates = [
-                r["next_update"].native for r in data_["responses"] if r["next_update"].native
-            ]
+        if any(single.serial in serials for single in facts.singles):
+            next_updates = [s.next_update for s in facts.singles if s.next_update]
             evidence.append(
                 RevocationEvidence(
                     kind="ocsp",
                     source=data.source,
-                    issuer=_responder_name(data_),
-                    issued_at=data_["produced_at"].native,
+                    issuer=_responder_name(facts),
+                    issued_at=facts.produced_at,
                     next_update=min(next_updates) if next_updates else None,
                     sha256=hashlib.sha256(item.dump()).hexdigest(),
                 )
@@ -437,13 +435,12 @@ def revocation_times(data: ValidationData, path: Iterable[x509.Certificate]) -> 
     serials = {s for _, s in wanted}
     issuers = {i for i, _ in wanted}
     for item in data.ocsps:
-        basic = _basic(item)
-        if basic is None:
+        facts = ocsp_facts(item)
+        if facts is None:
             continue
-        for response in basic["tbs_response_data"]["responses"]:
-            status = response["cert_status"]
-            if response["cert_id"]["serial_number"].native in serials and status.name == "revoked":
-                yield status.chosen["revocation_time"].native
+        for single in facts.singles:
+            if single.serial in serials and single.revocation_time is not None:
+                yield single.revocation_time
     for item in data.crls:
         tbs = item["tbs_cert_list"]
         if tbs["issuer"].sha256 not in issuers:
@@ -454,17 +451,22 @@ def revocation_times(data: ValidationData, path: Iterable[x509.Certificate]) -> 
 
 
 def earliest_next_update(data: ValidationData) -> datetime | None:
-    """The earliest ``nextUpdate`` over all revocation data, or None if some has none."""
+    """The earliest ``nextUpdate`` over all revocation data, or None if some has none.
+
+    None too when an OCSP response cannot be read whole
+    (:attr:`~docex.signatures.ocsp_facts.Unread.MALFORMED`).
+    """
     times: list[datetime] = []
     for item in data.ocsps:
-        basic = _basic(item)
-        if basic is None:
+        facts = ocsp_reading(item)
+        if facts is Unread.MALFORMED:
+            return None  # what it says about when it ends is unknown: nothing is cached on it
+        if facts is Unread.NOT_BASIC:
             continue
-        for response in basic["tbs_response_data"]["responses"]:
-            next_update = response["next_update"].native
-            if next_update is None:
+        for single in facts.singles:
+            if single.next_update is None:
                 return None
-            times.append(next_update)
+            times.append(single.next_update)
     for item in data.crls:
         next_update = item["tbs_cert_list"]["next_update"].native
         if next_update is None:
@@ -473,18 +475,16 @@ def earliest_next_update(data: ValidationData) -> datetime | None:
     return min(times) if times else None
 
 
-def _basic(item: ocsp.OCSPResponse) -> ocsp.BasicOCSPResponse | None:
-    if item["response_status"].native != "successful":
-        return None
-    parsed = item["response_bytes"]["response"].parsed
-    return parsed if isinstance(parsed, ocsp.BasicOCSPResponse) else None
+@functools.lru_cache(maxsize=256)
+def _name_text(der: bytes) -> str:
+    # Responders repeat from one response to the next; their names are read once.
+    return str(x509.Name.load(der).human_friendly)
 
 
-def _responder_name(data: ocsp.ResponseData) -> str:
-    responder = data["responder_id"]
-    if responder.name == "by_name":
-        return str(responder.chosen.human_friendly)
-    return f"key {responder.chosen.native.hex()}"
+def _responder_name(facts: OcspFacts) -> str:
+    if not facts.by_key:
+        return _name_text(facts.responder_id)
+    return f"key {facts.responder_id.hex()}"
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from asn1crypto import crl, ocsp
 
 from docex.signatures.evidence import ValidationData
+from docex.signatures.ocsp_facts import ocsp_facts
 from docex.signatures.report import Check, CheckOutcome, Indication, SubIndication
 from docex.signatures.signer_context import ReportBuilder
 from docex.signatures.timestamps import (
@@ -61,7 +62,11 @@ def _crl_issued(item: crl.CertificateList) -> datetime:
 
 
 def _ocsp_produced(item: ocsp.OCSPResponse) -> datetime | None:
+    facts = ocsp_facts(item)
+    if facts is not None:
+        return facts.produced_at
     try:
+        # Not read whole: asn1crypto may still find the time, and certvalidator use the rest.
         basic = item["response_bytes"]["response"].parsed
         produced: datetime = basic["tbs_response_data"]["produced_at"].native
     except (ValueError, TypeError, KeyError, AttributeError):
