@@ -18,13 +18,13 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from docex.devpki.dstu_pki import DOCTOR_DSTU, TSA_DSTU, DstuPki
 from docex.devpki.pki import DevPki
+from docex.signatures.der import NotDerError
 from docex.signatures.evidence import ValidationData, dss_validation_data, from_signed_data
 from docex.signatures.evidence_cache import BoundedCache, own_response
 from docex.signatures.limits import DEFAULT_LIMITS
 from docex.signatures.ocsp_facts import (
     OcspFacts,
     Unread,
-    _NotDerError,
     _read_response,
     ocsp_facts,
     ocsp_reading,
@@ -169,7 +169,7 @@ def _response(
 def test_fractional_seconds_are_left_to_asn1crypto_which_reads_them() -> None:
     precise = MOMENT + timedelta(microseconds=250_000)
     der = _response(produced_at=precise).dump()
-    with pytest.raises(_NotDerError):
+    with pytest.raises(NotDerError):
         _read_response(der)
     facts = read_ocsp_response(der)
     assert isinstance(facts, OcspFacts)
@@ -182,7 +182,7 @@ def test_a_non_minimal_length_is_left_to_asn1crypto() -> None:
     header_length = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F)
     length = len(der) - header_length
     ber = b"\x30\x83" + length.to_bytes(3, "big") + der[header_length:]
-    with pytest.raises(_NotDerError):
+    with pytest.raises(NotDerError):
         _read_response(ber)
     assert read_ocsp_response(ber) == read_with_asn1crypto(ber)
     assert isinstance(read_ocsp_response(ber), OcspFacts)

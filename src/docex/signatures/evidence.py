@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from asn1crypto import cms, core, crl, ocsp, x509
 
 from docex.signatures import cades_asn1
+from docex.signatures.der import OID, SEQUENCE, SET, DerReader, NotDerError, context
 from docex.signatures.limits import LimitExceededError, Limits, read_stream_bounded
 from docex.signatures.ocsp_facts import OcspFacts, Unread, ocsp_facts, ocsp_reading
 from docex.signatures.parsed import ParsedCache, wrap_basic_ocsp
@@ -316,6 +317,10 @@ def _certificate_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Ite
 
 
 def _revocation_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Iterator[_Embedded]:
+    read = None if parsed is None else _revocation_values_from_der(attr, parsed)
+    if read is not None:
+        yield from read
+        return
     for value in attr["values"]:
         for item in value["crl_vals"] or ():
             yield "max_crls", len(item.dump()), _cached_crl(item, parsed)
@@ -324,6 +329,52 @@ def _revocation_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Iter
             wrapped = None if parsed is None else parsed.cached_wrapped_basic_ocsp(basic)
             response = wrap_basic_ocsp(basic) if wrapped is None else wrapped
             yield "max_ocsp_responses", len(basic.dump()), response
+
+
+def _revocation_values_from_der(
+    attr: core.Asn1Value, parsed: ParsedCache
+) -> list[_Embedded] | None:
+    """What :func:`_revocation_values` yields, read from the attribute's DER.
+
+    An own-evidence signature's ``revocation-values`` is new every time (its OCSP responses
+    are), and reading it with asn1crypto, to reach CRLs and responses that are mostly
+    cached by their bytes, cost more than the rest of collecting. The walk takes each
+    CRL's and response's exact encoding (what ``dump()`` of asn1crypto's reading gives)
+    and looks it up. None for anything but DER of the structure asn1crypto reads
+    (``RevocationValues`` with ``crlVals`` and ``ocspVals`` only), which asn1crypto then
+    reads as before.
+    """
+    der = bytes(attr.contents)
+    items: list[_Embedded] = []
+    try:
+        reader = DerReader(der)
+        reader.next(OID)  # the attribute's type, already known
+        values = reader.inside(SET)
+        reader.done()
+        while values.peek() is not None:
+            value = values.inside(SEQUENCE)
+            if value.peek() == context(0):
+                listed = value.inside(context(0)).only(SEQUENCE)
+                while listed.peek() is not None:
+                    start, end = listed.element(SEQUENCE)
+                    item = der[start:end]
+                    cached = parsed.crl_of(item)
+                    found = crl.CertificateList.load(item) if cached is None else cached
+                    items.append(("max_crls", len(item), found))
+            if value.peek() == context(1):
+                listed = value.inside(context(1)).only(SEQUENCE)
+                while listed.peek() is not None:
+                    start, end = listed.element(SEQUENCE)
+                    item = der[start:end]
+                    wrapped = parsed.wrapped_basic_ocsp_of(item)
+                    if wrapped is None:
+                        wrapped = wrap_basic_ocsp(ocsp.BasicOCSPResponse.load(item))
+                    # Counted as embedded (a BasicOCSPResponse), kept wrapped.
+                    items.append(("max_ocsp_responses", len(item), wrapped))
+            value.done()  # otherRevVals, or anything else: asn1crypto's to read
+    except NotDerError:
+        return None
+    return items
 
 
 def _cached_certificate(cert: x509.Certificate, parsed: ParsedCache | None) -> x509.Certificate:

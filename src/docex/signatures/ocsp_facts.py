@@ -29,6 +29,18 @@ from enum import Enum
 
 from asn1crypto import algos, ocsp
 
+from docex.signatures.der import (
+    BIT_STRING,
+    ENUMERATED,
+    GENERALIZED_TIME,
+    INTEGER,
+    OCTET_STRING,
+    OID,
+    SEQUENCE,
+    DerReader,
+    NotDerError,
+)
+
 # DER encodings (tag, length, value) of the object identifiers read here.
 _BASIC_OCSP = bytes.fromhex("06092b0601050507300101")  # id-pkix-ocsp-basic
 _DIGESTS = {
@@ -37,14 +49,6 @@ _DIGESTS = {
     bytes.fromhex("0609608648016503040202"): "sha384",
     bytes.fromhex("0609608648016503040203"): "sha512",
 }
-
-_SEQUENCE = 0x30
-_OCTET_STRING = 0x04
-_INTEGER = 0x02
-_BIT_STRING = 0x03
-_ENUMERATED = 0x0A
-_OID = 0x06
-_GENERALIZED_TIME = 0x18
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def read_ocsp_response(der: bytes) -> OcspFacts | Unread:
     """The facts of the ``OCSPResponse`` encoded as ``der`` (see :func:`ocsp_reading`)."""
     try:
         return _read_response(der)
-    except _NotDerError:
+    except NotDerError:
         return read_with_asn1crypto(der)
 
 
@@ -172,118 +176,65 @@ def _single_with_asn1crypto(single: ocsp.SingleResponse) -> SingleFacts:
     )
 
 
-# --- the DER reader -----------------------------------------------------------------------
-
-
-class _NotDerError(Exception):
-    """Something this reader does not read exactly; asn1crypto reads it instead."""
-
-
-class _Reader:
-    """The elements of one DER value's contents, in order."""
-
-    __slots__ = ("data", "end", "pos")
-
-    def __init__(self, data: bytes, start: int, end: int) -> None:
-        self.data = data
-        self.pos = start
-        self.end = end
-
-    def peek(self) -> int | None:
-        """The next element's tag, or None at the end."""
-        return self.data[self.pos] if self.pos < self.end else None
-
-    def next(self, tag: int) -> tuple[int, int]:
-        """The next element, which must have ``tag``: the start and end of its contents."""
-        data, pos, end = self.data, self.pos, self.end
-        if pos + 2 > end or data[pos] != tag:
-            raise _NotDerError
-        length = data[pos + 1]
-        pos += 2
-        if length & 0x80:
-            count = length & 0x7F
-            # Indefinite (0), or longer than any OCSP response docex accepts.
-            if count == 0 or count > 4 or pos + count > end or data[pos] == 0:
-                raise _NotDerError
-            length = int.from_bytes(data[pos : pos + count], "big")
-            if length < 0x80:
-                raise _NotDerError  # DER uses the short form below 128
-            pos += count
-        if pos + length > end:
-            raise _NotDerError
-        self.pos = pos + length
-        return pos, pos + length
-
-    def element(self, tag: int) -> tuple[int, int]:
-        """The next element with its header: the start and end of its whole encoding."""
-        start = self.pos
-        _, end = self.next(tag)
-        return start, end
-
-    def inside(self, tag: int) -> _Reader:
-        """A reader of the next element's contents."""
-        start, end = self.next(tag)
-        return _Reader(self.data, start, end)
-
-    def done(self) -> None:
-        if self.pos != self.end:
-            raise _NotDerError
+# --- the DER reading ----------------------------------------------------------------------
 
 
 def _read_response(der: bytes) -> OcspFacts:
     # Only a successful basic response is read here; whatever else the bytes are (another
     # status, another response type), asn1crypto says, so that both readers agree on it.
-    top = _Reader(der, 0, len(der))
-    response = top.inside(_SEQUENCE)
+    top = DerReader(der)
+    response = top.inside(SEQUENCE)
     top.done()
-    start, end = response.next(_ENUMERATED)
+    start, end = response.next(ENUMERATED)
     if der[start:end] != b"\x00":
-        raise _NotDerError
-    response_bytes = response.inside(0xA0).inside(_SEQUENCE)
+        raise NotDerError
+    response_bytes = response.inside(0xA0).only(SEQUENCE)
     response.done()
-    start, end = response_bytes.element(_OID)
+    start, end = response_bytes.element(OID)
     if der[start:end] != _BASIC_OCSP:
-        raise _NotDerError
-    start, end = response_bytes.next(_OCTET_STRING)
+        raise NotDerError
+    start, end = response_bytes.next(OCTET_STRING)
     response_bytes.done()
     return _read_basic(der, start, end)
 
 
 def _read_basic(der: bytes, start: int, end: int) -> OcspFacts:
-    outer = _Reader(der, start, end)
-    basic = outer.inside(_SEQUENCE)
+    outer = DerReader(der, start, end)
+    basic = outer.inside(SEQUENCE)
     outer.done()
-    tbs_start, tbs_end = basic.element(_SEQUENCE)
-    algorithm_start, algorithm_end = basic.element(_SEQUENCE)
-    signature_start, signature_end = basic.next(_BIT_STRING)
+    tbs_start, tbs_end = basic.element(SEQUENCE)
+    algorithm_start, algorithm_end = basic.element(SEQUENCE)
+    signature_start, signature_end = basic.next(BIT_STRING)
     if signature_end == signature_start or der[signature_start] != 0:
-        raise _NotDerError  # a signature of whole bytes, as certvalidator reads it
+        raise NotDerError  # a signature of whole bytes, as certvalidator reads it
     certs: tuple[bytes, ...] = ()
     if basic.peek() is not None:
-        listed = basic.inside(0xA0).inside(_SEQUENCE)
+        listed = basic.inside(0xA0).only(SEQUENCE)
         found = []
         while listed.peek() is not None:
-            cert_start, cert_end = listed.element(_SEQUENCE)
+            cert_start, cert_end = listed.element(SEQUENCE)
             found.append(der[cert_start:cert_end])
         certs = tuple(found)
     basic.done()
-    tbs = _Reader(der, tbs_start, tbs_end).inside(_SEQUENCE)
+    tbs = DerReader(der, tbs_start, tbs_end).inside(SEQUENCE)
     if tbs.peek() == 0xA0:
         tbs.next(0xA0)  # the version, v1 whatever it says: nothing reads it
     by_key = tbs.peek() == 0xA2
     if by_key:
-        start, end = tbs.inside(0xA2).next(_OCTET_STRING)
+        key_hash = tbs.inside(0xA2)
+        start, end = key_hash.next(OCTET_STRING)
+        key_hash.done()
         responder_id = der[start:end]
     else:
         chosen = tbs.inside(0xA1)
-        start, end = chosen.element(_SEQUENCE)
+        start, end = chosen.element(SEQUENCE)
         chosen.done()
         responder_id = der[start:end]
-    produced_at = _time(der, *tbs.next(_GENERALIZED_TIME))
-    responses = tbs.inside(_SEQUENCE)
+    produced_at = _time(der, *tbs.next(GENERALIZED_TIME))
+    responses = tbs.inside(SEQUENCE)
     singles = []
     while responses.peek() is not None:
-        singles.append(_read_single(der, responses.inside(_SEQUENCE)))
+        singles.append(_read_single(der, responses.inside(SEQUENCE)))
     if tbs.peek() == 0xA1:
         tbs.next(0xA1)  # responseExtensions: nothing reads them
     tbs.done()
@@ -299,20 +250,20 @@ def _read_basic(der: bytes, start: int, end: int) -> OcspFacts:
     )
 
 
-def _read_single(der: bytes, single: _Reader) -> SingleFacts:
-    cert_id = single.inside(_SEQUENCE)
-    algorithm = cert_id.inside(_SEQUENCE)
-    oid_start, oid_end = algorithm.element(_OID)
+def _read_single(der: bytes, single: DerReader) -> SingleFacts:
+    cert_id = single.inside(SEQUENCE)
+    algorithm = cert_id.inside(SEQUENCE)
+    oid_start, oid_end = algorithm.element(OID)
     hash_algorithm = _DIGESTS.get(der[oid_start:oid_end])
     if hash_algorithm is None:
-        raise _NotDerError  # named by asn1crypto, which knows every digest's name
-    start, end = cert_id.next(_OCTET_STRING)
+        raise NotDerError  # named by asn1crypto, which knows every digest's name
+    start, end = cert_id.next(OCTET_STRING)
     name_hash = der[start:end]
-    start, end = cert_id.next(_OCTET_STRING)
+    start, end = cert_id.next(OCTET_STRING)
     key_hash = der[start:end]
-    start, end = cert_id.next(_INTEGER)
+    start, end = cert_id.next(INTEGER)
     if start == end:
-        raise _NotDerError
+        raise NotDerError
     serial = int.from_bytes(der[start:end], "big", signed=True)
     cert_id.done()
     revocation_time = None
@@ -322,18 +273,18 @@ def _read_single(der: bytes, single: _Reader) -> SingleFacts:
         status = "good"
     elif tag == 0xA1:
         revoked = single.inside(0xA1)
-        revocation_time = _time(der, *revoked.next(_GENERALIZED_TIME))
+        revocation_time = _time(der, *revoked.next(GENERALIZED_TIME))
         status = "revoked"
     elif tag == 0x82:
         single.next(0x82)
         status = "unknown"
     else:
-        raise _NotDerError
-    this_update = _time(der, *single.next(_GENERALIZED_TIME))
+        raise NotDerError
+    this_update = _time(der, *single.next(GENERALIZED_TIME))
     next_update = None
     if single.peek() == 0xA0:
         explicit = single.inside(0xA0)
-        next_update = _time(der, *explicit.next(_GENERALIZED_TIME))
+        next_update = _time(der, *explicit.next(GENERALIZED_TIME))
         explicit.done()
     if single.peek() == 0xA1:
         single.next(0xA1)  # singleExtensions: nothing reads them
@@ -355,7 +306,7 @@ def _time(der: bytes, start: int, end: int) -> datetime:
     # responders): YYYYMMDDHHMMSSZ. Any other form is asn1crypto's to read.
     text = der[start:end]
     if len(text) != 15 or text[14] != 0x5A or not text[:14].isdigit():
-        raise _NotDerError
+        raise NotDerError
     try:
         return datetime(
             int(text[0:4]),
@@ -367,4 +318,4 @@ def _time(der: bytes, start: int, end: int) -> datetime:
             tzinfo=UTC,
         )
     except ValueError:
-        raise _NotDerError from None
+        raise NotDerError from None
