@@ -8,7 +8,9 @@ forms the DER reader leaves to asn1crypto (which must then be asked, not guessed
 
 from __future__ import annotations
 
+import hashlib
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +21,13 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from docex.devpki.dstu_pki import DOCTOR_DSTU, TSA_DSTU, DstuPki
 from docex.devpki.pki import DevPki
 from docex.signatures.der import NotDerError
-from docex.signatures.evidence import ValidationData, dss_validation_data, from_signed_data
+from docex.signatures.evidence import (
+    CrlSummary,
+    ValidationData,
+    crl_summary,
+    dss_validation_data,
+    from_signed_data,
+)
 from docex.signatures.evidence_cache import BoundedCache, own_response
 from docex.signatures.limits import DEFAULT_LIMITS
 from docex.signatures.ocsp_facts import (
@@ -184,8 +192,10 @@ def test_a_non_minimal_length_is_left_to_asn1crypto() -> None:
     ber = b"\x30\x83" + length.to_bytes(3, "big") + der[header_length:]
     with pytest.raises(NotDerError):
         _read_response(ber)
-    assert read_ocsp_response(ber) == read_with_asn1crypto(ber)
-    assert isinstance(read_ocsp_response(ber), OcspFacts)
+    facts = read_ocsp_response(ber)
+    assert isinstance(facts, OcspFacts)
+    assert replace(facts, sha256=b"") == read_with_asn1crypto(ber)
+    assert facts.sha256 == hashlib.sha256(ber).digest()
 
 
 def test_a_response_of_another_status_has_no_facts() -> None:
@@ -230,3 +240,31 @@ def test_the_facts_are_read_once_per_response_object(pki: DevPki) -> None:
     assert ocsp_facts(response) is first
     # Another object with the same bytes reads the same facts.
     assert ocsp_facts(ocsp.OCSPResponse.load(response.dump())) == first
+
+
+def test_the_facts_name_the_whole_response_by_its_digest(pki: DevPki) -> None:
+    response = pki.ocsp_response("doctor-ecdsa", at=MOMENT)
+    facts = ocsp_facts(response)
+    assert facts is not None
+    assert facts.sha256 == hashlib.sha256(response.dump()).digest()
+
+
+def test_a_crl_summary_is_what_asn1crypto_reads_kept_on_the_crl(pki: DevPki) -> None:
+    item = pki.crl(at=MOMENT)
+    summary = crl_summary(item)
+    tbs = item["tbs_cert_list"]
+    assert summary == CrlSummary(
+        issuer_sha256=tbs["issuer"].sha256,
+        this_update=tbs["this_update"].native,
+        next_update=tbs["next_update"].native,
+        sha256=hashlib.sha256(item.dump()).digest(),
+    )
+    assert crl_summary(item) is summary
+
+
+def test_the_certificates_digest_is_of_the_set_offered(pki: DevPki) -> None:
+    chain = tuple(pki.chain("doctor-ecdsa"))
+    once = ValidationData(certs=chain)
+    twice = ValidationData(certs=chain + tuple(reversed(chain)))
+    fewer = ValidationData(certs=chain[:-1])
+    assert once.certificates_digest == twice.certificates_digest != fewer.certificates_digest

@@ -114,6 +114,21 @@ class ValidationData:
             refused=self.refused,
         )
 
+    @functools.cached_property
+    def certificates_digest(self) -> bytes:
+        """A digest of the set of certificates offered (path building depends on them).
+
+        Of the set: a certificate offered twice is offered once (certvalidator's registry
+        keeps one of each), so the signature's certificates and the same without their
+        repetitions, as its TSA is evaluated with, have one digest. Computed once per
+        object: the caches ask it several times per evaluation.
+        """
+        h = hashlib.sha256()
+        for digest in sorted({c.sha256 for c in self.certs}):
+            h.update(len(digest).to_bytes(8, "big"))
+            h.update(digest)
+        return h.digest()
+
     @property
     def has_revocation_data(self) -> bool:
         return bool(self.crls or self.ocsps)
@@ -460,23 +475,59 @@ def relevant_evidence(
                     issuer=_responder_name(facts),
                     issued_at=facts.produced_at,
                     next_update=min(next_updates) if next_updates else None,
-                    sha256=hashlib.sha256(item.dump()).hexdigest(),
+                    sha256=facts.sha256.hex(),
                 )
             )
     for item in data.crls:
-        tbs = item["tbs_cert_list"]
-        if tbs["issuer"].sha256 in issuers:
+        summary = crl_summary(item)
+        if summary.issuer_sha256 in issuers:
             evidence.append(
                 RevocationEvidence(
                     kind="crl",
                     source=data.source,
-                    issuer=tbs["issuer"].human_friendly,
-                    issued_at=tbs["this_update"].native,
-                    next_update=tbs["next_update"].native,
-                    sha256=hashlib.sha256(item.dump()).hexdigest(),
+                    issuer=item["tbs_cert_list"]["issuer"].human_friendly,
+                    issued_at=summary.this_update,
+                    next_update=summary.next_update,
+                    sha256=summary.sha256.hex(),
                 )
             )
     return tuple(evidence)
+
+
+@dataclass(frozen=True)
+class CrlSummary:
+    """What the evidence caches and the report ask of every CRL, for every signature."""
+
+    issuer_sha256: bytes
+    """The SHA-256 of the issuer name's encoding (asn1crypto's ``Name.sha256``)."""
+    this_update: datetime
+    next_update: datetime | None
+    sha256: bytes
+    """The SHA-256 of the CRL's encoding."""
+
+
+_CRL_SUMMARY = "_docex_crl_summary"
+
+
+def crl_summary(item: crl.CertificateList) -> CrlSummary:
+    """The :class:`CrlSummary` of ``item``, read once per CRL object and kept on it.
+
+    CRLs repeat from one signature to the next (one a day per CA) and are kept parsed by
+    their bytes (:mod:`docex.signatures.parsed`); their fields were read through asn1crypto
+    for each evaluation. A CRL whose fields cannot be read raises as reading them did,
+    and nothing is kept.
+    """
+    kept: CrlSummary | None = getattr(item, _CRL_SUMMARY, None)
+    if kept is None:
+        tbs = item["tbs_cert_list"]
+        kept = CrlSummary(
+            issuer_sha256=tbs["issuer"].sha256,
+            this_update=tbs["this_update"].native,
+            next_update=tbs["next_update"].native,
+            sha256=hashlib.sha256(item.dump()).digest(),
+        )
+        setattr(item, _CRL_SUMMARY, kept)
+    return kept
 
 
 def revocation_times(data: ValidationData, path: Iterable[x509.Certificate]) -> Iterator[datetime]:
@@ -539,8 +590,10 @@ def _responder_name(facts: OcspFacts) -> str:
 
 
 __all__ = [
+    "CrlSummary",
     "ValidationData",
     "cades_asn1",
+    "crl_summary",
     "dss_validation_data",
     "earliest_next_update",
     "from_signed_data",

@@ -55,7 +55,7 @@ from pyhanko_certvalidator.sig_validate import (
 )
 from pyhanko_certvalidator.util import get_declared_revinfo
 
-from docex.signatures.evidence import ValidationData
+from docex.signatures.evidence import ValidationData, crl_summary
 from docex.signatures.ocsp_facts import OcspFacts, SingleFacts, Unread, ocsp_facts, ocsp_reading
 
 _K = TypeVar("_K", bound=Hashable)
@@ -207,7 +207,7 @@ def about(data: ValidationData, certs: Iterable[x509.Certificate]) -> Validation
         facts = ocsp_facts(item)
         if facts is None or any(_may_name(s, wanted) for s in facts.singles):
             ocsps.append(item)
-    crls = [c for c in data.crls if c["tbs_cert_list"]["issuer"].sha256 in issuers]
+    crls = [c for c in data.crls if crl_summary(c).issuer_sha256 in issuers]
     return ValidationData(
         certs=data.certs, crls=tuple(crls), ocsps=tuple(ocsps), source=data.source
     )
@@ -219,19 +219,22 @@ def about_certificates(data: ValidationData, certs: Iterable[x509.Certificate]) 
     # Sets: an item embedded twice is the same evidence (certvalidator keeps one of each),
     # and the data a TSA is evaluated with is the signature's without its repetitions.
     return _digest(
-        *sorted({b"o" + hashlib.sha256(o.dump()).digest() for o in subset.ocsps}),
-        *sorted({b"c" + hashlib.sha256(c.dump()).digest() for c in subset.crls}),
+        *sorted({b"o" + _ocsp_sha256(o) for o in subset.ocsps}),
+        *sorted({b"c" + crl_summary(c).sha256 for c in subset.crls}),
     )
+
+
+def _ocsp_sha256(item: ocsp.OCSPResponse) -> bytes:
+    facts = ocsp_facts(item)
+    return _sha256(item.dump()) if facts is None else facts.sha256
 
 
 def certificates_digest(data: ValidationData) -> bytes:
     """A digest of the set of certificates offered (path building depends on them).
 
-    Of the set: a certificate offered twice is offered once (certvalidator's registry
-    keeps one of each), so the signature's certificates and the same without their
-    repetitions, as its TSA is evaluated with, have one digest.
+    :attr:`ValidationData.certificates_digest`, kept on the data object.
     """
-    return _digest(*sorted({c.sha256 for c in data.certs}))
+    return data.certificates_digest
 
 
 # --- the caches ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from asn1crypto import crl, ocsp
 
-from docex.signatures.evidence import ValidationData
+from docex.signatures.evidence import ValidationData, crl_summary
 from docex.signatures.ocsp_facts import ocsp_facts
 from docex.signatures.report import Check, CheckOutcome, Indication, SubIndication
 from docex.signatures.signer_context import ReportBuilder
@@ -57,8 +57,7 @@ def available_at(data: ValidationData, at: datetime) -> ValidationData:
 
 
 def _crl_issued(item: crl.CertificateList) -> datetime:
-    issued: datetime = item["tbs_cert_list"]["this_update"].native
-    return issued
+    return crl_summary(item).this_update
 
 
 def _ocsp_produced(item: ocsp.OCSPResponse) -> datetime | None:

@@ -23,7 +23,8 @@ certvalidator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -84,6 +85,8 @@ class OcspFacts:
     signature_algorithm: bytes
     """The DER of the signature's ``AlgorithmIdentifier``."""
     signature: bytes
+    sha256: bytes = b""
+    """The SHA-256 of the whole response's encoding (what the report and the keys name)."""
 
     def signed_digest_algorithm(self) -> algos.SignedDigestAlgorithm:
         """The signature algorithm, as certvalidator's signature validator takes it."""
@@ -126,9 +129,12 @@ def ocsp_facts(response: ocsp.OCSPResponse) -> OcspFacts | None:
 def read_ocsp_response(der: bytes) -> OcspFacts | Unread:
     """The facts of the ``OCSPResponse`` encoded as ``der`` (see :func:`ocsp_reading`)."""
     try:
-        return _read_response(der)
+        facts: OcspFacts | Unread = _read_response(der)
     except NotDerError:
-        return read_with_asn1crypto(der)
+        facts = read_with_asn1crypto(der)
+    if isinstance(facts, OcspFacts):
+        facts = replace(facts, sha256=hashlib.sha256(der).digest())
+    return facts
 
 
 def read_with_asn1crypto(der: bytes) -> OcspFacts | Unread:
