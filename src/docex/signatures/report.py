@@ -16,7 +16,7 @@ import types
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -286,6 +286,13 @@ class ValidationReport:
         """The report as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]:
+        """Pickled as its wire form (:func:`report_to_wire`): plain tuples, strings and
+        datetimes, which pickle encodes in C, instead of two dozen dataclass and enum
+        objects, each reduced in Python. A verification process sends every report it
+        makes across a pipe; the caller rebuilds it once (:func:`report_from_wire`)."""
+        return (report_from_wire, (report_to_wire(self),))
+
     @classmethod
     def from_dict(cls, data: Any) -> ValidationReport:
         """The report whose :meth:`to_dict` form ``data`` is (a stored report, read back).
@@ -302,6 +309,217 @@ class ValidationReport:
             raise ValueError(f"report version {version!r} is not {REPORT_VERSION!r}")
         report: ValidationReport = _from_jsonable(cls, data, "report")
         return report
+
+
+# -- the wire form: the report as nested tuples of plain values --------------------------
+#
+# Each dataclass becomes the tuple of its fields in declaration order (so that the class
+# rebuilds it positionally), an enum its value, a nested dataclass its own tuple. It is
+# not a stored or published format: both ends are this module, in one installation.
+
+Wire = tuple[Any, ...]
+
+
+def report_to_wire(report: ValidationReport) -> Wire:
+    """``report`` as nested tuples of strings, numbers, booleans, ``None`` and datetimes."""
+    return (
+        report.indication.value,
+        _value_or_none(report.sub_indication),
+        report.qualification.value,
+        _time_to_wire(report.validation_time),
+        _document_to_wire(report.document),
+        tuple(_signature_to_wire(s) for s in report.signatures),
+        report.online,
+        report.report_version,
+    )
+
+
+def report_from_wire(wire: Wire) -> ValidationReport:
+    """The report whose :func:`report_to_wire` form ``wire`` is (equal field for field)."""
+    (indication, sub, qualification, moment, document, signatures, online, version) = wire
+    return ValidationReport(
+        indication=_INDICATIONS[indication],
+        sub_indication=None if sub is None else _SUB_INDICATIONS[sub],
+        qualification=_QUALIFICATIONS[qualification],
+        validation_time=_required_time_from_wire(moment),
+        document=DocumentInfo(*document),
+        signatures=tuple(_signature_from_wire(s) for s in signatures),
+        online=online,
+        report_version=version,
+    )
+
+
+def _time_to_wire(moment: datetime | None) -> datetime | int | None:
+    # Pickle reduces every datetime (and its time zone) in a call of its own, the most
+    # costly part of a report's pickling; a UTC time travels as its microseconds since
+    # the epoch, an int, exactly. Any other zone is sent as it is.
+    if moment is not None and moment.tzinfo is UTC:
+        return (moment - _EPOCH) // _MICROSECOND
+    return moment
+
+
+def _time_from_wire(value: datetime | int | None) -> datetime | None:
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
+    return value
+
+
+def _required_time_from_wire(value: datetime | int) -> datetime:
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
+    return value
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_INDICATIONS = {member.value: member for member in Indication}
+_SUB_INDICATIONS = {member.value: member for member in SubIndication}
+_QUALIFICATIONS = {member.value: member for member in Qualification}
+_OUTCOMES = {member.value: member for member in CheckOutcome}
+
+
+def _value_or_none(member: Enum | None) -> Any:
+    return None if member is None else member.value
+
+
+def _document_to_wire(d: DocumentInfo) -> Wire:
+    return (d.kind, d.sha256, d.size, d.detached)
+
+
+def _signature_to_wire(s: SignatureReport) -> Wire:
+    signer = s.signer
+    return (
+        s.id,
+        s.format,
+        s.indication.value,
+        _value_or_none(s.sub_indication),
+        s.qualification.value,
+        None
+        if signer is None
+        else (
+            signer.subject,
+            signer.common_name,
+            signer.organization,
+            signer.rnokpp,
+            signer.edrpou,
+        ),
+        _time_to_wire(s.claimed_signing_time),
+        _time_to_wire(s.timestamp_time),
+        _time_to_wire(s.best_signature_time),
+        tuple(
+            (
+                c.subject,
+                c.issuer,
+                c.serial_number,
+                c.sha256,
+                _time_to_wire(c.not_before),
+                _time_to_wire(c.not_after),
+            )
+            for c in s.certificate_chain
+        ),
+        tuple(
+            (
+                r.kind,
+                r.source,
+                r.issuer,
+                _time_to_wire(r.issued_at),
+                _time_to_wire(r.next_update),
+                r.sha256,
+            )
+            for r in s.revocation
+        ),
+        tuple(
+            (
+                t.kind,
+                _time_to_wire(t.time),
+                t.tsa,
+                t.indication.value,
+                t.message,
+                _value_or_none(t.sub_indication),
+                t.qualified,
+                t.tsa_service,
+            )
+            for t in s.timestamps
+        ),
+        tuple((c.name, c.outcome.value, c.message) for c in s.checks),
+        s.layer,
+    )
+
+
+def _signature_from_wire(wire: Wire) -> SignatureReport:
+    (
+        id_,
+        format_,
+        indication,
+        sub,
+        qualification,
+        signer,
+        claimed,
+        timestamp_time,
+        best,
+        chain,
+        revocation,
+        timestamps,
+        checks,
+        layer,
+    ) = wire
+    return SignatureReport(
+        id=id_,
+        format=format_,
+        indication=_INDICATIONS[indication],
+        sub_indication=None if sub is None else _SUB_INDICATIONS[sub],
+        qualification=_QUALIFICATIONS[qualification],
+        signer=None if signer is None else SignerIdentity(*signer),
+        claimed_signing_time=_time_from_wire(claimed),
+        timestamp_time=_time_from_wire(timestamp_time),
+        best_signature_time=_required_time_from_wire(best),
+        certificate_chain=tuple(
+            CertificateInfo(
+                subject,
+                issuer,
+                serial,
+                sha256,
+                _required_time_from_wire(not_before),
+                _required_time_from_wire(not_after),
+            )
+            for subject, issuer, serial, sha256, not_before, not_after in chain
+        ),
+        revocation=tuple(
+            RevocationEvidence(
+                kind,
+                source,
+                issuer,
+                _required_time_from_wire(issued_at),
+                _time_from_wire(next_update),
+                sha256,
+            )
+            for kind, source, issuer, issued_at, next_update, sha256 in revocation
+        ),
+        timestamps=tuple(
+            TimestampInfo(
+                kind,
+                _required_time_from_wire(moment),
+                tsa,
+                _INDICATIONS[ts_indication],
+                message,
+                None if ts_sub is None else _SUB_INDICATIONS[ts_sub],
+                qualified,
+                service,
+            )
+            for (
+                kind,
+                moment,
+                tsa,
+                ts_indication,
+                message,
+                ts_sub,
+                qualified,
+                service,
+            ) in timestamps
+        ),
+        checks=tuple(Check(name, _OUTCOMES[outcome], message) for name, outcome, message in checks),
+        layer=layer,
+    )
 
 
 def _worst_signature(signatures: Iterable[SignatureReport]) -> SignatureReport | None:
