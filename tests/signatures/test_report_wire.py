@@ -4,14 +4,18 @@ Reports cross a pipe from the verification processes as nested tuples of plain v
 (:func:`report_to_wire`, used by ``ValidationReport.__reduce__``); the caller must get,
 field for field, the report the worker made, over real reports of every kind the repo's
 samples give (passed, failed, indeterminate, PAdES, DSTU) and over a report whose every
-optional field is set, with times outside UTC.
+optional field is set, with times outside UTC. The JSON form, written out field by
+field for speed, must stay what walking the dataclasses gives (:func:`_walked`).
 """
 
 from __future__ import annotations
 
 import pickle
+from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,3 +189,31 @@ def test_a_verification_process_sends_the_report_it_made() -> None:
         want = local.verify(signed, content=content, at=now)
     assert (got.indication, got.qualification) == (Indication.TOTAL_PASSED, Qualification.QESIG)
     _assert_same(got, want)
+
+
+def _walked(value: Any) -> Any:
+    """The JSON form by walking the dataclasses: the reference ``to_dict`` must equal."""
+    if is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: _walked(getattr(value, f.name)) for f in fields(value)}
+        if isinstance(value, SignatureReport | ValidationReport):
+            out["message"] = value.message
+        return out
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_walked(v) for v in value]
+    return value
+
+
+def test_to_dict_is_the_walk_of_every_field(sample_reports: list[ValidationReport]) -> None:
+    for report in [*sample_reports, _full_report()]:
+        got = report.to_dict()
+        want = _walked(report)
+        assert got == want
+        # The same keys in the same order: the stored JSON reads as before.
+        assert list(got) == list(want)
+        for mine, walked in zip(got["signatures"], want["signatures"], strict=True):
+            assert list(mine) == list(walked)
+        assert ValidationReport.from_dict(got) == report
