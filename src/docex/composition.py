@@ -127,8 +127,9 @@ def build_container(settings: Settings, *, ensure_store: bool = True) -> Contain
 
     # Load the trust configuration here too, so that an error in it stops the start
     # rather than the first verification; the workers start in the background.
-    verifier_config(settings).trust_store()
-    verifier = build_verifier(settings, wait=False)
+    verifier_settings = settings.verifier_settings
+    verifier_config(verifier_settings).trust_store()
+    verifier = build_verifier(verifier_settings, wait=False)
     try:
         engine = open_database(settings)
         try:

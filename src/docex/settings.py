@@ -13,9 +13,6 @@ refuses the parts of that shape that are unsafe outside a developer's machine.
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import os
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -32,8 +29,21 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from docex.errors import ConfigurationError, SettingsError
-
-MiB = 1024 * 1024
+from docex.verifier_settings import FIELDS as VERIFIER_FIELDS
+from docex.verifier_settings import Environment as Environment
+from docex.verifier_settings import MiB as MiB
+from docex.verifier_settings import (
+    VerifierSettings,
+    check_networks,
+    default_of,
+    missing_trust_problem,
+    parse_setting,
+    production_problem,
+    split_names,
+    split_paths,
+)
+from docex.verifier_settings import environment_variable as environment_variable
+from docex.verifier_settings import shown_value as shown_value
 
 # Secrets people leave in example files. Matching is case-insensitive.
 PLACEHOLDER_SECRETS = frozenset(
@@ -70,13 +80,6 @@ _S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PLAIN_SQLITE = re.compile(r"sqlite(\+\w+)?://(/[^?]*)?")
 
 
-class Environment(StrEnum):
-    """Where docex runs; production refuses development defaults and placeholder secrets."""
-
-    DEVELOPMENT = "development"
-    PRODUCTION = "production"
-
-
 class ObjectStoreKind(StrEnum):
     """The object store implementations ``object_store`` can name."""
 
@@ -86,6 +89,36 @@ class ObjectStoreKind(StrEnum):
 
 def _is_placeholder(secret: str) -> bool:
     return secret.strip().lower() in PLACEHOLDER_SECRETS or secret == DEVELOPMENT_TOKEN_PEPPER
+
+
+def _verifier_field(name: str, *, description: str, **kwargs: Any) -> Any:
+    """A field of the verifier's settings: its default and bounds are those of
+    ``VerifierSettings`` (one definition for both readers), ``kwargs`` the rest."""
+    bounds = VERIFIER_FIELDS[name].bounds
+    default = default_of(name)
+    if isinstance(default, tuple):
+        # Settings holds lists where VerifierSettings holds tuples.
+        return Field(
+            default_factory=lambda: list(default),
+            gt=bounds.gt,
+            ge=bounds.ge,
+            le=bounds.le,
+            description=description,
+            **kwargs,
+        )
+    return Field(
+        default=default, gt=bounds.gt, ge=bounds.ge, le=bounds.le, description=description, **kwargs
+    )
+
+
+# The verifier's settings whose strings Settings parses with docex.verifier_settings's own
+# functions, so that `docex verify`, which reads them without pydantic, reads them alike.
+# The lists have their own splitting validators below; the environment is an enum.
+_PARSED_VERIFIER_FIELDS = tuple(
+    name
+    for name in VERIFIER_FIELDS
+    if name != "environment" and not isinstance(default_of(name), tuple)
+)
 
 
 class Settings(BaseSettings):
@@ -98,8 +131,8 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    environment: Environment = Field(
-        default=Environment.DEVELOPMENT,
+    environment: Environment = _verifier_field(
+        "environment",
         description=(
             "`development` (default) or `production`. Production refuses placeholder "
             "secrets, the built-in token pepper and the development trust anchors."
@@ -150,17 +183,16 @@ class Settings(BaseSettings):
             "bucket's default retention still applies."
         ),
     )
-    trust: Annotated[list[Path], NoDecode] = Field(
-        # The development PKI: its ECDSA/RSA root and its DSTU 4145 root (m=431).
-        default_factory=lambda: [Path("certs-dev/trust"), Path("certs-dev/trust-dstu")],
+    trust: Annotated[list[Path], NoDecode] = _verifier_field(
+        "trust",
         description=(
             "Trust sources for signature validation: folders of CA certificates or ETSI "
             "TS 119 612 trusted-list files. In the environment: a JSON list or paths "
             "separated by the OS path separator (`:` on POSIX)."
         ),
     )
-    trusted_list_signer: Annotated[list[Path], NoDecode] = Field(
-        default_factory=list,
+    trusted_list_signer: Annotated[list[Path], NoDecode] = _verifier_field(
+        "trusted_list_signer",
         description=(
             "Certificates (PEM or DER files) of the operators that sign the ETSI TS 119 612 "
             "trusted lists among the trust sources; every trusted list's XML signature "
@@ -168,90 +200,81 @@ class Settings(BaseSettings):
             "separated by the OS path separator."
         ),
     )
-    trusted_list_unsigned_dev_only: bool = Field(
-        default=False,
+    trusted_list_unsigned_dev_only: bool = _verifier_field(
+        "trusted_list_unsigned_dev_only",
         description=(
             "Read trusted lists without checking their signature: for the development "
             "PKI's unsigned list only. Production refuses it."
         ),
     )
-    online_revocation: bool = Field(
-        default=False,
+    online_revocation: bool = _verifier_field(
+        "online_revocation",
         description="Fetch OCSP responses and CRLs over the network while validating.",
     )
-    max_upload_bytes: int = Field(
-        default=50 * MiB,
-        gt=0,
+    max_upload_bytes: int = _verifier_field(
+        "max_upload_bytes",
         description="Largest request body (a signature file plus any detached content).",
     )
-    max_content_bytes: int = Field(
-        default=50 * MiB,
-        gt=0,
+    max_content_bytes: int = _verifier_field(
+        "max_content_bytes",
         description=(
             "Largest signed content the verifier will hash, attached or detached; it "
             "bounds the work one document can cost."
         ),
     )
-    verify_workers: int = Field(
-        default=2,
-        ge=0,
+    verify_workers: int = _verifier_field(
+        "verify_workers",
         description=(
             "Worker processes that verify signatures, each within the time and memory "
             "budget below (0: verify in the calling process, with no budget)."
         ),
     )
-    verify_timeout_seconds: float = Field(
-        default=30.0,
-        gt=0,
+    verify_timeout_seconds: float = _verifier_field(
+        "verify_timeout_seconds",
         description=(
             "Wall-clock budget of one verification; past it, the worker is replaced and "
             "the verdict is INDETERMINATE."
         ),
     )
-    verify_memory_bytes: int = Field(
-        default=1024 * MiB,
-        ge=0,
+    verify_memory_bytes: int = _verifier_field(
+        "verify_memory_bytes",
         description=(
             "Address-space limit (`RLIMIT_AS`) of each verification worker, the "
             "interpreter included; past it, the verdict is INDETERMINATE (0: no limit; "
             "ignored where the platform has no `resource` module)."
         ),
     )
-    max_embedded_certificates: int = Field(
-        default=256,
-        gt=0,
+    max_embedded_certificates: int = _verifier_field(
+        "max_embedded_certificates",
         description="Most certificates one signature or PDF may embed (CMS, CAdES, DSS).",
     )
-    max_embedded_crls: int = Field(
-        default=64, gt=0, description="Most CRLs one signature or PDF may embed."
+    max_embedded_crls: int = _verifier_field(
+        "max_embedded_crls", description="Most CRLs one signature or PDF may embed."
     )
-    max_embedded_ocsp_responses: int = Field(
-        default=256, gt=0, description="Most OCSP responses one signature or PDF may embed."
+    max_embedded_ocsp_responses: int = _verifier_field(
+        "max_embedded_ocsp_responses",
+        description="Most OCSP responses one signature or PDF may embed.",
     )
-    max_validation_data_bytes: int = Field(
-        default=32 * MiB,
-        gt=0,
+    max_validation_data_bytes: int = _verifier_field(
+        "max_validation_data_bytes",
         description=(
             "Largest decoded size of all embedded certificates, CRLs and OCSP responses of "
             "one signature or PDF; PDF streams are not inflated past it."
         ),
     )
-    max_path_length: int = Field(
-        default=10, gt=0, description="Most certificates on one candidate certificate path."
+    max_path_length: int = _verifier_field(
+        "max_path_length", description="Most certificates on one candidate certificate path."
     )
-    max_issuer_candidates_per_step: int = Field(
-        default=8,
-        gt=0,
+    max_issuer_candidates_per_step: int = _verifier_field(
+        "max_issuer_candidates_per_step",
         description="Most candidate issuers path building tries for one certificate.",
     )
-    max_issuer_candidates: int = Field(
-        default=256,
-        gt=0,
+    max_issuer_candidates: int = _verifier_field(
+        "max_issuer_candidates",
         description="Most candidate issuers path building tries in one certificate evaluation.",
     )
-    max_envelope_depth: int = Field(
-        default=4,
-        gt=0,
+    max_envelope_depth: int = _verifier_field(
+        "max_envelope_depth",
         description=(
             "Most CMS SignedData layers one nested CAdES envelope may hold (a doctor's CMS "
             "sealed by the facility is two), the outermost included."
@@ -344,8 +367,8 @@ class Settings(BaseSettings):
         description="How often an idle dispatcher looks for due webhook events.",
     )
 
-    outbound_allowed_hosts: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
+    outbound_allowed_hosts: Annotated[list[str], NoDecode] = _verifier_field(
+        "outbound_allowed_hosts",
         description=(
             "Host names or address literals docex may contact although they are not "
             "canonical public names (e.g. `receiver,127.0.0.1`), also over plain HTTP: "
@@ -353,26 +376,23 @@ class Settings(BaseSettings):
             "a JSON list. In development, `localhost`, `127.0.0.1` and `::1` are added."
         ),
     )
-    outbound_allowed_networks: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
+    outbound_allowed_networks: Annotated[list[str], NoDecode] = _verifier_field(
+        "outbound_allowed_networks",
         description=(
             "Networks (CIDR) that outbound requests may reach although not globally "
             "routable, e.g. `10.20.0.0/16` for private receivers in development. "
             "In development, `127.0.0.0/8` and `::1/128` are added."
         ),
     )
-    outbound_timeout_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        le=60,
+    outbound_timeout_seconds: float = _verifier_field(
+        "outbound_timeout_seconds",
         description=(
             "How long one revocation or issuer fetch may take in total (webhook POSTs "
             "use `webhook_timeout_seconds`), however slowly the server answers."
         ),
     )
-    outbound_max_response_bytes: int = Field(
-        default=4 * 1024 * 1024,
-        gt=0,
+    outbound_max_response_bytes: int = _verifier_field(
+        "outbound_max_response_bytes",
         description="The largest response body (a CRL, say) an outbound request reads.",
     )
     webhook_concurrency: int = Field(
@@ -580,32 +600,28 @@ class Settings(BaseSettings):
             raise ValueError("s3_endpoint is host[:port] without scheme or path; set s3_secure")
         return value
 
+    @field_validator(*_PARSED_VERIFIER_FIELDS, mode="before")
+    @classmethod
+    def _parse_verifier_setting(cls, value: Any, info: ValidationInfo) -> Any:
+        # A string (from the environment) is read as read_verifier_settings reads it.
+        if isinstance(value, str) and info.field_name is not None:
+            return parse_setting(info.field_name, value)
+        return value
+
     @field_validator("trust", "trusted_list_signer", mode="before")
     @classmethod
     def _split_trust(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if value.lstrip().startswith("["):
-                return json.loads(value)
-            return [part for part in value.split(os.pathsep) if part]
-        return value
+        return split_paths(value) if isinstance(value, str) else value
 
     @field_validator("outbound_allowed_hosts", "outbound_allowed_networks", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if value.lstrip().startswith("["):
-                return json.loads(value)
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return split_names(value) if isinstance(value, str) else value
 
     @field_validator("outbound_allowed_networks")
     @classmethod
     def _check_networks(cls, value: list[str]) -> list[str]:
-        for network in value:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ValueError(f"{network!r} is not a network in CIDR notation") from None
+        check_networks(value)
         return value
 
     @model_validator(mode="after")
@@ -618,8 +634,9 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"object_store {self.object_store} also needs {missing}")
-        if not self.trust:
-            raise ValueError("trust needs at least one trust source")
+        problem = missing_trust_problem(self.trust)
+        if problem is not None:
+            raise ValueError(problem)
         if self.webhook_base_delay_seconds > self.webhook_max_delay_seconds:
             raise ValueError("webhook_base_delay_seconds exceeds webhook_max_delay_seconds")
         if self.environment is Environment.PRODUCTION:
@@ -636,17 +653,22 @@ class Settings(BaseSettings):
             self.s3_secret_key.get_secret_value()
         ):
             raise ValueError("s3_secret_key is a placeholder; set DOCEX_S3_SECRET_KEY")
-        # The development PKI's private keys are in the repository: trusting it in
-        # production would let anyone mint "qualified" signatures.
-        for path in self.trust:
-            if "certs-dev" in path.parts:
-                raise ValueError(f"trust source {path} is the development PKI")
-        # An unchecked trusted list lets whoever can write the file name the qualified CAs.
-        if self.trusted_list_unsigned_dev_only:
-            raise ValueError("trusted_list_unsigned_dev_only is for development only")
+        problem = production_problem(self.trust, self.trusted_list_unsigned_dev_only)
+        if problem is not None:
+            raise ValueError(problem)
         # The development checkpoint key is public: checkpoints signed with it prove nothing.
         if self.audit_checkpoint_key is not None and "certs-dev" in self.audit_checkpoint_key.parts:
             raise ValueError("audit_checkpoint_key is the development key")
+
+    @property
+    def verifier_settings(self) -> VerifierSettings:
+        """The settings of these that the signature verifier is built from."""
+        values: dict[str, Any] = {}
+        for name in VERIFIER_FIELDS:
+            value = getattr(self, name)
+            # VerifierSettings is frozen all the way down: its lists are tuples.
+            values[name] = tuple(value) if isinstance(value, list) else value
+        return VerifierSettings(**values)
 
     @property
     def object_store_kind(self) -> ObjectStoreKind:
@@ -689,27 +711,6 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigurationError(
             tuple(_setting_problem(err["loc"], err["input"], err["msg"]) for err in exc.errors())
         ) from None
-
-
-# Never printed: a person reading the error knows which value they set.
-_SECRET_SETTINGS = frozenset({"token_pepper", "s3_secret_key"})
-_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
-
-
-def environment_variable(name: str) -> str:
-    """The environment variable that sets the field ``name``."""
-    return f"DOCEX_{name.upper()}"
-
-
-def shown_value(name: str, value: object) -> str:
-    """``value`` of the setting ``name`` as an error message may show it."""
-    if isinstance(value, list | tuple):
-        value = os.pathsep.join(str(item) for item in value)
-    text = str(value)
-    if name in _SECRET_SETTINGS:
-        return "(hidden)"
-    # A database URL may carry a password, even one too malformed to parse.
-    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def _setting_problem(loc: tuple[int | str, ...], value: object, message: str) -> str:

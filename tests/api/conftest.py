@@ -148,7 +148,7 @@ def runtime_for(backend: Backend, settings: Settings) -> Container:
         store=backend.store,
         # The in-process verifier production builds for verify_workers = 0: a bare
         # Verifier lacks the configuration a SignatureVerifier carries.
-        verifier=build_verifier(settings, workers=0),
+        verifier=build_verifier(settings.verifier_settings, workers=0),
         token_policy=TokenPolicy.from_settings(settings),
     )
 

@@ -218,6 +218,23 @@ def test_verify_builds_only_its_own_command() -> None:
     }
 
 
+def test_verify_one_p7s_loads_no_pydantic() -> None:
+    # docex.verifier_settings reads the verifier's DOCEX_ variables itself: the Settings
+    # model and pydantic-settings cost a one-file verify about a quarter of its run, and
+    # with the CLI on click nothing else on the path needs pydantic.
+    loaded = _verify_p7s_modules()
+    assert "docex.verifier_settings" in loaded  # it did read them
+    assert "docex.settings" not in loaded
+    assert {m for m in loaded if m.split(".")[0] in {"pydantic", "pydantic_settings"}} == set()
+
+
+def test_verify_one_p7s_with_its_worker_loads_no_pydantic() -> None:
+    # The default path: the verifier in a forked worker, built from the same settings.
+    loaded = _loaded("from docex.cli.main import run\nrun()", "verify", str(SAMPLE))
+    assert "pyhanko" in loaded
+    assert {"pydantic", "pydantic_core", "pydantic_settings", "dotenv"} & loaded == set()
+
+
 def test_verify_as_json_loads_no_rich_and_no_rate_limits() -> None:
     loaded = _verify_p7s_modules("--format", "json")
     assert "docex.cli.render" in loaded

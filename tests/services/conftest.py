@@ -75,7 +75,7 @@ def runtime(backend: Backend) -> Iterator[Container]:
         sessions=backend.sessions,
         store=backend.store,
         # In process: the worker pool is the isolation tests' business, not the use cases'.
-        verifier=build_verifier(settings, workers=0),
+        verifier=build_verifier(settings.verifier_settings, workers=0),
         token_policy=POLICY,
     )
     with runtime.verifier:

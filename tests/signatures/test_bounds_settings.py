@@ -28,7 +28,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_default_settings_are_the_default_limits() -> None:
-    assert verification_limits(Settings()) == DEFAULT_LIMITS
+    assert verification_limits(Settings().verifier_settings) == DEFAULT_LIMITS
     settings = Settings()
     assert (
         settings.verify_workers,
@@ -49,7 +49,7 @@ def test_environment_sets_every_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    assert verification_limits(Settings()) == Limits(11, 12, 13, 14, 15, 16, 17)
+    assert verification_limits(Settings().verifier_settings) == Limits(11, 12, 13, 14, 15, 16, 17)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_nonsense_budgets_are_refused(field: str, value: object) -> None:
 
 def test_zero_workers_verify_in_process_with_the_settings_limits(pki: DevPki) -> None:
     settings = Settings(trust=[DEV_TRUST], verify_workers=0, max_embedded_certificates=2)
-    with build_verifier(settings) as verifier:
+    with build_verifier(settings.verifier_settings) as verifier:
         assert isinstance(verifier, GuardedVerifier)
         report = verifier.verify(
             sign_cades(pki, CONTENT, signer="doctor-ecdsa", level="B-LT"), content=CONTENT
@@ -89,7 +89,7 @@ def test_workers_get_the_budget_and_limits_of_the_settings(pki: DevPki) -> None:
         verify_memory_bytes=768 * MiB,
         max_embedded_crls=1,
     )
-    with build_verifier(settings) as verifier:
+    with build_verifier(settings.verifier_settings) as verifier:
         assert isinstance(verifier, IsolatedVerifier)
         assert (verifier.timeout_seconds, verifier.memory_bytes) == (45, 768 * MiB)
         report = verifier.verify(

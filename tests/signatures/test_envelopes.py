@@ -215,7 +215,7 @@ def test_the_depth_bound_is_a_setting(
     pki: DevPki, sealed: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DOCEX_MAX_ENVELOPE_DEPTH", "1")
-    limits = verification_limits(Settings())
+    limits = verification_limits(Settings().verifier_settings)
     assert limits == Limits(max_envelope_depth=1)
     with bounded_verifier(
         load_trust_store([DEV_TRUST]), max_input_bytes=64 * 1024 * 1024, limits=limits

@@ -127,7 +127,7 @@ def check_configuration(settings: Settings) -> None:
                     (f"{environment_variable(name)}={shown}:{where} no such file or directory",)
                 )
     try:
-        verifier_config(settings).trust_store()
+        verifier_config(settings.verifier_settings).trust_store()
     except TrustConfigError as exc:
         problem = f"{environment_variable('trust')}={shown_value('trust', settings.trust)}: {exc}"
         raise ConfigurationError((problem,)) from None

@@ -390,13 +390,14 @@ def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerif
 
     from docex.cli.logs import configure_logging
     from docex.errors import DocexError
-    from docex.settings import load_settings
     from docex.signatures.isolation import DEFAULT_MAX_INPUT_BYTES, build_verifier
+    from docex.verifier_settings import Environment, read_verifier_settings
 
     try:
-        # Only the DOCEX_VERIFY_* and DOCEX_MAX_* settings matter here; production's
+        # Only the verifier's settings (DOCEX_VERIFY_*, DOCEX_MAX_*, DOCEX_OUTBOUND_*)
+        # matter here, read without pydantic (issue 12: a fast start); production's
         # checks guard the service's secrets and trust, which this command does not use.
-        config = load_settings(environment="development")
+        config = read_verifier_settings(os.environ, environment=Environment.DEVELOPMENT)
         return build_verifier(
             config,
             trust=settings.trust,

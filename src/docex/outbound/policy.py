@@ -30,6 +30,7 @@ from docex.errors import InputError
 
 if TYPE_CHECKING:
     from docex.settings import Settings
+    from docex.verifier_settings import VerifierSettings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -84,7 +85,9 @@ class OutboundPolicy:
     that answers what an attacker's DNS would)."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, timeout: float | None = None) -> OutboundPolicy:
+    def from_settings(
+        cls, settings: Settings | VerifierSettings, *, timeout: float | None = None
+    ) -> OutboundPolicy:
         """The deployment's policy (``outbound_*`` settings); ``timeout`` overrides theirs.
 
         A development deployment may also reach its own machine (receivers run beside

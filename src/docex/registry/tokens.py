@@ -16,8 +16,9 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from docex.clock import now_or
@@ -180,6 +181,17 @@ def _lookup_id(token: str) -> str | None:
     return lookup_id
 
 
+@cache
+def _token_query() -> Select[ApiToken, Facility]:
+    # Built once: every request runs it, and building the expression and its cache key
+    # cost more CPU than the query itself. The lookup id is a bound parameter.
+    return (
+        select(ApiToken, Facility)
+        .outerjoin(Facility, Facility.id == ApiToken.facility_id)
+        .where(ApiToken.lookup_id == bindparam("lookup_id"))
+    )
+
+
 def authenticate(
     session: Session, *, policy: TokenPolicy, token: str, now: datetime | None = None
 ) -> Principal:
@@ -204,11 +216,7 @@ def authenticate(
     facility: Facility | None = None
     if lookup_id is not None:
         # The token and its facility (if any) in one round trip: every request asks.
-        found = session.execute(
-            select(ApiToken, Facility)
-            .outerjoin(Facility, Facility.id == ApiToken.facility_id)
-            .where(ApiToken.lookup_id == lookup_id)
-        ).first()
+        found = session.execute(_token_query(), {"lookup_id": lookup_id}).first()
         if found is not None:
             row, facility = found[0], found[1]
     # Hash even when there is no row, so that response time does not tell the two apart.

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import Integer, Select, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from docex.db.documents import Document
@@ -63,39 +64,20 @@ def read_concerned(
 
     :raises PermissionDeniedError: the submitting facility is missing or not active.
     """
-    which = Facility.id == facility_id
-    if recipient_edrpou is not None:
-        which = or_(which, Facility.edrpou == recipient_edrpou)
-    webhook = (
-        exists()
-        .where(WebhookSubscription.facility_id == Facility.id, WebhookSubscription.active)
-        .label("webhook")
-    )
-    recorded = (
-        select(Document.id)
-        .where(Document.record_sha256 == record_sha256)
-        .scalar_subquery()
-        .label("recorded")
-    )
-    taken = (
-        exists().where(Referral.requisition_number == requisition)
-        if requisition is not None
-        else true()
-    ).label("taken")
     signers = _signer_rnokpps(reports)
-    # One row per facility and matching employee: the employees are joined to the
-    # submitting facility only, and only those among the signers.
-    employee = and_(
-        Employee.facility_id == Facility.id,
-        Facility.id == facility_id,
-        Employee.rnokpp.in_(signers) if signers else false(),
-        Employee.active.is_(True),
+    query = _concerned_query(
+        recipient=recipient_edrpou is not None,
+        requisition=requisition is not None,
+        signers=bool(signers),
     )
-    rows = session.execute(
-        select(Facility, webhook, recorded, Employee.rnokpp, taken)
-        .outerjoin(Employee, employee)
-        .where(which)
-    ).all()
+    parameters: dict[str, object] = {"facility_id": facility_id, "record_sha256": record_sha256}
+    if recipient_edrpou is not None:
+        parameters["recipient_edrpou"] = recipient_edrpou
+    if requisition is not None:
+        parameters["requisition"] = requisition
+    if signers:
+        parameters["signers"] = signers
+    rows = session.execute(query, parameters).all()
     found = {row[0].id: row[0] for row in rows}
     note_active_webhooks(session, {row[0].id: bool(row[1]) for row in rows})
     facility = found.get(facility_id)
@@ -112,6 +94,51 @@ def read_concerned(
         active_signers=frozenset(row[3] for row in rows if row[3] is not None),
         recorded_id=rows[0][2],
         free_requisition=requisition if not rows[0][4] else None,
+    )
+
+
+@cache
+def _concerned_query(
+    *, recipient: bool, requisition: bool, signers: bool
+) -> Select[Facility, bool, uuid.UUID, str, bool]:
+    """The statement :func:`read_concerned` runs, with its values as bound parameters.
+
+    Built once per shape (whether a recipient, a requisition number and signers are
+    asked about) rather than per submission: building the expression and its cache key
+    cost more CPU than the query's round trip. The SQL is what it was.
+    """
+    facility_id = bindparam("facility_id", type_=Integer)
+    which = Facility.id == facility_id
+    if recipient:
+        which = or_(which, Facility.edrpou == bindparam("recipient_edrpou"))
+    webhook = (
+        exists()
+        .where(WebhookSubscription.facility_id == Facility.id, WebhookSubscription.active)
+        .label("webhook")
+    )
+    recorded = (
+        select(Document.id)
+        .where(Document.record_sha256 == bindparam("record_sha256"))
+        .scalar_subquery()
+        .label("recorded")
+    )
+    taken = (
+        exists().where(Referral.requisition_number == bindparam("requisition"))
+        if requisition
+        else true()
+    ).label("taken")
+    # One row per facility and matching employee: the employees are joined to the
+    # submitting facility only, and only those among the signers.
+    employee = and_(
+        Employee.facility_id == Facility.id,
+        Facility.id == facility_id,
+        Employee.rnokpp.in_(bindparam("signers", expanding=True)) if signers else false(),
+        Employee.active.is_(True),
+    )
+    return (
+        select(Facility, webhook, recorded, Employee.rnokpp, taken)
+        .outerjoin(Employee, employee)
+        .where(which)
     )
 
 

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from asn1crypto import cms, core, crl, ocsp, x509
 
 from docex.signatures import cades_asn1
+from docex.signatures.der import OID, SEQUENCE, SET, DerReader, NotDerError, context
 from docex.signatures.limits import LimitExceededError, Limits, read_stream_bounded
+from docex.signatures.ocsp_facts import OcspFacts, Unread, ocsp_facts, ocsp_reading
 from docex.signatures.parsed import ParsedCache, wrap_basic_ocsp
 from docex.signatures.report import RevocationEvidence
 
@@ -111,6 +113,21 @@ class ValidationData:
             source=self.source,
             refused=self.refused,
         )
+
+    @functools.cached_property
+    def certificates_digest(self) -> bytes:
+        """A digest of the set of certificates offered (path building depends on them).
+
+        Of the set: a certificate offered twice is offered once (certvalidator's registry
+        keeps one of each), so the signature's certificates and the same without their
+        repetitions, as its TSA is evaluated with, have one digest. Computed once per
+        object: the caches ask it several times per evaluation.
+        """
+        h = hashlib.sha256()
+        for digest in sorted({c.sha256 for c in self.certs}):
+            h.update(len(digest).to_bytes(8, "big"))
+            h.update(digest)
+        return h.digest()
 
     @property
     def has_revocation_data(self) -> bool:
@@ -315,6 +332,10 @@ def _certificate_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Ite
 
 
 def _revocation_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Iterator[_Embedded]:
+    read = None if parsed is None else _revocation_values_from_der(attr, parsed)
+    if read is not None:
+        yield from read
+        return
     for value in attr["values"]:
         for item in value["crl_vals"] or ():
             yield "max_crls", len(item.dump()), _cached_crl(item, parsed)
@@ -323,6 +344,52 @@ def _revocation_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Iter
             wrapped = None if parsed is None else parsed.cached_wrapped_basic_ocsp(basic)
             response = wrap_basic_ocsp(basic) if wrapped is None else wrapped
             yield "max_ocsp_responses", len(basic.dump()), response
+
+
+def _revocation_values_from_der(
+    attr: core.Asn1Value, parsed: ParsedCache
+) -> list[_Embedded] | None:
+    """What :func:`_revocation_values` yields, read from the attribute's DER.
+
+    An own-evidence signature's ``revocation-values`` is new every time (its OCSP responses
+    are), and reading it with asn1crypto, to reach CRLs and responses that are mostly
+    cached by their bytes, cost more than the rest of collecting. The walk takes each
+    CRL's and response's exact encoding (what ``dump()`` of asn1crypto's reading gives)
+    and looks it up. None for anything but DER of the structure asn1crypto reads
+    (``RevocationValues`` with ``crlVals`` and ``ocspVals`` only), which asn1crypto then
+    reads as before.
+    """
+    der = bytes(attr.contents)
+    items: list[_Embedded] = []
+    try:
+        reader = DerReader(der)
+        reader.next(OID)  # the attribute's type, already known
+        values = reader.inside(SET)
+        reader.done()
+        while values.peek() is not None:
+            value = values.inside(SEQUENCE)
+            if value.peek() == context(0):
+                listed = value.inside(context(0)).only(SEQUENCE)
+                while listed.peek() is not None:
+                    start, end = listed.element(SEQUENCE)
+                    item = der[start:end]
+                    cached = parsed.crl_of(item)
+                    found = crl.CertificateList.load(item) if cached is None else cached
+                    items.append(("max_crls", len(item), found))
+            if value.peek() == context(1):
+                listed = value.inside(context(1)).only(SEQUENCE)
+                while listed.peek() is not None:
+                    start, end = listed.element(SEQUENCE)
+                    item = der[start:end]
+                    wrapped = parsed.wrapped_basic_ocsp_of(item)
+                    if wrapped is None:
+                        wrapped = wrap_basic_ocsp(ocsp.BasicOCSPResponse.load(item))
+                    # Counted as embedded (a BasicOCSPResponse), kept wrapped.
+                    items.append(("max_ocsp_responses", len(item), wrapped))
+            value.done()  # otherRevVals, or anything else: asn1crypto's to read
+    except NotDerError:
+        return None
+    return items
 
 
 def _cached_certificate(cert: x509.Certificate, parsed: ParsedCache | None) -> x509.Certificate:
@@ -396,38 +463,71 @@ def relevant_evidence(
     issuers = {c.issuer.sha256 for c in certs}
     evidence: list[RevocationEvidence] = []
     for item in data.ocsps:
-        basic = _basic(item)
-        if basic is None:
+        facts = ocsp_facts(item)
+        if facts is None:
             continue
-        data_ = basic["tbs_response_data"]
-        if any(r["cert_id"]["serial_number"].native in serials for r in data_["responses"]):
-            next_updates = [
-                r["next_update"].native for r in data_["responses"] if r["next_update"].native
-            ]
+        if any(single.serial in serials for single in facts.singles):
+            next_updates = [s.next_update for s in facts.singles if s.next_update]
             evidence.append(
                 RevocationEvidence(
                     kind="ocsp",
                     source=data.source,
-                    issuer=_responder_name(data_),
-                    issued_at=data_["produced_at"].native,
+                    issuer=_responder_name(facts),
+                    issued_at=facts.produced_at,
                     next_update=min(next_updates) if next_updates else None,
-                    sha256=hashlib.sha256(item.dump()).hexdigest(),
+                    sha256=facts.sha256.hex(),
                 )
             )
     for item in data.crls:
-        tbs = item["tbs_cert_list"]
-        if tbs["issuer"].sha256 in issuers:
+        summary = crl_summary(item)
+        if summary.issuer_sha256 in issuers:
             evidence.append(
                 RevocationEvidence(
                     kind="crl",
                     source=data.source,
-                    issuer=tbs["issuer"].human_friendly,
-                    issued_at=tbs["this_update"].native,
-                    next_update=tbs["next_update"].native,
-                    sha256=hashlib.sha256(item.dump()).hexdigest(),
+                    issuer=item["tbs_cert_list"]["issuer"].human_friendly,
+                    issued_at=summary.this_update,
+                    next_update=summary.next_update,
+                    sha256=summary.sha256.hex(),
                 )
             )
     return tuple(evidence)
+
+
+@dataclass(frozen=True)
+class CrlSummary:
+    """What the evidence caches and the report ask of every CRL, for every signature."""
+
+    issuer_sha256: bytes
+    """The SHA-256 of the issuer name's encoding (asn1crypto's ``Name.sha256``)."""
+    this_update: datetime
+    next_update: datetime | None
+    sha256: bytes
+    """The SHA-256 of the CRL's encoding."""
+
+
+_CRL_SUMMARY = "_docex_crl_summary"
+
+
+def crl_summary(item: crl.CertificateList) -> CrlSummary:
+    """The :class:`CrlSummary` of ``item``, read once per CRL object and kept on it.
+
+    CRLs repeat from one signature to the next (one a day per CA) and are kept parsed by
+    their bytes (:mod:`docex.signatures.parsed`); their fields were read through asn1crypto
+    for each evaluation. A CRL whose fields cannot be read raises as reading them did,
+    and nothing is kept.
+    """
+    kept: CrlSummary | None = getattr(item, _CRL_SUMMARY, None)
+    if kept is None:
+        tbs = item["tbs_cert_list"]
+        kept = CrlSummary(
+            issuer_sha256=tbs["issuer"].sha256,
+            this_update=tbs["this_update"].native,
+            next_update=tbs["next_update"].native,
+            sha256=hashlib.sha256(item.dump()).digest(),
+        )
+        setattr(item, _CRL_SUMMARY, kept)
+    return kept
 
 
 def revocation_times(data: ValidationData, path: Iterable[x509.Certificate]) -> Iterator[datetime]:
@@ -437,13 +537,12 @@ def revocation_times(data: ValidationData, path: Iterable[x509.Certificate]) -> 
     serials = {s for _, s in wanted}
     issuers = {i for i, _ in wanted}
     for item in data.ocsps:
-        basic = _basic(item)
-        if basic is None:
+        facts = ocsp_facts(item)
+        if facts is None:
             continue
-        for response in basic["tbs_response_data"]["responses"]:
-            status = response["cert_status"]
-            if response["cert_id"]["serial_number"].native in serials and status.name == "revoked":
-                yield status.chosen["revocation_time"].native
+        for single in facts.singles:
+            if single.serial in serials and single.revocation_time is not None:
+                yield single.revocation_time
     for item in data.crls:
         tbs = item["tbs_cert_list"]
         if tbs["issuer"].sha256 not in issuers:
@@ -454,17 +553,22 @@ def revocation_times(data: ValidationData, path: Iterable[x509.Certificate]) -> 
 
 
 def earliest_next_update(data: ValidationData) -> datetime | None:
-    """The earliest ``nextUpdate`` over all revocation data, or None if some has none."""
+    """The earliest ``nextUpdate`` over all revocation data, or None if some has none.
+
+    None too when an OCSP response cannot be read whole
+    (:attr:`~docex.signatures.ocsp_facts.Unread.MALFORMED`).
+    """
     times: list[datetime] = []
     for item in data.ocsps:
-        basic = _basic(item)
-        if basic is None:
+        facts = ocsp_reading(item)
+        if facts is Unread.MALFORMED:
+            return None  # what it says about when it ends is unknown: nothing is cached on it
+        if facts is Unread.NOT_BASIC:
             continue
-        for response in basic["tbs_response_data"]["responses"]:
-            next_update = response["next_update"].native
-            if next_update is None:
+        for single in facts.singles:
+            if single.next_update is None:
                 return None
-            times.append(next_update)
+            times.append(single.next_update)
     for item in data.crls:
         next_update = item["tbs_cert_list"]["next_update"].native
         if next_update is None:
@@ -473,23 +577,23 @@ def earliest_next_update(data: ValidationData) -> datetime | None:
     return min(times) if times else None
 
 
-def _basic(item: ocsp.OCSPResponse) -> ocsp.BasicOCSPResponse | None:
-    if item["response_status"].native != "successful":
-        return None
-    parsed = item["response_bytes"]["response"].parsed
-    return parsed if isinstance(parsed, ocsp.BasicOCSPResponse) else None
+@functools.lru_cache(maxsize=256)
+def _name_text(der: bytes) -> str:
+    # Responders repeat from one response to the next; their names are read once.
+    return str(x509.Name.load(der).human_friendly)
 
 
-def _responder_name(data: ocsp.ResponseData) -> str:
-    responder = data["responder_id"]
-    if responder.name == "by_name":
-        return str(responder.chosen.human_friendly)
-    return f"key {responder.chosen.native.hex()}"
+def _responder_name(facts: OcspFacts) -> str:
+    if not facts.by_key:
+        return _name_text(facts.responder_id)
+    return f"key {facts.responder_id.hex()}"
 
 
 __all__ = [
+    "CrlSummary",
     "ValidationData",
     "cades_asn1",
+    "crl_summary",
     "dss_validation_data",
     "earliest_next_update",
     "from_signed_data",

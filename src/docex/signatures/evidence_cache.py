@@ -46,7 +46,8 @@ from typing import Generic, TypeVar
 from asn1crypto import algos, keys, ocsp, x509
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo, ValidationTimingParams
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy
-from pyhanko_certvalidator.revinfo.archival import OCSPContainer, RevinfoUsabilityRating
+from pyhanko_certvalidator.revinfo.archival import RevinfoUsabilityRating
+from pyhanko_certvalidator.revinfo.archival import _judge_revinfo as judge_revinfo
 from pyhanko_certvalidator.sig_validate import (
     DEFAULT_VALIDATION_CONTEXT,
     SignatureValidationContext,
@@ -54,7 +55,8 @@ from pyhanko_certvalidator.sig_validate import (
 )
 from pyhanko_certvalidator.util import get_declared_revinfo
 
-from docex.signatures.evidence import ValidationData
+from docex.signatures.evidence import ValidationData, crl_summary
+from docex.signatures.ocsp_facts import OcspFacts, SingleFacts, Unread, ocsp_facts, ocsp_reading
 
 _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
@@ -145,6 +147,10 @@ class CachingSignatureValidator(SignatureValidator):
         self.verified.put(key, True)
 
 
+def _sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
 def _digest(*parts: bytes) -> bytes:
     h = hashlib.sha256()
     for part in parts:
@@ -154,15 +160,6 @@ def _digest(*parts: bytes) -> bytes:
 
 
 # --- which revocation data speaks about which certificate --------------------------------
-
-
-def _single_responses(item: ocsp.OCSPResponse) -> list[ocsp.SingleResponse] | None:
-    if item["response_status"].native != "successful":
-        return None
-    parsed = item["response_bytes"]["response"].parsed
-    if not isinstance(parsed, ocsp.BasicOCSPResponse):
-        return None
-    return list(parsed["tbs_response_data"]["responses"])
 
 
 @dataclass(frozen=True)
@@ -178,21 +175,18 @@ class _Named:
         return cls(cert.serial_number, {"sha1": issuer.sha1, "sha256": issuer.sha256})
 
 
-def _may_name(single: ocsp.SingleResponse, certs: Iterable[_Named]) -> bool:
+def _may_name(single: SingleFacts, certs: Iterable[_Named]) -> bool:
     """Whether certvalidator could take ``single`` to be about one of ``certs``.
 
     It needs the serial and the issuer name hash to match (and the key hash); this
     checks the first two, and counts a hash algorithm it cannot compute as a match.
     """
-    cert_id = single["cert_id"]
-    serial = cert_id["serial_number"].native
-    candidates = [c for c in certs if c.serial == serial]
+    candidates = [c for c in certs if c.serial == single.serial]
     if not candidates:
         return False
-    algorithm = cert_id["hash_algorithm"]["algorithm"].native
-    name_hash = cert_id["issuer_name_hash"].native
+    algorithm = single.hash_algorithm
     return any(
-        algorithm not in c.issuer_hashes or c.issuer_hashes[algorithm] == name_hash
+        algorithm not in c.issuer_hashes or c.issuer_hashes[algorithm] == single.issuer_name_hash
         for c in candidates
     )
 
@@ -210,10 +204,10 @@ def about(data: ValidationData, certs: Iterable[x509.Certificate]) -> Validation
     issuers = {c.issuer_hashes["sha256"] for c in wanted}
     ocsps = []
     for item in data.ocsps:
-        singles = _single_responses(item)
-        if singles is None or any(_may_name(s, wanted) for s in singles):
+        facts = ocsp_facts(item)
+        if facts is None or any(_may_name(s, wanted) for s in facts.singles):
             ocsps.append(item)
-    crls = [c for c in data.crls if c["tbs_cert_list"]["issuer"].sha256 in issuers]
+    crls = [c for c in data.crls if crl_summary(c).issuer_sha256 in issuers]
     return ValidationData(
         certs=data.certs, crls=tuple(crls), ocsps=tuple(ocsps), source=data.source
     )
@@ -225,19 +219,22 @@ def about_certificates(data: ValidationData, certs: Iterable[x509.Certificate]) 
     # Sets: an item embedded twice is the same evidence (certvalidator keeps one of each),
     # and the data a TSA is evaluated with is the signature's without its repetitions.
     return _digest(
-        *sorted({b"o" + hashlib.sha256(o.dump()).digest() for o in subset.ocsps}),
-        *sorted({b"c" + hashlib.sha256(c.dump()).digest() for c in subset.crls}),
+        *sorted({b"o" + _ocsp_sha256(o) for o in subset.ocsps}),
+        *sorted({b"c" + crl_summary(c).sha256 for c in subset.crls}),
     )
+
+
+def _ocsp_sha256(item: ocsp.OCSPResponse) -> bytes:
+    facts = ocsp_facts(item)
+    return _sha256(item.dump()) if facts is None else facts.sha256
 
 
 def certificates_digest(data: ValidationData) -> bytes:
     """A digest of the set of certificates offered (path building depends on them).
 
-    Of the set: a certificate offered twice is offered once (certvalidator's registry
-    keeps one of each), so the signature's certificates and the same without their
-    repetitions, as its TSA is evaluated with, have one digest.
+    :attr:`ValidationData.certificates_digest`, kept on the data object.
     """
-    return _digest(*sorted({c.sha256 for c in data.certs}))
+    return data.certificates_digest
 
 
 # --- the caches ---------------------------------------------------------------------------
@@ -413,10 +410,12 @@ class ResponderCache:
 
 @dataclass(frozen=True)
 class OwnResponse:
-    """The one OCSP response about a certificate, and the certificate that signed it."""
+    """The one OCSP response about a certificate, what it says, and who signed it."""
 
     response: ocsp.OCSPResponse
-    single: ocsp.SingleResponse
+    facts: OcspFacts
+    """What the response says (:mod:`docex.signatures.ocsp_facts`), unproven until checked."""
+    single: SingleFacts
     responder: x509.Certificate
 
 
@@ -430,54 +429,71 @@ def own_response(
     """The only OCSP response in ``data`` naming ``cert``, if exactly one does.
 
     None when no response or several may name the certificate, when that response
-    has several single responses, when the certificate declares no OCSP responder
-    (certvalidator then relies on CRLs), or when the responder is not one certificate
-    of those offered and ``configured`` (the trust store's, which certvalidator also
-    searches): certvalidator decides all of these. ``identifiers`` memoises what the
-    responder is looked up by.
+    has several single responses, when a response cannot be read whole, when the
+    certificate declares no OCSP responder (certvalidator then relies on CRLs), or when
+    the responder is not one certificate of those offered and ``configured`` (the trust
+    store's, which certvalidator also searches): certvalidator decides all of these.
+    ``identifiers`` memoises what the responder is looked up by.
     """
     if not get_declared_revinfo(cert)[1]:
         return None
-    found: list[tuple[ocsp.OCSPResponse, list[ocsp.SingleResponse]]] = []
+    found: list[tuple[ocsp.OCSPResponse, OcspFacts]] = []
     named = (_Named.of(cert),)
     for item in data.ocsps:
-        singles = _single_responses(item)
-        if singles is None:
-            continue
-        if any(_may_name(s, named) for s in singles):
-            found.append((item, singles))
-    if len(found) != 1 or len(found[0][1]) != 1:
+        facts = ocsp_reading(item)
+        if facts is Unread.MALFORMED:
+            # certvalidator may read part of it (one single response of two, say): a
+            # "revoked" it finds there must not be passed over for a "good" elsewhere.
+            return None
+        if isinstance(facts, OcspFacts) and any(_may_name(s, named) for s in facts.singles):
+            found.append((item, facts))
+    if len(found) != 1 or len(found[0][1].singles) != 1:
         return None
-    item, (single,) = found[0]
-    cert_id = single["cert_id"]
-    algorithm = cert_id["hash_algorithm"]["algorithm"].native
+    item, facts = found[0]
+    (single,) = facts.singles
+    algorithm = single.hash_algorithm
     if algorithm not in ("sha1", "sha256"):
         return None
-    if cert_id["issuer_name_hash"].native != getattr(cert.issuer, algorithm) or cert_id[
-        "issuer_key_hash"
-    ].native != getattr(issuer.public_key, algorithm):
+    if single.issuer_name_hash != getattr(cert.issuer, algorithm) or (
+        single.issuer_key_hash != getattr(issuer.public_key, algorithm)
+    ):
         return None
-    responder = _responder(item, (*data.certs, *configured), identifiers)
+    responder = _responder(facts, (*data.certs, *configured), identifiers)
     if responder is None:
         return None
-    return OwnResponse(item, single, responder)
+    return OwnResponse(item, facts, single, responder)
 
 
 def _responder(
-    item: ocsp.OCSPResponse, known: tuple[x509.Certificate, ...], identifiers: Identifiers
+    facts: OcspFacts, known: tuple[x509.Certificate, ...], identifiers: Identifiers
 ) -> x509.Certificate | None:
     # certvalidator looks in the response's certificates first, then in everything it
     # knows; a responder identified by only one certificate of all is the one it uses.
-    basic = item["response_bytes"]["response"].parsed
-    responder_id = basic["tbs_response_data"]["responder_id"]
-    candidates = [*(basic["certs"] or ()), *known]
-    by_key = responder_id.name == "by_key"
-    wanted = responder_id.chosen.native if by_key else responder_id.chosen.sha256
-    matches: dict[bytes, x509.Certificate] = {}
-    for cert in candidates:
-        if _identifiers(cert, identifiers)[0 if by_key else 1] == wanted:
+    # Only by its key hash: certvalidator finds a responder named by its name with
+    # asn1crypto's normalised name comparison, which this search does not repeat (and
+    # which two certificates with different encodings of one name could both pass).
+    if not facts.by_key:
+        return None
+    wanted = facts.responder_id
+    matches: dict[bytes, x509.Certificate | None] = {}
+    for cert in known:
+        if _identifiers(cert, identifiers)[0] == wanted:
             matches[cert.sha256] = cert
-    return next(iter(matches.values())) if len(matches) == 1 else None
+    for der in facts.certs:
+        digest = _sha256(der)
+        key_hash = _embedded_key_hash(der, digest, identifiers)
+        if key_hash is None:
+            return None  # a certificate it carries that cannot be read: certvalidator's case
+        if key_hash == wanted and digest not in matches:
+            matches[digest] = None
+    if len(matches) != 1:
+        return None
+    ((digest, found),) = matches.items()
+    if found is not None:
+        return found
+    # A responder only the response carries: read now, a new object per call (the
+    # evaluator's caches are shared by threads, and asn1crypto's objects must not be).
+    return x509.Certificate.load(next(d for d in facts.certs if _sha256(d) == digest))
 
 
 def _identifiers(cert: x509.Certificate, known: Identifiers) -> tuple[bytes, bytes]:
@@ -486,6 +502,19 @@ def _identifiers(cert: x509.Certificate, known: Identifiers) -> tuple[bytes, byt
         found = (cert.public_key.sha1, cert.subject.sha256)
         known.put(cert.sha256, found)
     return found
+
+
+def _embedded_key_hash(der: bytes, digest: bytes, known: Identifiers) -> bytes | None:
+    """The SHA-1 of the key of the certificate ``der`` (whose SHA-256 is ``digest``)."""
+    found = known.get(digest)
+    if found is None:
+        try:
+            cert = x509.Certificate.load(der)
+            found = (cert.public_key.sha1, cert.subject.sha256)
+        except (ValueError, TypeError, KeyError):
+            return None  # not a certificate certvalidator could use either
+        known.put(digest, found)
+    return found[0]
 
 
 def ocsp_good(
@@ -499,12 +528,15 @@ def ocsp_good(
     """Whether ``own`` proves its certificate good at ``at``, as certvalidator would judge.
 
     The same checks in the same terms as certvalidator's single-response handling:
-    freshness by certvalidator's own ``usable_at`` under the evaluator's policy and
-    tolerance, the signature by the (caching) signature validator over the exact
-    ``tbsResponseData``, and the status "good". The responder's authority is the
-    caller's to have established (:class:`ResponderCache`).
+    freshness by certvalidator's own rule (``_judge_revinfo``, which its
+    ``OCSPContainer.usable_at`` applies to the single response's ``thisUpdate`` and
+    ``nextUpdate``) under the evaluator's policy and tolerance, the signature by the
+    (caching) signature validator over the exact ``tbsResponseData``, and the status
+    "good". The responder's authority is the caller's to have established
+    (:class:`ResponderCache`).
     """
-    if own.single["cert_status"].name != "good":
+    single = own.single
+    if single.status != "good":
         return False
     timing = ValidationTimingParams(
         ValidationTimingInfo(
@@ -512,20 +544,17 @@ def ocsp_good(
         ),
         time_tolerance=tolerance,
     )
-    containers = OCSPContainer.load_multi(own.response)
-    if len(containers) != 1:
+    usability = judge_revinfo(
+        single.this_update, single.next_update, policy=policy, timing_params=timing
+    )
+    if usability.rating is not RevinfoUsabilityRating.OK:
         return False
-    if containers[0].usable_at(policy=policy, timing_params=timing).rating is not (
-        RevinfoUsabilityRating.OK
-    ):
-        return False
-    basic = own.response["response_bytes"]["response"].parsed
     try:
         validator.validate_signature(
-            signature=basic["signature"].native,
-            signed_data=basic["tbs_response_data"].dump(),
+            signature=own.facts.signature,
+            signed_data=own.facts.tbs,
             public_key_info=own.responder.public_key,
-            signature_algorithm=basic["signature_algorithm"],
+            signature_algorithm=own.facts.signed_digest_algorithm(),
         )
     except Exception:
         # Whatever does not verify (a wrong key, an unknown algorithm, a bad encoding)

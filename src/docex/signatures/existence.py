@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from asn1crypto import crl, ocsp
 
-from docex.signatures.evidence import ValidationData
+from docex.signatures.evidence import ValidationData, crl_summary
+from docex.signatures.ocsp_facts import ocsp_facts
 from docex.signatures.report import Check, CheckOutcome, Indication, SubIndication
 from docex.signatures.signer_context import ReportBuilder
 from docex.signatures.timestamps import (
@@ -56,12 +57,15 @@ def available_at(data: ValidationData, at: datetime) -> ValidationData:
 
 
 def _crl_issued(item: crl.CertificateList) -> datetime:
-    issued: datetime = item["tbs_cert_list"]["this_update"].native
-    return issued
+    return crl_summary(item).this_update
 
 
 def _ocsp_produced(item: ocsp.OCSPResponse) -> datetime | None:
+    facts = ocsp_facts(item)
+    if facts is not None:
+        return facts.produced_at
     try:
+        # Not read whole: asn1crypto may still find the time, and certvalidator use the rest.
         basic = item["response_bytes"]["response"].parsed
         produced: datetime = basic["tbs_response_data"]["produced_at"].native
     except (ValueError, TypeError, KeyError, AttributeError):

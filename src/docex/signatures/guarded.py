@@ -102,11 +102,12 @@ class VerifierConfig:
             allow_unsigned_trusted_list=self.allow_unsigned_trusted_list,
         )
 
-    def build(self) -> Verifier:
-        """A verifier for this configuration, in this process."""
+    def build(self, trust_store: TrustStore | None = None) -> Verifier:
+        """A verifier for this configuration, in this process; ``trust_store`` is
+        :meth:`trust_store`'s, when the caller has loaded it already."""
 
         return bounded_verifier(
-            self.trust_store(),
+            self.trust_store() if trust_store is None else trust_store,
             online=self.online,
             max_input_bytes=self.max_input_bytes,
             limits=self.limits,

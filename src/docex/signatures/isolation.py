@@ -29,8 +29,9 @@ feels. ``start_method="fork"`` imports the verifier in the calling process first
 forks the workers from it, so they start with it loaded; it is used only while the
 calling process has a single thread (a child forked from a threaded process inherits
 the other threads' locks in whatever state they were), and workers started later, when
-threads are running, are spawned. The budget is the same either way: the limit is set
-in the worker after it starts.
+threads are running, are spawned. Forked workers also inherit the trust store, loaded
+once in the calling process rather than once per worker. The budget is the same either
+way: the limit is set in the worker after it starts.
 
 ``RLIMIT_AS`` needs the :mod:`resource` module (POSIX); where it is missing, workers run
 without a memory limit, and the time budget still holds. The budget is what a worker may
@@ -78,8 +79,9 @@ from docex.signatures.limits import Limits
 from docex.signatures.report import ValidationReport
 
 if TYPE_CHECKING:
-    from docex.settings import Settings
     from docex.signatures.detached import ContentDigests
+    from docex.signatures.trust import TrustStore
+    from docex.verifier_settings import VerifierSettings
 
 StartMethod = Literal["spawn", "fork"]
 """How worker processes are started (see the module docstring)."""
@@ -120,6 +122,11 @@ class _Worker:
         self.ready = True
 
     def stop(self, *, kill: bool) -> None:
+        self.request_stop(kill=kill)
+        self.wait_stopped()
+
+    def request_stop(self, *, kill: bool) -> None:
+        """Ask the worker to end (or kill it), without waiting for it to exit."""
         if kill:
             self.process.kill()
         else:
@@ -127,6 +134,9 @@ class _Worker:
                 self.conn.send(None)
             except (BrokenPipeError, OSError):
                 self.process.kill()
+
+    def wait_stopped(self) -> None:
+        """Wait for the worker to exit (killing it after 5 s) and close the pipe."""
         self.process.join(5)
         if self.process.is_alive():
             self.process.kill()
@@ -177,11 +187,15 @@ class IsolatedVerifier:
         # inherit its locks in whatever state they were.
         self._context = multiprocessing.get_context("spawn")
         self._fork: multiprocessing.context.ForkContext | None = None
+        self._trust_store: TrustStore | None = None
         if start_method == "fork" and "fork" in multiprocessing.get_all_start_methods():
             # What the worker would import first; in this process, so that forked workers
             # inherit it instead of importing it again.
             importlib.import_module("docex.signatures.verifier")
             self._fork = multiprocessing.get_context("fork")
+            # Loaded once here, not once per worker: forked workers inherit it (a spawned
+            # one loads its own), and a bad trust configuration is raised here as itself.
+            self._trust_store = config.trust_store()
         # None, once closed: it wakes a caller waiting for a worker, who passes it on.
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
@@ -202,12 +216,14 @@ class IsolatedVerifier:
     def _start(self) -> _Worker:
         context: multiprocessing.context.SpawnContext | multiprocessing.context.ForkContext
         context = self._context
+        trust_store = None
         if self._fork is not None and threading.active_count() == 1:
             context = self._fork
+            trust_store = self._trust_store
         parent, child = context.Pipe()
         process = context.Process(
             target=_worker_main,
-            args=(child, self.config, self.memory_bytes, self.initializer),
+            args=(child, self.config, self.memory_bytes, self.initializer, trust_store),
             name="docex-verify",
             daemon=True,
         )
@@ -304,9 +320,12 @@ class IsolatedVerifier:
             self._closed = True
             workers, self._all = self._all, set()
         self._idle.put(None)
+        # Every worker is asked first and waited for after, so that they exit together.
         for worker in workers:
             # A worker still starting would read the stop request only once it is ready.
-            worker.stop(kill=not worker.ready)
+            worker.request_stop(kill=not worker.ready)
+        for worker in workers:
+            worker.wait_stopped()
 
     def __enter__(self) -> IsolatedVerifier:
         return self
@@ -315,7 +334,7 @@ class IsolatedVerifier:
         self.close()
 
 
-def verification_limits(settings: Settings) -> Limits:
+def verification_limits(settings: VerifierSettings) -> Limits:
     """The bounds on one verification's work that ``settings`` configure."""
     return Limits(
         max_certificates=settings.max_embedded_certificates,
@@ -330,7 +349,7 @@ def verification_limits(settings: Settings) -> Limits:
 
 
 def verifier_config(
-    settings: Settings,
+    settings: VerifierSettings,
     *,
     trust: Sequence[str] | None = None,
     trusted_list_signers: Sequence[str] | None = None,
@@ -363,7 +382,7 @@ def verifier_config(
 
 
 def build_verifier(
-    settings: Settings,
+    settings: VerifierSettings,
     *,
     trust: Sequence[str] | None = None,
     trusted_list_signers: Sequence[str] | None = None,
@@ -376,6 +395,10 @@ def build_verifier(
     start_method: StartMethod = "spawn",
 ) -> SignatureVerifier:
     """The verifier ``settings`` describe: worker processes within a budget, or in process.
+
+    ``settings`` is ``Settings.verifier_settings`` in the service, or what
+    :func:`docex.verifier_settings.read_verifier_settings` reads for the CLI (which
+    does not import pydantic to read them).
 
     The keyword arguments override the settings of the same meaning (the CLI's flags);
     ``wait=False`` lets the worker processes start in the background; ``initializer``
@@ -455,13 +478,15 @@ def _worker_main(
     config: VerifierConfig,
     memory_bytes: int | None,
     initializer: Callable[[], None] | None,
+    trust_store: TrustStore | None = None,
 ) -> None:
-    """A worker's life: build the verifier once, then verify what the parent sends."""
+    """A worker's life: build the verifier once (from ``trust_store`` when its parent
+    loaded it), then verify what the parent sends."""
     try:
         if initializer is not None:
             initializer()
         _limit_memory(memory_bytes)
-        verifier = config.build()
+        verifier = config.build(trust_store)
     except Exception as exc:
         conn.send(("failed", _portable(exc)))
         return

@@ -91,11 +91,19 @@ class ParsedCache:
 
     def cached_wrapped_basic_ocsp(self, basic: ocsp.BasicOCSPResponse) -> ocsp.OCSPResponse | None:
         """The cached :func:`wrap_basic_ocsp` of the DER encoding of ``basic``."""
-        return self._get("basic_ocsp", basic.dump(), _load_wrapped_basic_ocsp)
+        return self.wrapped_basic_ocsp_of(basic.dump())
+
+    def wrapped_basic_ocsp_of(self, der: bytes) -> ocsp.OCSPResponse | None:
+        """The cached :func:`wrap_basic_ocsp` of the ``BasicOCSPResponse`` encoded as ``der``."""
+        return self._get("basic_ocsp", der, _load_wrapped_basic_ocsp)
 
     def cached_crl(self, certificate_list: crl.CertificateList) -> crl.CertificateList | None:
         """The cached CRL with the DER encoding of ``certificate_list``."""
-        return self._get("crl", certificate_list.dump(), _load_crl)
+        return self.crl_of(certificate_list.dump())
+
+    def crl_of(self, der: bytes) -> crl.CertificateList | None:
+        """The cached CRL encoded as ``der``; None if it is not kept (or does not load)."""
+        return self._get("crl", der, _load_crl)
 
     def recall(self, kind: str, key: bytes) -> Any:
         """What :meth:`remember` kept under ``kind`` and ``key``, or None."""

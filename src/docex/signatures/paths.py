@@ -327,7 +327,10 @@ class CertificateEvaluator:
             at=at,
             policy=REQUIRE_REVOCATION,
             tolerance=TIME_TOLERANCE,
-            validator=self.signatures,
+            # Not the caching validator: the signature's own response is new to it
+            # (a per-signature response is what the chain path exists for), so keeping
+            # it would only push out the CA signatures the cache is for.
+            validator=self.signatures.inner,
         ):
             return None
         with self._lock:

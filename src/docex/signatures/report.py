@@ -16,7 +16,7 @@ import types
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -278,13 +278,37 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned JSON-ready form of the report."""
-        return {f.name: _to_jsonable(getattr(self, f.name)) for f in fields(self)} | {
-            "message": self.message
+        # Written out rather than walked with dataclasses.fields(): every accepted
+        # document stores its report, and the walk cost four times as much CPU. The keys
+        # are the fields in declaration order, then the derived message (a test holds
+        # the walk as the reference, so a new field cannot be left out).
+        return {
+            "indication": self.indication.value,
+            "sub_indication": _value_or_none(self.sub_indication),
+            "qualification": self.qualification.value,
+            "validation_time": self.validation_time.isoformat(),
+            "document": {
+                "kind": self.document.kind,
+                "sha256": self.document.sha256,
+                "size": self.document.size,
+                "detached": self.document.detached,
+            },
+            "signatures": [_signature_dict(s) for s in self.signatures],
+            "online": self.online,
+            "report_version": self.report_version,
+            "message": self.message,
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The report as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]:
+        """Pickled as its wire form (:func:`report_to_wire`): plain tuples, strings and
+        datetimes, which pickle encodes in C, instead of two dozen dataclass and enum
+        objects, each reduced in Python. A verification process sends every report it
+        makes across a pipe; the caller rebuilds it once (:func:`report_from_wire`)."""
+        return (report_from_wire, (report_to_wire(self),))
 
     @classmethod
     def from_dict(cls, data: Any) -> ValidationReport:
@@ -302,6 +326,217 @@ class ValidationReport:
             raise ValueError(f"report version {version!r} is not {REPORT_VERSION!r}")
         report: ValidationReport = _from_jsonable(cls, data, "report")
         return report
+
+
+# -- the wire form: the report as nested tuples of plain values --------------------------
+#
+# Each dataclass becomes the tuple of its fields in declaration order (so that the class
+# rebuilds it positionally), an enum its value, a nested dataclass its own tuple. It is
+# not a stored or published format: both ends are this module, in one installation.
+
+Wire = tuple[Any, ...]
+
+
+def report_to_wire(report: ValidationReport) -> Wire:
+    """``report`` as nested tuples of strings, numbers, booleans, ``None`` and datetimes."""
+    return (
+        report.indication.value,
+        _value_or_none(report.sub_indication),
+        report.qualification.value,
+        _time_to_wire(report.validation_time),
+        _document_to_wire(report.document),
+        tuple(_signature_to_wire(s) for s in report.signatures),
+        report.online,
+        report.report_version,
+    )
+
+
+def report_from_wire(wire: Wire) -> ValidationReport:
+    """The report whose :func:`report_to_wire` form ``wire`` is (equal field for field)."""
+    (indication, sub, qualification, moment, document, signatures, online, version) = wire
+    return ValidationReport(
+        indication=_INDICATIONS[indication],
+        sub_indication=None if sub is None else _SUB_INDICATIONS[sub],
+        qualification=_QUALIFICATIONS[qualification],
+        validation_time=_required_time_from_wire(moment),
+        document=DocumentInfo(*document),
+        signatures=tuple(_signature_from_wire(s) for s in signatures),
+        online=online,
+        report_version=version,
+    )
+
+
+def _time_to_wire(moment: datetime | None) -> datetime | int | None:
+    # Pickle reduces every datetime (and its time zone) in a call of its own, the most
+    # costly part of a report's pickling; a UTC time travels as its microseconds since
+    # the epoch, an int, exactly. Any other zone is sent as it is.
+    if moment is not None and moment.tzinfo is UTC:
+        return (moment - _EPOCH) // _MICROSECOND
+    return moment
+
+
+def _time_from_wire(value: datetime | int | None) -> datetime | None:
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
+    return value
+
+
+def _required_time_from_wire(value: datetime | int) -> datetime:
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
+    return value
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_INDICATIONS = {member.value: member for member in Indication}
+_SUB_INDICATIONS = {member.value: member for member in SubIndication}
+_QUALIFICATIONS = {member.value: member for member in Qualification}
+_OUTCOMES = {member.value: member for member in CheckOutcome}
+
+
+def _value_or_none(member: Enum | None) -> Any:
+    return None if member is None else member.value
+
+
+def _document_to_wire(d: DocumentInfo) -> Wire:
+    return (d.kind, d.sha256, d.size, d.detached)
+
+
+def _signature_to_wire(s: SignatureReport) -> Wire:
+    signer = s.signer
+    return (
+        s.id,
+        s.format,
+        s.indication.value,
+        _value_or_none(s.sub_indication),
+        s.qualification.value,
+        None
+        if signer is None
+        else (
+            signer.subject,
+            signer.common_name,
+            signer.organization,
+            signer.rnokpp,
+            signer.edrpou,
+        ),
+        _time_to_wire(s.claimed_signing_time),
+        _time_to_wire(s.timestamp_time),
+        _time_to_wire(s.best_signature_time),
+        tuple(
+            (
+                c.subject,
+                c.issuer,
+                c.serial_number,
+                c.sha256,
+                _time_to_wire(c.not_before),
+                _time_to_wire(c.not_after),
+            )
+            for c in s.certificate_chain
+        ),
+        tuple(
+            (
+                r.kind,
+                r.source,
+                r.issuer,
+                _time_to_wire(r.issued_at),
+                _time_to_wire(r.next_update),
+                r.sha256,
+            )
+            for r in s.revocation
+        ),
+        tuple(
+            (
+                t.kind,
+                _time_to_wire(t.time),
+                t.tsa,
+                t.indication.value,
+                t.message,
+                _value_or_none(t.sub_indication),
+                t.qualified,
+                t.tsa_service,
+            )
+            for t in s.timestamps
+        ),
+        tuple((c.name, c.outcome.value, c.message) for c in s.checks),
+        s.layer,
+    )
+
+
+def _signature_from_wire(wire: Wire) -> SignatureReport:
+    (
+        id_,
+        format_,
+        indication,
+        sub,
+        qualification,
+        signer,
+        claimed,
+        timestamp_time,
+        best,
+        chain,
+        revocation,
+        timestamps,
+        checks,
+        layer,
+    ) = wire
+    return SignatureReport(
+        id=id_,
+        format=format_,
+        indication=_INDICATIONS[indication],
+        sub_indication=None if sub is None else _SUB_INDICATIONS[sub],
+        qualification=_QUALIFICATIONS[qualification],
+        signer=None if signer is None else SignerIdentity(*signer),
+        claimed_signing_time=_time_from_wire(claimed),
+        timestamp_time=_time_from_wire(timestamp_time),
+        best_signature_time=_required_time_from_wire(best),
+        certificate_chain=tuple(
+            CertificateInfo(
+                subject,
+                issuer,
+                serial,
+                sha256,
+                _required_time_from_wire(not_before),
+                _required_time_from_wire(not_after),
+            )
+            for subject, issuer, serial, sha256, not_before, not_after in chain
+        ),
+        revocation=tuple(
+            RevocationEvidence(
+                kind,
+                source,
+                issuer,
+                _required_time_from_wire(issued_at),
+                _time_from_wire(next_update),
+                sha256,
+            )
+            for kind, source, issuer, issued_at, next_update, sha256 in revocation
+        ),
+        timestamps=tuple(
+            TimestampInfo(
+                kind,
+                _required_time_from_wire(moment),
+                tsa,
+                _INDICATIONS[ts_indication],
+                message,
+                None if ts_sub is None else _SUB_INDICATIONS[ts_sub],
+                qualified,
+                service,
+            )
+            for (
+                kind,
+                moment,
+                tsa,
+                ts_indication,
+                message,
+                ts_sub,
+                qualified,
+                service,
+            ) in timestamps
+        ),
+        checks=tuple(Check(name, _OUTCOMES[outcome], message) for name, outcome, message in checks),
+        layer=layer,
+    )
 
 
 def _worst_signature(signatures: Iterable[SignatureReport]) -> SignatureReport | None:
@@ -375,16 +610,68 @@ def _from_jsonable(kind: Any, value: Any, where: str) -> Any:
     raise ValueError(f"{where}: cannot read a {kind!r}")
 
 
-def _to_jsonable(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _to_jsonable(getattr(value, f.name)) for f in fields(value)}
-        if isinstance(value, SignatureReport | ValidationReport):
-            out["message"] = value.message
-        return out
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_to_jsonable(v) for v in value]
-    return value
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _signature_dict(s: SignatureReport) -> dict[str, Any]:
+    signer = s.signer
+    return {
+        "id": s.id,
+        "format": s.format,
+        "indication": s.indication.value,
+        "sub_indication": _value_or_none(s.sub_indication),
+        "qualification": s.qualification.value,
+        "signer": None
+        if signer is None
+        else {
+            "subject": signer.subject,
+            "common_name": signer.common_name,
+            "organization": signer.organization,
+            "rnokpp": signer.rnokpp,
+            "edrpou": signer.edrpou,
+        },
+        "claimed_signing_time": _iso(s.claimed_signing_time),
+        "timestamp_time": _iso(s.timestamp_time),
+        "best_signature_time": s.best_signature_time.isoformat(),
+        "certificate_chain": [
+            {
+                "subject": c.subject,
+                "issuer": c.issuer,
+                "serial_number": c.serial_number,
+                "sha256": c.sha256,
+                "not_before": c.not_before.isoformat(),
+                "not_after": c.not_after.isoformat(),
+            }
+            for c in s.certificate_chain
+        ],
+        "revocation": [
+            {
+                "kind": r.kind,
+                "source": r.source,
+                "issuer": r.issuer,
+                "issued_at": r.issued_at.isoformat(),
+                "next_update": _iso(r.next_update),
+                "sha256": r.sha256,
+            }
+            for r in s.revocation
+        ],
+        "timestamps": [
+            {
+                "kind": t.kind,
+                "time": t.time.isoformat(),
+                "tsa": t.tsa,
+                "indication": t.indication.value,
+                "message": t.message,
+                "sub_indication": _value_or_none(t.sub_indication),
+                "qualified": t.qualified,
+                "tsa_service": t.tsa_service,
+            }
+            for t in s.timestamps
+        ],
+        "checks": [
+            {"name": c.name, "outcome": c.outcome.value, "message": c.message} for c in s.checks
+        ],
+        "layer": s.layer,
+        "message": s.message,
+    }

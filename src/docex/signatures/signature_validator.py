@@ -16,10 +16,13 @@ for the Ukrainian OIDs. Its two plug-in points take the objects defined here:
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from asn1crypto import algos, keys
-from cryptography.exceptions import InvalidSignature
+from asn1crypto import algos, core, keys
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko_certvalidator.policy_decl import (
     AlgorithmUsageConstraint,
     AlgorithmUsagePolicy,
@@ -34,13 +37,27 @@ from pyhanko_certvalidator.sig_validate import (
 
 from docex.signatures import dstu
 from docex.signatures.algorithms import ALLOWED_DIGESTS, check_public_key
+from docex.signatures.der import OID, SEQUENCE, DerReader, NotDerError
+
+DSTU_KEY_MEMO_SIZE = 1024
+"""Public keys (by their exact encodings) remembered as DSTU or not: CA, responder and
+TSA keys repeat; signers' keys are as many as the signers seen, and the oldest go."""
 
 
 def _is_dstu_key(public_key_info: keys.PublicKeyInfo) -> bool:
-    # asn1crypto's PublicKeyInfo raises KeyError on any field of a key it does not know, so
-    # the key's algorithm is read from the encoding (see dstu.key_algorithm).
+    return _is_dstu_key_encoding(bytes(public_key_info.dump()))
+
+
+@functools.lru_cache(maxsize=DSTU_KEY_MEMO_SIZE)
+def _is_dstu_key_encoding(der: bytes) -> bool:
+    # Whether a key is DSTU is a function of its encoding alone, asked for every signature
+    # certvalidator or the evidence caches check (an OCSP responder's key, per signature):
+    # re-reading the key each time cost more than the dict lookup on its exact bytes. A key
+    # one bit off is another key, read afresh. asn1crypto's PublicKeyInfo raises KeyError
+    # on any field of a key it does not know, so the algorithm is read from the encoding
+    # (see dstu.key_algorithm).
     try:
-        return dstu.is_dstu_signature_algorithm(dstu.key_algorithm(public_key_info))
+        return dstu.is_dstu_signature_algorithm(dstu.key_algorithm(core.Any.load(der)))
     except dstu.DstuFormatError:
         return False
 
@@ -56,6 +73,8 @@ class DocexSignatureValidator(SignatureValidator):
 
     def __init__(self, default: SignatureValidator | None = None) -> None:
         self._default = default or DefaultSignatureValidator()
+        # certvalidator's default validator is the one _verify_directly stands in for.
+        self._direct = type(self._default) is DefaultSignatureValidator
 
     def validate_signature(
         self,
@@ -71,6 +90,18 @@ class DocexSignatureValidator(SignatureValidator):
             (an unusable DSTU key or encoding, a DSTU key with another algorithm): a
             signature that cannot be checked must not count as checked.
         """
+        if (
+            self._direct
+            and not context.prehashed
+            and context.contextual_md_algorithm is None
+            and _verify_directly(
+                bytes(signature),
+                signed_data,
+                bytes(public_key_info.dump()),
+                bytes(signature_algorithm.dump()),
+            )
+        ):
+            return
         oid = signature_algorithm["algorithm"].dotted
         dstu_algorithm = dstu.is_dstu_signature_algorithm(oid)
         dstu_key = _is_dstu_key(public_key_info)
@@ -100,6 +131,77 @@ class DocexSignatureValidator(SignatureValidator):
             )
         except dstu.DstuFormatError as exc:
             raise InvalidSignature(f"DSTU 4145 signature cannot be evaluated: {exc}") from exc
+
+
+# The AlgorithmIdentifier encodings verified here directly, as certvalidator's default
+# validator verifies them (``_validate_raw``: PKCS#1 v1.5 or ECDSA with the named hash),
+# without asn1crypto reading the algorithm and key on every call. RSA with and without the
+# NULL parameters RFC 4055 allows; ECDSA without parameters (RFC 5758).
+_RSA_PKCS1 = "2a864886f70d0101"
+_ECDSA = "2a8648ce3d0403"
+_DIRECT: dict[bytes, tuple[str, type[hashes.HashAlgorithm]]] = {}
+for _suffix, _hash in (("0b", hashes.SHA256), ("0c", hashes.SHA384), ("0d", hashes.SHA512)):
+    _oid = bytes.fromhex("0609" + _RSA_PKCS1 + _suffix)
+    _DIRECT[bytes([0x30, len(_oid) + 2]) + _oid + b"\x05\x00"] = ("rsa", _hash)
+    _DIRECT[bytes([0x30, len(_oid)]) + _oid] = ("rsa", _hash)
+for _suffix, _hash in (("02", hashes.SHA256), ("03", hashes.SHA384), ("04", hashes.SHA512)):
+    _oid = bytes.fromhex("0608" + _ECDSA + _suffix)
+    _DIRECT[bytes([0x30, len(_oid)]) + _oid] = ("ec", _hash)
+# The key's own algorithm, as its SubjectPublicKeyInfo names it: rsaEncryption (not
+# RSASSA-PSS, whose keys certvalidator reads apart) and id-ecPublicKey.
+_KEY_ALGORITHMS = {
+    bytes.fromhex("06092a864886f70d010101"): "rsa",
+    bytes.fromhex("06072a8648ce3d0201"): "ec",
+}
+
+PUBLIC_KEY_MEMO_SIZE = 1024
+"""Public keys (by their exact encodings) kept loaded for direct verification."""
+
+
+def _verify_directly(signature: bytes, data: bytes, key_der: bytes, algorithm_der: bytes) -> bool:
+    """Verify an RSA PKCS#1 v1.5 or ECDSA signature without certvalidator's machinery.
+
+    False when the algorithm or key is not one verified here (certvalidator's validator
+    then decides, as before); True when the signature verified.
+
+    :raises InvalidSignature: it does not verify.
+    """
+    direct = _DIRECT.get(algorithm_der)
+    if direct is None:
+        return False
+    kind, digest = direct
+    key = _loaded_key(key_der)
+    if key is None or key[0] != kind:
+        return False
+    public_key = key[1]
+    if isinstance(public_key, rsa.RSAPublicKey):
+        public_key.verify(signature, data, padding.PKCS1v15(), digest())
+    else:
+        public_key.verify(signature, data, ec.ECDSA(digest()))
+    return True
+
+
+@functools.lru_cache(maxsize=PUBLIC_KEY_MEMO_SIZE)
+def _loaded_key(
+    der: bytes,
+) -> tuple[str, rsa.RSAPublicKey | ec.EllipticCurvePublicKey] | None:
+    # Loading a key is a pure function of its encoding, and cryptography's key objects
+    # are immutable, so one loaded key serves every thread. A key one bit off is another
+    # key, loaded (or refused) afresh.
+    try:
+        spki = DerReader(der).only(SEQUENCE)
+        start, end = spki.inside(SEQUENCE).element(OID)
+        kind = _KEY_ALGORITHMS.get(der[start:end])
+        if kind is None:
+            return None
+        key = serialization.load_der_public_key(der)
+    except (NotDerError, ValueError, UnsupportedAlgorithm):
+        return None
+    if kind == "rsa" and isinstance(key, rsa.RSAPublicKey):
+        return kind, key
+    if kind == "ec" and isinstance(key, ec.EllipticCurvePublicKey):
+        return kind, key
+    return None
 
 
 class DocexAlgorithmPolicy(AlgorithmUsagePolicy):

@@ -40,14 +40,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.clock import utcnow
-from docex.db.engine import unit_of_work
+from docex.db.engine import autocommit_sessions, unit_of_work
 from docex.db.webhooks import OutboxEvent, WebhookSubscription
 from docex.domain import OutboxStatus
 from docex.errors import DocexError
@@ -366,6 +367,8 @@ class Dispatcher:
         exclude: set[int] | None = None,
     ) -> tuple[list[_Claim], int]:
         """Lease due events and commit the lease; events with no webhook die here."""
+        if not self._anything_due(moment):
+            return [], 0
         candidates = self._candidates(moment, size, per_facility, exclude or set())
         with unit_of_work(self._sessions) as session:
             if session.get_bind().dialect.name == "postgresql":
@@ -413,6 +416,17 @@ class Dispatcher:
                     )
                 )
         return claims, dead
+
+    def _anything_due(self, moment: datetime) -> bool:
+        """Whether any event is due at ``moment``: one indexed statement, no transaction.
+
+        What an idle dispatcher asks every ``poll_interval``, in every API worker. The
+        claim that follows a yes asks again under its locks, so an event claimed by
+        another dispatcher in between is not taken twice; one due right after a no is
+        claimed by the next poll, as it would have been after an empty claim.
+        """
+        with unit_of_work(autocommit_sessions(self._sessions)) as session:
+            return session.scalar(_due_check(), {"now": moment}) is not None
 
     def _lock_postgres(
         self, session: Session, moment: datetime, size: int, candidates: Any
@@ -517,6 +531,22 @@ class Dispatcher:
                 delay,
             )
             return OutboxStatus.PENDING
+
+
+@cache
+def _due_check() -> Select[int]:
+    # Built once: the idle poll runs it every second in every worker. The
+    # (status, next_attempt_at) index finds the first due event, if any.
+    now = bindparam("now", type_=OutboxEvent.__table__.c.next_attempt_at.type)
+    return (
+        select(OutboxEvent.id)
+        .where(
+            OutboxEvent.status == OutboxStatus.PENDING,
+            OutboxEvent.next_attempt_at <= now,
+            or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until <= now),
+        )
+        .limit(1)
+    )
 
 
 @contextmanager
