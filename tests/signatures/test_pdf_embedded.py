@@ -27,7 +27,7 @@ from pyhanko.sign.validation import pdf_embedded as pyhanko_embedded
 from docex.devpki.pki import DevPki
 from docex.signatures import pdf_embedded
 from docex.signatures.pades import open_pdf
-from tests.signatures.test_pdf_variants import _encrypted_signed_pdf
+from tests.signatures.encrypted_pdf import encrypted_signed_pdf
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -185,7 +185,7 @@ def test_an_encrypted_pdf_is_still_verified_in_a_fresh_process(pki: DevPki, tmp_
     # signature fields itself. (Decrypting imports pyHanko's PDF MAC module, which imports
     # its signers: an encrypted PDF still loads those.)
     pdf = tmp_path / "encrypted.pdf"
-    pdf.write_bytes(_encrypted_signed_pdf(pki, user_password=""))
+    pdf.write_bytes(encrypted_signed_pdf(pki, user_password=""))
     status, out, loaded = _verify_in_a_fresh_process(pdf)
     report = json.loads(out)
     assert (status, report["indication"], report["sub_indication"]) == (
@@ -198,7 +198,7 @@ def test_an_encrypted_pdf_is_still_verified_in_a_fresh_process(pki: DevPki, tmp_
 
 def test_a_pdf_with_a_user_password_is_still_refused(pki: DevPki, tmp_path: Path) -> None:
     pdf = tmp_path / "locked.pdf"
-    pdf.write_bytes(_encrypted_signed_pdf(pki, user_password="patient-secret"))
+    pdf.write_bytes(encrypted_signed_pdf(pki, user_password="patient-secret"))
     status, out, _ = _verify_in_a_fresh_process(pdf)
     assert status == 3
     assert "encrypted with a password" in out

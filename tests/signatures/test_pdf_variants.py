@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from io import BytesIO
 from pathlib import Path
 
 import pytest
 from asn1crypto import cms
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import copy_into_new_writer
-from pyhanko.sign import signers
-from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko.sign.fields import enumerate_sig_fields
 
-from docex.devpki.pdf import minimal_pdf
 from docex.devpki.pki import DevPki
 from docex.devpki.signing import sign_cades
 from docex.errors import NotASignatureError
@@ -29,6 +22,7 @@ from docex.signatures.pades import (
 from docex.signatures.report import CheckOutcome, Indication, Qualification, SubIndication
 from docex.signatures.verifier import Verifier
 from tests.signatures.conftest import CONTENT
+from tests.signatures.encrypted_pdf import encrypted_signed_pdf
 from tests.signatures.timestamp_only import TEXT, make_timestamp_only_pdf
 
 DSS = Path(__file__).resolve().parents[1] / "data" / "dss"
@@ -40,27 +34,6 @@ def _signatures(pdf: bytes) -> list[PdfSignature]:
         read_signature(reader, field, str(name))
         for name, _, field in enumerate_sig_fields(reader, filled_status=True)
     ]
-
-
-def _simple_signer(pki: DevPki, label: str) -> signers.SimpleSigner:
-    chain = pki.chain(label)
-    registry: SimpleCertificateStore = SimpleCertificateStore.from_certs(chain[1:])  # type: ignore[no-untyped-call]
-    return signers.SimpleSigner(
-        signing_cert=chain[0], signing_key=pki.key(label), cert_registry=registry
-    )
-
-
-def _encrypted_signed_pdf(pki: DevPki, *, user_password: str) -> bytes:
-    writer = copy_into_new_writer(PdfFileReader(BytesIO(minimal_pdf(TEXT))))
-    # pyHanko leaves its writers' encrypt and write untyped.
-    writer.encrypt("owner-secret", user_password)  # type: ignore[no-untyped-call]
-    plain = BytesIO()
-    writer.write(plain)  # type: ignore[no-untyped-call]
-    incremental = IncrementalPdfFileWriter(plain)
-    incremental.encrypt(user_password)  # type: ignore[no-untyped-call]
-    meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=SigSeedSubFilter.PADES)
-    out: BytesIO = signers.sign_pdf(incremental, meta, signer=_simple_signer(pki, "doctor-rsa"))
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +93,7 @@ def test_encrypt_null_is_read_as_not_encrypted() -> None:
 def test_pdf_encrypted_with_the_empty_user_password_is_verified(
     pki: DevPki, verifier: Verifier
 ) -> None:
-    pdf = _encrypted_signed_pdf(pki, user_password="")
+    pdf = encrypted_signed_pdf(pki, user_password="")
     assert b"/Encrypt" in pdf
     report = verifier.verify(pdf)
     # A B-B signature of the development PKI: intact, no revocation data embedded.
@@ -139,7 +112,7 @@ def test_pdf_encrypted_with_the_empty_user_password_is_verified(
 
 def test_pdf_with_a_user_password_is_an_input_error(pki: DevPki, verifier: Verifier) -> None:
     with pytest.raises(NotASignatureError, match="encrypted with a password"):
-        verifier.verify(_encrypted_signed_pdf(pki, user_password="patient-secret"))
+        verifier.verify(encrypted_signed_pdf(pki, user_password="patient-secret"))
 
 
 def test_document_timestamps_without_signature_are_a_verdict(
