@@ -8,12 +8,10 @@ test fails when someone adds an eager import of a heavy library again.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.fresh_python import REPO, modules_at_exit, run_python
+
 SAMPLE = REPO / "certs-dev" / "samples" / "referral.txt.p7s"
 
 SERVICE_ONLY = frozenset(
@@ -28,27 +26,9 @@ ADMIN_ONLY = frozenset({"sqlalchemy", "alembic", "psycopg"})
 VERIFIER = frozenset({"pyhanko", "pyhanko_certvalidator", "asn1crypto", "cryptography", "lxml"})
 """The verifier's libraries: loaded by ``verify`` when it verifies, not to show help."""
 
-_PROBE = """
-import atexit, json, sys
-atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
-sys.argv = ["docex", *sys.argv[1:]]
-{body}
-"""
-
 
 def _loaded_modules(body: str, *args: str, env: dict[str, str] | None = None) -> set[str]:
-    # The probe prints its JSON last on stderr; the command's own output goes before it.
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE.replace("{body}", body), *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-        check=False,
-    )
-    last = done.stderr.strip().splitlines()[-1]
-    return set(json.loads(last))
+    return modules_at_exit(body, *args, env=env)[1]
 
 
 def _loaded(body: str, *args: str, env: dict[str, str] | None = None) -> set[str]:
@@ -131,15 +111,7 @@ run()
 def test_verify_forks_its_worker_instead_of_spawning_an_interpreter() -> None:
     # A spawned worker imports the verifier again (about a second); a forked one starts
     # with the verifier this process imported. The budget still applies (docs/limits.md).
-    done = subprocess.run(
-        [sys.executable, "-c", _STARTS, "verify", str(SAMPLE)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "DOCEX_VERIFY_WORKERS": "2"},
-        timeout=120,
-        check=False,
-    )
+    done = run_python(_STARTS, "verify", str(SAMPLE), env={"DOCEX_VERIFY_WORKERS": "2"})
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "started: ForkProcess"
 
@@ -273,15 +245,10 @@ def test_a_p7s_content_time_stamp_is_still_checked() -> None:
     # The attribute's name comes from pyHanko's CAdES ASN.1 module, which its signers used
     # to load; a verify that loads no signer must still find and check the time-stamp.
     sample = REPO / "tests" / "data" / "dss" / "validation__Signature-C-BES-4.p7m"
-    command = [sys.executable, "-c", "from docex.cli.main import run; run()", "verify"]
-    done = subprocess.run(
-        [*command, "--format", "json", "--at", "2026-12-01T00:00:00Z", str(sample)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "DOCEX_VERIFY_WORKERS": "0"},
-        timeout=120,
-        check=False,
+    done = run_python(
+        "from docex.cli.main import run; run()",
+        *("verify", "--format", "json", "--at", "2026-12-01T00:00:00Z", str(sample)),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
     )
     report = json.loads(done.stdout)
     (signature,) = report["signatures"]

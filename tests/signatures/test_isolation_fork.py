@@ -9,14 +9,9 @@ under which the verifier rightly spawns.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
-from tests.fresh_python import last_json_line
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.fresh_python import last_json_line, run_python
 
 _SCRIPT = """
 import json, multiprocessing, sys, threading
@@ -100,13 +95,6 @@ print(report.indication.value, report.sub_indication and report.sub_indication.v
 
 def test_a_worker_forked_from_a_process_larger_than_the_budget_verifies() -> None:
     """The budget is on top of what the forked worker inherits, not below it."""
-    done = subprocess.run(
-        [sys.executable, "-c", _LARGE_PARENT],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_python(_LARGE_PARENT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["TOTAL_PASSED", "None"]

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from pyhanko.sign.validation import pdf_embedded as pyhanko_embedded
 from docex.devpki.pki import DevPki
 from docex.signatures import pdf_embedded
 from docex.signatures.pades import open_pdf
+from tests.fresh_python import modules_at_exit
 from tests.signatures.encrypted_pdf import encrypted_signed_pdf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,23 +158,12 @@ def test_a_signature_without_a_byte_range_fails_as_in_pyhanko() -> None:
 
 def _verify_in_a_fresh_process(pdf: Path) -> tuple[int, str, set[str]]:
     """``docex verify --format json`` of one file, and the modules the process loaded."""
-    probe = (
-        "import atexit, json, sys\n"
-        "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
-        "sys.argv = ['docex', *sys.argv[1:]]\n"
-        "from docex.cli.main import run\n"
-        "run()\n"
+    done, loaded = modules_at_exit(
+        "from docex.cli.main import run\nrun()",
+        *("verify", "--format", "json", str(pdf)),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, "verify", "--format", "json", str(pdf)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "DOCEX_VERIFY_WORKERS": "0"},
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, done.stdout, set(json.loads(done.stderr.strip().splitlines()[-1]))
+    return done.returncode, done.stdout, loaded
 
 
 def test_an_encrypted_pdf_is_still_verified_in_a_fresh_process(pki: DevPki, tmp_path: Path) -> None:
