@@ -39,6 +39,7 @@ from docex.signatures.failures import MALFORMED_INPUT_ERRORS, error_report, unev
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
 from docex.signatures.pdf_embedded import EmbeddedPdfSignature, filled_signature_fields
 from docex.signatures.pdfdiff import DocumentChanges, analyse
+from docex.signatures.pyhanko_imports import prepare_pdf_reader
 from docex.signatures.report import (
     Check,
     CheckOutcome,
@@ -58,6 +59,10 @@ from docex.signatures.timestamps import (
 )
 
 logger = logging.getLogger("docex.signatures")
+
+# pyHanko's parser reads hex strings (a signature's /Contents) one digit at a time; docex's
+# bulk reader takes its place for the pyHanko versions it was checked against (issue 12).
+prepare_pdf_reader()
 
 # adbe.pkcs7.sha1 (ISO 32000-2 §12.8.3.3): the CMS encapsulates a SHA-1 digest of the byte
 # range. Every other SubFilter whose /Contents parses as CMS SignedData is read as a

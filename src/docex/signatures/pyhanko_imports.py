@@ -21,6 +21,14 @@ it, the ``__init__`` running then; docex's CMS checks do not import that one
 (:mod:`docex.signatures.qualified_status`). Nor does docex's PDF side import
 ``pyhanko.sign.validation.pdf_embedded`` (its modification analysis, statuses and the
 signing side of form fields): :mod:`docex.signatures.pdf_embedded` reads signature fields.
+
+The same deferral serves one module that is not pyHanko's (:data:`DEFERRED_MODULES`):
+cryptography's PKCS#12 module, which pyHanko's public-key encryption handler binds at
+import and calls only to load a PKCS#12 key, and which imports all of ``cryptography.x509``.
+
+:func:`prepare_pdf_reader` is the PDF side's step: it puts docex's bulk hex-string reader
+(:mod:`docex.signatures.pyhanko_fast_hex`) into pyHanko's parser, for the pyHanko versions
+it was checked against.
 """
 
 from __future__ import annotations
@@ -40,7 +48,18 @@ With a PDF, pyHanko's reader asks the package for its handler classes as it load
 runs the ``__init__``: the standard and public-key handlers register themselves then, so an
 encrypted PDF is read (or refused) as before. That costs a PDF verify cryptography's X.509
 and PKCS#12 modules (≈ 0.02 s of CPU) even for an unencrypted file, because the reader
-binds those names at import; only patching pyHanko's reader would avoid it."""
+binds those names at import; only patching pyHanko's reader would avoid it. What the public-key
+handler's module imports in turn is lighter than it was: see :data:`DEFERRED_MODULES`."""
+
+DEFERRED_MODULES = ("cryptography.hazmat.primitives.serialization.pkcs12",)
+"""Modules (not packages) whose code runs the first time someone asks them for a name.
+``pyhanko.pdf_utils.crypt.pubkey`` does ``from cryptography.hazmat.primitives.serialization
+import pkcs12``: it binds the module object, and uses it only in
+``SimpleEnvelopeKeyDecrypter.load_pkcs12``, which a verification never calls. Importing
+``pkcs12`` imports ``cryptography.x509`` (and with it ``email.utils``), ≈ 0.03 s of CPU of
+every PDF verify, encrypted or not, where nothing else of docex's verifier loads them. The
+first ``pkcs12.load_key_and_certificates`` (say, by a signer loading a PKCS#12 file) runs
+the module, as an import would have."""
 
 ASN1_REGISTRIES = (
     "asn1crypto.pdf",
@@ -70,22 +89,41 @@ def defer_pyhanko_package_inits() -> None:
     with _lock:
         for name in DEFERRED_PACKAGES:
             if name not in sys.modules:
-                _install_deferred(name)
+                _install_deferred(name, package=True)
+        for name in DEFERRED_MODULES:
+            if name not in sys.modules:
+                _install_deferred(name, package=False)
     for name in ASN1_REGISTRIES:
         importlib.import_module(name)
 
 
-def _install_deferred(name: str) -> None:
+def prepare_pdf_reader() -> None:
+    """Prepare pyHanko's PDF parser for docex's PDF side: call before reading a PDF.
+
+    Installs :func:`docex.signatures.pyhanko_fast_hex.read_hex_string_from_stream` for the
+    pyHanko versions it was checked against (else pyHanko's own function stays); calling
+    this again changes nothing.
+    """
+    from docex.signatures import pyhanko_fast_hex
+
+    pyhanko_fast_hex.install()
+
+
+def _install_deferred(name: str, *, package: bool) -> None:
     spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
-        # Not a package we can defer (another pyHanko layout): import it normally later.
+    if spec is None or spec.loader is None:
+        # Not there (another cryptography or pyHanko layout): import it normally later.
+        return
+    if package != (spec.submodule_search_locations is not None):
+        # A package where a module was expected, or the reverse: leave it to the import
+        # system rather than defer something this code was not written for.
         return
     loader = spec.loader
     module = importlib.util.module_from_spec(spec)
     state = {"running": False}
 
     def __getattr__(attribute: str) -> object:  # noqa: N807 -- the PEP 562 hook's name
-        if not attribute.startswith("__") and _is_submodule(module, attribute):
+        if not attribute.startswith("__") and package and _is_submodule(module, attribute):
             # ``from pyhanko.sign import attributes`` asks the package for the name before
             # importing the submodule; answering with the submodule itself keeps the
             # __init__ deferred, and avoids running it from inside a submodule that it
