@@ -100,7 +100,8 @@ def install() -> bool:
     """Use :func:`read_hex_string_from_stream` in pyHanko's parser, if its version was checked.
 
     Returns whether it is in place. A pyHanko version outside :data:`CHECKED_VERSIONS`,
-    or a parser whose function someone else has replaced, is left as it is. Calling this
+    or a parser whose function someone else has replaced (before or after this module
+    was imported), is left as it is. Calling this
     again changes nothing.
     """
     from pyhanko.version import __version__
@@ -111,5 +112,16 @@ def install() -> bool:
             return True
         if __version__ not in CHECKED_VERSIONS or current is not PYHANKO_READ_HEX_STRING:
             return False
+        if not _is_pyhankos(current):
+            # Replaced before this module was imported: not the function it was checked
+            # against, and not one to fall back on in its place.
+            return False
         generic.read_hex_string_from_stream = read_hex_string_from_stream
         return True
+
+
+def _is_pyhankos(function: object) -> bool:
+    return (
+        getattr(function, "__module__", None) == generic.__name__
+        and getattr(function, "__qualname__", None) == "read_hex_string_from_stream"
+    )
