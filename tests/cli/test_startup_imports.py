@@ -289,3 +289,26 @@ def test_a_pdf_with_several_signatures_and_a_document_timestamp_loads_no_pdf_val
     loaded = _verify_pdf_modules(REPO / "tests" / "data" / "dss" / name)
     assert "docex.signatures.pdfdiff.diff" in loaded
     assert loaded & PDF_VALIDATION_AND_SIGNING == set()
+
+
+PKCS12_AND_X509 = frozenset({"cryptography.x509", "cryptography.x509.base", "email.utils"})
+"""What importing cryptography's PKCS#12 module loads: pyHanko's public-key encryption
+handler binds it at import and never calls it for a verification, so it stays deferred
+(docex.signatures.pyhanko_imports.DEFERRED_MODULES) and these are never imported."""
+
+
+def test_verify_one_pdf_loads_no_x509_of_cryptography() -> None:
+    loaded = _verify_pdf_modules(REPO / "certs-dev" / "samples" / "examination-result.pdf")
+    assert "pyhanko.pdf_utils.crypt.pubkey" in loaded  # the reader did load its handlers
+    assert loaded & PKCS12_AND_X509 == set()
+
+
+def test_verify_one_pdf_reads_hex_strings_in_bulk() -> None:
+    # pyHanko's parser reads a hex string digit by digit; the PDF side puts docex's bulk
+    # reader in its place for the pyHanko versions it was checked against.
+    loaded = _verify_pdf_modules(REPO / "certs-dev" / "samples" / "examination-result.pdf")
+    assert "docex.signatures.pyhanko_fast_hex" in loaded
+
+
+def test_verify_one_p7s_loads_no_x509_of_cryptography_either() -> None:
+    assert _verify_p7s_modules() & PKCS12_AND_X509 == set()
