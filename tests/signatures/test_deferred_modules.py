@@ -1,10 +1,12 @@
-"""cryptography's PKCS#12 module, deferred by docex.signatures.pyhanko_imports (issue 12).
+"""What docex.signatures.pyhanko_imports defers for a PDF's verify (issue 12).
 
-pyHanko's public-key encryption handler binds the module at import and calls it only to
-load a PKCS#12 key; its import costs every PDF verify ``cryptography.x509``. Deferred, it
-must still work the moment someone uses it, and a PDF encrypted for a certificate must
-still be refused as before. Each check runs in a fresh interpreter: this test process
-loaded ``cryptography.x509`` long ago.
+cryptography's PKCS#12 module: pyHanko's public-key encryption handler binds it at import
+and calls it only to load a PKCS#12 key; its import cost every PDF verify
+``cryptography.x509``. ``pyhanko.sign.signers``' ``__init__``: decrypting a PDF needs one of
+its modules, and the package's ``__init__`` imported every signer and aiohttp. Deferred,
+each must still work the moment someone uses it, and encrypted PDFs must be verified or
+refused as before. Each check runs in a fresh interpreter: this test process loaded all
+of them long ago.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
 from docex.devpki.pdf import minimal_pdf
+from docex.devpki.pki import DevPki
 from tests.fresh_python import last_json_line, modules_at_exit
+from tests.signatures.encrypted_pdf import encrypted_signed_pdf
 
 _PKCS12_ROUND_TRIP = """
 import json, sys
@@ -128,3 +132,46 @@ def test_a_pdf_encrypted_for_a_certificate_is_still_refused(tmp_path: Path) -> N
         "not StandardSecurityHandler",
     }
     assert "pyhanko.pdf_utils.crypt.pubkey" in loaded
+
+
+def test_an_encrypted_pdf_s_verify_loads_no_signer_and_no_http_client(
+    pki: DevPki, tmp_path: Path
+) -> None:
+    # Decrypting imports pyHanko's PDF MAC module, which imports signers.pdf_byterange;
+    # with the signers' package __init__ deferred, that one module comes, not the signers.
+    pdf = tmp_path / "encrypted.pdf"
+    pdf.write_bytes(encrypted_signed_pdf(pki, user_password=""))
+    done, loaded = modules_at_exit(
+        "from docex.cli.main import run\nrun()",
+        *("verify", "--format", "json", str(pdf)),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
+    )
+    report = json.loads(done.stdout)
+    assert (done.returncode, report["indication"], report["sub_indication"]) == (
+        2,
+        "INDETERMINATE",
+        "TRY_LATER",
+    )
+    assert {"pyhanko.pdf_utils.crypt.pdfmac", "pyhanko.sign.signers.pdf_byterange"} <= loaded
+    signing = {
+        "pyhanko.sign.signers.pdf_signer",
+        "pyhanko.sign.signers.pdf_cms",
+        "pyhanko.sign.signers.functions",
+        "pyhanko.sign.timestamps",
+    }
+    assert loaded & signing == set()
+    assert {m for m in loaded if m.split(".")[0] in {"aiohttp", "yarl", "multidict"}} == set()
+
+
+def test_the_signers_package_runs_its_init_when_asked_for_a_signer() -> None:
+    out = last_json_line(
+        "import json, sys\n"
+        "import docex.signatures\n"
+        "from pyhanko.sign.signers import pdf_byterange\n"
+        "before = 'pyhanko.sign.signers.pdf_signer' in sys.modules\n"
+        "from pyhanko.sign import signers\n"
+        "from pyhanko.sign.signers.pdf_signer import PdfSigner\n"
+        "print(json.dumps([before, signers.PdfSigner is PdfSigner,"
+        " '__getattr__' in vars(signers), callable(signers.sign_pdf)]))"
+    )
+    assert out == [False, True, False, True]

@@ -40,16 +40,26 @@ import sys
 import threading
 from types import ModuleType
 
-DEFERRED_PACKAGES = ("pyhanko.sign", "pyhanko.sign.validation", "pyhanko.pdf_utils.crypt")
+DEFERRED_PACKAGES = (
+    "pyhanko.sign",
+    "pyhanko.sign.validation",
+    "pyhanko.sign.signers",
+    "pyhanko.pdf_utils.crypt",
+)
 """Parents first: finding a package's spec imports its parent. ``pdf_utils.crypt``'s
-``__init__`` re-exports the PDF encryption handlers (and loads cryptography's PKCS#12 and
-X.509 builders); only its ASN.1 module is wanted without a PDF (:data:`ASN1_REGISTRIES`).
-With a PDF, pyHanko's reader asks the package for its handler classes as it loads, which
-runs the ``__init__``: the standard and public-key handlers register themselves then, so an
-encrypted PDF is read (or refused) as before. That costs a PDF verify cryptography's X.509
-and PKCS#12 modules (≈ 0.02 s of CPU) even for an unencrypted file, because the reader
-binds those names at import; only patching pyHanko's reader would avoid it. What the public-key
-handler's module imports in turn is lighter than it was: see :data:`DEFERRED_MODULES`."""
+``__init__`` re-exports the PDF encryption handlers; only its ASN.1 module is wanted
+without a PDF (:data:`ASN1_REGISTRIES`). With a PDF, pyHanko's reader asks the package for
+its handler classes as it loads, which runs the ``__init__``: the standard and public-key
+handlers register themselves then, so an encrypted PDF is read (or refused) as before. The
+public-key handler's module comes with it, for an unencrypted file too (the reader binds
+its class at import); what that module imports is lighter with :data:`DEFERRED_MODULES`.
+
+``pyhanko.sign.signers``' ``__init__`` imports every signer: the PDF signer, the CMS
+signers, the time-stamp clients and with them aiohttp (≈ 150 modules). Decrypting a PDF
+imports ``pdf_utils.crypt.pdfmac``, which needs one module of that package
+(``signers.pdf_byterange``, for its ``/Contents`` placeholder classes); deferred, an
+encrypted PDF's verify loads that module and not the signers. ``from pyhanko.sign import
+signers`` followed by ``signers.SimpleSigner`` (docex.devpki) runs the ``__init__`` then."""
 
 DEFERRED_MODULES = ("cryptography.hazmat.primitives.serialization.pkcs12",)
 """Modules (not packages) whose code runs the first time someone asks them for a name.
