@@ -300,9 +300,12 @@ def test_a_pdf_with_several_signatures_and_a_document_timestamp_loads_no_pdf_val
     assert loaded & PDF_VALIDATION_AND_SIGNING == set()
 
 
-PKCS12_AND_X509 = frozenset({"cryptography.x509", "cryptography.x509.base", "email.utils"})
-"""What importing cryptography's PKCS#12 module loads: pyHanko's public-key encryption
-handler binds it at import and never calls it for a verification, so it stays deferred
+PKCS12_AND_X509 = frozenset(
+    {"cryptography.x509", "cryptography.x509.base", "email.utils", "tzlocal.unix"}
+)
+"""What importing cryptography's PKCS#12 module and tzlocal's ``__init__`` load: pyHanko's
+public-key encryption handler and its document-info module bind them at import and never
+call them for a verification, so they stay deferred
 (docex.signatures.pyhanko_imports.DEFERRED_MODULES) and these are never imported."""
 
 

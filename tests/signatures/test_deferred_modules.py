@@ -175,3 +175,20 @@ def test_the_signers_package_runs_its_init_when_asked_for_a_signer() -> None:
         " '__getattr__' in vars(signers), callable(signers.sign_pdf)]))"
     )
     assert out == [False, True, False, True]
+
+
+def test_tzlocal_runs_when_first_used() -> None:
+    # pyHanko's document-info module imports it to stamp the time on what it writes; a
+    # top-level package, deferred like the others.
+    out = last_json_line(
+        "import json, sys\n"
+        "import docex.signatures.pades\n"
+        "import pyhanko.pdf_utils.metadata.info\n"
+        "before = 'tzlocal.unix' in sys.modules\n"
+        "import tzlocal\n"
+        "zone = tzlocal.get_localzone()\n"
+        "from tzlocal.unix import get_localzone\n"
+        "print(json.dumps([before, get_localzone is tzlocal.get_localzone,"
+        " zone is not None, '__getattr__' in vars(tzlocal)]))"
+    )
+    assert out == [False, True, True, False]

@@ -61,15 +61,18 @@ imports ``pdf_utils.crypt.pdfmac``, which needs one module of that package
 encrypted PDF's verify loads that module and not the signers. ``from pyhanko.sign import
 signers`` followed by ``signers.SimpleSigner`` (docex.devpki) runs the ``__init__`` then."""
 
-DEFERRED_MODULES = ("cryptography.hazmat.primitives.serialization.pkcs12",)
-"""Modules (not packages) whose code runs the first time someone asks them for a name.
+DEFERRED_MODULES = ("cryptography.hazmat.primitives.serialization.pkcs12", "tzlocal")
+"""Modules (or a package's ``__init__``) outside pyHanko that pyHanko's PDF reader imports
+as module objects and calls only when writing or signing; their code runs the first time
+someone asks them for a name, as an import would have run it.
+
 ``pyhanko.pdf_utils.crypt.pubkey`` does ``from cryptography.hazmat.primitives.serialization
-import pkcs12``: it binds the module object, and uses it only in
-``SimpleEnvelopeKeyDecrypter.load_pkcs12``, which a verification never calls. Importing
-``pkcs12`` imports ``cryptography.x509`` (and with it ``email.utils``), ≈ 0.03 s of CPU of
-every PDF verify, encrypted or not, where nothing else of docex's verifier loads them. The
-first ``pkcs12.load_key_and_certificates`` (say, by a signer loading a PKCS#12 file) runs
-the module, as an import would have."""
+import pkcs12`` and uses it only in ``SimpleEnvelopeKeyDecrypter.load_pkcs12``, which a
+verification never calls; importing ``pkcs12`` imports ``cryptography.x509`` (and with it
+``email.utils``), ≈ 0.03 s of CPU of every PDF verify, where nothing else of docex's
+verifier loads them. ``pyhanko.pdf_utils.metadata.info`` does ``import tzlocal`` to stamp a
+modification time on a document it writes (tzlocal's ``__init__`` loads its Unix and
+Windows zone tables, ≈ 2 ms)."""
 
 ASN1_REGISTRIES = (
     "asn1crypto.pdf",
@@ -102,7 +105,7 @@ def defer_pyhanko_package_inits() -> None:
                 _install_deferred(name, package=True)
         for name in DEFERRED_MODULES:
             if name not in sys.modules:
-                _install_deferred(name, package=False)
+                _install_deferred(name, package=None)
     for name in ASN1_REGISTRIES:
         importlib.import_module(name)
 
@@ -119,15 +122,19 @@ def prepare_pdf_reader() -> None:
     pyhanko_fast_hex.install()
 
 
-def _install_deferred(name: str, *, package: bool) -> None:
+def _install_deferred(name: str, *, package: bool | None) -> None:
+    # ``package``: whether ``name`` must be a package (True), a plain module (False) or
+    # either (None).
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
         # Not there (another cryptography or pyHanko layout): import it normally later.
         return
-    if package != (spec.submodule_search_locations is not None):
-        # A package where a module was expected, or the reverse: leave it to the import
-        # system rather than defer something this code was not written for.
+    is_package = spec.submodule_search_locations is not None
+    if package is not None and package != is_package:
+        # A plain module where a package was expected: leave it to the import system
+        # rather than defer something this code was not written for.
         return
+    package = is_package
     loader = spec.loader
     module = importlib.util.module_from_spec(spec)
     state = {"running": False}
@@ -159,8 +166,9 @@ def _install_deferred(name: str, *, package: bool) -> None:
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
     sys.modules[name] = module
     parent, _, child = name.rpartition(".")
-    # What the import system does after loading a submodule: the parent names it.
-    setattr(sys.modules[parent], child, module)
+    if parent:
+        # What the import system does after loading a submodule: the parent names it.
+        setattr(sys.modules[parent], child, module)
 
 
 def _is_submodule(package: ModuleType, attribute: str) -> bool:
