@@ -7,9 +7,9 @@ runs a package's ``__init__`` before any of its submodules, so the verifier's fi
 ``from pyhanko.sign.validation.errors import ...`` used to cost most of a second of a
 one-file ``docex verify``, for modules a CAdES check never calls.
 
-:func:`defer_pyhanko_package_inits` puts those two packages into ``sys.modules`` as
-package modules whose ``__init__`` has not run yet: their ``__path__`` is set, so their
-submodules import as usual, and a module ``__getattr__`` (PEP 562) runs the real
+:func:`defer_pyhanko_package_inits` puts those packages (:data:`DEFERRED_PACKAGES`) into
+``sys.modules`` as package modules whose ``__init__`` has not run yet: their ``__path__``
+is set, so their submodules import as usual, and a module ``__getattr__`` (PEP 562) runs the real
 ``__init__`` the first time someone asks the package for a name it does not have yet
 (``from pyhanko.sign import SimpleSigner``, ``pyhanko.sign.validation.validate_pdf_signature``);
 a name that is one of its submodules (``from pyhanko.sign import attributes``) imports
@@ -22,9 +22,10 @@ it, the ``__init__`` running then; docex's CMS checks do not import that one
 ``pyhanko.sign.validation.pdf_embedded`` (its modification analysis, statuses and the
 signing side of form fields): :mod:`docex.signatures.pdf_embedded` reads signature fields.
 
-The same deferral serves one module that is not pyHanko's (:data:`DEFERRED_MODULES`):
+The same deferral serves two modules that are not pyHanko's (:data:`DEFERRED_MODULES`):
 cryptography's PKCS#12 module, which pyHanko's public-key encryption handler binds at
-import and calls only to load a PKCS#12 key, and which imports all of ``cryptography.x509``.
+import and calls only to load a PKCS#12 key, and which imports all of ``cryptography.x509``;
+and tzlocal, which pyHanko's document-info module binds to stamp the time on what it writes.
 
 :func:`prepare_pdf_reader` is the PDF side's step: it puts docex's bulk hex-string reader
 (:mod:`docex.signatures.pyhanko_fast_hex`) into pyHanko's parser, for the pyHanko versions
