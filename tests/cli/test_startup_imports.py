@@ -116,9 +116,18 @@ def test_verify_forks_its_worker_instead_of_spawning_an_interpreter() -> None:
     assert done.stderr.strip().splitlines()[-1] == "started: ForkProcess"
 
 
-SIGNING_AND_FETCHING = frozenset({"pyhanko.sign.signers", "pyhanko.sign.timestamps", "aiohttp"})
-"""pyHanko's signers and HTTP clients: ``pyhanko/sign/__init__.py`` imports them, and an
-offline verification needs none (docex.signatures.pyhanko_imports)."""
+SIGNING_AND_FETCHING = frozenset(
+    {
+        "pyhanko.sign.signers.pdf_signer",
+        "pyhanko.sign.signers.pdf_cms",
+        "pyhanko.sign.timestamps",
+        "aiohttp",
+    }
+)
+"""pyHanko's signers and HTTP clients: ``pyhanko/sign/__init__.py`` and
+``pyhanko/sign/signers/__init__.py`` import them, and an offline verification needs none
+(docex.signatures.pyhanko_imports: ``pyhanko.sign.signers`` itself is in ``sys.modules``,
+its ``__init__`` not run)."""
 
 PADES_SIDE = frozenset(
     {
@@ -289,3 +298,29 @@ def test_a_pdf_with_several_signatures_and_a_document_timestamp_loads_no_pdf_val
     loaded = _verify_pdf_modules(REPO / "tests" / "data" / "dss" / name)
     assert "docex.signatures.pdfdiff.diff" in loaded
     assert loaded & PDF_VALIDATION_AND_SIGNING == set()
+
+
+PKCS12_AND_X509 = frozenset(
+    {"cryptography.x509", "cryptography.x509.base", "email.utils", "tzlocal.unix"}
+)
+"""What importing cryptography's PKCS#12 module and tzlocal's ``__init__`` load: pyHanko's
+public-key encryption handler and its document-info module bind them at import and never
+call them for a verification, so they stay deferred
+(docex.signatures.pyhanko_imports.DEFERRED_MODULES) and these are never imported."""
+
+
+def test_verify_one_pdf_loads_no_x509_of_cryptography() -> None:
+    loaded = _verify_pdf_modules(REPO / "certs-dev" / "samples" / "examination-result.pdf")
+    assert "pyhanko.pdf_utils.crypt.pubkey" in loaded  # the reader did load its handlers
+    assert loaded & PKCS12_AND_X509 == set()
+
+
+def test_verify_one_pdf_reads_hex_strings_in_bulk() -> None:
+    # pyHanko's parser reads a hex string digit by digit; the PDF side puts docex's bulk
+    # reader in its place for the pyHanko versions it was checked against.
+    loaded = _verify_pdf_modules(REPO / "certs-dev" / "samples" / "examination-result.pdf")
+    assert "docex.signatures.pyhanko_fast_hex" in loaded
+
+
+def test_verify_one_p7s_loads_no_x509_of_cryptography_either() -> None:
+    assert _verify_p7s_modules() & PKCS12_AND_X509 == set()
