@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     DBAPIError,
@@ -174,6 +174,23 @@ def autocommit_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session
             )
             _AUTOCOMMIT[sessions] = made
     return made
+
+
+@contextmanager
+def autocommit_connection(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """A Core connection from the pool of ``sessions``, each statement committing on its
+    own (as :func:`autocommit_sessions`), with SQLAlchemy errors translated as in
+    :func:`unit_of_work`.
+
+    For a check that reads a row or two and keeps no object (the API's token check on
+    every request): no session, no identity map, no mapped objects to build and discard.
+    """
+    engine: Engine = autocommit_sessions(sessions).kw["bind"]
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except SQLAlchemyError as exc:
+        raise translate_db_error(exc) from exc
 
 
 # SQLite reports both "the file is busy" and "no such table" as OperationalError; only

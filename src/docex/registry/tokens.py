@@ -17,8 +17,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from typing import cast
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Connection, Select, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from docex.clock import now_or
@@ -182,24 +183,65 @@ def _lookup_id(token: str) -> str | None:
 
 
 @cache
-def _token_query() -> Select[ApiToken, Facility]:
+def _token_query() -> Select[
+    int,
+    str,
+    TokenRole,
+    int | None,
+    datetime | None,
+    datetime,
+    datetime | None,
+    FacilityStatus | None,
+    str | None,
+]:
     # Built once: every request runs it, and building the expression and its cache key
-    # cost more CPU than the query itself. The lookup id is a bound parameter.
+    # cost more CPU than the query itself. The lookup id is a bound parameter. Columns,
+    # not ORM entities, on the tables: the check reads a few values and keeps nothing, so
+    # loading two mapped objects into an identity map (and a session to hold them) is
+    # work for nothing on every request.
+    tokens, facilities = ApiToken.__table__, Facility.__table__
     return (
-        select(ApiToken, Facility)
-        .outerjoin(Facility, Facility.id == ApiToken.facility_id)
-        .where(ApiToken.lookup_id == bindparam("lookup_id"))
+        select(
+            tokens.c.id,
+            tokens.c.secret_hash,
+            tokens.c.role,
+            tokens.c.facility_id,
+            tokens.c.revoked_at,
+            tokens.c.expires_at,
+            tokens.c.last_used_at,
+            facilities.c.status,
+            facilities.c.edrpou,
+        )
+        .select_from(tokens.outerjoin(facilities, facilities.c.id == tokens.c.facility_id))
+        .where(tokens.c.lookup_id == bindparam("lookup_id"))
+    )
+
+
+@cache
+def _touch_statement() -> Update:
+    # The last-use time, on the table (see _token_query); built once like it.
+    tokens = cast("Table", ApiToken.__table__)
+    return (
+        update(tokens)
+        .where(tokens.c.id == bindparam("token_id"))
+        .values(last_used_at=bindparam("at"))
     )
 
 
 def authenticate(
-    session: Session, *, policy: TokenPolicy, token: str, now: datetime | None = None
+    session: Session | Connection,
+    *,
+    policy: TokenPolicy,
+    token: str,
+    now: datetime | None = None,
 ) -> Principal:
     """Who ``token`` speaks for, or ``AuthenticationError``.
 
     Fails alike for a malformed, unknown, wrong, revoked or expired token and for one whose
     facility is inactive. Records the use in ``last_used_at`` at most once per
-    ``policy.touch_interval``; the caller's unit of work commits it.
+    ``policy.touch_interval``; the caller's unit of work commits it. ``session`` may be a
+    Core connection (the API's check runs on one in autocommit): only statements on the
+    tables are run, and no mapped object is loaded or changed.
     """
     lookup_id = _lookup_id(token)
     row = None
@@ -213,12 +255,9 @@ def authenticate(
             token_id=None if row is None else row.id,
         )
 
-    facility: Facility | None = None
     if lookup_id is not None:
         # The token and its facility (if any) in one round trip: every request asks.
-        found = session.execute(_token_query(), {"lookup_id": lookup_id}).first()
-        if found is not None:
-            row, facility = found[0], found[1]
+        row = session.execute(_token_query(), {"lookup_id": lookup_id}).first()
     # Hash even when there is no row, so that response time does not tell the two apart.
     presented = policy.digest(token)
     if row is None:
@@ -232,12 +271,11 @@ def authenticate(
         raise refused("expired")
     edrpou: str | None = None
     if row.role is TokenRole.FACILITY:
-        if facility is None or facility.status is not FacilityStatus.ACTIVE:
+        if row.status is not FacilityStatus.ACTIVE:
             raise refused("facility-inactive")
-        edrpou = facility.edrpou
+        edrpou = row.edrpou
     if row.last_used_at is None or moment - row.last_used_at >= policy.touch_interval:
-        row.last_used_at = moment
-        session.flush()
+        session.execute(_touch_statement(), {"token_id": row.id, "at": moment})
     return Principal(
         token_id=row.id, role=row.role, facility_id=row.facility_id, facility_edrpou=edrpou
     )

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from docex.audit import actions
 from docex.audit.log import ANONYMOUS, Actor, record
 from docex.clock import utcnow
-from docex.db.engine import autocommit_sessions, unit_of_work
+from docex.db.engine import autocommit_connection, unit_of_work
 from docex.domain import Outcome
 from docex.errors import AuthenticationError, DatabaseError
 from docex.registry.records import Principal
@@ -121,18 +122,18 @@ def authenticate_use(
     then the caller records the :class:`TokenUse` returned (not yet ``recorded``) in
     its own transaction, and the check, which then writes nothing but an occasional
     last-use time (one statement), runs without a transaction of its own
-    (:func:`~docex.db.engine.autocommit_sessions`). A refusal is recorded here either way.
+    (:func:`~docex.db.engine.autocommit_connection`). A refusal is recorded here either way.
     """
     request = {"method": method, "path": path[:200]}
-    check = autocommit_sessions(sessions) if defer_use else sessions
     try:
-        with unit_of_work(check) as session:
-            at = utcnow()
-            principal = authenticate(session, policy=policy, token=token, now=at)
-            if admit is not None:
-                admit(principal)
-            use = TokenUse(principal=principal, method=method, path=request["path"], at=at)
-            if not defer_use:
+        if defer_use:
+            # Nothing to record: a Core connection in autocommit, no session (creating
+            # one, its identity map and its commit cost more CPU than the query).
+            with autocommit_connection(sessions) as connection:
+                use = _checked(connection, policy, token, admit, method, request["path"])
+        else:
+            with unit_of_work(sessions) as session:
+                use = _checked(session, policy, token, admit, method, request["path"])
                 use.record_in(session)
     except AuthenticationError as exc:
         if refusals is not None and exc.token_id is None:
@@ -156,3 +157,19 @@ def authenticate_use(
     # Committed by now: recorded unless deferred.
     use.recorded = not defer_use
     return use
+
+
+def _checked(
+    connection: Session | Connection,
+    policy: TokenPolicy,
+    token: str,
+    admit: Callable[[Principal], None] | None,
+    method: str,
+    path: str,
+) -> TokenUse:
+    """The token checked on ``connection`` (and admitted), as a use not yet recorded."""
+    at = utcnow()
+    principal = authenticate(connection, policy=policy, token=token, now=at)
+    if admit is not None:
+        admit(principal)
+    return TokenUse(principal=principal, method=method, path=path, at=at)
