@@ -23,6 +23,7 @@ from docex.errors import DevPkiError
 
 if TYPE_CHECKING:
     from certomancer.registry import PKIArchitecture
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 ARCH_LABEL = "docex-dev"
 
@@ -71,9 +72,13 @@ class DevPki:
     """
 
     arch: PKIArchitecture
-    # OCSP responses and CRLs are deterministic in (subject, moment); signing them again
-    # costs an RSA key load each time, so they are memoised per instance.
+    # OCSP responses are deterministic in (subject, moment): memoised per instance.
     _revinfo_cache: dict[tuple[str, str, datetime], bytes] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _cert_ders: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    # The CRLs issued so far, by issuer: (thisUpdate, nextUpdate, DER).
+    _crls: dict[str, list[tuple[datetime, datetime, bytes]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # One instance is shared by every caller in the process (see load), and certomancer
@@ -109,6 +114,8 @@ class DevPki:
         from certomancer.config_utils import ConfigurationError
         from certomancer.registry import ArchLabel, CertomancerConfig
 
+        _sign_with_loaded_keys()
+
         try:
             cfg = CertomancerConfig.from_file(str(path))
             return cls(arch=cfg.get_pki_arch(ArchLabel(ARCH_LABEL)))
@@ -125,10 +132,14 @@ class DevPki:
         from certomancer.registry import CertLabel
 
         self._check_label(label)
-        # Re-parse what certomancer built: a parsed object carries its encoding, so
-        # embedding it elsewhere does not re-serialise it field by field (much faster).
         with self._lock:
-            return x509.Certificate.load(self.arch.get_cert(CertLabel(label)).dump())
+            if (der := self._cert_ders.get(label)) is None:
+                # certomancer's certificate is built field by field, and asn1crypto
+                # encodes such an object afresh on every dump (milliseconds): keep
+                # the encoding, and hand out a parse of it, which carries its encoding
+                # wherever it is embedded.
+                der = self._cert_ders[label] = self.arch.get_cert(CertLabel(label)).dump()
+        return x509.Certificate.load(der)
 
     def key(self, label: str) -> keys.PrivateKeyInfo:
         """The private key of the certificate with this label (development only!)."""
@@ -213,16 +224,22 @@ class DevPki:
         from certomancer.registry import ServiceLabel
 
         _require_aware(at, "at")
-        if (cached := self._revinfo_cache.get(("crl", issuer, at))) is not None:
-            return crl.CertificateList.load(cached)
         try:
             repo = _CRL_REPO_FOR_ISSUER[issuer]
         except KeyError:
             raise DevPkiError(f"{issuer!r} is not a CA with a CRL") from None
         with self._lock:
-            der = self.arch.service_registry.get_crl(ServiceLabel(repo), at_time=at).dump()
-            self._revinfo_cache["crl", issuer, at] = der
-        return crl.CertificateList.load(der)
+            # certomancer issues one CRL per period of its schedule, the same bytes for
+            # every moment of the period (RSA PKCS#1 v1.5 signatures are deterministic):
+            # one signed for an earlier moment of the period is the CRL of this one.
+            for this_update, next_update, der in self._crls.setdefault(issuer, []):
+                if this_update <= at < next_update:
+                    return crl.CertificateList.load(der)
+            issued = self.arch.service_registry.get_crl(ServiceLabel(repo), at_time=at)
+            tbs = issued["tbs_cert_list"]
+            period = (tbs["this_update"].native, tbs["next_update"].native, issued.dump())
+            self._crls[issuer].append(period)
+        return crl.CertificateList.load(period[2])
 
 
 _LOADED: dict[bytes, DevPki] = {}
@@ -264,6 +281,61 @@ def _fingerprint(path: Path) -> bytes | None:
             if isinstance(key, dict) and "path" in key:
                 digest.update(b"\0" + (folder / str(key["path"])).read_bytes())
     return digest.digest()
+
+
+_KEYS: dict[bytes, PrivateKeyTypes] = {}
+_KEYS_LOCK = threading.Lock()
+
+
+def loaded_key(key: keys.PrivateKeyInfo) -> PrivateKeyTypes:
+    """``key`` as a cryptography key object, loaded once per process.
+
+    Loading an RSA private key checks it, which takes tens of milliseconds; certomancer
+    and pyHanko load the key again for every signature they make (every certificate,
+    OCSP response, CRL, time-stamp and CAdES signature). Keyed by the key's encoding.
+    """
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    der = key.dump()
+    with _KEYS_LOCK:
+        if (loaded := _KEYS.get(der)) is None:
+            loaded = _KEYS[der] = load_der_private_key(der, password=None)
+    return loaded
+
+
+def _sign_with_loaded_keys() -> None:
+    """Make certomancer sign with :func:`loaded_key` (once per process).
+
+    certomancer signs through a replaceable backend object, ``crypto_utils.CRYPTO_BACKEND``;
+    it is replaced by one that differs only in not loading the key again, for the two
+    mechanisms the development PKI signs with. A backend someone else put there is kept.
+    """
+    from certomancer import crypto_utils
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    if type(crypto_utils.CRYPTO_BACKEND) is not crypto_utils.PycaCryptographyBackend:
+        return
+
+    class LoadedKeyBackend(crypto_utils.PycaCryptographyBackend):
+        def generic_sign(
+            self,
+            private_key: keys.PrivateKeyInfo,
+            tbs_bytes: bytes,
+            sd_algo: algos.SignedDigestAlgorithm,
+        ) -> bytes:
+            key = loaded_key(private_key)
+            mechanism = sd_algo.signature_algo
+            if mechanism == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                digest = getattr(hashes, sd_algo.hash_algo.upper())()
+                return key.sign(tbs_bytes, padding.PKCS1v15(), digest)
+            if mechanism == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                digest = getattr(hashes, sd_algo.hash_algo.upper())()
+                return key.sign(tbs_bytes, ec.ECDSA(digest))
+            signed: bytes = super().generic_sign(private_key, tbs_bytes, sd_algo)
+            return signed
+
+    crypto_utils.CRYPTO_BACKEND = LoadedKeyBackend()
 
 
 def _require_aware(moment: datetime, name: str) -> None:
