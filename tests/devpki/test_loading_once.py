@@ -11,13 +11,16 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from asn1crypto import pem
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from docex.devpki.dstu_pki import DOCTOR_DSTU, DstuPki
-from docex.devpki.pki import ROOT_CA, DevPki, config_path
+from docex.devpki.pki import ROOT_CA, DevPki, config_path, loaded_key
 from docex.errors import DevPkiError
 
 ROOT_NAME = "Docex DEV Qualified Root CA (DEVELOPMENT ONLY)"
@@ -132,3 +135,25 @@ def test_the_dstu_branch_is_built_once() -> None:
     # A copy handed out and then changed leaves the branch's certificate as it was.
     cert["tbs_certificate"]["serial_number"] = 1
     assert DstuPki.load().cert(DOCTOR_DSTU).serial_number != 1
+
+
+def test_a_crl_is_the_one_of_its_period_whichever_moment_asks() -> None:
+    pki = DevPki.load()
+    morning = pki.crl(at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    evening = pki.crl(at=datetime(2026, 3, 2, 23, 59, 59, tzinfo=UTC))
+    next_day = pki.crl(at=datetime(2026, 3, 3, 0, 0, tzinfo=UTC))
+    assert morning.dump() == evening.dump()
+    assert morning["tbs_cert_list"]["this_update"].native == datetime(2026, 3, 2, tzinfo=UTC)
+    assert next_day["tbs_cert_list"]["this_update"].native == datetime(2026, 3, 3, tzinfo=UTC)
+    assert next_day.dump() != morning.dump()
+
+
+def test_a_key_is_loaded_once_and_signs_as_the_certificate_says() -> None:
+    pki = DevPki.load()
+    loaded = loaded_key(pki.key("doctor-rsa"))
+    assert loaded_key(pki.key("doctor-rsa")) is loaded
+    assert isinstance(loaded, rsa.RSAPrivateKey)
+    signature = loaded.sign(b"referral", padding.PKCS1v15(), hashes.SHA256())
+    public = serialization.load_der_public_key(pki.cert("doctor-rsa").public_key.dump())
+    assert isinstance(public, rsa.RSAPublicKey)
+    public.verify(signature, b"referral", padding.PKCS1v15(), hashes.SHA256())
