@@ -145,6 +145,7 @@ class PostgresServer:
         self.log = self.base / "postgres.log"
         self.port = 0
         self._schemas_database = ""
+        self._templates: set[str] = set()
         if self._ids is not None:
             os.chown(self.base, *self._ids)
 
@@ -259,6 +260,40 @@ class PostgresServer:
         # template0 copies in half the time of the default template1.
         self._execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
         return self.url(name)
+
+    def clone_database(self, template: str, *, prepare: Callable[[str], None]) -> str:
+        """A new database copied from ``template``; returns its SQLAlchemy URL.
+
+        The first call makes ``template`` (empty, from ``template0``) and hands its URL to
+        ``prepare``, which fills it (e.g. migrates it) and must leave no connection open:
+        PostgreSQL copies a database only while nobody is connected to it. Copying a
+        migrated database takes tens of milliseconds where running the migrations into
+        a new schema takes a few hundred.
+        """
+        if template not in self._templates:
+            self._execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(template))
+            )
+            try:
+                prepare(self.url(template))
+            except BaseException:
+                self.drop_database(self.url(template))
+                raise
+            self._templates.add(template)
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        self._execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        """Drop the database of ``url`` (made by this server), closing its connections."""
+        name = url.rsplit("/", 1)[1].split("?", 1)[0]
+        self._execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
     def create_schema(self) -> str:
         """URL of a new empty schema, which connections through it use as their default.

@@ -15,6 +15,7 @@ nonces of :mod:`.dstu_signing` the certificates and CRLs are byte-identical on e
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -130,6 +131,10 @@ _SUBJECT_DIRECTORY_ATTRIBUTES = "2.5.29.9"
 _QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
 _TSA_POLICY = "1.2.804.2.1.1.1.2.3.1"
 
+_LOADED: dict[bytes, DstuPki] = {}
+"""The DSTU branches built in this process, by a digest of their key files."""
+_LOADED_LOCK = threading.Lock()
+
 _SIGNATURE_ALGORITHM: Final = {"algorithm": DSTU4145_LE}
 _DIGEST_ALGORITHM: Final = {"algorithm": GOST34311}
 
@@ -161,22 +166,39 @@ class DstuPki:
     """The DSTU branch's keys, and everything made from them, by label."""
 
     keys: dict[str, DstuPrivateKey]
-    # Certificates are made on first use and kept: signing on m=431 is pure Python.
-    _certs: dict[str, x509.Certificate] = field(default_factory=dict, compare=False, repr=False)
+    # Certificates are made on first use and kept (signing on m=431 is pure Python), as
+    # DER: every caller parses its own copy, so none sees another's changes to one.
+    _certs: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    # One instance serves the whole process (see load); threads take turns making them.
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @classmethod
     def load(cls) -> DstuPki:
-        """The committed development keys (``keys/dstu/<label>.key.pem`` in the package)."""
+        """The committed development keys (``keys/dstu/<label>.key.pem`` in the package).
+
+        Everything this branch makes follows from the keys (every date and name is fixed
+        here), so it is built once per process for the same key files and handed out
+        again after that: its certificates, signed in pure Python, are made only once.
+        """
         folder = resources.files("docex.devpki").joinpath("keys", "dstu")
-        found = {}
+        pems = {}
         for label in DSTU_LABELS:
             try:
-                found[label] = DstuPrivateKey.from_pem(
-                    folder.joinpath(f"{label}.key.pem").read_bytes()
-                )
-            except (OSError, ValueError) as exc:
+                pems[label] = folder.joinpath(f"{label}.key.pem").read_bytes()
+            except OSError as exc:
                 raise DevPkiError(f"cannot read the DSTU development key {label}: {exc}") from exc
-        return cls(keys=found)
+        fingerprint = hashlib.sha256(b"\0".join(pems[label] for label in DSTU_LABELS)).digest()
+        with _LOADED_LOCK:
+            if (loaded := _LOADED.get(fingerprint)) is None:
+                found = {}
+                for label, key_pem in pems.items():
+                    try:
+                        found[label] = DstuPrivateKey.from_pem(key_pem)
+                    except ValueError as exc:
+                        msg = f"cannot read the DSTU development key {label}: {exc}"
+                        raise DevPkiError(msg) from exc
+                loaded = _LOADED[fingerprint] = cls(keys=found)
+        return loaded
 
     def _check(self, label: str) -> None:
         if label not in DSTU_LABELS:
@@ -195,9 +217,16 @@ class DstuPki:
     def cert(self, label: str) -> x509.Certificate:
         """The certificate of ``label``."""
         self._check(label)
-        if label not in self._certs:
-            self._certs[label] = _certificate(self, label)
-        return self._certs[label]
+        with self._lock:
+            der = self._certs.get(label)
+        if der is None:
+            # Made outside the lock, which making the issuer's certificate takes. Two
+            # threads may both make one: the nonces are deterministic, so the bytes are
+            # the same, and the first stored is kept.
+            made = _certificate(self, label).dump()
+            with self._lock:
+                der = self._certs.setdefault(label, made)
+        return x509.Certificate.load(der)
 
     def chain(self, label: str) -> list[x509.Certificate]:
         """``label``'s certificate, then its issuers up to and including the root."""

@@ -8,11 +8,14 @@ trusted outside development and tests.
 
 from __future__ import annotations
 
+import hashlib
+import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import algos, crl, keys, ocsp, x509
 
@@ -20,6 +23,7 @@ from docex.errors import DevPkiError
 
 if TYPE_CHECKING:
     from certomancer.registry import PKIArchitecture
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 ARCH_LABEL = "docex-dev"
 
@@ -63,23 +67,55 @@ class DevPki:
     """The development PKI: certificates, keys, OCSP and CRLs, all in-process.
 
     Build it with :meth:`load`. Loading parses the configuration and the key files;
-    certificates are signed lazily and cached by certomancer.
+    certificates are signed lazily and cached by certomancer. One instance serves a
+    whole process: :meth:`load` hands out the same one for the same configuration.
     """
 
     arch: PKIArchitecture
-    # OCSP responses and CRLs are deterministic in (subject, moment); signing them again
-    # costs an RSA key load each time, so they are memoised per instance.
+    # OCSP responses are deterministic in (subject, moment): memoised per instance.
     _revinfo_cache: dict[tuple[str, str, datetime], bytes] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _cert_ders: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    # The CRLs issued so far, by issuer: (thisUpdate, nextUpdate, DER).
+    _crls: dict[str, list[tuple[datetime, datetime, bytes]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # One instance is shared by every caller in the process (see load), and certomancer
+    # issues certificates and revocation data lazily into caches of its own: threads
+    # that sign at once take turns.
+    _lock: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
 
     @classmethod
     def load(cls, config: Path | None = None) -> DevPki:
-        """Load the PKI from ``dev-pki.yml`` (or another certomancer file)."""
+        """Load the PKI from ``dev-pki.yml`` (or another certomancer file).
+
+        Loading costs about a second (every key is parsed, and the first certificates
+        are signed with RSA keys), so the PKI is built once per process for each
+        configuration and handed out again after that. What it is built from is the
+        configuration's text and the key files it names -- every date is written in
+        the configuration, nothing depends on the clock -- so a change to any of them
+        gives a new PKI; a configuration that names other files is never reused.
+        """
+        path = Path(config or config_path()).resolve()
+        try:
+            fingerprint = _fingerprint(path)
+        except OSError as exc:
+            raise DevPkiError(f"cannot load the development PKI from {path}: {exc}") from exc
+        if fingerprint is None:
+            return cls._build(path)
+        with _LOADED_LOCK:
+            if (loaded := _LOADED.get(fingerprint)) is None:
+                loaded = _LOADED[fingerprint] = cls._build(path)
+        return loaded
+
+    @classmethod
+    def _build(cls, path: Path) -> DevPki:
         from certomancer.config_utils import ConfigurationError
         from certomancer.registry import ArchLabel, CertomancerConfig
 
-        path = config or config_path()
+        _sign_with_loaded_keys()
+
         try:
             cfg = CertomancerConfig.from_file(str(path))
             return cls(arch=cfg.get_pki_arch(ArchLabel(ARCH_LABEL)))
@@ -96,25 +132,32 @@ class DevPki:
         from certomancer.registry import CertLabel
 
         self._check_label(label)
-        # Re-parse what certomancer built: a parsed object carries its encoding, so
-        # embedding it elsewhere does not re-serialise it field by field (much faster).
-        return x509.Certificate.load(self.arch.get_cert(CertLabel(label)).dump())
+        with self._lock:
+            if (der := self._cert_ders.get(label)) is None:
+                # certomancer's certificate is built field by field, and asn1crypto
+                # encodes such an object afresh on every dump (milliseconds): keep
+                # the encoding, and hand out a parse of it, which carries its encoding
+                # wherever it is embedded.
+                der = self._cert_ders[label] = self.arch.get_cert(CertLabel(label)).dump()
+        return x509.Certificate.load(der)
 
     def key(self, label: str) -> keys.PrivateKeyInfo:
         """The private key of the certificate with this label (development only!)."""
         from certomancer.registry import CertLabel
 
         self._check_label(label)
-        spec = self.arch.get_cert_spec(CertLabel(label))
-        return self.arch.key_set.get_private_key(spec.subject_key)
+        with self._lock:
+            spec = self.arch.get_cert_spec(CertLabel(label))
+            return self.arch.key_set.get_private_key(spec.subject_key)
 
     def issuer_label(self, label: str) -> str:
         """Label of the CA certificate that issued ``label`` (itself for a root)."""
         from certomancer.registry import CertLabel
 
         self._check_label(label)
-        issuer = self.arch.get_cert_spec(CertLabel(label)).issuer
-        return str(self.arch.get_unique_cert_for_entity(issuer))
+        with self._lock:
+            issuer = self.arch.get_cert_spec(CertLabel(label)).issuer
+            return str(self.arch.get_unique_cert_for_entity(issuer))
 
     def chain(self, label: str) -> list[x509.Certificate]:
         """``label``'s certificate followed by its CAs up to and including the root."""
@@ -153,7 +196,6 @@ class DevPki:
         except KeyError:
             msg = f"no OCSP responder covers {label!r} (issued by {issuer!r})"
             raise DevPkiError(msg) from None
-        responder = self.arch.service_registry.summon_responder(ServiceLabel(service), at_time=at)
         issuer_cert = self.cert(issuer)
         cert_id = ocsp.CertId(
             {
@@ -163,9 +205,13 @@ class DevPki:
                 "serial_number": self.cert(label).serial_number,
             }
         )
-        single = responder.format_single_ocsp_response(cert_id, issuer_cert)
-        der = responder.assemble_simple_ocsp_responses([single]).dump()
-        self._revinfo_cache["ocsp", label, at] = der
+        with self._lock:
+            responder = self.arch.service_registry.summon_responder(
+                ServiceLabel(service), at_time=at
+            )
+            single = responder.format_single_ocsp_response(cert_id, issuer_cert)
+            der = responder.assemble_simple_ocsp_responses([single]).dump()
+            self._revinfo_cache["ocsp", label, at] = der
         return ocsp.OCSPResponse.load(der)
 
     def crl(self, *, at: datetime, issuer: str = ISSUING_CA) -> crl.CertificateList:
@@ -178,15 +224,118 @@ class DevPki:
         from certomancer.registry import ServiceLabel
 
         _require_aware(at, "at")
-        if (cached := self._revinfo_cache.get(("crl", issuer, at))) is not None:
-            return crl.CertificateList.load(cached)
         try:
             repo = _CRL_REPO_FOR_ISSUER[issuer]
         except KeyError:
             raise DevPkiError(f"{issuer!r} is not a CA with a CRL") from None
-        der = self.arch.service_registry.get_crl(ServiceLabel(repo), at_time=at).dump()
-        self._revinfo_cache["crl", issuer, at] = der
-        return crl.CertificateList.load(der)
+        with self._lock:
+            # certomancer issues one CRL per period of its schedule, the same bytes for
+            # every moment of the period (RSA PKCS#1 v1.5 signatures are deterministic):
+            # one signed for an earlier moment of the period is the CRL of this one.
+            for this_update, next_update, der in self._crls.setdefault(issuer, []):
+                if this_update <= at < next_update:
+                    return crl.CertificateList.load(der)
+            issued = self.arch.service_registry.get_crl(ServiceLabel(repo), at_time=at)
+            tbs = issued["tbs_cert_list"]
+            period = (tbs["this_update"].native, tbs["next_update"].native, issued.dump())
+            self._crls[issuer].append(period)
+        return crl.CertificateList.load(period[2])
+
+
+_LOADED: dict[bytes, DevPki] = {}
+"""The PKIs built in this process, by :func:`_fingerprint` of their configuration."""
+_LOADED_LOCK = threading.Lock()
+
+
+def _fingerprint(path: Path) -> bytes | None:
+    """A digest of everything certomancer reads to build the PKI of ``path``.
+
+    That is the configuration and the key files its key sets name (certomancer resolves
+    them under the configuration's folder). ``None`` when the configuration also names
+    files this does not follow (an architecture or certificate kept in a file of its own),
+    or is not a mapping at all: such a PKI is built afresh on every load, and certomancer
+    reports what is wrong with it.
+    """
+    import yaml
+
+    text = path.read_bytes()
+    # libyaml's safe loader when PyYAML has it: ten times faster than the pure-Python one.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        parsed: Any = yaml.load(text, Loader=loader)  # noqa: S506  # either loader is a safe one
+    except yaml.YAMLError:
+        return None
+    if not isinstance(parsed, dict) or re.search(rb"certificate[-_]file", text):
+        return None
+    architectures, keysets = parsed.get("pki-architectures"), parsed.get("keysets")
+    if not isinstance(architectures, dict) or not isinstance(keysets, dict):
+        return None
+    if not all(isinstance(arch, dict) for arch in architectures.values()):
+        return None
+    digest = hashlib.sha256(str(path).encode() + b"\0" + text)
+    for keyset in keysets.values():
+        if not isinstance(keyset, dict) or not isinstance(keyset.get("keys"), dict):
+            return None
+        folder = path.parent / str(keyset.get("path-prefix", ""))
+        for key in keyset["keys"].values():
+            if isinstance(key, dict) and "path" in key:
+                digest.update(b"\0" + (folder / str(key["path"])).read_bytes())
+    return digest.digest()
+
+
+_KEYS: dict[bytes, PrivateKeyTypes] = {}
+_KEYS_LOCK = threading.Lock()
+
+
+def loaded_key(key: keys.PrivateKeyInfo) -> PrivateKeyTypes:
+    """``key`` as a cryptography key object, loaded once per process.
+
+    Loading an RSA private key checks it, which takes tens of milliseconds; certomancer
+    and pyHanko load the key again for every signature they make (every certificate,
+    OCSP response, CRL, time-stamp and CAdES signature). Keyed by the key's encoding.
+    """
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    der = key.dump()
+    with _KEYS_LOCK:
+        if (loaded := _KEYS.get(der)) is None:
+            loaded = _KEYS[der] = load_der_private_key(der, password=None)
+    return loaded
+
+
+def _sign_with_loaded_keys() -> None:
+    """Make certomancer sign with :func:`loaded_key` (once per process).
+
+    certomancer signs through a replaceable backend object, ``crypto_utils.CRYPTO_BACKEND``;
+    it is replaced by one that differs only in not loading the key again, for the two
+    mechanisms the development PKI signs with. A backend someone else put there is kept.
+    """
+    from certomancer import crypto_utils
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    if type(crypto_utils.CRYPTO_BACKEND) is not crypto_utils.PycaCryptographyBackend:
+        return
+
+    class LoadedKeyBackend(crypto_utils.PycaCryptographyBackend):
+        def generic_sign(
+            self,
+            private_key: keys.PrivateKeyInfo,
+            tbs_bytes: bytes,
+            sd_algo: algos.SignedDigestAlgorithm,
+        ) -> bytes:
+            key = loaded_key(private_key)
+            mechanism = sd_algo.signature_algo
+            if mechanism == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                digest = getattr(hashes, sd_algo.hash_algo.upper())()
+                return key.sign(tbs_bytes, padding.PKCS1v15(), digest)
+            if mechanism == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                digest = getattr(hashes, sd_algo.hash_algo.upper())()
+                return key.sign(tbs_bytes, ec.ECDSA(digest))
+            signed: bytes = super().generic_sign(private_key, tbs_bytes, sd_algo)
+            return signed
+
+    crypto_utils.CRYPTO_BACKEND = LoadedKeyBackend()
 
 
 def _require_aware(moment: datetime, name: str) -> None:

@@ -561,5 +561,8 @@ def dispatching_in_background(dispatcher: Dispatcher) -> Iterator[threading.Thre
         yield thread
     finally:
         stop.set()
+        # Wake the loop if it is idle: otherwise stopping waits out the poll interval,
+        # which every API worker's shutdown (and every test's server) would pay.
+        dispatcher._freed.set()
         # The POSTs in flight finish (at most request_timeout each) or their leases expire.
         thread.join(timeout=dispatcher.policy.request_timeout + 5)
