@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from docex.devpki.pki import DevPki
+from docex.devpki.signing import sign_cades
 from docex.signatures.trust import load_trust_store
 from docex.signatures.verifier import Verifier
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_TRUST = REPO / "certs-dev" / "trust"
 CONTENT = "Направлення на консультацію кардіолога. Пацієнт: 0123-4567-89AB.\n".encode() * 300
+
+
+def signed_b_lt(pki: DevPki, moment: datetime) -> bytes:
+    """CONTENT signed B-LT by the ECDSA doctor, signed and time-stamped at ``moment``: its
+    own OCSP responses (signer's and TSA's) and CRLs, as of that moment."""
+    return sign_cades(
+        pki,
+        CONTENT,
+        signer="doctor-ecdsa",
+        level="B-LT",
+        signing_time=moment,
+        timestamp_time=moment,
+    )
 
 
 @pytest.fixture(scope="session")

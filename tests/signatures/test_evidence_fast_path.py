@@ -33,7 +33,7 @@ from docex.signatures.signature_validator import (
 )
 from docex.signatures.trust import TrustStore, trust_store_from_certificates
 from docex.signatures.verifier import Verifier
-from tests.signatures.conftest import CONTENT
+from tests.signatures.conftest import CONTENT, signed_b_lt
 
 MORNING = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 
@@ -72,17 +72,6 @@ def warm(both: TrustStore) -> Iterator[Verifier]:
 def _fresh(trust: TrustStore, signature: bytes) -> Verdict:
     with Verifier(trust) as fresh:
         return _verdict(fresh.verify(signature, content=CONTENT))
-
-
-def _rsa(pki: DevPki, moment: datetime) -> bytes:
-    return sign_cades(
-        pki,
-        CONTENT,
-        signer="doctor-ecdsa",
-        level="B-LT",
-        signing_time=moment,
-        timestamp_time=moment,
-    )
 
 
 def _dstu(dstu: DstuPki, moment: datetime) -> bytes:
@@ -210,7 +199,7 @@ def test_dstu_signatures_after_rsa_ones_on_one_verifier(
     pki: DevPki, dstu: DstuPki, warm: Verifier, both: TrustStore
 ) -> None:
     for minutes in (0, 29, 58):
-        assert _verdict(warm.verify(_rsa(pki, _at(minutes)), content=CONTENT)) == PASSED
+        assert _verdict(warm.verify(signed_b_lt(pki, _at(minutes)), content=CONTENT)) == PASSED
     assert warm.evaluator.chain_hits > 0
     for minutes in (0, 29, 58):
         assert _verdict(warm.verify(_dstu(dstu, _at(minutes)), content=CONTENT)) == PASSED
@@ -223,7 +212,7 @@ def test_dstu_signatures_after_rsa_ones_on_one_verifier(
     assert _verdict(report) == _fresh(both, forged)
     assert report.indication is Indication.INDETERMINATE
     # And an RSA signature after it passes.
-    assert _verdict(warm.verify(_rsa(pki, _at(116)), content=CONTENT)) == PASSED
+    assert _verdict(warm.verify(signed_b_lt(pki, _at(116)), content=CONTENT)) == PASSED
 
 
 def test_a_stale_response_whose_signature_verified_before_is_refused(
@@ -232,7 +221,7 @@ def test_a_stale_response_whose_signature_verified_before_is_refused(
     serial = int(pki.cert("doctor-ecdsa").serial_number)
     issuing = _common_name("issuing-ca", pki)
     signatures = [
-        _changed(_rsa(pki, _at(m)), serial=serial, issuing_ca=issuing) for m in (0, 29, 58)
+        _changed(signed_b_lt(pki, _at(m)), serial=serial, issuing_ca=issuing) for m in (0, 29, 58)
     ]
     for signature in signatures:
         assert _verdict(warm.verify(signature, content=CONTENT)) == PASSED
@@ -241,7 +230,7 @@ def test_a_stale_response_whose_signature_verified_before_is_refused(
     # The first signature's response about the signer (ten minutes' validity, its
     # signature verified and remembered) in a signature made an hour and a half later.
     old = _signer_response(signatures[0], serial)
-    stale = _changed(_rsa(pki, _at(87)), serial=serial, issuing_ca=issuing, replacement=old)
+    stale = _changed(signed_b_lt(pki, _at(87)), serial=serial, issuing_ca=issuing, replacement=old)
     report = warm.verify(stale, content=CONTENT)
     assert _verdict(report) == _fresh(both, stale)
     assert (report.indication, report.sub_indication) == (
@@ -256,7 +245,7 @@ def test_a_response_by_the_responder_of_good_ones_revoking_the_signer_is_revoked
     pki: DevPki, warm: Verifier
 ) -> None:
     for minutes in (0, 29, 58):
-        assert _verdict(warm.verify(_rsa(pki, _at(minutes)), content=CONTENT)) == PASSED
+        assert _verdict(warm.verify(signed_b_lt(pki, _at(minutes)), content=CONTENT)) == PASSED
     revoked = sign_cades(
         pki, CONTENT, signer="revoked", level="B-LT", signing_time=_at(87), timestamp_time=_at(87)
     )

@@ -14,26 +14,14 @@ import pytest
 from asn1crypto import cms, core, ocsp
 
 from docex.devpki.pki import DevPki
-from docex.devpki.signing import sign_cades
 from docex.signatures.evidence import ValidationData, from_signed_data
 from docex.signatures.evidence_cache import BoundedCache, own_response
 from docex.signatures.limits import DEFAULT_LIMITS
 from docex.signatures.parsed import ParsedCache, wrap_basic_ocsp, wrapped_basic_ocsp_encoding
 from docex.signatures.trust import load_trust_store
-from tests.signatures.conftest import CONTENT, DEV_TRUST
+from tests.signatures.conftest import DEV_TRUST, signed_b_lt
 
 MOMENT = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
-
-
-def _sign_at(pki: DevPki, moment: datetime) -> bytes:
-    return sign_cades(
-        pki,
-        CONTENT,
-        signer="doctor-ecdsa",
-        level="B-LT",
-        signing_time=moment,
-        timestamp_time=moment,
-    )
 
 
 def _embedded_basic_responses(signature: bytes) -> list[ocsp.BasicOCSPResponse]:
@@ -47,14 +35,7 @@ def _embedded_basic_responses(signature: bytes) -> list[ocsp.BasicOCSPResponse]:
 def test_embedded_responses_are_wrapped_byte_for_byte_as_asn1crypto_wraps_them(
     pki: DevPki,
 ) -> None:
-    signature = sign_cades(
-        pki,
-        CONTENT,
-        signer="doctor-ecdsa",
-        level="B-LT",
-        signing_time=MOMENT,
-        timestamp_time=MOMENT,
-    )
+    signature = signed_b_lt(pki, MOMENT)
     responses = _embedded_basic_responses(signature)
     assert len(responses) == 2  # the signer's and the TSA's
     for basic in responses:
@@ -85,14 +66,7 @@ def test_the_responder_found_is_the_known_certificate_not_the_responses_copy(
     # The development responder embeds its certificate in each response, and the
     # signature carries it too: the one returned is the signature's, already parsed (and
     # kept by the parsed cache), not a copy parsed anew for every response.
-    signature = sign_cades(
-        pki,
-        CONTENT,
-        signer="doctor-ecdsa",
-        level="B-LT",
-        signing_time=MOMENT,
-        timestamp_time=MOMENT,
-    )
+    signature = signed_b_lt(pki, MOMENT)
     data = from_signed_data(cms.ContentInfo.load(signature)["content"], parsed=ParsedCache())
     cert = next(c for c in data.certs if c.sha256 == pki.cert("doctor-ecdsa").sha256)
     issuer = next(c for c in data.certs if c.sha256 == pki.cert("issuing-ca").sha256)
@@ -114,8 +88,8 @@ def test_each_part_of_the_embedded_data_is_kept_for_its_own_bytes(pki: DevPki) -
     # responses. The certificates come back as the objects read the first time, the
     # responses are read anew, and the whole is what collecting without a cache gives.
     cache = ParsedCache()
-    first = _sign_at(pki, MOMENT)
-    second = _sign_at(pki, MOMENT + timedelta(minutes=29))
+    first = signed_b_lt(pki, MOMENT)
+    second = signed_b_lt(pki, MOMENT + timedelta(minutes=29))
     kept, again = _collected(first, cache), _collected(second, cache)
     assert again is not kept
     assert [id(c) for c in again.certs] == [id(c) for c in kept.certs]
@@ -130,7 +104,7 @@ def test_each_part_of_the_embedded_data_is_kept_for_its_own_bytes(pki: DevPki) -
 
 
 def test_a_part_cut_short_by_a_bound_is_not_kept(pki: DevPki) -> None:
-    signature = _sign_at(pki, MOMENT)
+    signature = signed_b_lt(pki, MOMENT)
     cache = ParsedCache()
     tight = replace(DEFAULT_LIMITS, max_certificates=2)
     refused = from_signed_data(

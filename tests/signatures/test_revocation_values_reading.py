@@ -17,12 +17,11 @@ from asn1crypto import cms, core
 
 from docex.devpki.dstu_pki import DstuPki
 from docex.devpki.pki import DevPki
-from docex.devpki.signing import sign_cades
 from docex.signatures.cades_asn1 import OtherRevVals
 from docex.signatures.evidence import _revocation_values_from_der, from_signed_data
 from docex.signatures.limits import DEFAULT_LIMITS
 from docex.signatures.parsed import ParsedCache
-from tests.signatures.conftest import CONTENT
+from tests.signatures.conftest import CONTENT, signed_b_lt
 
 MOMENT = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -58,19 +57,8 @@ def _walked(attr: cms.CMSAttribute) -> list[tuple[str, bytes]] | None:
     return result
 
 
-def _dev(pki: DevPki) -> bytes:
-    return sign_cades(
-        pki,
-        CONTENT,
-        signer="doctor-ecdsa",
-        level="B-LT",
-        signing_time=MOMENT,
-        timestamp_time=MOMENT,
-    )
-
-
 def test_the_walk_reads_a_development_signature_as_asn1crypto_does(pki: DevPki) -> None:
-    attr = _attribute(_dev(pki))
+    attr = _attribute(signed_b_lt(pki, MOMENT))
     walked = _walked(attr)
     assert walked == _asn1crypto_items(attr)
     assert [bound for bound, _ in walked] == ["max_crls"] * 2 + ["max_ocsp_responses"] * 2
@@ -112,7 +100,7 @@ def _attribute_of(info: cms.ContentInfo) -> cms.CMSAttribute:
 
 
 def test_other_revocation_values_are_left_to_asn1crypto(pki: DevPki) -> None:
-    signature = _with_other_values(_dev(pki))
+    signature = _with_other_values(signed_b_lt(pki, MOMENT))
     assert _revocation_values_from_der(_attribute(signature), ParsedCache()) is None
     # And collecting still gives what it gives without the cache (asn1crypto throughout).
     signed_data = cms.ContentInfo.load(signature)["content"]
@@ -124,7 +112,7 @@ def test_other_revocation_values_are_left_to_asn1crypto(pki: DevPki) -> None:
 
 
 def test_an_indefinite_length_is_left_to_asn1crypto(pki: DevPki) -> None:
-    attr = _attribute(_dev(pki))
+    attr = _attribute(signed_b_lt(pki, MOMENT))
     # The attribute and its SET of values re-encoded with indefinite lengths (BER).
     contents = bytes(attr.contents)
     oid = contents[: 2 + contents[1]]
@@ -140,7 +128,9 @@ def test_an_indefinite_length_is_left_to_asn1crypto(pki: DevPki) -> None:
 def test_the_walk_counts_against_the_bounds(pki: DevPki, bound: str, count: int) -> None:
     tight = replace(DEFAULT_LIMITS, **{bound: count})
     data = from_signed_data(
-        cms.ContentInfo.load(_dev(pki))["content"], parsed=ParsedCache(), limits=tight
+        cms.ContentInfo.load(signed_b_lt(pki, MOMENT))["content"],
+        parsed=ParsedCache(),
+        limits=tight,
     )
     assert data.refused is not None
     assert bound in data.refused
