@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docex.signatures import pades
-from docex.signatures.evidence import from_signed_data
+from docex.signatures.evidence import dss_validation_data, from_signed_data
 from docex.signatures.limits import DEFAULT_LIMITS
 from docex.signatures.parsed import ParsedCache
 from docex.signatures.pdf_embedded import filled_signature_fields
@@ -30,8 +30,8 @@ def test_the_dss_repeats_cms_certificates_as_the_same_objects() -> None:
             pades.read_signature(reader, field, str(name)).embedded.signed_data, parsed=parsed
         ).certs
     ]
-    shared = pades._dss_data(reader, DEFAULT_LIMITS, parsed=parsed)
-    alone = pades._dss_data(reader, DEFAULT_LIMITS)
+    shared = dss_validation_data(reader, limits=DEFAULT_LIMITS, parsed=parsed)
+    alone = dss_validation_data(reader, limits=DEFAULT_LIMITS)
     # The same data, in the same order...
     assert [c.dump() for c in shared.certs] == [c.dump() for c in alone.certs]
     assert [c.dump() for c in shared.crls] == [c.dump() for c in alone.crls]

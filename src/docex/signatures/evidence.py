@@ -321,8 +321,7 @@ def _cms_revocation(value: core.Asn1Value, parsed: ParsedCache | None) -> Iterat
             yield "max_crls", len(item.dump()), _cached_crl(item, parsed)
         elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
             response = choice.chosen["other_rev_info"]
-            cached = None if parsed is None else parsed.cached_ocsp_response(response)
-            yield "max_ocsp_responses", len(response.dump()), _either(cached, response)
+            yield "max_ocsp_responses", len(response.dump()), _cached_ocsp(response, parsed)
 
 
 def _certificate_values(attr: core.Asn1Value, parsed: ParsedCache | None) -> Iterator[_Embedded]:
@@ -400,12 +399,24 @@ def _cached_crl(item: crl.CertificateList, parsed: ParsedCache | None) -> crl.Ce
     return item if parsed is None else _either(parsed.cached_crl(item), item)
 
 
-def dss_validation_data(reader: PdfFileReader, *, limits: Limits) -> ValidationData:
+def _cached_ocsp(item: ocsp.OCSPResponse, parsed: ParsedCache | None) -> ocsp.OCSPResponse:
+    return item if parsed is None else _either(parsed.cached_ocsp_response(item), item)
+
+
+def dss_validation_data(
+    reader: PdfFileReader, *, limits: Limits, parsed: ParsedCache | None = None
+) -> ValidationData:
     """The certificates, OCSP responses and CRLs of a PDF's document security store.
 
     The streams are counted before any is decoded, and decoded one by one within what is
     left of ``max_validation_data_bytes``: a stream that would inflate past it is not
     inflated further, and the result is refused.
+
+    With ``parsed``, each item is the object that cache keeps for its encoding when it
+    keeps one. The DSS repeats the certificates and responses the signatures' CMS carry;
+    read through the cache the CMS readers use, each is one object whichever container
+    it came from, so certvalidator's registries prepare each certificate's names once
+    (asn1crypto keeps the prepared form on the object), not once per copy (issue 12).
     """
     try:
         dss = reader.root["/DSS"]
@@ -439,9 +450,11 @@ def dss_validation_data(reader: PdfFileReader, *, limits: Limits) -> ValidationD
             left -= len(data)
             decoded[key].append(data)
     return ValidationData(
-        certs=tuple(x509.Certificate.load(d) for d in decoded["certs"]),
-        crls=tuple(crl.CertificateList.load(d) for d in decoded["crls"]),
-        ocsps=tuple(ocsp.OCSPResponse.load(d) for d in decoded["ocsps"]),
+        certs=tuple(
+            _cached_certificate(x509.Certificate.load(d), parsed) for d in decoded["certs"]
+        ),
+        crls=tuple(_cached_crl(crl.CertificateList.load(d), parsed) for d in decoded["crls"]),
+        ocsps=tuple(_cached_ocsp(ocsp.OCSPResponse.load(d), parsed) for d in decoded["ocsps"]),
         source="dss",
     )
 

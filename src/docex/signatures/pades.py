@@ -37,7 +37,6 @@ from docex.signatures.digests import signer_digest_algorithm
 from docex.signatures.evidence import ValidationData, dss_validation_data, from_signed_data
 from docex.signatures.failures import MALFORMED_INPUT_ERRORS, error_report, unevaluated_report
 from docex.signatures.limits import DEFAULT_LIMITS, Limits
-from docex.signatures.parsed import ParsedCache
 from docex.signatures.pdf_embedded import EmbeddedPdfSignature, filled_signature_fields
 from docex.signatures.pdfdiff import DocumentChanges, analyse
 from docex.signatures.pyhanko_imports import prepare_pdf_reader
@@ -139,7 +138,7 @@ async def validate_pades(
         raise NotASignatureError("the PDF carries no signature")
     signatures.sort(key=lambda s: s.embedded.signed_revision)
     try:
-        dss = _dss_data(reader, engine.evaluator.limits, parsed=engine.parsed)
+        dss = dss_validation_data(reader, limits=engine.evaluator.limits, parsed=engine.parsed)
     except MemoryError:
         raise  # the memory budget's to report, not a signature's
     except Exception as exc:
@@ -535,24 +534,6 @@ async def _document_timestamp(
             message=f"the document time-stamp cannot be evaluated: {exc}",
         )
         return TimestampResult(info=info, time=engine.validation_time, evaluation=None)
-
-
-def _dss_data(
-    reader: PdfFileReader, limits: Limits = DEFAULT_LIMITS, *, parsed: ParsedCache | None = None
-) -> ValidationData:
-    data = dss_validation_data(reader, limits=limits)
-    if parsed is None or data.refused is not None:
-        return data
-    # The DSS repeats the certificates and responses the signatures' CMS carry. Taken from
-    # the cache the CMS readers use, each is one object, whichever container it came from:
-    # certvalidator's registries then prepare each certificate's names once (asn1crypto
-    # keeps the prepared form on the object), not once per copy (issue 12).
-    return dataclasses.replace(
-        data,
-        certs=tuple(parsed.certificate(c) for c in data.certs),
-        crls=tuple(parsed.cached_crl(c) or c for c in data.crls),
-        ocsps=tuple(parsed.cached_ocsp_response(r) or r for r in data.ocsps),
-    )
 
 
 def _adobe_revinfo(signer_info: cms.SignerInfo) -> ValidationData:
