@@ -107,3 +107,27 @@ def test_rotating_an_unknown_token_is_not_found(docex: Docex) -> None:
     result = docex("token", "rotate", "9")
     assert result.exit_code == ExitCode.NOT_FOUND
     assert one_line_error(result) == "no API token with id 9"
+
+
+def test_a_rotated_token_is_not_rotated_again_and_the_list_shows_its_successor(
+    docex: Docex, facility: str
+) -> None:
+    docex("token", "issue", "--facility", facility)
+    assert docex("token", "rotate", "1").exit_code == ExitCode.OK
+    again = docex("token", "rotate", "1")
+    assert again.exit_code == ExitCode.CONFLICT
+    assert again.stdout == ""
+    assert one_line_error(again) == (
+        "API token 1 was already rotated to token 2; rotate or revoke that one instead"
+    )
+    rows = _listed(docex)
+    assert [(r["id"], r["status"], r["successor"]) for r in rows] == [
+        (1, "active", 2),
+        (2, "active", None),
+    ]
+    text_list = docex("token", "list").stdout
+    header = text_list.splitlines()[0].split()
+    assert header[:5] == ["id", "role", "facility", "status", "successor"]
+    # The successor is the token to rotate next.
+    assert docex("token", "rotate", "2").exit_code == ExitCode.OK
+    assert [r["successor"] for r in _listed(docex)] == [2, 3, None]

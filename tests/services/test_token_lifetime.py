@@ -16,7 +16,7 @@ from docex.errors import AuthenticationError, ConflictError
 from docex.services.admin_audit import Operator
 from docex.services.authentication import authenticate_request
 from docex.services.facilities import add_facility
-from docex.services.tokens import issue_token, revoke_token, rotate_token
+from docex.services.tokens import issue_token, list_tokens, revoke_token, rotate_token
 from tests.services.conftest import POLICY, audit_entries
 
 OPERATOR = Operator(name="cli:registrar")
@@ -114,3 +114,31 @@ def test_an_expired_token_is_refused_and_recorded_as_expired(
         path="/v1/audit",
     )
     assert principal.token_id == rotated.successor.record.id
+
+
+def test_a_second_rotation_is_refused_naming_the_successor_and_recorded(
+    sessions: sessionmaker[Session], clinic_token_id: int
+) -> None:
+    rotated = rotate_token(
+        sessions=sessions, policy=POLICY, actor=OPERATOR, token_id=clinic_token_id
+    )
+    successor_id = rotated.successor.record.id
+    reason = (
+        f"API token {clinic_token_id} was already rotated to token {successor_id}; "
+        "rotate or revoke that one instead"
+    )
+    with pytest.raises(ConflictError, match=rf"^{reason}$"):
+        rotate_token(sessions=sessions, policy=POLICY, actor=OPERATOR, token_id=clinic_token_id)
+    ok, refused = audit_entries(sessions, actions.TOKEN_ROTATE)
+    assert (ok.outcome, ok.details["successor_id"]) == (Outcome.OK, str(successor_id))
+    assert (refused.outcome, refused.target_id, refused.details) == (
+        Outcome.REFUSED,
+        str(clinic_token_id),
+        {"operator": "cli:registrar", "code": "conflict", "reason": reason},
+    )
+    # The refused rotation issued nothing: one token issued, one successor, no more.
+    assert len(audit_entries(sessions, actions.TOKEN_ISSUE)) == 1
+    assert [(t.token.id, t.token.successor_id) for t in list_tokens(sessions=sessions)] == [
+        (clinic_token_id, successor_id),
+        (successor_id, None),
+    ]

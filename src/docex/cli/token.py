@@ -6,8 +6,9 @@ it goes to stderr. The token is never shown again: only a keyed hash of it is st
 
 Tokens expire (``DOCEX_TOKEN_LIFETIME_DAYS``, 90 by default, or ``--expires-in DAYS``);
 ``rotate`` hands a token's grants to a successor and lets the old one work only a short
-overlap longer (``DOCEX_TOKEN_ROTATION_OVERLAP_HOURS``). Every change is audited with the
-operator named as ``cli:<os user>``.
+overlap longer (``DOCEX_TOKEN_ROTATION_OVERLAP_HOURS``). A token is rotated once: ``list``
+shows its successor, and rotating it again is refused (rotate the successor instead). Every
+change is audited with the operator named as ``cli:<os user>``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ COLUMNS = (
     "role",
     "facility",
     "status",
+    "successor",
     "label",
     "created_at",
     "expires_at",
@@ -88,6 +90,8 @@ def rotate(token_id: int) -> None:
     """Issue a successor with the same grants; the old token expires after a short overlap.
 
     The new token is printed once, alone on stdout, like `docex token issue` prints one.
+    A token has one successor: rotating it again is refused, naming the successor
+    (`docex token list` shows it), which is the token to rotate next.
     """
     from docex.services.admin_audit import Operator
     from docex.services.tokens import rotate_token
@@ -115,7 +119,7 @@ def rotate(token_id: int) -> None:
 @click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens.")
 @output_option
 def list_(facility: str | None, include_revoked: bool, output: OutputFormat) -> None:
-    """List tokens, oldest first, with their expiry and last use; never their secrets."""
+    """List tokens, oldest first, with expiry, successor and last use; never their secrets."""
     from docex.clock import utcnow
     from docex.services.tokens import list_tokens
 
@@ -130,6 +134,7 @@ def list_(facility: str | None, include_revoked: bool, output: OutputFormat) -> 
             "role": t.token.role.value,
             "facility": t.facility_edrpou,
             "status": t.token.status_at(now),
+            "successor": t.token.successor_id,
             "label": t.token.label,
             "created_at": t.token.created_at,
             "expires_at": t.token.expires_at,

@@ -68,3 +68,6 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]
     """After this moment the token no longer authenticates (see ``docex token rotate``)."""
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
+    """The token this one was rotated to; set once, so that a token has at most one
+    successor and a token being rotated away cannot mint more."""

@@ -82,6 +82,8 @@ class TokenRecord:
     revoked_at: datetime | None
     last_used_at: datetime | None
     expires_at: datetime
+    successor_id: int | None
+    """The token this one was rotated to, if it was."""
 
     @property
     def revoked(self) -> bool:
@@ -107,6 +109,7 @@ class TokenRecord:
             revoked_at=row.revoked_at,
             last_used_at=row.last_used_at,
             expires_at=row.expires_at,
+            successor_id=row.successor_id,
         )
 
 

@@ -17,9 +17,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, Update, bindparam, select, update
+from sqlalchemy import Connection, CursorResult, Select, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from docex.clock import now_or
@@ -130,17 +130,23 @@ def revoke_token(session: Session, *, token_id: int, now: datetime | None = None
 def rotate_token(
     session: Session, *, policy: TokenPolicy, token_id: int, now: datetime | None = None
 ) -> tuple[IssuedToken, TokenRecord]:
-    """Issue a successor to a valid token with the same role, facility and label, and
-    cut the old one's life to ``policy.rotation_overlap`` from ``now`` (never lengthen it).
+    """Issue a successor to a valid token with the same role, facility and label, record
+    it as the token's successor, and cut the old one's life to ``policy.rotation_overlap``
+    from ``now`` (never lengthen it).
 
     Returns the successor (with its plaintext) and the old token as it now stands.
-    ``NotFoundError`` for an unknown id; ``ConflictError`` for a revoked or expired token,
-    which has nothing left to hand over.
+    ``NotFoundError`` for an unknown id; ``ConflictError`` for a token rotated before (a
+    token has one successor, so that a token being rotated away cannot mint more), and for
+    a revoked or expired one, which has nothing left to hand over.
     """
     moment = now_or(now)
+    # On PostgreSQL the lock makes a concurrent rotation of the same token wait here and
+    # then read the successor this one records.
     row = session.get(ApiToken, token_id, with_for_update=True)
     if row is None:
         raise NotFoundError(f"no API token with id {token_id}")
+    if row.successor_id is not None:
+        raise _already_rotated(token_id, row.successor_id)
     if row.revoked_at is not None:
         raise ConflictError(f"API token {token_id} is revoked; issue a new one instead")
     if moment >= row.expires_at:
@@ -153,9 +159,29 @@ def rotate_token(
         label=row.label,
         now=moment,
     )
-    row.expires_at = min(row.expires_at, moment + policy.rotation_overlap)
-    session.flush()
+    # Claimed only if no successor is recorded yet: SQLite ignores FOR UPDATE, and a
+    # rotation that read the row before another committed its successor finds it here
+    # (its own successor is rolled back with the refusal).
+    claimed = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.successor_id.is_(None))
+        .values(
+            successor_id=successor.record.id,
+            expires_at=min(row.expires_at, moment + policy.rotation_overlap),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row)
+    if cast("CursorResult[Any]", claimed).rowcount != 1:
+        raise _already_rotated(token_id, row.successor_id)
     return successor, TokenRecord.of(row)
+
+
+def _already_rotated(token_id: int, successor_id: int | None) -> ConflictError:
+    return ConflictError(
+        f"API token {token_id} was already rotated to token {successor_id}; "
+        "rotate or revoke that one instead"
+    )
 
 
 def list_tokens(

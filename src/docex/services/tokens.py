@@ -122,11 +122,13 @@ def rotate_token(
     token_id: int,
     now: datetime | None = None,
 ) -> RotatedToken:
-    """Issue a successor with the same role, facility and label, and let the old token
-    work only ``policy.rotation_overlap`` longer, recorded as one ``token.rotate``.
+    """Issue a successor with the same role, facility and label, record it as the old
+    token's successor and let the old token work only ``policy.rotation_overlap`` longer,
+    recorded as one ``token.rotate``.
 
-    ``NotFoundError`` for an unknown id, ``ConflictError`` for a revoked or expired token;
-    each recorded as a refused ``token.rotate``.
+    ``NotFoundError`` for an unknown id, ``ConflictError`` for a token rotated before
+    (naming its successor: a token has one) or a revoked or expired one; each recorded as
+    a refused ``token.rotate``.
     """
     with (
         audited_refusals(
