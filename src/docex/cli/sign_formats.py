@@ -9,11 +9,13 @@ the gate refuses is refused here, before a signature is spent on it.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     Build = Callable[[Author], dict[str, Any]]
 
-F = TypeVar("F", bound=Callable[..., Any])
+Command = Callable[..., None]
 
 DEFAULT_LEVEL = "B-LT"  # docex.devpki.documents.DEFAULT_LEVEL, without importing it here
 
@@ -73,21 +75,63 @@ referral_id_option = click.option(
 )
 
 
-def signing_options(*, detachable: bool = True) -> Callable[[F], F]:
-    """The options every kind ends with: --attached/--detached, --level, --digest, --out,
-    --content-out; a manifest, always attached, takes neither the first nor the last."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signing:
+    """Who signs and how, as ``--signer`` and the options of :func:`signing_options` say."""
 
-    def decorate(function: F) -> F:
+    signer: str
+    attached: bool
+    level: str
+    digest: str | None
+    out: Path | None
+    content_out: Path | None
+
+
+def signing_options(*, detachable: bool = True) -> Callable[[Command], Command]:
+    """The options every kind ends with: --attached/--detached, --level, --digest, --out,
+    --content-out; a manifest, always attached, takes neither the first nor the last.
+
+    The command receives them, with ``--signer`` (which each command places among its
+    own options), as one ``signing: Signing``.
+    """
+
+    def decorate(function: Command) -> Command:
+        @functools.wraps(function)
+        def command(
+            *,
+            signer: str,
+            level: str,
+            digest: str | None,
+            out: Path | None,
+            attached: bool = True,
+            content_out: Path | None = None,
+            **given: Any,
+        ) -> None:
+            signing = Signing(
+                signer=signer,
+                attached=attached,
+                level=level,
+                digest=digest,
+                out=out,
+                content_out=content_out,
+            )
+            function(signing=signing, **given)
+
         options = [level_option, digest_option, out_option]
         if detachable:
             options = [attached_option, *options, content_out_option]
         # Click lists options in the order their decorators stand, top to bottom: the
         # innermost is applied first.
+        wrapped: Command = command
         for option in reversed(options):
-            function = option(function)
-        return function
+            wrapped = option(wrapped)
+        return wrapped
 
     return decorate
+
+
+# Each command below writes its own parameters out: click passes every option as a
+# keyword named after it, and the command's docstring is its --help page.
 
 
 @click.command("referral")
@@ -111,15 +155,10 @@ def referral(
     patient: str,
     service: str,
     service_text: str,
-    signer: str,
     performer: str | None,
     priority: ReferralPriority,
     valid_until: str | None,
-    attached: bool,
-    level: str,
-    digest: str | None,
-    out: Path | None,
-    content_out: Path | None,
+    signing: Signing,
 ) -> None:
     """[development only] Sign a referral: a FHIR ServiceRequest (referral/1).
 
@@ -140,16 +179,7 @@ def referral(
             valid_until=_aware("--valid-until", valid_until),
         )
 
-    sign_json(
-        DocumentKind.REFERRAL,
-        build,
-        signer=signer,
-        attached=attached,
-        level=level,
-        digest=digest,
-        out=out or Path("referral.p7s"),
-        content_out=content_out,
-    )
+    sign_json(DocumentKind.REFERRAL, build, signing, default_out=Path("referral.p7s"))
 
 
 @click.command("result")
@@ -166,18 +196,13 @@ def referral(
 @signing_options()
 def result(
     patient: str,
-    signer: str,
     answers: uuid.UUID | None,
     recipient: str | None,
     replaces: uuid.UUID | None,
     code: str,
     code_text: str,
     conclusion: str | None,
-    attached: bool,
-    level: str,
-    digest: str | None,
-    out: Path | None,
-    content_out: Path | None,
+    signing: Signing,
 ) -> None:
     """[development only] Sign an examination result: a FHIR DiagnosticReport.
 
@@ -200,16 +225,7 @@ def result(
             conclusion=conclusion,
         )
 
-    sign_json(
-        DocumentKind.EXAMINATION_RESULT,
-        build,
-        signer=signer,
-        attached=attached,
-        level=level,
-        digest=digest,
-        out=out or Path("result.p7s"),
-        content_out=content_out,
-    )
+    sign_json(DocumentKind.EXAMINATION_RESULT, build, signing, default_out=Path("result.p7s"))
 
 
 @click.command("recall")
@@ -218,17 +234,7 @@ def result(
 @signer_option
 @reason_option
 @signing_options()
-def recall(
-    referral: uuid.UUID,
-    patient: str,
-    signer: str,
-    reason: str | None,
-    attached: bool,
-    level: str,
-    digest: str | None,
-    out: Path | None,
-    content_out: Path | None,
-) -> None:
+def recall(referral: uuid.UUID, patient: str, reason: str | None, signing: Signing) -> None:
     """[development only] Sign the recall of a referral: a FHIR Task (code recall).
 
     Written to OUT [default: recall.p7s].
@@ -238,12 +244,8 @@ def recall(
         focus=referral,
         patient=patient,
         reason=reason,
-        signer=signer,
-        attached=attached,
-        level=level,
-        digest=digest,
-        out=out or Path("recall.p7s"),
-        content_out=content_out,
+        signing=signing,
+        default_out=Path("recall.p7s"),
     )
 
 
@@ -253,17 +255,7 @@ def recall(
 @signer_option
 @reason_option
 @signing_options()
-def cancel(
-    referral: uuid.UUID,
-    patient: str,
-    signer: str,
-    reason: str | None,
-    attached: bool,
-    level: str,
-    digest: str | None,
-    out: Path | None,
-    content_out: Path | None,
-) -> None:
+def cancel(referral: uuid.UUID, patient: str, reason: str | None, signing: Signing) -> None:
     """[development only] Sign a referral's cancellation (entered in error): a FHIR Task.
 
     Written to OUT [default: cancel.p7s].
@@ -273,12 +265,8 @@ def cancel(
         focus=referral,
         patient=patient,
         reason=reason,
-        signer=signer,
-        attached=attached,
-        level=level,
-        digest=digest,
-        out=out or Path("cancel.p7s"),
-        content_out=content_out,
+        signing=signing,
+        default_out=Path("cancel.p7s"),
     )
 
 
@@ -292,16 +280,7 @@ def cancel(
 @patient_option
 @signer_option
 @signing_options()
-def receipt(
-    document: uuid.UUID,
-    patient: str,
-    signer: str,
-    attached: bool,
-    level: str,
-    digest: str | None,
-    out: Path | None,
-    content_out: Path | None,
-) -> None:
+def receipt(document: uuid.UUID, patient: str, signing: Signing) -> None:
     """[development only] Sign a receipt for a delivered document: a FHIR Task (receipt/1).
 
     Send it to POST /api/v1/deliveries/{document}/receipt. Written to OUT
@@ -312,12 +291,8 @@ def receipt(
         focus=document,
         patient=patient,
         reason=None,
-        signer=signer,
-        attached=attached,
-        level=level,
-        digest=digest,
-        out=out or Path("receipt.p7s"),
-        content_out=content_out,
+        signing=signing,
+        default_out=Path("receipt.p7s"),
     )
 
 
@@ -327,12 +302,8 @@ def _sign_task(
     focus: uuid.UUID,
     patient: str,
     reason: str | None,
-    signer: str,
-    attached: bool,
-    level: str,
-    digest: str | None,
-    out: Path,
-    content_out: Path | None,
+    signing: Signing,
+    default_out: Path,
 ) -> None:
     from docex.formats import building
 
@@ -346,46 +317,30 @@ def _sign_task(
             reason=reason,
         )
 
-    sign_json(
-        kind,
-        build,
-        signer=signer,
-        attached=attached,
-        level=level,
-        digest=digest,
-        out=out,
-        content_out=content_out,
-    )
+    sign_json(kind, build, signing, default_out=default_out)
 
 
-def sign_json(
-    kind: DocumentKind,
-    build: Build,
-    *,
-    signer: str,
-    attached: bool,
-    level: str,
-    digest: str | None,
-    out: Path,
-    content_out: Path | None,
-) -> None:
-    """Build the content for the signer's author, read it back as the gate does, sign it."""
+def sign_json(kind: DocumentKind, build: Build, signing: Signing, *, default_out: Path) -> None:
+    """Build the content for the signer's author, read it back as the gate does, sign it,
+    and write it to ``signing.out`` (``default_out`` if not given)."""
     from docex.devpki.documents import DevSigners
     from docex.formats import building
     from docex.formats.reading import read_facts
 
+    signer, level, attached = signing.signer, signing.level, signing.attached
+    out = signing.out or default_out
     signers = DevSigners()
     try:
-        chosen = signers.digest_of(signer, digest)
+        chosen = signers.digest_of(signer, signing.digest)
         author = signers.author(signer)
         content = building.encode(build(author))
         facts = read_facts(kind, content)
         signed = signers.sign_cades(
-            content, signer=signer, detached=not attached, level=level, digest=digest
+            content, signer=signer, detached=not attached, level=level, digest=signing.digest
         )
         written = [out]
         if not attached:
-            content_path = content_out or _content_path(out)
+            content_path = signing.content_out or _content_path(out)
             content_path.write_bytes(content)
             written.append(content_path)
         out.write_bytes(signed)

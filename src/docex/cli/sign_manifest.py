@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from docex.cli.sign_formats import (
+    Signing,
     fail,
     patient_option,
     sign_json,
@@ -48,15 +49,12 @@ if TYPE_CHECKING:
 def manifest(
     file: Path,
     patient: str,
-    signer: str,
     content: Path | None,
     recipient: str | None,
     content_type: str | None,
     type_code: str,
     type_text: str,
-    level: str,
-    digest: str | None,
-    out: Path | None,
+    signing: Signing,
 ) -> None:
     """[development only] Sign the manifest of a medical document: a DocumentReference.
 
@@ -90,12 +88,8 @@ def manifest(
     sign_json(
         DocumentKind.MEDICAL_DOCUMENT,
         build,
-        signer=signer,
-        attached=True,
-        level=level,
-        digest=digest,
-        out=out or file.with_name(f"{file.name}.manifest.p7s"),
-        content_out=None,
+        signing,
+        default_out=file.with_name(f"{file.name}.manifest.p7s"),
     )
 
 
