@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypedDict
 
 from docex.errors import DevPkiError
 from docex.formats.facts import Author
@@ -116,25 +116,12 @@ class DevSigners:
         from docex.devpki.signing import sign_cades
 
         chosen = self.digest_of(signer, digest)
-        if self._is_dstu(signer):
-            return self.dstu().sign_cades(
-                content,
-                signer=signer,
-                detached=detached,
-                level=level,
-                signing_time=signing_time,
-                timestamp_time=timestamp_time,
-            )
-        return sign_cades(
-            self.pki(),
-            content,
-            signer=signer,
-            detached=detached,
-            level=level,
-            digest=chosen,
-            signing_time=signing_time,
-            timestamp_time=timestamp_time,
+        by = _SignedBy(
+            signer=signer, level=level, signing_time=signing_time, timestamp_time=timestamp_time
         )
+        if self._is_dstu(signer):
+            return self.dstu().sign_cades(content, detached=detached, **by)
+        return sign_cades(self.pki(), content, detached=detached, digest=chosen, **by)
 
     def sign_pades(
         self,
@@ -150,20 +137,18 @@ class DevSigners:
         from docex.devpki.signing import sign_pades
 
         chosen = self.digest_of(signer, digest)
-        if self._is_dstu(signer):
-            return self.dstu().sign_pades(
-                pdf,
-                signer=signer,
-                level=level,
-                signing_time=signing_time,
-                timestamp_time=timestamp_time,
-            )
-        return sign_pades(
-            self.pki(),
-            pdf,
-            signer=signer,
-            level=level,
-            digest=chosen,
-            signing_time=signing_time,
-            timestamp_time=timestamp_time,
+        by = _SignedBy(
+            signer=signer, level=level, signing_time=signing_time, timestamp_time=timestamp_time
         )
+        if self._is_dstu(signer):
+            return self.dstu().sign_pades(pdf, **by)
+        return sign_pades(self.pki(), pdf, digest=chosen, **by)
+
+
+class _SignedBy(TypedDict):
+    """What both branches' signing functions take alike, for CAdES and PAdES."""
+
+    signer: str
+    level: str
+    signing_time: datetime | None
+    timestamp_time: datetime | None
