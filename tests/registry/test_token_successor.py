@@ -4,7 +4,7 @@ leaked token being rotated away could mint fresh ones."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,15 +13,7 @@ from docex.db import unit_of_work
 from docex.domain import TokenRole
 from docex.errors import ConflictError
 from docex.registry import authenticate, issue_token, list_tokens, revoke_token, rotate_token
-from docex.registry.tokens import TokenPolicy
-
-POLICY = TokenPolicy(
-    pepper=b"p" * 32,
-    touch_interval=timedelta(minutes=1),
-    lifetime=timedelta(days=90),
-    rotation_overlap=timedelta(hours=24),
-)
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+from tests.registry.test_token_lifetime import POLICY, START
 
 
 def _already_rotated(token_id: int, successor_id: int) -> str:
