@@ -131,7 +131,8 @@ def signing_options(*, detachable: bool = True) -> Callable[[Command], Command]:
 
 
 # Each command below writes its own parameters out: click passes every option as a
-# keyword named after it, and the command's docstring is its --help page.
+# keyword named after it, and the command's docstring is its --help page. So recall and
+# cancel, which differ only in their kind and their help, stay two commands.
 
 
 @click.command("referral")
