@@ -24,14 +24,7 @@ from docex.registry import (
     rotate_token,
 )
 from docex.settings import Settings
-
-POLICY = TokenPolicy(
-    pepper=b"p" * 32,
-    touch_interval=timedelta(minutes=1),
-    lifetime=timedelta(days=90),
-    rotation_overlap=timedelta(hours=24),
-)
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+from tests.registry.token_policy import POLICY, START
 
 
 @pytest.fixture

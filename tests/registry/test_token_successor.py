@@ -13,7 +13,7 @@ from docex.db import unit_of_work
 from docex.domain import TokenRole
 from docex.errors import ConflictError
 from docex.registry import authenticate, issue_token, list_tokens, revoke_token, rotate_token
-from tests.registry.test_token_lifetime import POLICY, START
+from tests.registry.token_policy import POLICY, START
 
 
 def _already_rotated(token_id: int, successor_id: int) -> str:
