@@ -11,6 +11,9 @@ from click.testing import CliRunner
 
 from docex.cli.exit_codes import ExitCode
 from docex.cli.main import app
+from docex.cli.verify import _verify_bytes, _VerifySettings
+from docex.signatures.guarded import GuardedVerifier, VerifierConfig
+from docex.signatures.report import Indication, SubIndication, ValidationReport
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "certs-dev" / "samples"
@@ -138,3 +141,73 @@ def test_validation_time_in_json() -> None:
     )
     assert code == ExitCode.OK
     assert json.loads(out)["validation_time"] == "2027-01-01T00:00:00+00:00"
+
+
+def test_an_attached_signature_beside_a_file_of_its_name_keeps_its_own_content(
+    tmp_path: Path,
+) -> None:
+    alone = json.loads(run("--trust", TRUST, "--format", "json", str(SAMPLES / "referral.p7s"))[1])
+    sig = tmp_path / "referral.p7s"
+    shutil.copy(SAMPLES / "referral.p7s", sig)
+    # A file named as its content would be, holding something else: nothing changes.
+    (tmp_path / "referral").write_bytes((SAMPLES / "referral-tampered.txt").read_bytes())
+    code, out, _ = run("--trust", TRUST, "--format", "json", str(sig))
+    beside = json.loads(out)
+    assert code == ExitCode.OK
+    assert (beside["indication"], beside["document"]["detached"]) == ("TOTAL_PASSED", False)
+    for key in ("indication", "sub_indication", "qualification", "signatures"):
+        assert _without_times(beside[key]) == _without_times(alone[key])
+
+
+def _without_times(value: object) -> object:
+    # The validation time (now) and what is measured from it differ between two runs.
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if "time" not in k}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
+class _Counting:
+    """A real verifier, counting how often the command asks it."""
+
+    def __init__(self, inner: GuardedVerifier) -> None:
+        self.inner = inner
+        self.calls: list[dict[str, object]] = []
+
+    def verify(self, data: bytes, **kwargs: object) -> ValidationReport:
+        self.calls.append(kwargs)
+        return self.inner.verify(data, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_detached_signature_with_its_sibling_is_verified_once(tmp_path: Path) -> None:
+    sig = tmp_path / "referral.txt.p7s"
+    shutil.copy(SAMPLES / "referral.txt.p7s", sig)
+    shutil.copy(SAMPLES / "referral.txt", tmp_path / "referral.txt")
+    settings = _VerifySettings(trust=(TRUST,), online=False, at=None)
+    with GuardedVerifier(VerifierConfig(trust=(TRUST,))) as inner:
+        counting = _Counting(inner)
+        result = _verify_bytes(counting, settings, str(sig), sig.read_bytes(), None)  # type: ignore[arg-type]
+        assert result.report is not None
+        assert result.report.indication is Indication.TOTAL_PASSED
+        assert result.report.document.detached
+        assert len(counting.calls) == 1
+        # Without the sibling: as before, one verification, and no content to be found.
+        (tmp_path / "referral.txt").unlink()
+        counting.calls.clear()
+        result = _verify_bytes(counting, settings, str(sig), sig.read_bytes(), None)  # type: ignore[arg-type]
+        assert result.report is not None
+        assert result.report.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
+        assert counting.calls == [{"content": None, "at": None, "content_if_detached": None}]
+
+
+def test_a_folder_where_the_content_would_be_is_no_sibling(tmp_path: Path) -> None:
+    for name in ("referral.txt.p7s", "referral.p7s"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+        # A folder where the content would be is not a file: as good as no sibling.
+    (tmp_path / "referral").mkdir()
+    code, out, _ = run("--trust", TRUST, str(tmp_path / "referral.p7s"))
+    assert code == ExitCode.OK
+    code, out, _ = run("--trust", TRUST, str(tmp_path / "referral.txt.p7s"))
+    assert code == ExitCode.INDETERMINATE
+    assert out.startswith("INDETERMINATE/SIGNED_DATA_NOT_FOUND")

@@ -442,16 +442,23 @@ def _verify_bytes(
     from docex.signatures.policy import DOCEX_GATE_2026
     from docex.signatures.report import SubIndication
 
+    sibling: bytes | None = None
+    unreadable: OSError | None = None
+    if content is None and path != STDIN:
+        try:
+            sibling = _sibling_content(Path(path))
+        except OSError as exc:
+            unreadable = exc  # an error only if the signature turns out to need it
     try:
-        report = verifier.verify(data, content=content, at=settings.at)
-        if content is None and report.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND:
-            sibling = _sibling_content(Path(path)) if path != STDIN else None
-            if sibling is not None:
-                report = verifier.verify(data, content=sibling, at=settings.at)
+        # X beside X.p7s is offered as the content only if the signature is detached: an
+        # attached one is checked against its own, and either is verified once.
+        report = verifier.verify(data, content=content, at=settings.at, content_if_detached=sibling)
     except OSError as exc:
         return FileResult(path, error=f"cannot read {path}: {exc.strerror}")
     except InputError as exc:
         return FileResult(path, error=str(exc))
+    if unreadable is not None and report.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND:
+        return FileResult(path, error=f"cannot read {path}: {unreadable.strerror}")
     acceptance = DOCEX_GATE_2026.decide(report, kind=settings.kind)
     return FileResult(path, report=report, acceptance=acceptance, kind=settings.kind)
 
@@ -460,7 +467,12 @@ def _sibling_content(path: Path) -> bytes | None:
     # X.p7s next to X: the usual way detached signatures travel.
     if path.suffix.lower() not in (".p7s", ".sig"):
         return None
+    from docex.signatures.isolation import DEFAULT_MAX_INPUT_BYTES
+
     sibling = path.with_suffix("")
-    if sibling.is_file():
-        return sibling.read_bytes()
-    return None
+    if not sibling.is_file():
+        return None
+    # Bounded like any input: one byte more than the verifier's limit is enough for it to
+    # refuse the content as too large (and only if the signature turns out detached).
+    with sibling.open("rb") as file:
+        return file.read(DEFAULT_MAX_INPUT_BYTES + 1)

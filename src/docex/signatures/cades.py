@@ -11,7 +11,7 @@ from docex.signatures.detached import ContentDigests
 from docex.signatures.envelopes import ENVELOPE_BOUND, attached_content, layer_signature_id, unwrap
 from docex.signatures.evidence import from_signed_data
 from docex.signatures.failures import error_report, unevaluated_report
-from docex.signatures.inputs import CmsInput
+from docex.signatures.inputs import CmsInput, check_size
 from docex.signatures.limits import LimitExceededError
 from docex.signatures.report import (
     Check,
@@ -28,9 +28,19 @@ logger = logging.getLogger("docex.signatures")
 
 
 async def validate_cades(
-    cms_input: CmsInput, *, content: bytes | ContentDigests | None, engine: Engine
+    cms_input: CmsInput,
+    *,
+    content: bytes | ContentDigests | None,
+    engine: Engine,
+    content_if_detached: bytes | None = None,
+    content_limit: int | None = None,
 ) -> tuple[DocumentInfo, list[SignatureReport]]:
     """Validate every signer of a CMS signature; ``content`` is the detached content, if any.
+
+    ``content_if_detached`` is content offered only in case the signature is detached (the
+    file beside a ``.p7s``): it is used, and then held to ``content_limit`` bytes, when the
+    innermost CMS carries no content of its own and ``content`` is None; an attached
+    signature is checked against what it carries, whatever is offered.
 
     A CMS whose attached content is itself a CMS (a doctor's signature sealed by the
     facility, see :mod:`docex.signatures.envelopes`) is verified layer by layer: each
@@ -44,7 +54,12 @@ async def validate_cades(
     except LimitExceededError as exc:
         return _document(cms_input, detached=False), [_too_deep(engine, str(exc))]
     innermost = layers[0]
-    document = _document(cms_input, detached=attached_content(innermost.signed_data) is None)
+    detached = attached_content(innermost.signed_data) is None
+    document = _document(cms_input, detached=detached)
+    if detached and content is None and content_if_detached is not None:
+        if content_limit is not None:
+            check_size(content_if_detached, what="signed content", limit=content_limit)
+        content = content_if_detached
     reports: list[SignatureReport] = []
     for layer, layer_input in enumerate(layers):
         # The caller's content is the document's, so it belongs to the innermost layer;

@@ -55,6 +55,7 @@ class SignatureVerifier(Protocol):
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport: ...
 
     async def averify(
@@ -63,6 +64,7 @@ class SignatureVerifier(Protocol):
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport: ...
 
     def close(self) -> None: ...
@@ -219,11 +221,14 @@ class GuardedVerifier:
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport:
         """As :meth:`Verifier.verify`."""
         moment = validation_time(at)
         try:
-            return self.verifier.verify(data, content=content, at=moment)
+            return self.verifier.verify(
+                data, content=content, at=moment, content_if_detached=content_if_detached
+            )
         except RecursionError:
             return budget_report(data, content=content, at=moment, message=RECURSION_MESSAGE)
         except MemoryError:
@@ -235,9 +240,12 @@ class GuardedVerifier:
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport:
         """As :meth:`Verifier.averify`, in a thread (the verifier's loop is per thread)."""
-        return await asyncio.to_thread(self.verify, data, content=content, at=at)
+        return await asyncio.to_thread(
+            self.verify, data, content=content, at=at, content_if_detached=content_if_detached
+        )
 
     def close(self) -> None:
         """Release the verifier's event loops."""

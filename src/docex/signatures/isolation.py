@@ -257,6 +257,7 @@ class IsolatedVerifier:
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport:
         """As :meth:`Verifier.verify`, within the time and memory budget.
 
@@ -273,7 +274,7 @@ class IsolatedVerifier:
         keep = False
         try:
             worker.wait_ready()
-            outcome = self._call(worker, (data, content, moment))
+            outcome = self._call(worker, (data, content, moment, content_if_detached))
             kind, value = outcome
             keep = kind in ("report", "error", "recursion")
         finally:
@@ -317,9 +318,12 @@ class IsolatedVerifier:
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport:
         """The coroutine form of :meth:`verify`: waits for the worker in a thread."""
-        return await asyncio.to_thread(self.verify, data, content=content, at=at)
+        return await asyncio.to_thread(
+            self.verify, data, content=content, at=at, content_if_detached=content_if_detached
+        )
 
     def close(self) -> None:
         """Stop every worker; verifications still running get no answer."""
@@ -517,13 +521,16 @@ def _worker_main(
         if request is None:
             verifier.close()
             return
-        data, content, at = request
+        data, content, at, content_if_detached = request
         try:
-            conn.send(("report", verifier.verify(data, content=content, at=at)))
+            report = verifier.verify(
+                data, content=content, at=at, content_if_detached=content_if_detached
+            )
+            conn.send(("report", report))
         except MemoryError:
             # The failed allocation is gone, so this small message fits; the worker's heap
             # may be fragmented or half-updated, so it ends and the parent replaces it.
-            del data, content, request
+            del data, content, content_if_detached, request
             conn.send(("memory", None))
             return
         except RecursionError:

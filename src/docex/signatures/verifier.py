@@ -89,16 +89,22 @@ class Verifier:
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport:
         """Verify a signature file (CMS in DER/PEM/base64, or PDF).
 
         :param content: the signed content of a detached CAdES signature, or its
             :class:`~docex.signatures.detached.ContentDigests` when it is too large to hold.
         :param at: validate as of this time instead of now (timezone-aware).
+        :param content_if_detached: content to check a CMS signature against only if it
+            is detached (the file beside a ``.p7s``); an attached signature is checked
+            against its own content, and a PDF never reads it. Not with ``content``.
         :raises NotASignatureError: the bytes are not a signature at all.
         :raises InputTooLargeError: an input exceeds ``max_input_bytes``.
         """
-        return self._run(self.averify(data, content=content, at=at))
+        return self._run(
+            self.averify(data, content=content, at=at, content_if_detached=content_if_detached)
+        )
 
     async def averify(
         self,
@@ -106,10 +112,13 @@ class Verifier:
         *,
         content: bytes | ContentDigests | None = None,
         at: datetime | None = None,
+        content_if_detached: bytes | None = None,
     ) -> ValidationReport:
         """The coroutine behind :meth:`verify`, for callers already in an event loop."""
         if at is not None and at.tzinfo is None:
             raise ValueError("the validation time must be timezone-aware")
+        if content is not None and content_if_detached is not None:
+            raise ValueError("content and content_if_detached exclude each other")
         validation_time = at or datetime.now(UTC)
         decoded = decode_signature(data, limit=self.max_input_bytes)
         if isinstance(content, ContentDigests):
@@ -125,7 +134,13 @@ class Verifier:
         )
         try:
             if isinstance(decoded, CmsInput):
-                document, signatures = await validate_cades(decoded, content=content, engine=engine)
+                document, signatures = await validate_cades(
+                    decoded,
+                    content=content,
+                    engine=engine,
+                    content_if_detached=content_if_detached,
+                    content_limit=self.max_input_bytes,
+                )
             else:
                 # The PDF side (pyHanko's reader, docex's change analysis) loads with the
                 # first PDF: a CMS file never needs it (issue 12).
