@@ -74,6 +74,29 @@ def test_verify_one_file_loads_no_service_library() -> None:
     assert "lxml" not in loaded
 
 
+def test_verify_one_file_leaves_the_verifier_to_its_worker() -> None:
+    # One file, one worker: the command itself never verifies, so it imports neither the
+    # verifier nor the PDF side, and loads no trust store; its worker does all three.
+    pdf = REPO / "certs-dev" / "samples" / "examination-result.pdf"
+    done, loaded = modules_at_exit("from docex.cli.main import run\nrun()", "verify", str(pdf))
+    assert done.returncode == 0, done.stderr
+    assert "accepted" in done.stdout
+    assert "docex.signatures.isolation" in loaded  # it did start a worker
+    here = {"docex.signatures.verifier", "docex.signatures.pades", "docex.signatures.trust"}
+    assert loaded & here == set()
+    assert "pyhanko.pdf_utils.reader" not in loaded
+
+
+def test_verify_two_files_loads_the_verifier_once_for_both_workers() -> None:
+    pdf = REPO / "certs-dev" / "samples" / "examination-result.pdf"
+    done, loaded = modules_at_exit(
+        "from docex.cli.main import run\nrun()", "verify", "--jobs", "2", str(SAMPLE), str(pdf)
+    )
+    assert done.returncode == 0, done.stderr
+    # Imported here before the two workers fork, so that neither imports it again.
+    assert {"docex.signatures.verifier", "docex.signatures.pades"} <= loaded
+
+
 def test_loading_the_settings_loads_no_database_library() -> None:
     # The default database URL is SQLite's; its validator needs no SQLAlchemy to check it.
     loaded = _loaded("from docex.settings import load_settings\nload_settings()")

@@ -369,15 +369,16 @@ def _run(
         # The signature read from stdin, verified like a file named "-".
         with _open_verifier(settings, workers=1) as verifier:
             return [_verify_bytes(verifier, settings, STDIN, stdin, content)]
-    if any(Path(path).suffix.lower() == ".pdf" for path, _ in tasks):
+    workers = max(1, min(workers, len(tasks)))
+    if workers > 1 and any(Path(path).suffix.lower() == ".pdf" for path, _ in tasks):
         # The verifier loads its PDF side with the first PDF; here, before the workers
         # fork, so that they start with it instead of each importing it again.
         importlib.import_module("docex.signatures.pades")
     # Each file is verified in a worker process, within the time and memory budget of
     # DOCEX_VERIFY_* (see docs/limits.md); the workers keep their caches across files.
-    verifier = _open_verifier(settings, workers=max(1, min(workers, len(tasks))))
+    verifier = _open_verifier(settings, workers=workers)
     with verifier, progress_bar(total=len(tasks), enabled=progress) as advance:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as threads:
+        with ThreadPoolExecutor(max_workers=workers) as threads:
             results = []
             for result in threads.map(lambda task: _verify_one(verifier, settings, task), tasks):
                 results.append(result)
@@ -412,8 +413,11 @@ def _open_verifier(settings: _VerifySettings, *, workers: int) -> SignatureVerif
             # there too, and --debug shows them.
             initializer=partial(configure_logging, debug=settings.debug),
             # The command has no other thread yet: forked workers start with the verifier
-            # this process imports, instead of importing it again (issue 12).
+            # this process imports, instead of importing it again (issue 12). One worker
+            # imports it itself: this process never verifies, and a worker forked from a
+            # smaller process has fewer pages to copy.
             start_method="fork",
+            preload=workers > 1,
         )
     except DocexError as exc:
         click.echo(f"docex verify: {exc}", err=True)

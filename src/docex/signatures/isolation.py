@@ -31,7 +31,9 @@ calling process has a single thread (a child forked from a threaded process inhe
 the other threads' locks in whatever state they were), and workers started later, when
 threads are running, are spawned. Forked workers also inherit the trust store, loaded
 once in the calling process rather than once per worker. The budget is the same either
-way: the limit is set in the worker after it starts.
+way: the limit is set in the worker after it starts. With ``preload=False`` a forked
+worker imports the verifier itself, and its parent imports none of it: for a caller with
+one worker that never verifies in its own process.
 
 ``RLIMIT_AS`` needs the :mod:`resource` module (POSIX); where it is missing, workers run
 without a memory limit, and the time budget still holds. The budget is what a worker may
@@ -158,6 +160,12 @@ class IsolatedVerifier:
     :param start_method: ``"spawn"`` (the default, safe anywhere) or ``"fork"`` (faster
         to start: see the module docstring); ``"fork"`` falls back to spawning where the
         platform cannot fork and whenever this process runs more than one thread.
+    :param preload: with ``"fork"``, import the verifier and load the trust store in this
+        process first, so that every worker inherits them (several workers, or a caller
+        that verifies in process too); without, each forked worker imports and loads them
+        itself, as a spawned one does, and this process imports neither (one worker for
+        a caller that never verifies itself: a one-file ``docex verify``). A bad trust
+        configuration is raised by the constructor either way.
     :param wait: wait until every worker is ready (so that a worker's failure to start is
         raised here); without, the workers start in the background and the first
         verification given to each waits for it.
@@ -175,6 +183,7 @@ class IsolatedVerifier:
         wait: bool = True,
         initializer: Callable[[], None] | None = None,
         start_method: StartMethod = "spawn",
+        preload: bool = True,
     ) -> None:
         if workers < 1:
             raise ValueError("an isolated verifier needs at least one worker")
@@ -189,13 +198,15 @@ class IsolatedVerifier:
         self._fork: multiprocessing.context.ForkContext | None = None
         self._trust_store: TrustStore | None = None
         if start_method == "fork" and "fork" in multiprocessing.get_all_start_methods():
-            # What the worker would import first; in this process, so that forked workers
-            # inherit it instead of importing it again.
-            importlib.import_module("docex.signatures.verifier")
             self._fork = multiprocessing.get_context("fork")
-            # Loaded once here, not once per worker: forked workers inherit it (a spawned
-            # one loads its own), and a bad trust configuration is raised here as itself.
-            self._trust_store = config.trust_store()
+            if preload:
+                # What the worker would import first; in this process, so that forked
+                # workers inherit it instead of importing it again.
+                importlib.import_module("docex.signatures.verifier")
+                # Loaded once here, not once per worker: forked workers inherit it (a
+                # spawned one loads its own), and a bad trust configuration is raised
+                # here as itself.
+                self._trust_store = config.trust_store()
         # None, once closed: it wakes a caller waiting for a worker, who passes it on.
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
@@ -404,6 +415,7 @@ def build_verifier(
     wait: bool = True,
     initializer: Callable[[], None] | None = None,
     start_method: StartMethod = "spawn",
+    preload: bool = True,
 ) -> SignatureVerifier:
     """The verifier ``settings`` describe: worker processes within a budget, or in process.
 
@@ -440,6 +452,7 @@ def build_verifier(
         wait=wait,
         initializer=initializer,
         start_method=start_method,
+        preload=preload,
     )
 
 
