@@ -31,7 +31,7 @@ PROFILE_ENV = "BENCH_PROFILE_OUT"
 
 def make_app() -> FastAPI:
     """The application for this worker process."""
-    app = create_app(load_settings())
+    app = create_app(load_settings(), freeze_heap=True)
     if out := os.environ.get(PROFILE_ENV):
         dump = _profile_every_thread(out)
         inner = app.router.lifespan_context

@@ -32,4 +32,4 @@ def app_factory() -> FastAPI:
     except ConfigurationError as exc:
         print(configuration_error_line(exc), file=sys.stderr)
         raise SystemExit(int(ExitCode.USAGE)) from None
-    return create_app(settings)
+    return create_app(settings, freeze_heap=True)

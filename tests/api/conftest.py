@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from docex.api.app import create_app
 from docex.composition import Container
@@ -102,19 +103,22 @@ def _seed(runtime: Container, pki: DevPki) -> tuple[dict[str, str], dict[str, in
 
 
 @contextmanager
-def serve(settings: Settings, runtime: Container | None) -> Iterator[str]:
+def serve(
+    settings: Settings, runtime: Container | None, *, freeze_heap: bool = False
+) -> Iterator[str]:
     """Serve the app with uvicorn in a thread; yield its URL.
 
     Without a runtime the app builds its own from ``settings``, as a fresh process does.
     """
+    with serve_app(create_app(settings, container=runtime, freeze_heap=freeze_heap)) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread, its lifespan on; yield its URL."""
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, container=runtime),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -34,9 +35,17 @@ Authenticate every call with `Authorization: Bearer <token>` (tokens: `docex tok
 """
 
 
-def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, container: Container | None = None, freeze_heap: bool = False
+) -> FastAPI:
     """Build the API. Its container (database, store, verifier) is built in the lifespan
-    by the composition root, unless a test passes one in."""
+    by the composition root, unless a test passes one in.
+
+    With ``freeze_heap`` (a server process: ``docex serve``, ``docex.asgi``), everything
+    alive once the app has started is moved out of the garbage collector's sight
+    (:func:`_frozen_heap`); a test's app, sharing its process with others, leaves the
+    collector alone.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +77,7 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
             with (
                 redacting_access_log(key=settings.token_pepper.get_secret_value().encode()),
                 _dispatching_webhooks(built, settings),
+                _frozen_heap(enabled=freeze_heap),
             ):
                 yield
         finally:
@@ -104,6 +114,27 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
     ui.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
     return app
+
+
+@contextmanager
+def _frozen_heap(*, enabled: bool) -> Iterator[None]:
+    """Collect once, then freeze what is left: the modules, the OpenAPI schema, the trust
+    store and the verifier's caches built at start-up live as long as the process.
+
+    Without this every full collection walks those few hundred thousand objects again:
+    about 0.5 ms of CPU per submission under load (issue 14); frozen, a collection sees
+    only what requests made. Unfrozen at shutdown, so that the process ends as it began.
+    """
+    if not enabled:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    log.debug("heap frozen: %d objects left out of garbage collection", gc.get_freeze_count())
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def check_configuration(settings: Settings) -> None:

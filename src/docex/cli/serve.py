@@ -79,7 +79,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     if workers == 1:
         from docex.api.app import create_app
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(create_app(settings, freeze_heap=True), host=settings.host, port=settings.port)
     else:
         # Each worker process builds its own app from the environment it inherits; the
         # --host and --port given here are uvicorn's business, not the app's.
