@@ -11,6 +11,7 @@ shutdown the profiles are merged into ``<file>`` (``pstats`` format).
 from __future__ import annotations
 
 import cProfile
+import inspect
 import os
 import pstats
 import sys
@@ -31,7 +32,10 @@ PROFILE_ENV = "BENCH_PROFILE_OUT"
 
 def make_app() -> FastAPI:
     """The application for this worker process."""
-    app = create_app(load_settings(), freeze_heap=True)
+    # --before serves an older src/, whose create_app may not freeze its heap yet.
+    freezes = "freeze_heap" in inspect.signature(create_app).parameters
+    options: dict[str, Any] = {"freeze_heap": True} if freezes else {}
+    app = create_app(load_settings(), **options)
     if out := os.environ.get(PROFILE_ENV):
         dump = _profile_every_thread(out)
         inner = app.router.lifespan_context
