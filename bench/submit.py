@@ -325,6 +325,24 @@ def tree_cpu(roots: dict[str, int]) -> dict[str, float]:
     return totals
 
 
+def tree_cpu_by_depth(root: int) -> dict[int, float]:
+    """CPU seconds used so far by ``root``'s process tree, by depth below it: 0 the root
+    itself, 1 its children (uvicorn's workers), 2 theirs (docex's verification processes),
+    and so on. A reaped process's time counts at its parent's depth."""
+    table = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    totals: dict[int, float] = {}
+    stack = [(root, 0)]
+    while stack:
+        pid, depth = stack.pop()
+        if pid in table:
+            totals[depth] = totals.get(depth, 0.0) + table[pid][1]
+        stack.extend((child, depth + 1) for child in children.get(pid, ()))
+    return totals
+
+
 def postmaster_pid(postgres: PostgresServer) -> int:
     return int((postgres.data / "postmaster.pid").read_text().split()[0])
 

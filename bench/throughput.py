@@ -63,6 +63,7 @@ from submit import (  # noqa: E402
     run_async,
     run_level,
     submit_all,
+    tree_cpu_by_depth,
 )
 
 TARGET_RATE_SHARE = 0.60
@@ -76,12 +77,22 @@ class Served:
 
     name: str
     level: Level
+    by_depth: dict[int, float]
+    """CPU seconds over the timed level by depth in the server's tree (tree_cpu_by_depth)."""
 
     @property
     def cpu_ms_per_doc(self) -> float:
+        return self._per_doc(self.level.server_cpu["server"])
+
+    def depth_ms_per_doc(self, depth: int) -> float:
+        """0 uvicorn's supervisor, 1 its workers, 2 their children (verification)."""
+        deeper = sum(cpu for d, cpu in self.by_depth.items() if d >= depth)
+        return self._per_doc(self.by_depth.get(depth, 0.0) if depth < 2 else deeper)
+
+    def _per_doc(self, seconds: float) -> float:
         if not self.level.accepted:
             return float("nan")
-        return 1000 * self.level.server_cpu["server"] / self.level.accepted
+        return 1000 * seconds / self.level.accepted
 
 
 def serve(
@@ -118,12 +129,15 @@ def serve(
             raise SystemExit(f"{name}: warm-up failed {dict(warm.errors)}: {warm.first_error}")
         roots = {"server": srv.process.pid, "postgres": postmaster_pid(deployment.postgres)}
         with sampled(srv.process.pid, py_spy, gil=gil):
+            depth_before = tree_cpu_by_depth(srv.process.pid)
             level = run_level(
                 srv.url, requests[warmup:], clients=clients, max_seconds=seconds, cpu_roots=roots
             )
+            depth_after = tree_cpu_by_depth(srv.process.pid)
     if level.errors:
         raise SystemExit(f"{name}: {dict(level.errors)} failed; first: {level.first_error}")
-    return Served(name, level)
+    by_depth = {d: cpu - depth_before.get(d, 0.0) for d, cpu in depth_after.items()}
+    return Served(name, level, by_depth)
 
 
 @contextlib.contextmanager
@@ -153,6 +167,10 @@ def report(docex: Served, floor: Served, console: Console, *, before: Served | N
     table = Table(title=f"docex and its floor at {docex.level.clients} clients")
     for column in ("server", "docs", "docs/s", "p50 ms", "p99 ms", "p99/p50", "ms CPU/doc"):
         table.add_column(column, justify="right")
+    # The server's CPU split by process: uvicorn's workers, and their children (docex's
+    # verification processes; the floor verifies in its workers and has none).
+    table.add_column("of it workers", justify="right")
+    table.add_column("of it children", justify="right")
     table.add_column("postgres ms CPU/doc", justify="right")
     for served in (*((before,) if before else ()), docex, floor):
         lv = served.level
@@ -165,6 +183,8 @@ def report(docex: Served, floor: Served, console: Console, *, before: Served | N
             f"{p99:.0f}",
             f"{p99 / p50:.2f}",
             f"{served.cpu_ms_per_doc:.2f}",
+            f"{served.depth_ms_per_doc(1):.2f}",
+            f"{served.depth_ms_per_doc(2):.2f}",
             f"{1000 * lv.server_cpu['postgres'] / max(lv.accepted, 1):.2f}",
         )
     console.print(table)
