@@ -20,8 +20,12 @@ from docex.services.refusals import RATE_LIMITED, RefusalCounter
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by `docex token issue`.")
 
 
-def get_runtime(request: Request) -> Container:
-    """The container the composition root built in the app's lifespan."""
+async def get_runtime(request: Request) -> Container:
+    """The container the composition root built in the app's lifespan.
+
+    ``async`` as every dependency here that does no I/O: FastAPI runs a plain ``def`` one in
+    its thread pool, a hop to another thread and back on every request.
+    """
     container: Container = request.app.state.runtime
     return container
 
@@ -35,7 +39,11 @@ def get_rate_limits(request: Request) -> RateLimits:
     return limits
 
 
-RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
+async def _rate_limits(request: Request) -> RateLimits:
+    return get_rate_limits(request)
+
+
+RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
 
 
 def client_address(request: Request) -> str:

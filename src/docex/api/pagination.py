@@ -8,7 +8,7 @@ bounds them the same way; each listing gives its own default and largest page.
 # annotations at runtime, and they refer to the closure's ``default`` and ``maximum``,
 # which a string annotation evaluated in the module's globals could not see.
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Query
@@ -19,10 +19,14 @@ CURSOR_MAX_LENGTH = 500
 """Longer than any cursor docex makes; a longer one is refused before it is decoded."""
 
 
-def page_parameters(*, default: int, maximum: int) -> Callable[..., PageRequest]:
-    """A FastAPI dependency reading ``cursor`` and ``limit`` (1 to ``maximum``, ``default``)."""
+def page_parameters(*, default: int, maximum: int) -> Callable[..., Awaitable[PageRequest]]:
+    """A FastAPI dependency reading ``cursor`` and ``limit`` (1 to ``maximum``, ``default``).
 
-    def page(
+    ``async`` as every dependency that does no I/O: FastAPI runs a plain ``def`` one in its
+    thread pool, a hop to another thread and back for two assignments.
+    """
+
+    async def page(
         cursor: Annotated[
             str | None,
             Query(
