@@ -347,3 +347,42 @@ def test_verify_one_pdf_reads_hex_strings_in_bulk() -> None:
 
 def test_verify_one_p7s_loads_no_x509_of_cryptography_either() -> None:
     assert _verify_p7s_modules() & PKCS12_AND_X509 == set()
+
+
+DSTU_ARITHMETIC = frozenset(
+    {
+        "docex.signatures.dstu.dstu4145",
+        "docex.signatures.dstu.curves",
+        "docex.signatures.dstu.named_curves",
+        "docex.signatures.dstu.gf2m",
+        "docex.signatures.dstu.openssl_ec2m",
+        "docex.signatures.dstu.gost34311",
+        "docex.signatures.dstu.kupyna",
+    }
+)
+"""DSTU 4145's curves and field arithmetic (libcrypto through ctypes) and the Ukrainian
+hashes: only a DSTU key, signature or digest needs them. Every signature asks whether its
+algorithms are DSTU, which the OIDs and the key's encoding answer
+(docex.signatures.dstu: its ``__init__`` loads the arithmetic on first use)."""
+
+
+def test_verify_one_non_dstu_file_loads_no_dstu_arithmetic() -> None:
+    pdf = _verify_pdf_modules(REPO / "certs-dev" / "samples" / "examination-result.pdf")
+    p7s = _verify_p7s_modules()
+    for loaded in (pdf, p7s):
+        assert "docex.signatures.dstu.oids" in loaded  # it did ask
+        assert loaded & DSTU_ARITHMETIC == set()
+
+
+def test_verify_one_dstu_file_loads_the_dstu_arithmetic_and_passes() -> None:
+    # The other half of the test above: a Ukrainian signature (LT, with its detached
+    # content beside it) still verifies.
+    sample = REPO / "certs-dev" / "dstu" / "samples" / "referral-dstu.txt.p7s"
+    done, loaded = modules_at_exit(
+        "from docex.cli.main import run\nrun()",
+        *("verify", "--format", "json", "--trust", "certs-dev/trust-dstu", str(sample)),
+        env={"DOCEX_VERIFY_WORKERS": "0"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["indication"] == "TOTAL_PASSED"
+    assert DSTU_ARITHMETIC - {"docex.signatures.dstu.kupyna"} <= loaded

@@ -32,8 +32,8 @@ from pyhanko.sign.signers.pdf_byterange import SignatureObject
 from docex.devpki.dstu_signing import CURVE_M257, CURVE_M431, DstuPrivateKey
 from docex.errors import DevPkiError
 from docex.signatures.cades_asn1 import CertificateValues, RevocationValues
+from docex.signatures.dstu.asn1 import SignatureEncoding
 from docex.signatures.dstu.digests import hash_bytes
-from docex.signatures.dstu.dstu4145 import SignatureEncoding
 from docex.signatures.dstu.oids import DSTU4145_LE, GOST34311
 
 ROOT_CA_DSTU: Final = "root-ca-dstu"

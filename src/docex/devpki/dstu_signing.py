@@ -33,9 +33,10 @@ from typing import ClassVar
 from asn1crypto import core, pem
 
 from docex.signatures.dstu import asn1 as dstu_asn1
+from docex.signatures.dstu.asn1 import SignatureEncoding
 from docex.signatures.dstu.curves import Curve, curve_for
 from docex.signatures.dstu.digests import hash_bytes
-from docex.signatures.dstu.dstu4145 import SignatureEncoding, hash_to_field
+from docex.signatures.dstu.dstu4145 import hash_to_field
 from docex.signatures.dstu.named_curves import NAMED_CURVES
 from docex.signatures.dstu.oids import DSTU4145_LE, GOST34311, NAMED_CURVE_ARC
 

@@ -13,19 +13,12 @@ evaluated (malformed encodings, unknown curves, points off the curve: FORMAT_FAI
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import core, crl, ocsp, x509
 
-from docex.signatures.dstu.asn1 import AnyPublicKeyInfo
+from docex.signatures.dstu.asn1 import AnyPublicKeyInfo, SignatureEncoding
 from docex.signatures.dstu.digests import DIGEST_NAMES, hash_bytes, is_dstu_digest, new_digest
-from docex.signatures.dstu.dstu4145 import (
-    DstuPublicKey,
-    SignatureEncoding,
-    decode_signature,
-    load_public_key,
-    verify_hash,
-)
 from docex.signatures.dstu.errors import DstuError, DstuFormatError, DstuInvalidSignatureError
 from docex.signatures.dstu.oids import (
     DSTU4145_BE,
@@ -38,6 +31,32 @@ from docex.signatures.dstu.oids import (
     KUPYNA_512,
     SIGNATURE_DIGESTS,
 )
+
+if TYPE_CHECKING:
+    from docex.signatures.dstu.dstu4145 import (
+        DstuPublicKey,
+        decode_signature,
+        load_public_key,
+        verify_hash,
+    )
+
+_ARITHMETIC = frozenset({"DstuPublicKey", "decode_signature", "load_public_key", "verify_hash"})
+"""The names of :mod:`.dstu4145`, loaded with the first DSTU key or signature met."""
+
+
+def __getattr__(name: str) -> Any:
+    # Every signature asks whether its algorithms are DSTU (the OIDs and the key's
+    # encoding answer); only a DSTU one needs the curves, the field arithmetic and
+    # libcrypto through ctypes, which a non-Ukrainian verification need not import
+    # (issue 12: a fast start).
+    if name in _ARITHMETIC:
+        from docex.signatures.dstu import dstu4145
+
+        value = getattr(dstu4145, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DIGEST_NAMES",
@@ -129,6 +148,13 @@ def verify(
     :raises DstuFormatError: the key, the signature encoding or the digest is unusable.
     :raises DstuInvalidSignatureError: the signature does not verify.
     """
+    from docex.signatures.dstu.dstu4145 import (
+        DstuPublicKey,
+        decode_signature,
+        load_public_key,
+        verify_hash,
+    )
+
     key = (
         public_key_info
         if isinstance(public_key_info, DstuPublicKey)

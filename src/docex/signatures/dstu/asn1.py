@@ -18,13 +18,26 @@ the DER of an OCTET STRING with the compressed public point.
 
 asn1crypto's ``PublicKeyInfo`` refuses unknown key algorithms when its key is read, so the
 key info is parsed here with a generic algorithm identifier.
+
+:class:`SignatureEncoding` says how the ``r || s`` octets are wrapped where a signature
+is stored (CMS or X.509).
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import ClassVar
 
 from asn1crypto import core
+
+
+class SignatureEncoding(Enum):
+    """How the ``r || s`` octets are wrapped where a signature is stored."""
+
+    # SignerInfo.signature: the OCTET STRING's contents are r || s directly.
+    CMS = "cms"
+    # Certificate, CRL and OCSP signatureValue: the BIT STRING holds a DER OCTET STRING of r || s.
+    X509 = "x509"
 
 
 class Pentanomial(core.Sequence):  # type: ignore[misc]

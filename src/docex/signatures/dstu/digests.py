@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from docex.signatures.dstu.gost34311 import Gost34311
-from docex.signatures.dstu.kupyna import DIGEST_BITS, Kupyna
 from docex.signatures.dstu.oids import GOST34311, KUPYNA_256, KUPYNA_384, KUPYNA_512
 
 
@@ -45,9 +43,15 @@ def new_digest(algorithm: str, data: bytes = b"", *, sbox: bytes | None = None) 
         (Kupyna has no parameters).
     :raises ValueError: an algorithm this module does not implement.
     """
+    # The hashes load with the first DSTU digest asked for: whether an algorithm is one of
+    # ours is asked of every signature, Ukrainian or not (issue 12: a fast start).
     oid = _BY_NAME.get(algorithm, algorithm)
     if oid == GOST34311:
+        from docex.signatures.dstu.gost34311 import Gost34311
+
         return Gost34311(data, sbox=sbox)
+    from docex.signatures.dstu.kupyna import DIGEST_BITS, Kupyna
+
     if oid in DIGEST_BITS:
         return Kupyna(DIGEST_BITS[oid], data)
     raise ValueError(f"unsupported digest algorithm {algorithm}")

@@ -11,25 +11,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from enum import Enum
 
 from asn1crypto import core
 
 from docex.signatures.dstu import asn1, openssl_ec2m
+from docex.signatures.dstu.asn1 import SignatureEncoding
 from docex.signatures.dstu.curves import Curve, CurveParams, PointTable, curve_for
 from docex.signatures.dstu.errors import DstuFormatError, DstuInvalidSignatureError
 from docex.signatures.dstu.gost34311 import expand_dke
 from docex.signatures.dstu.named_curves import NAMED_CURVES
 from docex.signatures.dstu.oids import DSTU4145_BE, DSTU4145_LE
-
-
-class SignatureEncoding(Enum):
-    """How the ``r || s`` octets are wrapped where a signature is stored."""
-
-    # SignerInfo.signature: the OCTET STRING's contents are r || s directly.
-    CMS = "cms"
-    # Certificate, CRL and OCSP signatureValue: the BIT STRING holds a DER OCTET STRING of r || s.
-    X509 = "x509"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from types import ModuleType
 
 def _load_accelerator() -> ModuleType | None:
     try:
-        from docex.signatures.dstu import _gost34311_c  # type: ignore[attr-defined]
+        from docex.signatures.dstu import _gost34311_c
     except ImportError:
         return None
     accelerator: ModuleType = _gost34311_c
