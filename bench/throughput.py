@@ -85,9 +85,10 @@ class Served:
         return self._per_doc(self.level.server_cpu["server"])
 
     def depth_ms_per_doc(self, depth: int) -> float:
-        """0 uvicorn's supervisor, 1 its workers, 2 their children (verification)."""
-        deeper = sum(cpu for d, cpu in self.by_depth.items() if d >= depth)
-        return self._per_doc(self.by_depth.get(depth, 0.0) if depth < 2 else deeper)
+        """0 uvicorn's supervisor, 1 its workers, 2 their children (verification) and below."""
+        if depth < 2:
+            return self._per_doc(self.by_depth.get(depth, 0.0))
+        return self._per_doc(sum(cpu for d, cpu in self.by_depth.items() if d >= depth))
 
     def _per_doc(self, seconds: float) -> float:
         if not self.level.accepted:
